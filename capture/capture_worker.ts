@@ -1,0 +1,219 @@
+// The capture thread: reads libpcap in batches, decodes, and hands batches to the main thread.
+//
+// It runs in a Worker so that no HTTP or WebSocket load on the main thread can stall it. Batches
+// come from a fixed pool and are transferred, not copied; when the main thread has not returned
+// any, the worker stops reading and the kernel ring buffer absorbs the burst (and counts drops
+// there, where pcap_stats() reports them). Memory is therefore bounded by the pool.
+
+/// <reference lib="deno.worker" />
+
+import { CaptureError } from "./capture_error.ts";
+import { PacketBatch } from "./packet_batch.ts";
+import { PcapHandle } from "./pcap_handle.ts";
+import type { FromWorker, SourceOptions, ToWorker } from "./source.ts";
+
+/** How long to sleep when an interface has nothing waiting. */
+const IDLE_SLEEP_MS = 5;
+/** A partly filled batch is handed over after this long, so live views stay fresh. */
+const FLUSH_AFTER_MS = 50;
+const STATS_EVERY_MS = 1000;
+
+const free: ArrayBuffer[] = [];
+/** Resolves whatever the loop is waiting on (a returned batch, or a sleep) when stop arrives. */
+let wake: (() => void) | undefined;
+let stopping = false;
+let batchCapacity = 0;
+
+function post(message: FromWorker, transfer: Transferable[] = []): void {
+  self.postMessage(message, transfer);
+}
+
+/** Sleeps for `ms`, or less if a stop or a returned batch arrives. */
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    wake = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+  });
+}
+
+/** A batch from the pool, waiting for the main thread to return one if none is free. */
+async function takeBatch(): Promise<PacketBatch | undefined> {
+  while (!free.length && !stopping) {
+    await new Promise<void>((resolve) => (wake = resolve));
+  }
+  const buffer = free.pop();
+  if (!buffer || stopping) return undefined;
+  const batch = new PacketBatch(batchCapacity, buffer);
+  batch.count = 0;
+  return batch;
+}
+
+function hand(batch: PacketBatch): void {
+  post({ type: "batch", buffer: batch.buffer, count: batch.count }, [batch.buffer]);
+}
+
+async function run(source: SourceOptions): Promise<void> {
+  let handle: PcapHandle;
+  try {
+    handle = source.kind === "file"
+      ? PcapHandle.openFile(source.path, source.filter)
+      : PcapHandle.openLive(source);
+  } catch (error) {
+    reportError(error);
+    return;
+  }
+  post({
+    type: "ready",
+    info: {
+      name: source.kind === "file" ? source.path : source.device,
+      kind: source.kind,
+      linkType: handle.linkType.name,
+      dlt: handle.linkType.dlt,
+      snaplen: handle.snaplen,
+      filter: source.filter,
+    },
+  });
+  try {
+    const speed = source.kind === "file" ? source.speed ?? Infinity : Infinity;
+    if (source.kind === "file" && Number.isFinite(speed) && speed > 0) {
+      await readPaced(handle, speed, source.rebaseTime === true);
+    } else {
+      await readFast(handle, source.kind === "file" && source.rebaseTime === true);
+    }
+    post({ type: "end", stats: handle.stats(), overruns: handle.overruns });
+  } catch (error) {
+    reportError(error);
+  } finally {
+    handle.close();
+  }
+}
+
+/** Reads as fast as packets come: a live interface, or a file at full speed. */
+async function readFast(handle: PcapHandle, rebase: boolean): Promise<void> {
+  const live = handle.path === undefined;
+  let batch = await takeBatch();
+  let lastFlush = Date.now();
+  let lastStats = 0;
+  try {
+    while (batch && !stopping) {
+      const started = Date.now();
+      if (live && started - lastStats >= STATS_EVERY_MS) {
+        post({ type: "stats", stats: handle.stats(), overruns: handle.overruns });
+        lastStats = started;
+      }
+      const before = batch.count;
+      const n = handle.read(batch);
+      if (rebase) { for (let i = before; i < batch.count; i++) setTimestamp(batch, i, started); }
+      const stale = batch.count > 0 && (n === 0 || started - lastFlush >= FLUSH_AFTER_MS);
+      if (batch.count === batch.capacity || stale) {
+        hand(batch);
+        lastFlush = Date.now();
+        batch = await takeBatch();
+      }
+      if (n === 0) {
+        if (!live) break; // end of file
+        await sleep(IDLE_SLEEP_MS);
+      } else if (Date.now() - started > FLUSH_AFTER_MS) {
+        await sleep(0); // let "stop" and "return" messages in during a long burst
+      }
+    }
+  } finally {
+    if (batch && batch.count > 0) hand(batch);
+  }
+}
+
+/** Replays a file at `speed` times its own pace, one packet at a time. */
+async function readPaced(handle: PcapHandle, speed: number, rebase: boolean): Promise<void> {
+  const next = new PacketBatch(1);
+  let firstTs = -1;
+  let startMs = 0;
+  let batch = await takeBatch();
+  let lastFlush = Date.now();
+  try {
+    while (batch && !stopping) {
+      next.count = 0;
+      if (handle.read(next, 1) === 0) break; // end of file
+      const ts = next.timestamp(0);
+      if (firstTs < 0) {
+        firstTs = ts;
+        startMs = Date.now();
+      }
+      const due = startMs + (ts - firstTs) * 1000 / speed;
+      if (rebase) setTimestamp(next, 0, due);
+      if (due > Date.now()) {
+        // Hand over what is already due, then wait for this packet's moment.
+        if (batch.count > 0) {
+          hand(batch);
+          lastFlush = Date.now();
+          batch = await takeBatch();
+          if (!batch) break;
+        }
+        // A returned batch also ends a sleep early, so sleep again until the moment comes.
+        while (!stopping && due > Date.now()) await sleep(due - Date.now());
+        if (stopping) break;
+      }
+      copySlot(next, 0, batch, batch.count++);
+      if (batch.count === batch.capacity || Date.now() - lastFlush >= FLUSH_AFTER_MS) {
+        hand(batch);
+        lastFlush = Date.now();
+        batch = await takeBatch();
+      }
+    }
+  } finally {
+    if (batch && batch.count > 0) hand(batch);
+  }
+}
+
+function setTimestamp(batch: PacketBatch, i: number, ms: number): void {
+  batch.tsSec[i] = Math.floor(ms / 1000);
+  batch.tsNsec[i] = Math.round((ms % 1000) * 1e6);
+}
+
+function copySlot(from: PacketBatch, i: number, to: PacketBatch, j: number): void {
+  to.tsSec[j] = from.tsSec[i];
+  to.tsNsec[j] = from.tsNsec[i];
+  to.wireLen[j] = from.wireLen[i];
+  to.src.set(from.src.subarray(i * 4, i * 4 + 4), j * 4);
+  to.dst.set(from.dst.subarray(i * 4, i * 4 + 4), j * 4);
+  to.srcPort[j] = from.srcPort[i];
+  to.dstPort[j] = from.dstPort[i];
+  to.vlan[j] = from.vlan[i];
+  to.kind[j] = from.kind[i];
+  to.proto[j] = from.proto[i];
+  to.flags[j] = from.flags[i];
+  to.tcpFlags[j] = from.tcpFlags[i];
+}
+
+function reportError(error: unknown): void {
+  if (error instanceof CaptureError) {
+    post({ type: "error", kind: error.kind, message: error.message });
+  } else {
+    post({ type: "error", kind: "failed", message: `Capture failed: ${String(error)}` });
+  }
+}
+
+self.onmessage = (event: MessageEvent<ToWorker>) => {
+  const message = event.data;
+  switch (message.type) {
+    case "start":
+      batchCapacity = message.batchCapacity;
+      for (let i = 0; i < message.poolSize; i++) {
+        free.push(new ArrayBuffer(PacketBatch.byteLength(batchCapacity)));
+      }
+      run(message.source).finally(() => self.close());
+      break;
+    case "return":
+      free.push(message.buffer);
+      wake?.();
+      wake = undefined;
+      break;
+    case "stop":
+      stopping = true;
+      wake?.();
+      wake = undefined;
+      break;
+  }
+};

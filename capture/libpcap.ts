@@ -1,0 +1,127 @@
+// Every Deno.dlopen table in Netwatch: libpcap, and the few libc calls that batch its output.
+//
+// Nothing outside capture/ touches FFI; everything else is testable without --allow-ffi.
+
+import { CaptureError } from "./capture_error.ts";
+
+const PCAP_SYMBOLS = {
+  pcap_lib_version: { parameters: [], result: "pointer" },
+  pcap_create: { parameters: ["buffer", "buffer"], result: "pointer" },
+  pcap_set_snaplen: { parameters: ["pointer", "i32"], result: "i32" },
+  pcap_set_promisc: { parameters: ["pointer", "i32"], result: "i32" },
+  pcap_set_timeout: { parameters: ["pointer", "i32"], result: "i32" },
+  pcap_set_buffer_size: { parameters: ["pointer", "i32"], result: "i32" },
+  pcap_set_immediate_mode: { parameters: ["pointer", "i32"], result: "i32" },
+  pcap_activate: { parameters: ["pointer"], result: "i32" },
+  pcap_open_offline_with_tstamp_precision: {
+    parameters: ["buffer", "u32", "buffer"],
+    result: "pointer",
+  },
+  pcap_close: { parameters: ["pointer"], result: "void" },
+  pcap_geterr: { parameters: ["pointer"], result: "pointer" },
+  pcap_statustostr: { parameters: ["i32"], result: "pointer" },
+  pcap_datalink: { parameters: ["pointer"], result: "i32" },
+  pcap_snapshot: { parameters: ["pointer"], result: "i32" },
+  pcap_compile: { parameters: ["pointer", "buffer", "buffer", "i32", "u32"], result: "i32" },
+  pcap_setfilter: { parameters: ["pointer", "buffer"], result: "i32" },
+  pcap_freecode: { parameters: ["buffer"], result: "void" },
+  pcap_setnonblock: { parameters: ["pointer", "i32", "buffer"], result: "i32" },
+  pcap_dispatch: { parameters: ["pointer", "i32", "pointer", "pointer"], result: "i32" },
+  pcap_stats: { parameters: ["pointer", "buffer"], result: "i32" },
+  pcap_dump_fopen: { parameters: ["pointer", "pointer"], result: "pointer" },
+  pcap_dump_close: { parameters: ["pointer"], result: "void" },
+  pcap_findalldevs: { parameters: ["buffer", "buffer"], result: "i32" },
+  pcap_freealldevs: { parameters: ["pointer"], result: "void" },
+} as const satisfies Deno.ForeignLibraryInterface;
+
+const LIBC_SYMBOLS = {
+  fmemopen: { parameters: ["buffer", "usize", "buffer"], result: "pointer" },
+  fseek: { parameters: ["pointer", "i64", "i32"], result: "i32" },
+  ftell: { parameters: ["pointer"], result: "i64" },
+  setvbuf: { parameters: ["pointer", "pointer", "i32", "usize"], result: "i32" },
+  fclose: { parameters: ["pointer"], result: "i32" },
+  dlopen: { parameters: ["buffer", "i32"], result: "pointer" },
+  dlsym: { parameters: ["pointer", "buffer"], result: "pointer" },
+} as const satisfies Deno.ForeignLibraryInterface;
+
+/** Sonames tried in order: the runtime package on Debian/Ubuntu ships both of the first two. */
+const LIBPCAP_NAMES = ["libpcap.so.1", "libpcap.so.0.8", "libpcap.so"];
+const LIBC_NAMES = ["libc.so.6"];
+const RTLD_NOW = 2;
+
+/** libpcap's errbuf size, PCAP_ERRBUF_SIZE. */
+export const PCAP_ERRBUF_SIZE = 256;
+
+/** The loaded libraries, and the address of pcap_dump() to pass to pcap_dispatch(). */
+export interface Libpcap {
+  readonly pcap: Deno.DynamicLibrary<typeof PCAP_SYMBOLS>["symbols"];
+  readonly libc: Deno.DynamicLibrary<typeof LIBC_SYMBOLS>["symbols"];
+  /** `pcap_dump` as a C function pointer: pcap_dispatch() calls it for every packet. */
+  readonly pcapDump: Deno.PointerObject;
+  /** The soname that loaded. */
+  readonly soname: string;
+  /** pcap_lib_version(), e.g. "libpcap version 1.10.3 (with TPACKET_V3)". */
+  readonly version: string;
+}
+
+let loaded: Libpcap | undefined;
+
+/** Loads libpcap once. Throws CaptureError("no_libpcap") with install instructions. */
+export function libpcap(): Libpcap {
+  if (loaded) return loaded;
+  const libc = openFirst(LIBC_NAMES, LIBC_SYMBOLS);
+  const pcap = openFirst(LIBPCAP_NAMES, PCAP_SYMBOLS);
+  if (!libc || !pcap) {
+    throw new CaptureError(
+      "no_libpcap",
+      "libpcap is not installed: run `sudo apt-get install libpcap0.8` (Debian/Ubuntu), " +
+        "`sudo dnf install libpcap` (Fedora) or `sudo pacman -S libpcap` (Arch)",
+    );
+  }
+  // dlopen() of an already loaded library returns its handle; dlsym() then gives the address.
+  const handle = libc.lib.symbols.dlopen(cString(pcap.name), RTLD_NOW);
+  const pcapDump = handle && libc.lib.symbols.dlsym(handle, cString("pcap_dump"));
+  if (!pcapDump) {
+    throw new CaptureError("no_libpcap", `${pcap.name} has no pcap_dump symbol: reinstall libpcap`);
+  }
+  const versionPtr = pcap.lib.symbols.pcap_lib_version();
+  loaded = {
+    pcap: pcap.lib.symbols,
+    libc: libc.lib.symbols,
+    pcapDump,
+    soname: pcap.name,
+    version: versionPtr ? Deno.UnsafePointerView.getCString(versionPtr) : "libpcap",
+  };
+  return loaded;
+}
+
+function openFirst<S extends Deno.ForeignLibraryInterface>(
+  names: string[],
+  symbols: S,
+): { lib: Deno.DynamicLibrary<S>; name: string } | undefined {
+  for (const name of names) {
+    try {
+      return { lib: Deno.dlopen(name, symbols), name };
+    } catch (error) {
+      // A missing library is expected here; a missing permission is a programming error.
+      if (error instanceof Deno.errors.NotCapable) throw error;
+    }
+  }
+  return undefined;
+}
+
+const encoder = new TextEncoder();
+
+/** A NUL-terminated copy of `text` for a `const char *` parameter. */
+export function cString(text: string): Uint8Array<ArrayBuffer> {
+  return encoder.encode(`${text}\0`);
+}
+
+/** Reads a NUL-terminated string out of an errbuf or a returned `char *`. */
+export function readCString(source: Uint8Array | Deno.PointerValue): string {
+  if (source instanceof Uint8Array) {
+    const nul = source.indexOf(0);
+    return new TextDecoder().decode(source.subarray(0, nul < 0 ? source.length : nul));
+  }
+  return source ? Deno.UnsafePointerView.getCString(source) : "";
+}

@@ -1,0 +1,301 @@
+// One libpcap handle, live or offline, read in batches into a PacketBatch.
+//
+// Packets reach TypeScript in batches, not one FFI call each: libpcap's own pcap_dump() is the
+// pcap_dispatch() callback, writing savefile records into memory we own (libc fmemopen over a
+// Uint8Array). After each dispatch the records are decoded in place and the stream is rewound.
+// fmemopen silently drops writes once full, so each dispatch asks for at most as many packets
+// as can fit at the handle's snapshot length.
+
+import { CaptureError } from "./capture_error.ts";
+import { listInterfaces } from "./interfaces.ts";
+import { cString, libpcap, PCAP_ERRBUF_SIZE, readCString } from "./libpcap.ts";
+import { type LinkType, linkType } from "./link_types.ts";
+import { PacketBatch } from "./packet_batch.ts";
+import {
+  decodeRecords,
+  RECORD_HEADER_BYTES,
+  type RecordCursor,
+  type RecordFormat,
+} from "./records.ts";
+
+const PCAP_TSTAMP_PRECISION_NANO = 1;
+const PCAP_NETMASK_UNKNOWN = 0xffffffff;
+const PCAP_ERROR_BREAK = -2;
+const PCAP_ERROR_NO_SUCH_DEVICE = -5;
+const PCAP_ERROR_PERM_DENIED = -8;
+const PCAP_ERROR_IFACE_NOT_UP = -9;
+const PCAP_ERROR_PROMISC_PERM_DENIED = -11;
+const MAGIC_MICROSECONDS = 0xa1b2c3d4;
+const MAGIC_NANOSECONDS = 0xa1b23c4d;
+const SEEK_SET = 0;
+const IONBF = 2;
+/** sizeof(struct bpf_program) on 64-bit: u_int length, padding, pointer. */
+const BPF_PROGRAM_BYTES = 16;
+
+/** Options for capturing from an interface. */
+export interface LiveOptions {
+  /** Interface name, as `netwatch interfaces` lists them. */
+  device: string;
+  /** Bytes kept per packet; enough for the headers Netwatch decodes by default. */
+  snaplen?: number;
+  /** Promiscuous mode; on by default. */
+  promiscuous?: boolean;
+  /** Kernel ring buffer size in bytes; 64 MiB by default. */
+  bufferBytes?: number;
+  /** Deliver each packet as it arrives instead of in kernel blocks (more CPU, less latency). */
+  immediate?: boolean;
+  /** Longest a packet waits in a partly filled kernel block, in milliseconds. */
+  timeoutMs?: number;
+  /** A BPF filter expression (pcap-filter(7)). */
+  filter?: string;
+}
+
+/** Counters from pcap_stats(): packets the kernel saw and dropped since the handle opened. */
+export interface CaptureStats {
+  received: number;
+  /** Dropped because Netwatch did not read fast enough (the kernel buffer was full). */
+  droppedByKernel: number;
+  /** Dropped by the network interface or its driver. */
+  droppedByInterface: number;
+}
+
+/** Default snapshot length: Ethernet, two VLAN tags, IPv6 with extension headers, TCP. */
+export const DEFAULT_SNAPLEN = 256;
+export const DEFAULT_BUFFER_BYTES = 64 << 20;
+const DEFAULT_TIMEOUT_MS = 50;
+/** Record memory for a live handle; holds a full batch at the default snaplen. */
+const LIVE_RECORD_BYTES = 2 << 20;
+/** Record memory for a file, whose snapshot length is often 262144. */
+const OFFLINE_RECORD_BYTES = 64 << 20;
+
+/** A libpcap handle that reads packets in batches. Close it when done. */
+export class PcapHandle {
+  readonly linkType: LinkType;
+  /** Largest captured length a packet can have on this handle. */
+  readonly snaplen: number;
+  /** Set for live handles. */
+  readonly device?: string;
+  /** Set for offline handles. */
+  readonly path?: string;
+  /** Packets read so far. */
+  packetsRead = 0;
+  /** Records the in-memory stream held that claimed more bytes than it had (should stay 0). */
+  overruns = 0;
+
+  #pcap: Deno.PointerObject | null;
+  #dumper: Deno.PointerObject;
+  #file: Deno.PointerObject;
+  #records: Uint8Array<ArrayBuffer>;
+  #view: DataView;
+  #format: RecordFormat;
+  #cursor: RecordCursor = { offset: 0, overrun: false };
+  #perDispatch: number;
+  #stats = new Uint32Array(4);
+
+  private constructor(
+    pcap: Deno.PointerObject,
+    recordBytes: number,
+    source: { device?: string; path?: string },
+  ) {
+    const { pcap: lib, libc } = libpcap();
+    this.#pcap = pcap;
+    this.device = source.device;
+    this.path = source.path;
+    this.linkType = linkType(lib.pcap_datalink(pcap));
+    this.snaplen = lib.pcap_snapshot(pcap);
+    this.#records = new Uint8Array(recordBytes);
+    this.#view = new DataView(this.#records.buffer);
+    this.#perDispatch = Math.max(1, Math.floor(recordBytes / (RECORD_HEADER_BYTES + this.snaplen)));
+    const file = libc.fmemopen(this.#records, BigInt(recordBytes), cString("w"));
+    if (!file) throw this.#fail("failed", "fmemopen() failed");
+    this.#file = file;
+    // Unbuffered: pcap_dump's writes go straight into our memory, without a stdio copy.
+    libc.setvbuf(file, null, IONBF, 0n);
+    const dumper = lib.pcap_dump_fopen(pcap, file);
+    if (!dumper) {
+      libc.fclose(file);
+      throw this.#fail("failed", `pcap_dump_fopen() failed: ${this.#lastError()}`);
+    }
+    this.#dumper = dumper;
+    // pcap_dump_fopen() wrote the savefile header: its magic tells byte order and precision.
+    const magicLe = this.#view.getUint32(0, true);
+    const littleEndian = magicLe === MAGIC_MICROSECONDS || magicLe === MAGIC_NANOSECONDS;
+    const magic = this.#view.getUint32(0, littleEndian);
+    this.#format = {
+      decoder: this.linkType.decoder,
+      littleEndian,
+      nsecPerUnit: magic === MAGIC_NANOSECONDS ? 1 : 1000,
+    };
+    libc.fseek(file, 0n, SEEK_SET);
+  }
+
+  /** Opens a pcap or pcapng file. Throws CaptureError("bad_file") if libpcap cannot read it. */
+  static openFile(path: string, filter?: string): PcapHandle {
+    const { pcap: lib } = libpcap();
+    const errbuf = new Uint8Array(PCAP_ERRBUF_SIZE);
+    const pcap = lib.pcap_open_offline_with_tstamp_precision(
+      cString(path),
+      PCAP_TSTAMP_PRECISION_NANO,
+      errbuf,
+    );
+    if (!pcap) {
+      let reason = readCString(errbuf);
+      if (reason.startsWith(`${path}: `)) reason = reason.slice(path.length + 2);
+      throw new CaptureError("bad_file", `Cannot read "${path}": ${reason}`);
+    }
+    const handle = new PcapHandle(pcap, OFFLINE_RECORD_BYTES, { path });
+    if (filter) handle.#setFilter(filter);
+    return handle;
+  }
+
+  /**
+   * Opens an interface for live capture in non-blocking mode. Throws CaptureError with kind
+   * "no_device", "permission", "bad_filter" or "failed" and a message that says what to do.
+   */
+  static openLive(options: LiveOptions): PcapHandle {
+    const { pcap: lib } = libpcap();
+    const { device } = options;
+    const errbuf = new Uint8Array(PCAP_ERRBUF_SIZE);
+    const pcap = lib.pcap_create(cString(device), errbuf);
+    if (!pcap) throw new CaptureError("failed", `Cannot open "${device}": ${readCString(errbuf)}`);
+    lib.pcap_set_snaplen(pcap, options.snaplen ?? DEFAULT_SNAPLEN);
+    lib.pcap_set_promisc(pcap, options.promiscuous === false ? 0 : 1);
+    lib.pcap_set_buffer_size(pcap, options.bufferBytes ?? DEFAULT_BUFFER_BYTES);
+    lib.pcap_set_timeout(pcap, options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+    if (options.immediate) lib.pcap_set_immediate_mode(pcap, 1);
+    const status = lib.pcap_activate(pcap);
+    if (status < 0) {
+      const detail = readCString(lib.pcap_geterr(pcap)) ||
+        readCString(lib.pcap_statustostr(status));
+      lib.pcap_close(pcap);
+      throw activationError(device, status, detail);
+    }
+    if (lib.pcap_setnonblock(pcap, 1, errbuf) < 0) {
+      lib.pcap_close(pcap);
+      throw new CaptureError("failed", `Cannot capture on "${device}": ${readCString(errbuf)}`);
+    }
+    const handle = new PcapHandle(pcap, LIVE_RECORD_BYTES, { device });
+    if (options.filter) handle.#setFilter(options.filter);
+    return handle;
+  }
+
+  /** Most packets one read() call takes from libpcap. */
+  get perDispatch(): number {
+    return this.#perDispatch;
+  }
+
+  /**
+   * Reads up to `limit` packets (and no more than fit in `batch`) and decodes them into `batch`,
+   * appending. Returns the number of packets read: 0 means none are waiting (live) or the end
+   * of the file (offline). Throws CaptureError("failed") on a read error, after decoding every
+   * packet read before it.
+   */
+  read(batch: PacketBatch, limit = this.#perDispatch): number {
+    const pcap = this.#pcap;
+    if (!pcap) return 0;
+    const { pcap: lib, libc, pcapDump } = libpcap();
+    const room = batch.capacity - batch.count;
+    const count = Math.min(limit, room, this.#perDispatch);
+    if (count <= 0) return 0;
+    const before = batch.count;
+    const n = lib.pcap_dispatch(pcap, count, pcapDump, this.#dumper);
+    const written = Number(libc.ftell(this.#file));
+    const cursor = this.#cursor;
+    cursor.offset = 0;
+    cursor.overrun = false;
+    decodeRecords(this.#records, this.#view, written, this.#format, batch, cursor);
+    if (cursor.overrun) this.overruns++;
+    libc.fseek(this.#file, 0n, SEEK_SET);
+    const read = batch.count - before;
+    this.packetsRead += read;
+    if (n < 0 && n !== PCAP_ERROR_BREAK) {
+      const source = this.path ?? this.device;
+      throw new CaptureError(
+        "failed",
+        `Cannot read "${source}" past packet ${this.packetsRead}: ${this.#lastError()}`,
+      );
+    }
+    return read;
+  }
+
+  /** Kernel counters for a live handle; undefined for a file. */
+  stats(): CaptureStats | undefined {
+    if (!this.#pcap || this.path !== undefined) return undefined;
+    if (libpcap().pcap.pcap_stats(this.#pcap, this.#stats) < 0) return undefined;
+    return {
+      received: this.#stats[0],
+      droppedByKernel: this.#stats[1],
+      droppedByInterface: this.#stats[2],
+    };
+  }
+
+  /** Releases the handle. Safe to call twice. */
+  close(): void {
+    if (!this.#pcap) return;
+    const { pcap: lib } = libpcap();
+    lib.pcap_dump_close(this.#dumper); // also fcloses the memory stream
+    lib.pcap_close(this.#pcap);
+    this.#pcap = null;
+  }
+
+  #setFilter(filter: string): void {
+    const { pcap: lib } = libpcap();
+    const program = new Uint8Array(BPF_PROGRAM_BYTES);
+    const pcap = this.#pcap!;
+    if (lib.pcap_compile(pcap, program, cString(filter), 1, PCAP_NETMASK_UNKNOWN) < 0) {
+      const reason = this.#lastError();
+      this.close();
+      throw new CaptureError("bad_filter", `Invalid filter "${filter}": ${reason}`);
+    }
+    const status = lib.pcap_setfilter(pcap, program);
+    lib.pcap_freecode(program);
+    if (status < 0) {
+      const reason = this.#lastError();
+      this.close();
+      throw new CaptureError("bad_filter", `Cannot apply filter "${filter}": ${reason}`);
+    }
+  }
+
+  #lastError(): string {
+    return this.#pcap ? readCString(libpcap().pcap.pcap_geterr(this.#pcap)) : "handle closed";
+  }
+
+  #fail(kind: "failed", message: string): CaptureError {
+    if (this.#pcap) libpcap().pcap.pcap_close(this.#pcap);
+    this.#pcap = null;
+    return new CaptureError(kind, message);
+  }
+}
+
+function activationError(device: string, status: number, detail: string): CaptureError {
+  switch (status) {
+    case PCAP_ERROR_NO_SUCH_DEVICE:
+      return new CaptureError(
+        "no_device",
+        `Cannot capture on "${device}": no such interface (interfaces: ${interfaceNames()})`,
+      );
+    case PCAP_ERROR_PERM_DENIED:
+    case PCAP_ERROR_PROMISC_PERM_DENIED:
+      return new CaptureError(
+        "permission",
+        `Cannot capture on "${device}": permission denied. Grant CAP_NET_RAW instead of running ` +
+          "as root: `sudo setcap cap_net_raw=eip $(command -v netwatch)`, or " +
+          "`AmbientCapabilities=CAP_NET_RAW` under systemd",
+      );
+    case PCAP_ERROR_IFACE_NOT_UP:
+      return new CaptureError(
+        "failed",
+        `Cannot capture on "${device}": the interface is down (ip link set ${device} up)`,
+      );
+    default:
+      return new CaptureError("failed", `Cannot capture on "${device}": ${detail}`);
+  }
+}
+
+function interfaceNames(): string {
+  try {
+    return listInterfaces().map((i) => i.name).join(", ") || "none";
+  } catch {
+    return "unknown";
+  }
+}

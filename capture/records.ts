@@ -1,0 +1,85 @@
+// Walks a run of pcap savefile records in memory and decodes each into a PacketBatch.
+//
+// The records are what libpcap's pcap_dump() writes: a 16-byte header (seconds, sub-second,
+// captured length, original length, in the writing host's byte order) followed by the bytes.
+
+import { decodeFrame } from "./decode_link.ts";
+import { PacketBatch } from "./packet_batch.ts";
+
+/** Size of a pcap record header. */
+export const RECORD_HEADER_BYTES = 16;
+
+/** Where decodeRecords() stopped, kept in one reused object. */
+export interface RecordCursor {
+  /** Offset of the first record not yet decoded. */
+  offset: number;
+  /** Set when a record claimed more bytes than the run holds (the writer ran out of room). */
+  overrun: boolean;
+}
+
+/** How to read the records of one stream. */
+export interface RecordFormat {
+  /** Link decoder from link_types.ts. */
+  decoder: number;
+  /** Byte order of the record headers. */
+  littleEndian: boolean;
+  /** 1000 when the sub-second field is in microseconds, 1 when it is in nanoseconds. */
+  nsecPerUnit: number;
+}
+
+/**
+ * Decodes records from `bytes[cursor.offset, end)` into `batch`, appending from `batch.count`
+ * until the batch is full or the run ends. Updates `cursor` in place; allocates nothing.
+ */
+export function decodeRecords(
+  bytes: Uint8Array,
+  dv: DataView,
+  end: number,
+  format: RecordFormat,
+  batch: PacketBatch,
+  cursor: RecordCursor,
+): void {
+  const le = format.littleEndian;
+  const decoder = format.decoder;
+  const nsecPerUnit = format.nsecPerUnit;
+  let off = cursor.offset;
+  let i = batch.count;
+  const capacity = batch.capacity;
+  while (i < capacity && end - off >= RECORD_HEADER_BYTES) {
+    const capLen = dv.getUint32(off + 8, le);
+    if (capLen > end - off - RECORD_HEADER_BYTES) {
+      cursor.overrun = true;
+      break;
+    }
+    batch.tsSec[i] = dv.getUint32(off, le);
+    // A damaged sub-second field can exceed one second; the typed array wraps it modulo 2^32.
+    batch.tsNsec[i] = dv.getUint32(off + 4, le) * nsecPerUnit;
+    batch.wireLen[i] = dv.getUint32(off + 12, le);
+    clearSlot(batch, i);
+    decodeFrame(bytes, dv, off + RECORD_HEADER_BYTES, capLen, decoder, batch, i);
+    off += RECORD_HEADER_BYTES + capLen;
+    i++;
+  }
+  batch.count = i;
+  cursor.offset = off;
+}
+
+/** Resets the decoded fields of slot `i`, which the decoders only ever set or OR into. */
+function clearSlot(batch: PacketBatch, i: number): void {
+  const base = i << 2;
+  batch.src[base] = 0;
+  batch.src[base + 1] = 0;
+  batch.src[base + 2] = 0;
+  batch.src[base + 3] = 0;
+  batch.dst[base] = 0;
+  batch.dst[base + 1] = 0;
+  batch.dst[base + 2] = 0;
+  batch.dst[base + 3] = 0;
+  batch.srcPort[i] = 0;
+  batch.dstPort[i] = 0;
+  batch.vlan[i] = 0;
+  batch.kind[i] = 0;
+  batch.proto[i] = 0;
+  batch.flags[i] = 0;
+  batch.tcpFlags[i] = 0;
+}

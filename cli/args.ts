@@ -1,0 +1,167 @@
+// Command-line parsing: commands, their options, and the usage text.
+
+import { parseArgs } from "node:util";
+
+/** A mistake in the command line: printed with a hint, exit code 2. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
+export const USAGE = `Netwatch: where a server's bandwidth goes.
+
+Usage:
+  netwatch [capture] [options]     capture live, print a line a second, report on exit
+  netwatch report FILE [options]   read a pcap or pcapng file and report on it
+  netwatch interfaces [options]    list the interfaces Netwatch can capture on
+  netwatch --help | --version
+
+Capture options:
+  -i, --interface NAME   interface to capture on (default: the one with the default route)
+  -f, --filter EXPR      BPF filter, as for tcpdump (pcap-filter(7))
+      --duration SEC     stop after this many seconds (default: until Ctrl-C)
+      --count N          stop after N packets
+      --snaplen BYTES    bytes kept per packet (default 256: every header Netwatch decodes)
+      --buffer-size MIB  kernel capture buffer (default 64)
+      --no-promisc       do not put the interface into promiscuous mode
+      --immediate        deliver packets at once instead of in kernel blocks (more CPU)
+      --quiet            no per-second lines
+Report options:
+  -f, --filter EXPR      count only packets matching a BPF filter
+Common options:
+      --format FORMAT    text (default) or json
+
+Capturing needs CAP_NET_RAW: sudo setcap cap_net_raw=eip $(command -v netwatch)
+Exit codes: 0 ok, 1 runtime error, 2 usage error.`;
+
+export type Format = "text" | "json";
+
+export interface CaptureArgs {
+  command: "capture";
+  interface?: string;
+  filter?: string;
+  durationSec?: number;
+  count?: number;
+  snaplen?: number;
+  bufferBytes?: number;
+  promiscuous: boolean;
+  immediate: boolean;
+  quiet: boolean;
+  format: Format;
+}
+
+export interface ReportArgs {
+  command: "report";
+  file: string;
+  filter?: string;
+  format: Format;
+}
+
+export interface InterfacesArgs {
+  command: "interfaces";
+  format: Format;
+}
+
+export type Args =
+  | CaptureArgs
+  | ReportArgs
+  | InterfacesArgs
+  | { command: "help" }
+  | { command: "version" };
+
+const COMMANDS = ["capture", "report", "interfaces"];
+
+/** Parses `argv` (without the program name). Throws UsageError on anything it cannot accept. */
+export function parseCommandLine(argv: string[]): Args {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        help: { type: "boolean", short: "h" },
+        version: { type: "boolean", short: "V" },
+        interface: { type: "string", short: "i" },
+        filter: { type: "string", short: "f" },
+        duration: { type: "string" },
+        count: { type: "string" },
+        snaplen: { type: "string" },
+        "buffer-size": { type: "string" },
+        "no-promisc": { type: "boolean" },
+        immediate: { type: "boolean" },
+        quiet: { type: "boolean", short: "q" },
+        format: { type: "string" },
+      },
+    });
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return { command: "help" };
+  if (values.version) return { command: "version" };
+  const [command = "capture", ...rest] = positionals;
+  if (!COMMANDS.includes(command)) {
+    throw new UsageError(`Unknown command "${command}": expected one of ${COMMANDS.join(", ")}`);
+  }
+  const format = parseFormat(values.format);
+  const only = (allowed: string[]) => {
+    for (const key of Object.keys(values)) {
+      if (!allowed.includes(key) && key !== "format") {
+        throw new UsageError(`Option --${key} does not apply to "${command}"`);
+      }
+    }
+  };
+  switch (command) {
+    case "report": {
+      only(["filter"]);
+      if (rest.length !== 1) throw new UsageError(`"report" takes one FILE, got ${rest.length}`);
+      return { command, file: rest[0], filter: values.filter, format };
+    }
+    case "interfaces":
+      only([]);
+      if (rest.length) throw new UsageError(`"interfaces" takes no arguments, got "${rest[0]}"`);
+      return { command, format };
+    default: {
+      if (rest.length) throw new UsageError(`"capture" takes no arguments, got "${rest[0]}"`);
+      const bufferMib = positive("buffer-size", values["buffer-size"]);
+      return {
+        command: "capture",
+        interface: values.interface,
+        filter: values.filter,
+        durationSec: positive("duration", values.duration),
+        count: positiveInteger("count", values.count),
+        snaplen: positiveInteger("snaplen", values.snaplen),
+        bufferBytes: bufferMib === undefined ? undefined : Math.round(bufferMib * 1048576),
+        promiscuous: !values["no-promisc"],
+        immediate: values.immediate === true,
+        quiet: values.quiet === true,
+        format,
+      };
+    }
+  }
+}
+
+function parseFormat(value: string | undefined): Format {
+  if (value === undefined || value === "text" || value === "json") return value ?? "text";
+  throw new UsageError(`Invalid --format "${value}": expected text or json`);
+}
+
+function positive(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isFinite(n) || n <= 0) {
+    throw new UsageError(`Invalid --${name} "${value}": expected a positive number`);
+  }
+  return n;
+}
+
+function positiveInteger(name: string, value: string | undefined): number | undefined {
+  const n = positive(name, value);
+  if (n !== undefined && !Number.isInteger(n)) {
+    throw new UsageError(`Invalid --${name} "${value}": expected a whole number`);
+  }
+  return n;
+}

@@ -1,0 +1,143 @@
+// The headless report: what a capture file or a live window held, as JSON or as text.
+
+import type { CaptureStats } from "../capture/pcap_handle.ts";
+import type { PacketCounters } from "../flows/packet_counters.ts";
+
+/** The report `netwatch report` and `netwatch capture` print. Field names are the JSON keys. */
+export interface Report {
+  /** The file read, for `report`. */
+  file?: string;
+  /** The interface captured, for `capture`. */
+  interface?: string;
+  filter?: string;
+  /** pcap link-type name, e.g. EN10MB. */
+  linktype: string;
+  dlt: number;
+  packets: number;
+  /** Sum of original wire lengths. */
+  bytes: number;
+  non_ip: number;
+  ipv4: number;
+  ipv6: number;
+  undecoded: number;
+  tcp: number;
+  udp: number;
+  icmp: number;
+  other_l4: number;
+  nonfirst_fragments: number;
+  malformed: number;
+  truncated: number;
+  /** Epoch seconds of the first and last packet, with nanosecond digits; null when empty. */
+  first_ts: Timestamp | null;
+  last_ts: Timestamp | null;
+  /** Live captures: kernel counters over the capture. */
+  received?: number;
+  dropped_by_kernel?: number;
+  dropped_by_interface?: number;
+  /** Set when reading stopped early; the figures cover what was read. */
+  error?: string;
+}
+
+/** A timestamp as whole seconds and nanoseconds, printed as seconds with nine decimals. */
+export interface Timestamp {
+  sec: number;
+  nsec: number;
+}
+
+/** Fills the counter fields of a report. */
+export function countersReport(
+  counters: PacketCounters,
+): Omit<Report, "file" | "interface" | "linktype" | "dlt"> {
+  return {
+    packets: counters.packets,
+    bytes: counters.bytes,
+    non_ip: counters.nonIp,
+    ipv4: counters.ipv4,
+    ipv6: counters.ipv6,
+    undecoded: counters.undecoded,
+    tcp: counters.tcp,
+    udp: counters.udp,
+    icmp: counters.icmp,
+    other_l4: counters.otherL4,
+    nonfirst_fragments: counters.nonFirstFragments,
+    malformed: counters.malformed,
+    truncated: counters.truncated,
+    first_ts: counters.firstSec < 0 ? null : { sec: counters.firstSec, nsec: counters.firstNsec },
+    last_ts: counters.lastSec < 0 ? null : { sec: counters.lastSec, nsec: counters.lastNsec },
+  };
+}
+
+/** Adds kernel counters of a live capture to a report. */
+export function withCaptureStats(report: Report, stats: CaptureStats | undefined): Report {
+  if (!stats) return report;
+  return {
+    ...report,
+    received: stats.received,
+    dropped_by_kernel: stats.droppedByKernel,
+    dropped_by_interface: stats.droppedByInterface,
+  };
+}
+
+/** `1300475167.096535000`: exact, where a float would lose the nanoseconds. */
+export function formatTimestamp(ts: Timestamp): string {
+  return `${ts.sec}.${String(ts.nsec).padStart(9, "0")}`;
+}
+
+/** The report as one JSON object; timestamps are JSON numbers with all nine decimals. */
+export function reportJson(report: Report): string {
+  return JSON.stringify(report, (key, value) => {
+    if ((key === "first_ts" || key === "last_ts") && value !== null) {
+      return rawJson(formatTimestamp(value as Timestamp));
+    }
+    return value;
+  }, 2);
+}
+
+/** The report for people: aligned labels, grouped digits, shares of the packet count. */
+export function reportText(report: Report): string {
+  const n = (v: number) => v.toLocaleString("en-US");
+  const share = (v: number) => report.packets ? ` (${(100 * v / report.packets).toFixed(1)}%)` : "";
+  const when = (ts: Timestamp | null) =>
+    ts
+      ? `${new Date(ts.sec * 1000).toISOString().replace(".000Z", "Z")} (${formatTimestamp(ts)})`
+      : "-";
+  const rows: [string, string][] = [];
+  if (report.file !== undefined) rows.push(["file", report.file]);
+  if (report.interface !== undefined) rows.push(["interface", report.interface]);
+  if (report.filter) rows.push(["filter", report.filter]);
+  rows.push(
+    ["link type", `${report.linktype} (${report.dlt})`],
+    ["packets", n(report.packets)],
+    ["bytes", n(report.bytes)],
+    ["IPv4", n(report.ipv4) + share(report.ipv4)],
+    ["IPv6", n(report.ipv6) + share(report.ipv6)],
+    ["non-IP", n(report.non_ip) + share(report.non_ip)],
+  );
+  if (report.undecoded) rows.push(["undecoded", n(report.undecoded) + share(report.undecoded)]);
+  rows.push(
+    ["TCP", n(report.tcp) + share(report.tcp)],
+    ["UDP", n(report.udp) + share(report.udp)],
+    ["ICMP", n(report.icmp) + share(report.icmp)],
+    ["other L4", n(report.other_l4) + share(report.other_l4)],
+    ["later fragments", n(report.nonfirst_fragments)],
+    ["malformed", n(report.malformed)],
+    ["truncated", n(report.truncated)],
+    ["first packet", when(report.first_ts)],
+    ["last packet", when(report.last_ts)],
+  );
+  if (report.received !== undefined) {
+    rows.push(
+      ["kernel received", n(report.received)],
+      ["kernel dropped", n(report.dropped_by_kernel ?? 0)],
+      ["interface dropped", n(report.dropped_by_interface ?? 0)],
+    );
+  }
+  if (report.error) rows.push(["error", report.error]);
+  const width = Math.max(...rows.map(([label]) => label.length));
+  return rows.map(([label, value]) => `${label.padEnd(width)}  ${value}`).join("\n");
+}
+
+/** JSON.rawJSON (ES2026), which the TypeScript lib in use may not declare yet. */
+function rawJson(text: string): unknown {
+  return (JSON as unknown as { rawJSON(text: string): unknown }).rawJSON(text);
+}

@@ -1,0 +1,41 @@
+// The shared public capture corpus in ../shared/pcaps and its tshark ground truth.
+
+const SHARED = new URL("../../../shared/pcaps/", import.meta.url);
+
+/** Absolute path of a file in the corpus, e.g. `corpusPath("real/zeek_wikipedia.pcap")`. */
+export function corpusPath(relative: string): string {
+  return new URL(relative, SHARED).pathname;
+}
+
+/**
+ * Rows of a CSV file in the corpus, keyed by header. The corpus CSVs have no quoted commas
+ * (checked: every row must have as many fields as the header).
+ */
+export function readCsv(relative: string): Record<string, string>[] {
+  const path = corpusPath(relative);
+  let text: string;
+  try {
+    text = Deno.readTextFileSync(path);
+  } catch (error) {
+    throw new Error(`The shared capture corpus is missing (${path}): ${error}`);
+  }
+  const [header, ...lines] = text.trim().split(/\r?\n/);
+  const keys = header.split(",");
+  return lines.map((line, n) => {
+    const fields = line.split(",");
+    if (fields.length !== keys.length) {
+      throw new Error(
+        `${relative} line ${n + 2}: ${fields.length} fields, header has ${keys.length}`,
+      );
+    }
+    return Object.fromEntries(keys.map((key, i) => [key, fields[i]]));
+  });
+}
+
+/** Capture files in a corpus folder ("real" or "malformed"), sorted. */
+export function corpusFiles(folder: string): string[] {
+  return [...Deno.readDirSync(corpusPath(`${folder}/`))]
+    .filter((e) => e.isFile && /\.(pcap|pcapng)$/.test(e.name))
+    .map((e) => e.name)
+    .sort();
+}

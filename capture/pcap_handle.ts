@@ -114,7 +114,10 @@ export class PcapHandle {
     const dumper = lib.pcap_dump_fopen(pcap, file);
     if (!dumper) {
       libc.fclose(file);
-      throw this.#fail("failed", `pcap_dump_fopen() failed: ${this.#lastError()}`);
+      // libpcap says "stream: link-layer type N isn't supported in savefiles": drop the prefix.
+      const reason = this.#lastError().replace(/^stream: /, "");
+      const name = source.path ?? source.device;
+      throw this.#fail(source.path ? "bad_file" : "failed", `Cannot read "${name}": ${reason}`);
     }
     this.#dumper = dumper;
     // pcap_dump_fopen() wrote the savefile header: its magic tells byte order and precision.
@@ -260,7 +263,7 @@ export class PcapHandle {
     return this.#pcap ? readCString(libpcap().pcap.pcap_geterr(this.#pcap)) : "handle closed";
   }
 
-  #fail(kind: "failed", message: string): CaptureError {
+  #fail(kind: "failed" | "bad_file", message: string): CaptureError {
     if (this.#pcap) libpcap().pcap.pcap_close(this.#pcap);
     this.#pcap = null;
     return new CaptureError(kind, message);

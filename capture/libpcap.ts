@@ -30,6 +30,7 @@ const PCAP_SYMBOLS = {
   pcap_stats: { parameters: ["pointer", "buffer"], result: "i32" },
   pcap_dump_fopen: { parameters: ["pointer", "pointer"], result: "pointer" },
   pcap_dump_close: { parameters: ["pointer"], result: "void" },
+  pcap_dump_flush: { parameters: ["pointer"], result: "i32" },
   pcap_findalldevs: { parameters: ["buffer", "buffer"], result: "i32" },
   pcap_freealldevs: { parameters: ["pointer"], result: "void" },
 } as const satisfies Deno.ForeignLibraryInterface;

@@ -30,6 +30,7 @@ Capture options:
       --quiet            no per-second lines
 Report options:
   -f, --filter EXPR      count only packets matching a BPF filter
+      --flows            list every flow record (timeouts apply in file time)
 Common options:
       --format FORMAT    text (default) or json
 
@@ -56,6 +57,8 @@ export interface ReportArgs {
   command: "report";
   file: string;
   filter?: string;
+  /** List flow records in the report. */
+  flows: boolean;
   format: Format;
 }
 
@@ -94,6 +97,7 @@ export function parseCommandLine(argv: string[]): Args {
         immediate: { type: "boolean" },
         quiet: { type: "boolean", short: "q" },
         format: { type: "string" },
+        flows: { type: "boolean" },
       },
     });
   } catch (error) {
@@ -116,9 +120,15 @@ export function parseCommandLine(argv: string[]): Args {
   };
   switch (command) {
     case "report": {
-      only(["filter"]);
+      only(["filter", "flows"]);
       if (rest.length !== 1) throw new UsageError(`"report" takes one FILE, got ${rest.length}`);
-      return { command, file: rest[0], filter: values.filter, format };
+      return {
+        command,
+        file: rest[0],
+        filter: values.filter,
+        flows: values.flows === true,
+        format,
+      };
     }
     case "interfaces":
       only([]);

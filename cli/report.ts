@@ -1,6 +1,7 @@
 // The headless report: what a capture file or a live window held, as JSON or as text.
 
 import type { CaptureStats } from "../capture/pcap_handle.ts";
+import type { FlowRecord } from "../flows/flow_record.ts";
 import type { PacketCounters } from "../flows/packet_counters.ts";
 
 /** The report `netwatch report` and `netwatch capture` print. Field names are the JSON keys. */
@@ -30,6 +31,10 @@ export interface Report {
   /** Epoch seconds of the first and last packet, with nanosecond digits; null when empty. */
   first_ts: Timestamp | null;
   last_ts: Timestamp | null;
+  /** Distinct bidirectional (protocol, address:port, address:port) of TCP/UDP, VLAN ignored. */
+  tcp_udp_5tuples?: number;
+  /** With --flows: every flow record, ended or still active at the end, by first packet. */
+  flows?: FlowRecord[];
   /** Live captures: kernel counters over the capture. */
   received?: number;
   dropped_by_kernel?: number;
@@ -86,7 +91,8 @@ export function formatTimestamp(ts: Timestamp): string {
 /** The report as one JSON object; timestamps are JSON numbers with all nine decimals. */
 export function reportJson(report: Report): string {
   return JSON.stringify(report, (key, value) => {
-    if ((key === "first_ts" || key === "last_ts") && value !== null) {
+    // Flow records have first_ts/last_ts too, as plain numbers.
+    if ((key === "first_ts" || key === "last_ts") && value !== null && typeof value === "object") {
       return rawJson(formatTimestamp(value as Timestamp));
     }
     return value;
@@ -125,6 +131,10 @@ export function reportText(report: Report): string {
     ["first packet", when(report.first_ts)],
     ["last packet", when(report.last_ts)],
   );
+  if (report.tcp_udp_5tuples !== undefined) {
+    rows.push(["TCP/UDP 5-tuples", n(report.tcp_udp_5tuples)]);
+  }
+  if (report.flows !== undefined) rows.push(["flow records", n(report.flows.length)]);
   if (report.received !== undefined) {
     rows.push(
       ["kernel received", n(report.received)],
@@ -134,7 +144,23 @@ export function reportText(report: Report): string {
   }
   if (report.error) rows.push(["error", report.error]);
   const width = Math.max(...rows.map(([label]) => label.length));
-  return rows.map(([label, value]) => `${label.padEnd(width)}  ${value}`).join("\n");
+  const summary = rows.map(([label, value]) => `${label.padEnd(width)}  ${value}`).join("\n");
+  return report.flows?.length ? `${summary}\n\n${flowsText(report.flows)}` : summary;
+}
+
+/** One line per flow: protocol, client -> server, packets and bytes each way, state, service. */
+function flowsText(flows: FlowRecord[]): string {
+  const end = (ip: string, port: number) => ip.includes(":") ? `[${ip}]:${port}` : `${ip}:${port}`;
+  return flows.map((f) =>
+    [
+      f.proto.padEnd(6),
+      `${end(f.src_ip, f.src_port)} -> ${end(f.dst_ip, f.dst_port)}`,
+      `${f.packets_c2s}/${f.bytes_c2s} -> ${f.packets_s2c}/${f.bytes_s2c}`,
+      f.state || "-",
+      f.service ?? "-",
+      f.vlan === null ? "" : `vlan ${f.vlan}`,
+    ].join("  ").trimEnd()
+  ).join("\n");
 }
 
 /** JSON.rawJSON (ES2026), which the TypeScript lib in use may not declare yet. */

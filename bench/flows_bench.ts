@@ -1,0 +1,290 @@
+// Flow engine benchmarks: update rate, bytes per flow, query latency, RSS of an hour of history.
+//
+// Run: deno run -A bench/flows_bench.ts. Memory figures come from child processes (this
+// script re-run with --child=...) started with --expose-gc, so each measures one engine in a
+// fresh heap: RSS (Deno.memoryUsage().rss) is read after a forced GC before the engine is built
+// and again after it is filled (and GC'd, so arrays left over from growth are freed), and the
+// difference is divided by the flow count. RSS counts only pages touched, so every flow must be
+// written; the fill does that.
+
+import { PacketBatch, PacketKind } from "../capture/packet_batch.ts";
+import { Flag } from "../capture/packet_batch.ts";
+import { FlowEngine } from "../flows/flow_engine.ts";
+import { flowTableBytesPerFlow } from "../flows/flow_table.ts";
+import type { FlowQuery } from "../flows/query.ts";
+
+/** Every figure the benchmark prints. */
+export interface FlowsBenchFigures {
+  /** Packets per second through FlowEngine.add() (flows, hosts and time series together). */
+  updatesPerSecond: number;
+  /** Distinct flows the update run cycled over. */
+  updateFlows: number;
+  /** Measured RSS delta per active flow, and the computed array bytes per flow. */
+  bytesPerFlow1M: number;
+  bytesPerFlow5M: number;
+  computedBytesPerFlow1M: number;
+  computedBytesPerFlow5M: number;
+  /** Milliseconds per query over 1,000,000 active flows, all shapes together. */
+  queryP50Ms: number;
+  queryP99Ms: number;
+  /** p50/p99 per query shape. */
+  queryShapes: { name: string; p50Ms: number; p99Ms: number; total: number }[];
+  /** 60 simulated minutes at 2,000 new flows per second, history capped to hold them all. */
+  historyHourRssMiB: number;
+  historyHourRecords: number;
+  /** The same with the default configuration (history capped at 2,000,000 records). */
+  historyDefaultRssMiB: number;
+  historyDefaultRecords: number;
+}
+
+const BATCH = 4096;
+
+/** Fills slot `i` of `batch` with a UDP or TCP packet of flow `n` (few hosts, many ports). */
+function flowPacket(batch: PacketBatch, i: number, n: number, ts: number, reply: boolean): void {
+  const client = (0x0a000000 | (n & 255)) >>> 0; // 10.0.0.x: 256 clients
+  const server = (0x0a010000 | ((n >>> 24) & 255)) >>> 0; // 10.1.0.x
+  const sport = 1024 + ((n >>> 8) & 0xffff);
+  const tcp = (n & 256) !== 0;
+  const dport = tcp ? 443 : 53;
+  batch.tsSec[i] = Math.floor(ts);
+  batch.tsNsec[i] = Math.floor((ts % 1) * 1e9);
+  batch.wireLen[i] = 60 + (n % 1400);
+  batch.src[i << 2] = reply ? server : client;
+  batch.dst[i << 2] = reply ? client : server;
+  batch.srcPort[i] = reply ? dport : sport;
+  batch.dstPort[i] = reply ? sport : dport;
+  batch.kind[i] = PacketKind.Ipv4;
+  batch.proto[i] = tcp ? 6 : 17;
+  batch.flags[i] = Flag.L4 | Flag.Ports;
+  batch.tcpFlags[i] = tcp ? (reply ? 0x12 : 0x02) : 0;
+}
+
+function gc(): void {
+  (globalThis as { gc?: () => void }).gc?.();
+}
+
+function rss(): number {
+  gc();
+  gc();
+  return Deno.memoryUsage().rss;
+}
+
+/** Child: RSS delta per flow of an engine holding `flows` active flows. */
+function measureBytesPerFlow(flows: number): number {
+  const batch = new PacketBatch(BATCH);
+  const before = rss();
+  const engine = new FlowEngine({ maxActiveFlows: flows, tcpTimeoutSec: 1e9, udpTimeoutSec: 1e9 });
+  for (let n = 0; n < flows;) {
+    batch.count = 0;
+    for (; batch.count < BATCH && n < flows; n++) flowPacket(batch, batch.count++, n, 1e9, false);
+    engine.add(batch);
+  }
+  if (engine.table.count !== flows) {
+    throw new Error(`Expected ${flows} flows, got ${engine.table.count}`);
+  }
+  const after = rss();
+  return (after - before) / flows;
+}
+
+/** Child: RSS after `minutes` of simulated time at `rate` new two-packet flows per second. */
+function measureHistory(maxHistoryRecords: number | undefined, minutes: number, rate: number) {
+  const batch = new PacketBatch(BATCH);
+  const before = rss();
+  const engine = new FlowEngine(maxHistoryRecords ? { maxHistoryRecords } : {});
+  const start = 1.7e9;
+  let n = 0;
+  for (let second = 0; second < minutes * 60; second++) {
+    batch.count = 0;
+    for (let k = 0; k < rate; k++, n++) {
+      // Clients spread over a /16 so the host table works too; a new flow every time.
+      const ts = start + second + k / rate;
+      flowPacket(batch, batch.count++, n, ts, false);
+      flowPacket(batch, batch.count++, n, ts + 0.0005, true);
+      batch.src[(batch.count - 2) << 2] = (0x0a000000 | (n & 0xffff)) >>> 0;
+      batch.dst[(batch.count - 1) << 2] = (0x0a000000 | (n & 0xffff)) >>> 0;
+      if (batch.count >= BATCH - 1) {
+        engine.add(batch);
+        batch.count = 0;
+      }
+    }
+    engine.add(batch);
+    engine.tick(start + second + 1);
+  }
+  const after = rss();
+  return {
+    rssMiB: after / 1048576,
+    deltaMiB: (after - before) / 1048576,
+    records: engine.history.count,
+    active: engine.table.count,
+    hosts: engine.hosts.count,
+  };
+}
+
+/** Packets per second through add() over `flows` distinct flows, for about `seconds`. */
+function measureUpdates(flows: number, seconds: number): number {
+  const engine = new FlowEngine({ maxActiveFlows: flows * 2 });
+  const batches: PacketBatch[] = [];
+  let seed = 12345;
+  for (let b = 0; b < 64; b++) {
+    const batch = new PacketBatch(BATCH);
+    for (let i = 0; i < BATCH; i++) {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      flowPacket(batch, i, seed % flows, 1e9, (seed & 1) === 1);
+    }
+    batch.count = BATCH;
+    batches.push(batch);
+  }
+  let packets = 0;
+  let ts = 1e9;
+  const started = performance.now();
+  while (performance.now() - started < seconds * 1000) {
+    for (const batch of batches) {
+      batch.tsSec.fill(ts); // packet time moves on one second per batch
+      ts++;
+      engine.add(batch);
+      packets += batch.count;
+    }
+  }
+  return packets / ((performance.now() - started) / 1000);
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
+}
+
+/** Query latencies over an engine holding 1,000,000 active flows. */
+function measureQueries(runs: number) {
+  const flows = 1_000_000;
+  const engine = new FlowEngine({ maxActiveFlows: flows, tcpTimeoutSec: 1e9, udpTimeoutSec: 1e9 });
+  const batch = new PacketBatch(BATCH);
+  for (let n = 0; n < flows;) {
+    batch.count = 0;
+    for (; batch.count < BATCH && n < flows; n++) {
+      flowPacket(batch, batch.count++, n, 1e9 + n / 1000, false);
+    }
+    engine.add(batch);
+  }
+  const shapes: { name: string; query: FlowQuery }[] = [
+    {
+      name: "tcp/443, >= 700 B, by bytes desc",
+      query: { proto: "tcp", serverPort: 443, minBytes: 700, sort: "bytes" },
+    },
+    { name: "client 10.0.0.0/26, by last desc", query: { client: "10.0.0.0/26", sort: "last" } },
+    {
+      name: "service dns, by rate desc, offset 1000",
+      query: { service: "dns", sort: "rate", offset: 1000 },
+    },
+    { name: "state S0, by duration asc", query: { state: "S0", sort: "duration", order: "asc" } },
+    { name: "no filter, by packets desc", query: { sort: "packets" } },
+    { name: 'free text "10.0.0.17"', query: { text: "10.0.0.17", sort: "bytes" } },
+  ];
+  const all: number[] = [];
+  const perShape = shapes.map(({ name, query }) => {
+    const times: number[] = [];
+    let total = 0;
+    engine.query(query); // warm up
+    for (let r = 0; r < runs; r++) {
+      const t0 = performance.now();
+      const page = engine.query({ ...query, limit: 100 });
+      times.push(performance.now() - t0);
+      total = page.total;
+    }
+    times.sort((a, b) => a - b);
+    all.push(...times);
+    return { name, p50Ms: percentile(times, 0.5), p99Ms: percentile(times, 0.99), total };
+  });
+  all.sort((a, b) => a - b);
+  return { p50: percentile(all, 0.5), p99: percentile(all, 0.99), perShape };
+}
+
+/** Runs this script as a child with `mode` and returns the JSON it prints. */
+async function child(mode: string): Promise<Record<string, number>> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      "--v8-flags=--expose-gc,--max-old-space-size=8192",
+      new URL(import.meta.url).pathname,
+      `--child=${mode}`,
+    ],
+    stdout: "piped",
+    stderr: "inherit",
+  }).output();
+  if (!out.success) throw new Error(`Benchmark child "${mode}" failed with code ${out.code}`);
+  return JSON.parse(new TextDecoder().decode(out.stdout));
+}
+
+/** Runs every measurement and returns the figures. Takes a few minutes on 2 cores. */
+export async function runFlowsBench(): Promise<FlowsBenchFigures> {
+  const updateFlows = 200_000;
+  const updatesPerSecond = measureUpdates(updateFlows, 5);
+  const queries = measureQueries(40);
+  const b1 = await child("bytes:1000000");
+  const b5 = await child("bytes:5000000");
+  const hour = await child("history:7300000");
+  const defaults = await child("history:0");
+  return {
+    updatesPerSecond,
+    updateFlows,
+    bytesPerFlow1M: b1.bytesPerFlow,
+    bytesPerFlow5M: b5.bytesPerFlow,
+    computedBytesPerFlow1M: flowTableBytesPerFlow(1_000_000),
+    computedBytesPerFlow5M: flowTableBytesPerFlow(5_000_000),
+    queryP50Ms: queries.p50,
+    queryP99Ms: queries.p99,
+    queryShapes: queries.perShape,
+    historyHourRssMiB: hour.rssMiB,
+    historyHourRecords: hour.records,
+    historyDefaultRssMiB: defaults.rssMiB,
+    historyDefaultRecords: defaults.records,
+  };
+}
+
+/** The figures as a plain table. */
+export function formatFlowsBench(f: FlowsBenchFigures): string {
+  const n = (v: number, digits = 0) =>
+    v.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  const rows: [string, string][] = [
+    [`flow updates per second (${n(f.updateFlows)} flows)`, n(f.updatesPerSecond)],
+    [
+      "bytes per flow at 1M flows (RSS delta)",
+      `${n(f.bytesPerFlow1M, 1)} (arrays: ${n(f.computedBytesPerFlow1M, 1)})`,
+    ],
+    [
+      "bytes per flow at 5M flows (RSS delta)",
+      `${n(f.bytesPerFlow5M, 1)} (arrays: ${n(f.computedBytesPerFlow5M, 1)})`,
+    ],
+    ["query p50 at 1M flows (ms)", n(f.queryP50Ms, 2)],
+    ["query p99 at 1M flows (ms)", n(f.queryP99Ms, 2)],
+    ...f.queryShapes.map((s): [string, string] => [
+      `  ${s.name}`,
+      `p50 ${n(s.p50Ms, 2)}  p99 ${n(s.p99Ms, 2)}  (${n(s.total)} match)`,
+    ]),
+    [
+      "RSS after 60 min at 2,000 flows/s (MiB)",
+      `${n(f.historyHourRssMiB, 1)} (${n(f.historyHourRecords)} history records)`,
+    ],
+    [
+      "  same, default caps (MiB)",
+      `${n(f.historyDefaultRssMiB, 1)} (${n(f.historyDefaultRecords)} history records)`,
+    ],
+  ];
+  const width = Math.max(...rows.map(([label]) => label.length));
+  return rows.map(([label, value]) => `${label.padEnd(width)}  ${value}`).join("\n");
+}
+
+if (import.meta.main) {
+  const mode = Deno.args.find((a) => a.startsWith("--child="))?.slice(8);
+  if (mode?.startsWith("bytes:")) {
+    console.log(JSON.stringify({ bytesPerFlow: measureBytesPerFlow(Number(mode.slice(6))) }));
+  } else if (mode === "queries") {
+    console.log(JSON.stringify(measureQueries(40)));
+  } else if (mode === "updates") {
+    console.log(JSON.stringify({ updatesPerSecond: measureUpdates(200_000, 5) }));
+  } else if (mode?.startsWith("history:")) {
+    const cap = Number(mode.slice(8));
+    console.log(JSON.stringify(measureHistory(cap || undefined, 60, 2000)));
+  } else {
+    console.log(formatFlowsBench(await runFlowsBench()));
+  }
+}

@@ -1,0 +1,242 @@
+// The active flows: a FlowStore, an open-addressed hash index over it and recency lists.
+//
+// Index: an Int32Array of slot + 1 (0 = empty), linear probing, kept at most 3/4 full, with
+// backward-shift deletion so no tombstones build up. Each slot keeps its key hash so probes
+// compare one word before the key, and growth rehashes without touching keys.
+//
+// Recency: each flow sits in one doubly linked list per timeout class (TCP open, TCP closed,
+// UDP, ICMP, other), moved to the tail on every packet. A list is therefore ordered by last
+// packet seen, so expiring idle flows only looks at list heads, and the least recently seen
+// flow overall is the oldest of the five heads. Everything is O(1) per packet.
+
+import { FLOW_STORE_BYTES_PER_SLOT, FlowStore } from "./flow_store.ts";
+
+/** Timeout classes, one recency list each. */
+export const FlowClass = { TcpOpen: 0, TcpClosed: 1, Udp: 2, Icmp: 3, Other: 4 } as const;
+/** Number of FlowClass values. */
+export const FLOW_CLASSES = 5;
+/** `cls` of a free slot. */
+export const FREE_SLOT = 255;
+const FREE = FREE_SLOT;
+
+/** Index entries for `capacity` slots: a power of two, at least 4/3 of it. */
+function indexSize(capacity: number): number {
+  let size = 16;
+  while (size * 3 < capacity * 4) size *= 2;
+  return size;
+}
+
+/**
+ * Approximate bytes one flow costs at `capacity` slots: record fields, per-slot table fields
+ * (hash, prev, next, class) and the index entries per slot.
+ */
+export function flowTableBytesPerFlow(capacity: number): number {
+  return FLOW_STORE_BYTES_PER_SLOT + 4 + 4 + 4 + 1 + (indexSize(capacity) * 4) / capacity;
+}
+
+/**
+ * Active flows, bounded by `maxFlows`. By default every array is allocated at its full size at
+ * once: the OS commits pages only when slots are first written, so RSS follows use, and there
+ * is no growth copy (which leaves freed blocks behind in the allocator, about 20 bytes a flow
+ * measured). With a smaller `initialCapacity` the arrays grow by doubling up to `maxFlows`.
+ */
+export class FlowTable {
+  readonly maxFlows: number;
+  readonly store: FlowStore;
+  /** Flows in the table. */
+  count = 0;
+  hash = new Uint32Array(0);
+  prev = new Int32Array(0);
+  next = new Int32Array(0);
+  /** FlowClass of each slot, or 255 for a free slot. */
+  cls = new Uint8Array(0);
+  /** Heads and tails of the recency lists (-1 when empty); head = least recently seen. */
+  readonly heads = new Int32Array(FLOW_CLASSES).fill(-1);
+  readonly tails = new Int32Array(FLOW_CLASSES).fill(-1);
+  private index = new Int32Array(16);
+  private mask = 15;
+  private freeHead = -1;
+  /** Slots at and above this were never used: taken in order before growing. */
+  private highWater = 0;
+
+  constructor(maxFlows: number, initialCapacity = maxFlows) {
+    if (!Number.isInteger(maxFlows) || maxFlows < 1) {
+      throw new RangeError(`maxFlows must be a positive integer, got ${maxFlows}`);
+    }
+    this.maxFlows = maxFlows;
+    this.store = new FlowStore(0);
+    this.grow(Math.min(maxFlows, initialCapacity));
+  }
+
+  /** Slots allocated so far. */
+  get capacity(): number {
+    return this.store.capacity;
+  }
+
+  /** Slots ever used: every flow sits below this (the scan bound for queries). */
+  get slotsUsed(): number {
+    return this.highWater;
+  }
+
+  /** True when no flow can be added without evicting one. */
+  get full(): boolean {
+    return this.count >= this.maxFlows;
+  }
+
+  /** Slot of the flow with `key` (whose hash is `h`), or -1. */
+  find(key: Uint32Array, h: number): number {
+    const index = this.index;
+    const mask = this.mask;
+    const hashes = this.hash;
+    const { meta, addr, ports } = this.store;
+    for (let i = h & mask;; i = (i + 1) & mask) {
+      const entry = index[i];
+      if (entry === 0) return -1;
+      const s = entry - 1;
+      if (hashes[s] !== h || meta[s] !== key[0] || ports[s] !== key[9]) continue;
+      const a = s << 3;
+      let same = true;
+      for (let w = 0; w < 8; w++) {
+        if (addr[a + w] !== key[1 + w]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return s;
+    }
+  }
+
+  /**
+   * Adds a flow with `key` in class `cls` and returns its slot; only the key fields are set.
+   * The caller must make room first when `full`.
+   */
+  insert(key: Uint32Array, h: number, cls: number): number {
+    let s = this.freeHead;
+    if (s >= 0) {
+      this.freeHead = this.next[s];
+    } else {
+      if (this.highWater === this.capacity) {
+        if (this.capacity >= this.maxFlows) {
+          throw new RangeError(`Flow table is full (${this.maxFlows} flows)`);
+        }
+        this.grow(Math.min(this.maxFlows, this.capacity * 2));
+      }
+      s = this.highWater++;
+    }
+    const store = this.store;
+    store.meta[s] = key[0];
+    const a = s << 3;
+    for (let w = 0; w < 8; w++) store.addr[a + w] = key[1 + w];
+    store.ports[s] = key[9];
+    this.hash[s] = h;
+    let i = h & this.mask;
+    while (this.index[i] !== 0) i = (i + 1) & this.mask;
+    this.index[i] = s + 1;
+    this.cls[s] = cls;
+    this.append(s, cls);
+    this.count++;
+    return s;
+  }
+
+  /** Removes the flow in slot `s` from the index and its list, and frees the slot. */
+  remove(s: number): void {
+    const index = this.index;
+    const mask = this.mask;
+    let p = this.hash[s] & mask;
+    while (index[p] !== s + 1) p = (p + 1) & mask;
+    // Backward shift: pull later entries of the probe run into the hole when their home
+    // bucket does not lie cyclically in (hole, their position].
+    for (let j = (p + 1) & mask; index[j] !== 0; j = (j + 1) & mask) {
+      const home = this.hash[index[j] - 1] & mask;
+      if (((j - home) & mask) >= ((j - p) & mask)) {
+        index[p] = index[j];
+        p = j;
+      }
+    }
+    index[p] = 0;
+    this.unlink(s);
+    this.cls[s] = FREE;
+    this.next[s] = this.freeHead;
+    this.freeHead = s;
+    this.count--;
+  }
+
+  /** Marks slot `s` as just seen, in class `cls` (moving it between lists if that changed). */
+  touch(s: number, cls: number): void {
+    if (this.tails[this.cls[s]] === s && this.cls[s] === cls) return;
+    this.unlink(s);
+    this.cls[s] = cls;
+    this.append(s, cls);
+  }
+
+  /** True when slot `s` holds a flow. */
+  inUse(s: number): boolean {
+    return s < this.highWater && this.cls[s] !== FREE;
+  }
+
+  /** The least recently seen flow (by last packet time among the list heads), or -1. */
+  leastRecent(): number {
+    let best = -1;
+    let bestLast = Infinity;
+    const last = this.store.last;
+    for (let c = 0; c < FLOW_CLASSES; c++) {
+      const h = this.heads[c];
+      if (h >= 0 && last[h] < bestLast) {
+        best = h;
+        bestLast = last[h];
+      }
+    }
+    return best;
+  }
+
+  private append(s: number, cls: number): void {
+    const tail = this.tails[cls];
+    this.prev[s] = tail;
+    this.next[s] = -1;
+    if (tail >= 0) this.next[tail] = s;
+    else this.heads[cls] = s;
+    this.tails[cls] = s;
+  }
+
+  private unlink(s: number): void {
+    const cls = this.cls[s];
+    const p = this.prev[s];
+    const n = this.next[s];
+    if (p >= 0) this.next[p] = n;
+    else this.heads[cls] = n;
+    if (n >= 0) this.prev[n] = p;
+    else this.tails[cls] = p;
+  }
+
+  /** Grows every per-slot array to `capacity` and rebuilds the index. Not on the packet path. */
+  private grow(capacity: number): void {
+    const old = this.capacity;
+    if (capacity <= old) return;
+    this.store.resize(capacity);
+    const hash = new Uint32Array(capacity);
+    hash.set(this.hash);
+    const prev = new Int32Array(capacity);
+    prev.set(this.prev);
+    const next = new Int32Array(capacity);
+    next.set(this.next);
+    const cls = new Uint8Array(capacity).fill(FREE);
+    cls.set(this.cls);
+    this.hash = hash;
+    this.prev = prev;
+    this.next = next;
+    this.cls = cls;
+    const size = indexSize(capacity);
+    if (size !== this.index.length) {
+      const index = new Int32Array(size);
+      const mask = size - 1;
+      for (let s = 0; s < this.highWater; s++) {
+        if (cls[s] === FREE) continue;
+        let i = hash[s] & mask;
+        while (index[i] !== 0) i = (i + 1) & mask;
+        index[i] = s + 1;
+      }
+      this.index = index;
+      this.mask = mask;
+    }
+  }
+}

@@ -1,0 +1,86 @@
+// Tests for the host table: per-direction totals, windows, rates, top talkers, eviction.
+
+import assert from "node:assert/strict";
+import { HostTable } from "./hosts.ts";
+import { batchOf, type TestPacket } from "./test_helpers.ts";
+
+function add(hosts: HostTable, packets: TestPacket[]): void {
+  const batch = batchOf(packets);
+  for (let i = 0; i < batch.count; i++) {
+    hosts.addPacket(batch, i, batch.timestamp(i), batch.wireLen[i]);
+  }
+}
+
+const T0 = 1_700_000_040; // a whole minute (1_700_000_040 / 60 = 28_333_334)
+
+Deno.test("top() sorts hosts by bytes sent and received over a window", () => {
+  const hosts = new HostTable(100);
+  add(hosts, [
+    { ts: T0, src: "10.0.0.1", dst: "10.0.0.2", len: 1000 },
+    { ts: T0 + 1, src: "10.0.0.2", dst: "10.0.0.1", len: 300 },
+    { ts: T0 + 2, src: "2001:db8::3", dst: "2001:db8::1", len: 5000 },
+  ]);
+  const top = hosts.top(T0 + 3, 1, 10);
+  assert.deepEqual(top.map((h) => [h.address, h.bytes_sent, h.bytes_received]), [
+    ["2001:db8::1", 0, 5000],
+    ["2001:db8::3", 5000, 0],
+    ["10.0.0.1", 1000, 300],
+    ["10.0.0.2", 300, 1000],
+  ]);
+  assert.deepEqual(hosts.top(T0 + 3, 1, 1, "packets", "received").map((h) => h.address), [
+    "10.0.0.1",
+  ]);
+});
+
+Deno.test("a window of W minutes covers the current minute and the W before it", () => {
+  const hosts = new HostTable(10);
+  add(hosts, [
+    { ts: T0, src: "10.0.0.1", dst: "10.0.0.2", len: 100 }, // minute m
+    { ts: T0 + 60 * 3, src: "10.0.0.1", dst: "10.0.0.2", len: 200 }, // m + 3
+    { ts: T0 + 60 * 10, src: "10.0.0.1", dst: "10.0.0.2", len: 400 }, // m + 10
+  ]);
+  const now = T0 + 60 * 10 + 30;
+  const sent = (w: 1 | 5 | 15 | 60) => hosts.host("10.0.0.1", now, w)!.bytes_sent;
+  assert.deepEqual([sent(1), sent(5), sent(15), sent(60)], [400, 400, 700, 700]);
+  // An hour later nothing is left in any window, but the host is still known.
+  assert.equal(hosts.host("10.0.0.1", now + 3700, 60)!.bytes_sent, 0);
+});
+
+Deno.test("minute buckets wrap around an hour without leaking old traffic", () => {
+  const hosts = new HostTable(10);
+  for (let m = 0; m < 130; m++) {
+    add(hosts, [{ ts: T0 + 60 * m, src: "10.0.0.1", dst: "10.0.0.2", len: m }]);
+  }
+  const now = T0 + 60 * 129;
+  const h = hosts.host("10.0.0.1", now, 60)!;
+  let want = 0;
+  for (let m = 129 - 60; m <= 129; m++) want += m;
+  assert.equal(h.bytes_sent, want);
+  assert.equal(h.packets_sent, 61);
+});
+
+Deno.test("the current rate averages the last full seconds", () => {
+  const hosts = new HostTable(10);
+  add(hosts, [
+    { ts: T0 + 0.5, src: "10.0.0.1", dst: "10.0.0.2", len: 300 },
+    { ts: T0 + 1.5, src: "10.0.0.1", dst: "10.0.0.2", len: 600 },
+    { ts: T0 + 2.5, src: "10.0.0.1", dst: "10.0.0.2", len: 900 },
+    { ts: T0 + 3.5, src: "10.0.0.1", dst: "10.0.0.2", len: 5000 }, // the current second
+  ]);
+  const h = hosts.host("10.0.0.1", T0 + 3.6, 1)!;
+  assert.equal(h.rate_sent, (300 + 600 + 900) / 3);
+  assert.equal(hosts.host("10.0.0.2", T0 + 3.6, 1)!.rate_received, 600);
+});
+
+Deno.test("a full host table evicts the least recently seen host and counts it", () => {
+  const hosts = new HostTable(3);
+  add(hosts, [
+    { ts: T0, src: "10.0.0.1", dst: "10.0.0.2" },
+    { ts: T0 + 1, src: "10.0.0.3", dst: "10.0.0.1" },
+    { ts: T0 + 2, src: "10.0.0.4", dst: "10.0.0.1" }, // 10.0.0.2 is the least recent
+  ]);
+  assert.equal(hosts.evicted, 1);
+  assert.equal(hosts.count, 3);
+  assert.equal(hosts.host("10.0.0.2", T0 + 2, 1), undefined);
+  assert.equal(hosts.host("10.0.0.1", T0 + 2, 1)!.packets_received, 2);
+});

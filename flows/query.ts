@@ -1,0 +1,305 @@
+// Flow queries: filter active and ended flows, sort, and page with offset/limit or a cursor.
+//
+// Per store (active table, then history): a selection vector of slots, narrowed by one tight
+// loop per filter (query_filter.ts), then sort values for the survivors; the page is picked with a bounded heap of offset + limit entries, so a query costs
+// O(n log(offset + limit)) and never sorts or materialises the whole match set.
+
+import type { FlowHistory } from "./flow_history.ts";
+import { type FlowRecord, flowRecord } from "./flow_record.ts";
+import type { FlowStore } from "./flow_store.ts";
+import { type FlowTable, FREE_SLOT } from "./flow_table.ts";
+import { CompiledFilter, type FlowFilter } from "./query_filter.ts";
+
+/** What a page can be sorted by. "rate" is bytes per second over max(duration, 1 s). */
+export type SortKey = "bytes" | "packets" | "duration" | "first" | "last" | "rate";
+const SORT_KEYS: readonly SortKey[] = ["bytes", "packets", "duration", "first", "last", "rate"];
+/** Largest page. */
+export const MAX_LIMIT = 10_000;
+
+/** A flow query: filters, order and page. */
+export interface FlowQuery extends FlowFilter {
+  /** Default "last". */
+  sort?: SortKey;
+  /** Default "desc". */
+  order?: "asc" | "desc";
+  /** Rows to skip (after the cursor, when one is given). Default 0. */
+  offset?: number;
+  /** Rows per page, 1 to MAX_LIMIT. Default 100. */
+  limit?: number;
+  /** next_cursor of the previous page, for the same sort and order. */
+  cursor?: string;
+}
+
+/** One page of results. */
+export interface FlowPage {
+  /** Flows that pass the filters (all pages together). */
+  total: number;
+  flows: FlowRecord[];
+  /**
+   * Opaque cursor of the row after this page, or null at the end. The order is total (sort
+   * value, then id), so a cursor never skips or repeats a row whose sort value did not change.
+   */
+  next_cursor: string | null;
+}
+
+/** Reused scratch: the selection vector and the sort values of the selected slots. */
+let scratchSel = new Int32Array(0);
+let scratchVal = new Float64Array(0);
+
+/**
+ * Writes into `out` the sort value of each selected slot, negated for descending order so the
+ * heap always keeps the smallest. Ties are broken by id, ascending.
+ */
+function sortValues(
+  store: FlowStore,
+  sel: Int32Array,
+  n: number,
+  sort: number,
+  sign: number,
+  out: Float64Array,
+): void {
+  const { bytesAB, bytesBA, pktsAB, pktsBA, first, last } = store;
+  switch (sort) {
+    case 0:
+      for (let i = 0; i < n; i++) out[i] = sign * (bytesAB[sel[i]] + bytesBA[sel[i]]);
+      break;
+    case 1:
+      for (let i = 0; i < n; i++) out[i] = sign * (pktsAB[sel[i]] + pktsBA[sel[i]]);
+      break;
+    case 2:
+      for (let i = 0; i < n; i++) out[i] = sign * (last[sel[i]] - first[sel[i]]);
+      break;
+    case 3:
+      for (let i = 0; i < n; i++) out[i] = sign * first[sel[i]];
+      break;
+    case 4:
+      for (let i = 0; i < n; i++) out[i] = sign * last[sel[i]];
+      break;
+    default:
+      for (let i = 0; i < n; i++) {
+        const s = sel[i];
+        out[i] = sign * (bytesAB[s] + bytesBA[s]) / Math.max(1, last[s] - first[s]);
+      }
+  }
+}
+
+/** A max-heap of the `capacity` smallest (value, id) pairs seen, over typed arrays. */
+class PageHeap {
+  size = 0;
+  readonly value: Float64Array;
+  readonly id: Float64Array;
+  readonly source: Uint8Array;
+  readonly slot: Int32Array;
+
+  constructor(readonly capacity: number) {
+    this.value = new Float64Array(capacity);
+    this.id = new Float64Array(capacity);
+    this.source = new Uint8Array(capacity);
+    this.slot = new Int32Array(capacity);
+  }
+
+  offer(v: number, id: number, source: number, slot: number): void {
+    const value = this.value;
+    const ids = this.id;
+    if (this.size < this.capacity) {
+      let i = this.size++;
+      while (i > 0) {
+        const parent = (i - 1) >> 1;
+        const pv = value[parent];
+        if (!(v > pv || (v === pv && id > ids[parent]))) break;
+        this.move(parent, i);
+        i = parent;
+      }
+      this.put(i, v, id, source, slot);
+      return;
+    }
+    if (this.capacity === 0 || !(value[0] > v || (value[0] === v && ids[0] > id))) return;
+    // Replace the largest and sift down.
+    const size = this.size;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= size) break;
+      const r = l + 1;
+      let c = l;
+      if (r < size && (value[r] > value[l] || (value[r] === value[l] && ids[r] > ids[l]))) c = r;
+      if (!(value[c] > v || (value[c] === v && ids[c] > id))) break;
+      value[i] = value[c];
+      ids[i] = ids[c];
+      this.source[i] = this.source[c];
+      this.slot[i] = this.slot[c];
+      i = c;
+    }
+    this.put(i, v, id, source, slot);
+  }
+
+  /** Entry positions in ascending (value, id) order. */
+  sorted(): number[] {
+    const order = Array.from({ length: this.size }, (_, i) => i);
+    return order.sort((a, b) => this.value[a] - this.value[b] || this.id[a] - this.id[b]);
+  }
+
+  private move(from: number, to: number): void {
+    this.value[to] = this.value[from];
+    this.id[to] = this.id[from];
+    this.source[to] = this.source[from];
+    this.slot[to] = this.slot[from];
+  }
+
+  private put(i: number, v: number, id: number, source: number, slot: number): void {
+    this.value[i] = v;
+    this.id[i] = id;
+    this.source[i] = source;
+    this.slot[i] = slot;
+  }
+}
+
+/** True when row i sorts before row j by (value, id). */
+function before(vals: Float64Array, sel: Int32Array, ids: Float64Array, i: number, j: number) {
+  return vals[i] < vals[j] || (vals[i] === vals[j] && ids[sel[i]] < ids[sel[j]]);
+}
+
+function swap(vals: Float64Array, sel: Int32Array, i: number, j: number): void {
+  const v = vals[i];
+  vals[i] = vals[j];
+  vals[j] = v;
+  const s = sel[i];
+  sel[i] = sel[j];
+  sel[j] = s;
+}
+
+/**
+ * Reorders rows [0, n) of (vals, sel) so the `k` smallest by (value, id) come first, in no
+ * particular order (quickselect, median-of-three pivots), and returns `k`.
+ */
+function smallestFirst(
+  vals: Float64Array,
+  sel: Int32Array,
+  ids: Float64Array,
+  n: number,
+  k: number,
+): number {
+  let lo = 0;
+  let hi = n - 1;
+  while (hi > lo) {
+    const mid = (lo + hi) >> 1;
+    // Median of three to the `hi` position as the pivot.
+    if (before(vals, sel, ids, mid, lo)) swap(vals, sel, mid, lo);
+    if (before(vals, sel, ids, hi, lo)) swap(vals, sel, hi, lo);
+    if (before(vals, sel, ids, mid, hi)) swap(vals, sel, mid, hi);
+    let store = lo;
+    for (let i = lo; i < hi; i++) {
+      if (before(vals, sel, ids, i, hi)) swap(vals, sel, i, store++);
+    }
+    swap(vals, sel, store, hi);
+    if (store === k || store === k - 1) break;
+    if (store > k) hi = store - 1;
+    else lo = store + 1;
+  }
+  return k;
+}
+
+function encodeCursor(sort: SortKey, order: string, value: number, id: number): string {
+  return btoa(`${sort}|${order}|${value}|${id}`).replace(/=+$/, "");
+}
+
+function decodeCursor(cursor: string, sort: SortKey, order: string): [number, number] {
+  let parts: string[];
+  try {
+    parts = atob(cursor).split("|");
+  } catch {
+    throw new TypeError(`Invalid cursor "${cursor}"`);
+  }
+  const value = Number(parts[2]);
+  const id = Number(parts[3]);
+  if (parts.length !== 4 || !Number.isFinite(value) || !Number.isFinite(id)) {
+    throw new TypeError(`Invalid cursor "${cursor}"`);
+  }
+  if (parts[0] !== sort || parts[1] !== order) {
+    throw new TypeError(`Cursor "${cursor}" was made for sort=${parts[0]}&order=${parts[1]}`);
+  }
+  return [value, id];
+}
+
+/**
+ * Runs `query` over the active flows of `table` and the ended flows of `history`. Throws
+ * TypeError or RangeError on a filter, sort or page it cannot accept (an HTTP 400).
+ */
+export function queryFlows(table: FlowTable, history: FlowHistory, query: FlowQuery): FlowPage {
+  const sort = query.sort ?? "last";
+  const sortIndex = SORT_KEYS.indexOf(sort);
+  if (sortIndex < 0) {
+    throw new TypeError(`Invalid sort "${sort}": expected ${SORT_KEYS.join(", ")}`);
+  }
+  const order = query.order ?? "desc";
+  if (order !== "asc" && order !== "desc") {
+    throw new TypeError(`Invalid order "${order}": expected asc or desc`);
+  }
+  const limit = query.limit ?? 100;
+  const offset = query.offset ?? 0;
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
+    throw new RangeError(`Invalid limit "${limit}": expected 1-${MAX_LIMIT}`);
+  }
+  if (!Number.isInteger(offset) || offset < 0) {
+    throw new RangeError(`Invalid offset "${offset}": expected a whole number`);
+  }
+  const sign = order === "asc" ? 1 : -1;
+  let afterValue = -Infinity;
+  let afterId = -Infinity;
+  if (query.cursor) [afterValue, afterId] = decodeCursor(query.cursor, sort, order);
+  const filter = new CompiledFilter(query);
+  // One extra row tells whether a next page exists.
+  const heap = new PageHeap(offset + limit + 1);
+  const need = Math.max(table.slotsUsed, history.count);
+  if (scratchSel.length < need) {
+    scratchSel = new Int32Array(need);
+    scratchVal = new Float64Array(need);
+  }
+  const sel = scratchSel;
+  const vals = scratchVal;
+  let total = 0;
+  for (let source = 0; source < 2; source++) {
+    const store = source === 0 ? table.store : history.store;
+    let n = 0;
+    if (source === 0) {
+      const used = table.slotsUsed;
+      const cls = table.cls;
+      for (let s = 0; s < used; s++) if (cls[s] !== FREE_SLOT) sel[n++] = s;
+    } else {
+      for (let k = 0; k < history.count; k++) sel[n++] = history.slotAt(k);
+    }
+    n = filter.select(store, sel, n, source === 0);
+    total += n;
+    sortValues(store, sel, n, sortIndex, sign, vals);
+    const ids = store.id;
+    if (query.cursor) {
+      // Keep only rows after the cursor in the (value, id) order.
+      let k = 0;
+      for (let i = 0; i < n; i++) {
+        const v = vals[i];
+        const id = ids[sel[i]];
+        if (v > afterValue || (v === afterValue && id > afterId)) {
+          vals[k] = v;
+          sel[k++] = sel[i];
+        }
+      }
+      n = k;
+    }
+    // Partition the heap's capacity of smallest rows to the front (linear on average), so
+    // the heap sees few rows even when the scan order matches the sort order.
+    if (n > heap.capacity) n = smallestFirst(vals, sel, ids, n, heap.capacity);
+    for (let i = 0; i < n; i++) heap.offer(vals[i], ids[sel[i]], source, sel[i]);
+  }
+  const active = table.store;
+  const rows = heap.sorted().slice(offset);
+  const page = rows.slice(0, limit);
+  const flows = page.map((i) =>
+    flowRecord(heap.source[i] === 0 ? active : history.store, heap.slot[i], heap.source[i] === 0)
+  );
+  let nextCursor: string | null = null;
+  if (rows.length > limit) {
+    const last = page[page.length - 1];
+    nextCursor = encodeCursor(sort, order, heap.value[last], heap.id[last]);
+  }
+  return { total, flows, next_cursor: nextCursor };
+}

@@ -1,0 +1,297 @@
+// Compiles a flow query's filters into typed values tested against a FlowStore slot.
+
+import { formatIpv4, formatIpv6 } from "../capture/ip_address.ts";
+import { protoName, protoNumber, slotState } from "./flow_record.ts";
+import { type FlowStore, MetaBit } from "./flow_store.ts";
+import { addressWordsOf } from "./address_parse.ts";
+import { SERVICE_NAMES, serviceByName } from "./services.ts";
+import { CONN_STATE_NAMES, FlowBit } from "./tcp_state.ts";
+
+/** The filters of a flow query. Every given filter must hold (AND). */
+export interface FlowFilter {
+  /** Address or CIDR ("10.0.0.0/8", "2001:db8::/32") that either end must be in. */
+  address?: string;
+  /** Address or CIDR of the client end. */
+  client?: string;
+  /** Address or CIDR of the server end. */
+  server?: string;
+  /** TCP/UDP port of either end (ICMP flows never match). */
+  port?: number;
+  /** TCP/UDP port of the server end. */
+  serverPort?: number;
+  /** Protocol name ("tcp", "icmpv6", "gre") or number. */
+  proto?: string | number;
+  /** 802.1Q VLAN id. */
+  vlan?: number;
+  /** Service name from the built-in table, e.g. "https". */
+  service?: string;
+  /** Connection state, e.g. "SF", "REJ" (see tcp_state.ts). */
+  state?: string;
+  /** true: only flows still tracked; false: only ended ones. */
+  active?: boolean;
+  /** Bytes in both directions at least this. */
+  minBytes?: number;
+  /** Flows with traffic in [from, to] (epoch seconds, either may be left out). */
+  from?: number;
+  to?: number;
+  /** Case-insensitive substring of an address, a port, the service or the protocol name. */
+  text?: string;
+}
+
+/** An address prefix: version, network words and mask words. */
+interface Prefix {
+  v6: boolean;
+  net: Uint32Array;
+  mask: Uint32Array;
+}
+
+/** Parses "10.0.0.1", "10.0.0.0/8", "2001:db8::/32"; throws TypeError on anything else. */
+export function parsePrefix(text: string): Prefix {
+  const [address, bits, extra] = text.trim().split("/");
+  const parsed = addressWordsOf(address);
+  if (!parsed || extra !== undefined) throw new TypeError(`Invalid address or CIDR "${text}"`);
+  const max = parsed.v6 ? 128 : 32;
+  const length = bits === undefined ? max : Number(bits);
+  if (!Number.isInteger(length) || length < 0 || length > max || bits === "") {
+    throw new TypeError(`Invalid prefix length in "${text}": expected 0-${max}`);
+  }
+  const mask = new Uint32Array(4);
+  for (let w = 0; w < 4; w++) {
+    const take = Math.max(0, Math.min(32, length - 32 * w));
+    mask[w] = take === 0 ? 0 : (0xffffffff << (32 - take)) >>> 0;
+  }
+  const net = new Uint32Array(4);
+  for (let w = 0; w < 4; w++) net[w] = (parsed.words[w] & mask[w]) >>> 0;
+  return { v6: parsed.v6, net, mask };
+}
+
+/** A FlowFilter made ready to test slots quickly: -1 / undefined means "no such filter". */
+export class CompiledFilter {
+  private readonly address?: Prefix;
+  private readonly client?: Prefix;
+  private readonly server?: Prefix;
+  private readonly port: number;
+  private readonly serverPort: number;
+  private readonly proto: number;
+  private readonly vlan: number;
+  private readonly service: number;
+  private readonly state: number;
+  private readonly active: number;
+  private readonly minBytes: number;
+  private readonly from: number;
+  private readonly to: number;
+  private readonly text: string;
+  /** For free text: which ports, services and protocols match (computed once per query). */
+  private readonly textPorts?: Uint8Array;
+  private readonly textServices?: Uint8Array;
+  private readonly textProtos?: Uint8Array;
+  private readonly textAddresses: boolean;
+  /** Direct-mapped cache of IPv4 text matches: address, and 0 unknown / 1 no / 2 yes. */
+  private readonly cacheKey = new Uint32Array(65536);
+  private readonly cacheHit = new Uint8Array(65536);
+
+  constructor(f: FlowFilter) {
+    this.address = f.address ? parsePrefix(f.address) : undefined;
+    this.client = f.client ? parsePrefix(f.client) : undefined;
+    this.server = f.server ? parsePrefix(f.server) : undefined;
+    this.port = checkedPort("port", f.port);
+    this.serverPort = checkedPort("serverPort", f.serverPort);
+    if (f.proto !== undefined) {
+      this.proto = protoNumber(String(f.proto));
+      if (this.proto < 0) throw new TypeError(`Unknown protocol "${f.proto}"`);
+    } else {
+      this.proto = -1;
+    }
+    if (f.vlan !== undefined && !(Number.isInteger(f.vlan) && f.vlan >= 0 && f.vlan < 65536)) {
+      throw new TypeError(`Invalid VLAN "${f.vlan}": expected 0-4095`);
+    }
+    this.vlan = f.vlan ?? -1;
+    if (f.service !== undefined) {
+      this.service = serviceByName(f.service);
+      if (this.service < 0) throw new TypeError(`Unknown service "${f.service}"`);
+    } else {
+      this.service = -1;
+    }
+    if (f.state !== undefined) {
+      this.state = CONN_STATE_NAMES.indexOf(f.state.toUpperCase());
+      if (this.state <= 0) throw new TypeError(`Unknown state "${f.state}"`);
+    } else {
+      this.state = -1;
+    }
+    this.active = f.active === undefined ? -1 : f.active ? 1 : 0;
+    this.minBytes = f.minBytes ?? -1;
+    this.from = f.from ?? -Infinity;
+    this.to = f.to ?? Infinity;
+    this.text = (f.text ?? "").trim().toLowerCase();
+    this.textAddresses = false;
+    if (this.text !== "") {
+      const q = this.text;
+      if (/^\d+$/.test(q) && q.length <= 5) {
+        this.textPorts = new Uint8Array(65536);
+        for (let p = 0; p < 65536; p++) if (String(p).includes(q)) this.textPorts[p] = 1;
+      }
+      this.textServices = new Uint8Array(SERVICE_NAMES.length);
+      SERVICE_NAMES.forEach((name, v) => this.textServices![v] = v > 0 && name.includes(q) ? 1 : 0);
+      this.textProtos = new Uint8Array(256);
+      for (let p = 0; p < 256; p++) this.textProtos[p] = protoName(p).includes(q) ? 1 : 0;
+      this.textAddresses = /^[0-9a-f.:]+$/.test(q);
+    }
+  }
+
+  /**
+   * Keeps, of the `n` slots of `store` in `sel`, those that pass every filter (moving them to
+   * the front of `sel`) and returns how many. One tight loop per filter over the survivors of
+   * the previous one: a column at a time, which is several times faster than testing every
+   * filter per row.
+   */
+  select(store: FlowStore, sel: Int32Array, n: number, active: boolean): number {
+    if (this.active >= 0 && (this.active === 1) !== active) return 0;
+    const { meta } = store;
+    if (this.proto >= 0) {
+      const proto = this.proto;
+      let k = 0;
+      for (let i = 0; i < n; i++) if ((meta[sel[i]] & 255) === proto) sel[k++] = sel[i];
+      n = k;
+    }
+    if (this.vlan >= 0) {
+      const want = (MetaBit.Vlan | (this.vlan << 8)) >>> 0;
+      const mask = (MetaBit.Vlan | (0xffff << 8)) >>> 0;
+      let k = 0;
+      for (let i = 0; i < n; i++) if (((meta[sel[i]] & mask) >>> 0) === want) sel[k++] = sel[i];
+      n = k;
+    }
+    if (this.service >= 0) {
+      const service = store.service;
+      const want = this.service;
+      let k = 0;
+      for (let i = 0; i < n; i++) if (service[sel[i]] === want) sel[k++] = sel[i];
+      n = k;
+    }
+    if (this.minBytes >= 0) {
+      const { bytesAB, bytesBA } = store;
+      const min = this.minBytes;
+      let k = 0;
+      for (let i = 0; i < n; i++) {
+        const s = sel[i];
+        if (bytesAB[s] + bytesBA[s] >= min) sel[k++] = s;
+      }
+      n = k;
+    }
+    if (this.from !== -Infinity || this.to !== Infinity) {
+      const { first, last } = store;
+      const from = this.from;
+      const to = this.to;
+      let k = 0;
+      for (let i = 0; i < n; i++) {
+        const s = sel[i];
+        if (last[s] >= from && first[s] <= to) sel[k++] = s;
+      }
+      n = k;
+    }
+    if (this.port >= 0 || this.serverPort >= 0) n = this.selectPorts(store, sel, n);
+    if (this.address) n = selectPrefix(store, sel, n, this.address, -1);
+    if (this.client) n = selectPrefix(store, sel, n, this.client, 0);
+    if (this.server) n = selectPrefix(store, sel, n, this.server, 1);
+    if (this.state >= 0) {
+      const want = this.state;
+      let k = 0;
+      for (let i = 0; i < n; i++) if (slotState(store, sel[i]) === want) sel[k++] = sel[i];
+      n = k;
+    }
+    if (this.text !== "") {
+      let k = 0;
+      for (let i = 0; i < n; i++) if (this.textMatches(store, sel[i])) sel[k++] = sel[i];
+      n = k;
+    }
+    return n;
+  }
+
+  /** Port filters: either end, and the server end. ICMP type/code never count as ports. */
+  private selectPorts(store: FlowStore, sel: Int32Array, n: number): number {
+    const { meta, ports, bits } = store;
+    const port = this.port;
+    const serverPort = this.serverPort;
+    let k = 0;
+    for (let i = 0; i < n; i++) {
+      const s = sel[i];
+      const proto = meta[s] & 255;
+      if (proto === 1 || proto === 58) continue;
+      const p = ports[s];
+      if (port >= 0 && (p >>> 16) !== port && (p & 0xffff) !== port) continue;
+      if (serverPort >= 0) {
+        const server = bits[s] & FlowBit.ClientIsB ? p >>> 16 : p & 0xffff;
+        if (server !== serverPort) continue;
+      }
+      sel[k++] = s;
+    }
+    return k;
+  }
+
+  private textMatches(store: FlowStore, slot: number): boolean {
+    const proto = store.meta[slot] & 255;
+    if (this.textServices![store.service[slot]] || this.textProtos![proto]) return true;
+    const ports = store.ports[slot];
+    const icmp = proto === 1 || proto === 58;
+    if (
+      this.textPorts && !icmp && (this.textPorts[ports >>> 16] || this.textPorts[ports & 0xffff])
+    ) {
+      return true;
+    }
+    if (!this.textAddresses) return false;
+    return this.addressMatches(store, slot, 0) || this.addressMatches(store, slot, 1);
+  }
+
+  private addressMatches(store: FlowStore, slot: number, end: number): boolean {
+    const a = (slot << 3) + (end << 2);
+    const w = store.addr;
+    if (store.meta[slot] & MetaBit.V6) {
+      return formatIpv6(w[a], w[a + 1], w[a + 2], w[a + 3]).includes(this.text);
+    }
+    // Hosts repeat across flows: remember each IPv4 address's answer for this query.
+    const address = w[a];
+    const at = (Math.imul(address, 0x9e3779b1) >>> 16) & 0xffff;
+    if (this.cacheHit[at] !== 0 && this.cacheKey[at] === address) return this.cacheHit[at] === 2;
+    const hit = formatIpv4(address).includes(this.text);
+    this.cacheKey[at] = address;
+    this.cacheHit[at] = hit ? 2 : 1;
+    return hit;
+  }
+}
+
+/**
+ * Keeps the slots with an address in `p`: `which` -1 either end, 0 the client, 1 the server.
+ */
+function selectPrefix(store: FlowStore, sel: Int32Array, n: number, p: Prefix, which: number) {
+  const { meta, bits } = store;
+  // Signed views and values: int32 compares stay in registers, uint32 above 2^31 would not.
+  const addr = new Int32Array(store.addr.buffer, store.addr.byteOffset, store.addr.length);
+  const v6 = p.v6 ? MetaBit.V6 : 0;
+  const n0 = p.net[0] | 0, n1 = p.net[1] | 0, n2 = p.net[2] | 0, n3 = p.net[3] | 0;
+  const m0 = p.mask[0] | 0, m1 = p.mask[1] | 0, m2 = p.mask[2] | 0, m3 = p.mask[3] | 0;
+  let k = 0;
+  for (let i = 0; i < n; i++) {
+    const s = sel[i];
+    if ((meta[s] & MetaBit.V6) !== v6) continue;
+    const a = s << 3; // address A; address B is at a + 4
+    const hitA = (addr[a] & m0) === n0 && (addr[a + 1] & m1) === n1 &&
+      (addr[a + 2] & m2) === n2 && (addr[a + 3] & m3) === n3;
+    const hitB = (addr[a + 4] & m0) === n0 && (addr[a + 5] & m1) === n1 &&
+      (addr[a + 6] & m2) === n2 && (addr[a + 7] & m3) === n3;
+    if (which < 0) {
+      if (hitA || hitB) sel[k++] = s;
+      continue;
+    }
+    // The client is end B when ClientIsB is set; `which` 1 asks for the other end.
+    const endB = ((bits[s] & FlowBit.ClientIsB) !== 0) !== (which === 1);
+    if (endB ? hitB : hitA) sel[k++] = s;
+  }
+  return k;
+}
+
+function checkedPort(name: string, port: number | undefined): number {
+  if (port === undefined) return -1;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new TypeError(`Invalid ${name} "${port}": expected 0-65535`);
+  }
+  return port;
+}

@@ -1,0 +1,191 @@
+// Built-in table of well-known ports: the service a flow's server port suggests.
+
+/** Service names; index 0 is "no known service". Indices fit a Uint8Array. */
+export const SERVICE_NAMES: readonly string[] = [
+  "",
+  "ftp-data",
+  "ftp",
+  "ssh",
+  "telnet",
+  "smtp",
+  "dns",
+  "dhcp",
+  "tftp",
+  "http",
+  "kerberos",
+  "pop3",
+  "ntp",
+  "netbios",
+  "imap",
+  "snmp",
+  "bgp",
+  "ldap",
+  "https",
+  "quic",
+  "smb",
+  "syslog",
+  "submission",
+  "ldaps",
+  "imaps",
+  "pop3s",
+  "openvpn",
+  "mssql",
+  "oracle",
+  "radius",
+  "nfs",
+  "mysql",
+  "rdp",
+  "sip",
+  "postgresql",
+  "amqp",
+  "vnc",
+  "redis",
+  "http-alt",
+  "mongodb",
+  "ssdp",
+  "mdns",
+  "llmnr",
+  "isakmp",
+  "ipsec-nat-t",
+  "rtsp",
+  "socks",
+  "squid",
+  "memcached",
+  "elasticsearch",
+  "kafka",
+  "zookeeper",
+  "etcd",
+  "prometheus",
+  "vxlan",
+  "gtp",
+  "geneve",
+  "teredo",
+  "wireguard",
+  "stun",
+  "dhcpv6",
+  "smtps",
+  "rsync",
+  "git",
+  "xmpp",
+  "irc",
+  "mqtt",
+  "coap",
+  "nats",
+  "cassandra",
+  "docker",
+  "kubernetes",
+];
+
+/** [port, service, "tcp" | "udp" | "both"]: the table the lookup arrays are built from. */
+const PORTS: ReadonlyArray<readonly [number, string, "tcp" | "udp" | "both"]> = [
+  [20, "ftp-data", "tcp"],
+  [21, "ftp", "tcp"],
+  [22, "ssh", "tcp"],
+  [23, "telnet", "tcp"],
+  [25, "smtp", "tcp"],
+  [53, "dns", "both"],
+  [67, "dhcp", "udp"],
+  [68, "dhcp", "udp"],
+  [69, "tftp", "udp"],
+  [80, "http", "both"],
+  [88, "kerberos", "both"],
+  [110, "pop3", "tcp"],
+  [123, "ntp", "udp"],
+  [137, "netbios", "udp"],
+  [138, "netbios", "udp"],
+  [139, "netbios", "tcp"],
+  [143, "imap", "tcp"],
+  [161, "snmp", "udp"],
+  [162, "snmp", "udp"],
+  [179, "bgp", "tcp"],
+  [194, "irc", "tcp"],
+  [389, "ldap", "both"],
+  [443, "https", "tcp"],
+  [443, "quic", "udp"],
+  [445, "smb", "tcp"],
+  [465, "smtps", "tcp"],
+  [500, "isakmp", "udp"],
+  [514, "syslog", "udp"],
+  [546, "dhcpv6", "udp"],
+  [547, "dhcpv6", "udp"],
+  [554, "rtsp", "both"],
+  [587, "submission", "tcp"],
+  [636, "ldaps", "tcp"],
+  [873, "rsync", "tcp"],
+  [993, "imaps", "tcp"],
+  [995, "pop3s", "tcp"],
+  [1080, "socks", "tcp"],
+  [1194, "openvpn", "both"],
+  [1433, "mssql", "tcp"],
+  [1521, "oracle", "tcp"],
+  [1812, "radius", "udp"],
+  [1813, "radius", "udp"],
+  [1883, "mqtt", "tcp"],
+  [1900, "ssdp", "udp"],
+  [2049, "nfs", "both"],
+  [2152, "gtp", "udp"],
+  [2123, "gtp", "udp"],
+  [2181, "zookeeper", "tcp"],
+  [2375, "docker", "tcp"],
+  [2376, "docker", "tcp"],
+  [2379, "etcd", "tcp"],
+  [3128, "squid", "tcp"],
+  [3306, "mysql", "tcp"],
+  [3389, "rdp", "both"],
+  [3478, "stun", "udp"],
+  [3544, "teredo", "udp"],
+  [4222, "nats", "tcp"],
+  [4500, "ipsec-nat-t", "udp"],
+  [4789, "vxlan", "udp"],
+  [5060, "sip", "both"],
+  [5222, "xmpp", "tcp"],
+  [5353, "mdns", "udp"],
+  [5355, "llmnr", "udp"],
+  [5432, "postgresql", "tcp"],
+  [5672, "amqp", "tcp"],
+  [5683, "coap", "udp"],
+  [5900, "vnc", "tcp"],
+  [6081, "geneve", "udp"],
+  [6379, "redis", "tcp"],
+  [6443, "kubernetes", "tcp"],
+  [6667, "irc", "tcp"],
+  [8008, "http-alt", "tcp"],
+  [8080, "http-alt", "tcp"],
+  [8443, "https", "tcp"],
+  [9042, "cassandra", "tcp"],
+  [9090, "prometheus", "tcp"],
+  [9092, "kafka", "tcp"],
+  [9200, "elasticsearch", "tcp"],
+  [9418, "git", "tcp"],
+  [11211, "memcached", "both"],
+  [27017, "mongodb", "tcp"],
+  [51820, "wireguard", "udp"],
+];
+
+/** Service index by port, one table per transport (65536 bytes each). */
+const TCP_SERVICES = new Uint8Array(65536);
+const UDP_SERVICES = new Uint8Array(65536);
+for (const [port, name, transport] of PORTS) {
+  const index = SERVICE_NAMES.indexOf(name);
+  if (index <= 0) throw new Error(`Service "${name}" is missing from SERVICE_NAMES`);
+  if (transport !== "udp") TCP_SERVICES[port] = index;
+  if (transport !== "tcp") UDP_SERVICES[port] = index;
+}
+
+/**
+ * Service index (into SERVICE_NAMES) for a flow of IP protocol `proto` whose server listens on
+ * `serverPort`; falls back to the client port when only that one is well known (a capture that
+ * starts mid-conversation may orient a flow the wrong way round). 0 when neither is known.
+ */
+export function serviceIndex(proto: number, serverPort: number, clientPort: number): number {
+  const table = proto === 6 ? TCP_SERVICES : proto === 17 ? UDP_SERVICES : undefined;
+  if (table === undefined) return 0;
+  const byServer = table[serverPort];
+  return byServer !== 0 ? byServer : table[clientPort];
+}
+
+/** Service index of a name, or -1 when the table has no such service. */
+export function serviceByName(name: string): number {
+  const index = SERVICE_NAMES.indexOf(name.toLowerCase());
+  return index <= 0 ? -1 : index;
+}

@@ -1,0 +1,192 @@
+// Fixed rings of traffic per second (last hour) and per minute (last day), by protocol and service.
+
+import { SERVICE_NAMES } from "./services.ts";
+
+/** Protocol classes of the series. NonFlow: non-IP, undecoded and invalid frames. */
+export const L4Class = { Tcp: 0, Udp: 1, Icmp: 2, Other: 3, NonFlow: 4 } as const;
+/** Names by L4Class number. */
+export const L4_CLASS_NAMES: readonly string[] = ["tcp", "udp", "icmp", "other", "non_flow"];
+const L4_CLASSES = L4_CLASS_NAMES.length;
+/** Services tracked: every entry of SERVICE_NAMES (index 0 collects unknown services). */
+const SERVICES = SERVICE_NAMES.length;
+
+/** Totals over a span of time. */
+export interface TrafficTotals {
+  packets: number;
+  bytes: number;
+  dropped: number;
+  /** By protocol class name. */
+  protocols: Record<string, { packets: number; bytes: number }>;
+  /** By service name ("other" for flows of no known service), busiest first, empty ones left out. */
+  services: { service: string; packets: number; bytes: number }[];
+}
+
+/** One point of a series. */
+export interface TrafficPoint {
+  /** Epoch seconds at the start of the period. */
+  t: number;
+  packets: number;
+  bytes: number;
+  dropped: number;
+}
+
+/**
+ * A ring of `length` periods of `period` seconds. Slot `t % length` holds period `t` (t counted
+ * from the epoch); its stamp says which, so stale slots read as zero and are cleared when
+ * reused. Packets older than the ring (out-of-order timestamps) are counted in `late`.
+ */
+export class TrafficRing {
+  readonly period: number;
+  readonly length: number;
+  /** Packets too old for the ring. */
+  late = 0;
+  readonly stamp: Float64Array;
+  readonly packets: Float64Array;
+  readonly bytes: Float64Array;
+  readonly dropped: Float64Array;
+  /** L4_CLASSES values per slot. */
+  readonly l4Packets: Float64Array;
+  readonly l4Bytes: Float64Array;
+  /** SERVICES values per slot. */
+  readonly servicePackets: Float64Array;
+  readonly serviceBytes: Float64Array;
+
+  constructor(period: number, length: number) {
+    this.period = period;
+    this.length = length;
+    this.stamp = new Float64Array(length).fill(-1);
+    this.packets = new Float64Array(length);
+    this.bytes = new Float64Array(length);
+    this.dropped = new Float64Array(length);
+    this.l4Packets = new Float64Array(length * L4_CLASSES);
+    this.l4Bytes = new Float64Array(length * L4_CLASSES);
+    this.servicePackets = new Float64Array(length * SERVICES);
+    this.serviceBytes = new Float64Array(length * SERVICES);
+  }
+
+  /** Slot for time `ts`, cleared if it held an older period; -1 when `ts` is too old. */
+  slotFor(ts: number): number {
+    const t = Math.floor(ts / this.period);
+    const slot = t % this.length;
+    const held = this.stamp[slot];
+    if (held === t) return slot;
+    if (held > t) {
+      this.late++;
+      return -1;
+    }
+    this.stamp[slot] = t;
+    this.packets[slot] = 0;
+    this.bytes[slot] = 0;
+    this.dropped[slot] = 0;
+    this.l4Packets.fill(0, slot * L4_CLASSES, (slot + 1) * L4_CLASSES);
+    this.l4Bytes.fill(0, slot * L4_CLASSES, (slot + 1) * L4_CLASSES);
+    this.servicePackets.fill(0, slot * SERVICES, (slot + 1) * SERVICES);
+    this.serviceBytes.fill(0, slot * SERVICES, (slot + 1) * SERVICES);
+    return slot;
+  }
+
+  /** Adds one packet. */
+  addPacket(ts: number, len: number, l4: number, service: number): void {
+    const slot = this.slotFor(ts);
+    if (slot < 0) return;
+    this.packets[slot]++;
+    this.bytes[slot] += len;
+    this.l4Packets[slot * L4_CLASSES + l4]++;
+    this.l4Bytes[slot * L4_CLASSES + l4] += len;
+    this.servicePackets[slot * SERVICES + service]++;
+    this.serviceBytes[slot * SERVICES + service] += len;
+  }
+
+  /** Slot holding period `t`, or -1 when the ring does not hold it. */
+  slotOf(t: number): number {
+    const slot = t % this.length;
+    return this.stamp[slot] === t ? slot : -1;
+  }
+}
+
+/** Per-second (3600 s) and per-minute (24 h) traffic rings, fed packet by packet. */
+export class TimeSeries {
+  readonly seconds = new TrafficRing(1, 3600);
+  readonly minutes = new TrafficRing(60, 1440);
+
+  /** Adds one packet of `len` bytes at `ts` in L4Class `l4` and service index `service`. */
+  addPacket(ts: number, len: number, l4: number, service: number): void {
+    this.seconds.addPacket(ts, len, l4, service);
+    this.minutes.addPacket(ts, len, l4, service);
+  }
+
+  /** Adds `count` packets dropped by the kernel or the interface at `ts`. */
+  addDrops(ts: number, count: number): void {
+    const s = this.seconds.slotFor(ts);
+    if (s >= 0) this.seconds.dropped[s] += count;
+    const m = this.minutes.slotFor(ts);
+    if (m >= 0) this.minutes.dropped[m] += count;
+  }
+
+  /**
+   * Points of the last `count` periods of `ring` ("seconds" or "minutes") up to and including
+   * the one holding `nowSec`, oldest first; periods with no traffic are zero.
+   */
+  points(ring: "seconds" | "minutes", nowSec: number, count: number): TrafficPoint[] {
+    const r = this[ring];
+    const end = Math.floor(nowSec / r.period);
+    const out: TrafficPoint[] = [];
+    for (let t = end - Math.min(count, r.length) + 1; t <= end; t++) {
+      const slot = r.slotOf(t);
+      out.push({
+        t: t * r.period,
+        packets: slot < 0 ? 0 : r.packets[slot],
+        bytes: slot < 0 ? 0 : r.bytes[slot],
+        dropped: slot < 0 ? 0 : r.dropped[slot],
+      });
+    }
+    return out;
+  }
+
+  /**
+   * Totals over the last `windowSec` seconds up to `nowSec` (whole seconds, the current one
+   * included), by protocol and service. Windows up to an hour come from the per-second ring,
+   * longer ones from the per-minute ring (whole minutes, up to 24 h).
+   */
+  totals(nowSec: number, windowSec: number): TrafficTotals {
+    const r = windowSec <= this.seconds.length ? this.seconds : this.minutes;
+    const end = Math.floor(nowSec / r.period);
+    const periods = Math.min(r.length, Math.ceil(windowSec / r.period));
+    let packets = 0;
+    let bytes = 0;
+    let dropped = 0;
+    const l4P = new Float64Array(L4_CLASSES);
+    const l4B = new Float64Array(L4_CLASSES);
+    const svcP = new Float64Array(SERVICES);
+    const svcB = new Float64Array(SERVICES);
+    for (let t = end - periods + 1; t <= end; t++) {
+      const slot = r.slotOf(t);
+      if (slot < 0) continue;
+      packets += r.packets[slot];
+      bytes += r.bytes[slot];
+      dropped += r.dropped[slot];
+      for (let c = 0; c < L4_CLASSES; c++) {
+        l4P[c] += r.l4Packets[slot * L4_CLASSES + c];
+        l4B[c] += r.l4Bytes[slot * L4_CLASSES + c];
+      }
+      for (let v = 0; v < SERVICES; v++) {
+        svcP[v] += r.servicePackets[slot * SERVICES + v];
+        svcB[v] += r.serviceBytes[slot * SERVICES + v];
+      }
+    }
+    const protocols: TrafficTotals["protocols"] = {};
+    L4_CLASS_NAMES.forEach((name, c) => protocols[name] = { packets: l4P[c], bytes: l4B[c] });
+    const services: TrafficTotals["services"] = [];
+    for (let v = 0; v < SERVICES; v++) {
+      if (svcP[v] > 0) {
+        services.push({
+          service: v === 0 ? "other" : SERVICE_NAMES[v],
+          packets: svcP[v],
+          bytes: svcB[v],
+        });
+      }
+    }
+    services.sort((a, b) => b.bytes - a.bytes || a.service.localeCompare(b.service));
+    return { packets, bytes, dropped, protocols, services };
+  }
+}

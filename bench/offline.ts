@@ -1,0 +1,202 @@
+// Offline throughput: Netwatch beside softflowd and tcpdump on the same generated capture.
+//
+// Every figure is the median of several runs made in the same process, one tool after another,
+// so that a noisy shared machine affects all of them alike. Ratios matter more than the numbers.
+
+import { decodeRecords, type RecordCursor } from "../capture/records.ts";
+import { LinkDecoder } from "../capture/link_types.ts";
+import { PacketBatch } from "../capture/packet_batch.ts";
+import { readCaptureFile } from "../capture/read_file.ts";
+import { PacketCounters } from "../flows/packet_counters.ts";
+import { cliCommand } from "../tests/helpers/cli.ts";
+import { generateCapture, type GeneratedCapture } from "./generate_capture.ts";
+
+export interface Measurement {
+  name: string;
+  /** Median wall-clock seconds over the runs. */
+  seconds: number;
+  packetsPerSecond: number;
+  note?: string;
+}
+
+export interface OfflineResult {
+  capture: GeneratedCapture;
+  fileBytes: number;
+  runs: number;
+  measurements: Measurement[];
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+async function hasCommand(name: string): Promise<boolean> {
+  return (await new Deno.Command("sh", { args: ["-c", `command -v ${name}`] }).output()).success;
+}
+
+async function timeCommand(program: string, args: string[]): Promise<number> {
+  const started = performance.now();
+  const out = await new Deno.Command(program, {
+    args,
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  const seconds = (performance.now() - started) / 1000;
+  if (!out.success) {
+    throw new Error(`${program} ${args.join(" ")} failed: ${new TextDecoder().decode(out.stderr)}`);
+  }
+  return seconds;
+}
+
+/**
+ * softflowd 1.1.0 in -r mode tests poll() results it never polled for, so, depending on stack
+ * garbage, it calls accept() on its control socket once per loop and blocks there. A feeder keeps
+ * that socket's backlog non-empty with connect-and-close clients, so each accept() returns at
+ * once and reads EOF. The feeder runs on the other core; how many clients it made is reported.
+ */
+async function timeSoftflowd(path: string, maxFlows: number) {
+  const dir = Deno.makeTempDirSync({ prefix: "nwsf" });
+  const ctl = `${dir}/ctl`;
+  const started = performance.now();
+  const child = new Deno.Command("softflowd", {
+    args: ["-r", path, "-d", "-6", "-m", String(maxFlows), "-p", `${dir}/pid`, "-c", ctl],
+    stdin: "null",
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  let fed = 0;
+  let running = true;
+  const feeder = (async () => {
+    while (running) {
+      for (let k = 0; k < 8 && running; k++) {
+        const client = await Deno.connect({ transport: "unix", path: ctl }).catch(() => undefined);
+        if (!client) break; // not listening yet, or the backlog is full
+        client.close();
+        fed++;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+  })();
+  const status = await child.status;
+  const seconds = (performance.now() - started) / 1000;
+  running = false;
+  await feeder;
+  Deno.removeSync(dir, { recursive: true });
+  if (!status.success) throw new Error(`softflowd failed with ${status.code}`);
+  return { seconds, fed };
+}
+
+/** Decoding alone: the file's records, already in memory, walked into batches. */
+function decodeOnly(bytes: Uint8Array<ArrayBuffer>): number {
+  const view = new DataView(bytes.buffer);
+  const batch = new PacketBatch(4096);
+  const cursor: RecordCursor = { offset: 24, overrun: false };
+  const format = { decoder: LinkDecoder.Ethernet, littleEndian: true, nsecPerUnit: 1000 };
+  const started = performance.now();
+  let packets = 0;
+  while (cursor.offset < bytes.length) {
+    batch.count = 0;
+    decodeRecords(bytes, view, bytes.length, format, batch, cursor);
+    packets += batch.count;
+    if (batch.count === 0) break;
+  }
+  const seconds = (performance.now() - started) / 1000;
+  if (packets === 0) throw new Error("decoded nothing");
+  return seconds;
+}
+
+/** libpcap reading the file through pcap_dump batches, decoding and counting, in this process. */
+function readAndCount(path: string, expected: number): number {
+  const counters = new PacketCounters();
+  const started = performance.now();
+  readCaptureFile(path, (batch) => counters.add(batch));
+  const seconds = (performance.now() - started) / 1000;
+  if (counters.packets !== expected) {
+    throw new Error(`counted ${counters.packets} packets, expected ${expected}`);
+  }
+  return seconds;
+}
+
+/** Generates the capture (if not cached) and measures every tool on it. */
+export async function benchOffline(options: {
+  packets: number;
+  flows: number;
+  runs?: number;
+  dir: string;
+}): Promise<OfflineResult> {
+  const runs = options.runs ?? 3;
+  const path = `${options.dir}/offline-${options.packets}-${options.flows}.pcap`;
+  Deno.mkdirSync(options.dir, { recursive: true });
+  const capture = generateCapture(path, { packets: options.packets, flows: options.flows });
+  const bytes = Deno.readFileSync(path); // also warms the page cache for the external tools
+  const measurements: Measurement[] = [];
+  const add = (name: string, times: number[], note?: string) => {
+    const seconds = median(times);
+    measurements.push({ name, seconds, packetsPerSecond: capture.packets / seconds, note });
+  };
+
+  const decode: number[] = [];
+  for (let r = 0; r < runs + 1; r++) decode.push(decodeOnly(bytes));
+  add("netwatch decode only (records in memory)", decode.slice(1), "first run is JIT warm-up");
+
+  const read: number[] = [];
+  for (let r = 0; r < runs + 1; r++) read.push(readAndCount(path, capture.packets));
+  add("netwatch libpcap read + decode + count", read.slice(1), "in process");
+
+  const [program, ...lead] = cliCommand();
+  const cli: number[] = [];
+  for (let r = 0; r < runs; r++) {
+    cli.push(await timeCommand(program, [...lead, "report", path, "--format", "json"]));
+  }
+  add("netwatch report (whole process)", cli, "includes Deno start-up");
+
+  if (await hasCommand("softflowd")) {
+    const soft: number[] = [];
+    let fed = 0;
+    for (let r = 0; r < runs; r++) {
+      const run = await timeSoftflowd(path, Math.max(8192, options.flows * 2));
+      soft.push(run.seconds);
+      fed += run.fed;
+    }
+    add("softflowd -r", soft, `flow tracking, no export; ${fed} control-socket clients fed`);
+  } else {
+    console.error("bench: softflowd is missing (apt-get install softflowd); not compared");
+  }
+  if (await hasCommand("tcpdump")) {
+    const dump: number[] = [];
+    for (let r = 0; r < runs; r++) {
+      dump.push(await timeCommand("tcpdump", ["-n", "-r", path, "-w", "/dev/null"]));
+    }
+    add("tcpdump -r -w /dev/null", dump, "read and write, no decoding");
+  } else {
+    console.error("bench: tcpdump is missing (apt-get install tcpdump); not compared");
+  }
+  return { capture, fileBytes: bytes.length, runs, measurements };
+}
+
+/** The result as a plain-text table with ratios against softflowd. */
+export function offlineTable(result: OfflineResult): string {
+  const soft = result.measurements.find((m) => m.name.startsWith("softflowd"));
+  const fmt = (n: number) => n.toLocaleString("en-US", { maximumFractionDigits: 0 });
+  const lines = [
+    `Offline throughput: ${fmt(result.capture.packets)} packets, ${
+      fmt(result.capture.flows)
+    } flows, ` +
+    `${(result.fileBytes / 1048576).toFixed(0)} MiB file, median of ${result.runs} runs`,
+    `${"tool".padEnd(44)}${"seconds".padStart(9)}${"packets/s".padStart(14)}${
+      "x softflowd".padStart(13)
+    }`,
+  ];
+  for (const m of result.measurements) {
+    const ratio = soft ? (m.packetsPerSecond / soft.packetsPerSecond).toFixed(2) : "-";
+    lines.push(
+      `${m.name.padEnd(44)}${m.seconds.toFixed(3).padStart(9)}${
+        fmt(m.packetsPerSecond).padStart(14)
+      }` +
+        `${ratio.padStart(13)}${m.note ? `  (${m.note})` : ""}`,
+    );
+  }
+  return lines.join("\n");
+}

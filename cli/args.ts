@@ -101,7 +101,7 @@ export function parseCommandLine(argv: string[]): Args {
       },
     });
   } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
+    throw new UsageError(parseErrorLine(error));
   }
   const { values, positionals } = parsed;
   if (values.help) return { command: "help" };
@@ -174,4 +174,16 @@ function positiveInteger(name: string, value: string | undefined): number | unde
     throw new UsageError(`Invalid --${name} "${value}": expected a whole number`);
   }
   return n;
+}
+
+/** node:util parseArgs errors are several lines long; users get one. */
+function parseErrorLine(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const code = (error as { code?: string }).code;
+  const option = /'(-[^' ]+)/.exec(message)?.[1];
+  if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" && option) return `Unknown option "${option}"`;
+  if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE" && option) {
+    return `Option "${option}" needs a value (write ${option}=VALUE for one starting with "-")`;
+  }
+  return message.split("\n")[0];
 }

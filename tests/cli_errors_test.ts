@@ -1,0 +1,155 @@
+// What users see when something is wrong: one line that says how to fix it, and the exit code.
+
+import assert from "node:assert/strict";
+import { cliCommand, type CliResult, runCli } from "./helpers/cli.ts";
+import { corpusPath } from "./helpers/corpus.ts";
+import { sh } from "./helpers/netns.ts";
+
+const SAMPLE = corpusPath("real/zeek_wikipedia.pcap");
+
+/** Exactly one non-empty stderr line, no stack trace; returns it. */
+function oneLine(result: CliResult): string {
+  const lines = result.stderr.split("\n").filter((line) => line.trim() !== "");
+  assert.ok(!/^\s+at /m.test(result.stderr), `stack trace:\n${result.stderr}`);
+  assert.equal(lines.length, 1, `expected one line on stderr, got:\n${result.stderr}`);
+  return lines[0];
+}
+
+Deno.test("usage mistakes exit 2 with a hint", async () => {
+  for (
+    const args of [
+      ["report"],
+      ["report", SAMPLE, "--format", "xml"],
+      ["frobnicate"],
+      ["report", SAMPLE, "--no-such-option"],
+      ["capture", "--count", "-3"],
+      ["report", SAMPLE, "--duration", "5"],
+    ]
+  ) {
+    const result = await runCli(args);
+    assert.equal(result.code, 2, `${args.join(" ")}: ${result.stderr}`);
+    assert.match(result.stderr, /^netwatch: .+\nTry "netwatch --help"\.\n$/);
+  }
+});
+
+Deno.test("--help and --version exit 0", async () => {
+  const help = await runCli(["--help"]);
+  assert.equal(help.code, 0);
+  assert.match(help.stdout, /Usage:/);
+  const version = await runCli(["--version"]);
+  assert.equal(version.code, 0);
+  assert.match(version.stdout, /^netwatch \d+\.\d+\.\d+\n$/);
+});
+
+Deno.test("an unreadable capture file is named with libpcap's reason", async () => {
+  const missing = await runCli(["report", "/nonexistent/x.pcap"]);
+  assert.equal(missing.code, 1);
+  assert.equal(
+    oneLine(missing),
+    'netwatch: Cannot read "/nonexistent/x.pcap": No such file or directory',
+  );
+  const notPcap = await runCli(["report", new URL("../deno.json", import.meta.url).pathname]);
+  assert.equal(notPcap.code, 1);
+  assert.match(oneLine(notPcap), /^netwatch: Cannot read ".*deno\.json": unknown file format$/);
+});
+
+Deno.test("a bad filter gets libpcap's own error text", async () => {
+  const offline = await runCli(["report", SAMPLE, "-f", "tcp port"]);
+  assert.equal(offline.code, 1);
+  assert.match(oneLine(offline), /^netwatch: Invalid filter "tcp port": .*syntax error/);
+  const live = await runCli(["capture", "-i", "lo", "-f", "host 999.1.1.1", "--duration", "1"]);
+  assert.equal(live.code, 1);
+  assert.match(oneLine(live), /^netwatch: Invalid filter "host 999\.1\.1\.1": \S/);
+});
+
+Deno.test("a filter narrows a report to matching packets", async () => {
+  const all = JSON.parse((await runCli(["report", SAMPLE, "--format", "json"])).stdout);
+  const udp = JSON.parse(
+    (await runCli(["report", SAMPLE, "-f", "udp", "--format", "json"])).stdout,
+  );
+  assert.equal(udp.packets, all.udp);
+  assert.equal(udp.tcp, 0);
+});
+
+Deno.test("a missing interface is named, with the interfaces that exist", async () => {
+  const result = await runCli(["capture", "-i", "nosuch0", "--duration", "1"]);
+  assert.equal(result.code, 1);
+  assert.match(
+    oneLine(result),
+    /^netwatch: Cannot capture on "nosuch0": no such interface \(interfaces: .*\blo\b.*\)$/,
+  );
+});
+
+Deno.test("without CAP_NET_RAW the user is told how to grant it", async () => {
+  assert.equal(Deno.uid(), 0, "this test drops from root to nobody: run the suite as root");
+  const home = await Deno.makeTempDir();
+  await Deno.chmod(home, 0o777);
+  try {
+    const [program, ...lead] = cliCommand();
+    // nobody, with no capabilities at all; its own Deno cache, since root's is not readable.
+    const out = await new Deno.Command("setpriv", {
+      args: [
+        "--reuid=65534",
+        "--regid=65534",
+        "--clear-groups",
+        "--inh-caps=-all",
+        "env",
+        `HOME=${home}`,
+        `DENO_DIR=${home}/deno`,
+        program,
+        ...lead,
+        "capture",
+        "-i",
+        "lo",
+        "--duration",
+        "1",
+      ],
+      stdout: "piped",
+      stderr: "piped",
+      stdin: "null",
+    }).output();
+    const result = {
+      code: out.code,
+      stdout: new TextDecoder().decode(out.stdout),
+      stderr: new TextDecoder().decode(out.stderr),
+      ms: 0,
+    };
+    assert.equal(result.code, 1, result.stderr);
+    const line = oneLine(result);
+    assert.match(line, /^netwatch: Cannot capture on "lo": permission denied\./);
+    assert.match(line, /setcap cap_net_raw=eip/);
+    assert.match(line, /AmbientCapabilities=CAP_NET_RAW/);
+  } finally {
+    await Deno.remove(home, { recursive: true });
+  }
+});
+
+Deno.test("without libpcap the user is told which package to install", async () => {
+  assert.equal(Deno.uid(), 0, "this test hides libpcap in a mount namespace: run as root");
+  // Every file behind a libpcap soname, hidden under /dev/null in a private mount namespace.
+  const listing = await sh(["sh", "-c", "ldconfig -p | grep -o '/[^ ]*libpcap\\.so[^ ]*'"]);
+  const files = new Set<string>();
+  for (const path of listing.split("\n").filter(Boolean)) files.add(await Deno.realPath(path));
+  assert.ok(files.size > 0, "libpcap is not installed here, so this test cannot hide it");
+  const hide = [...files].map((f) => `mount --bind /dev/null '${f}'`).join(" && ");
+  const [program, ...lead] = cliCommand();
+  for (const args of [["report", SAMPLE], ["capture", "-i", "lo", "--duration", "1"]]) {
+    const out = await new Deno.Command("unshare", {
+      args: ["-m", "sh", "-c", `${hide} && exec "$@"`, "sh", program, ...lead, ...args],
+      stdout: "piped",
+      stderr: "piped",
+      stdin: "null",
+    }).output();
+    const result = {
+      code: out.code,
+      stdout: new TextDecoder().decode(out.stdout),
+      stderr: new TextDecoder().decode(out.stderr),
+      ms: 0,
+    };
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(
+      oneLine(result),
+      /^netwatch: libpcap is not installed: run `sudo apt-get install libpcap0\.8` \(Debian\/Ubuntu\)/,
+    );
+  }
+});

@@ -63,9 +63,15 @@ function installDebianPackages(command) {
 }
 
 function installDeno() {
-  if (existsSync(deno)) return;
-  say("installing the pinned Deno and npm dependencies (npm ci)");
-  if (run("npm", ["ci", "--no-audit", "--no-fund"]) !== 0) process.exit(1);
+  const settled = join(root, "node_modules", ".deno");
+  if (existsSync(deno) && existsSync(settled)) return;
+  if (!existsSync(deno)) {
+    say("installing the pinned Deno and npm dependencies (npm ci)");
+    if (run("npm", ["ci", "--no-audit", "--no-fund"]) !== 0) process.exit(1);
+  }
+  // Deno's first run rearranges node_modules, moving its own binary; a task running from that
+  // binary then panics. Let `deno install` do it once, before any task.
+  if (run(deno, ["install", "--quiet"]) !== 0) process.exit(1);
 }
 
 /** Counts from Deno's JUnit report: every test case, and those with a failure or error. */

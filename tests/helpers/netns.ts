@@ -42,6 +42,8 @@ export async function requireCommands(names: string[]): Promise<void> {
     tcpreplay: "tcpreplay",
     curl: "curl",
     iperf3: "iperf3",
+    setpriv: "util-linux",
+    "systemd-analyze": "systemd",
   };
   for (const name of names) {
     const found = await new Deno.Command("sh", { args: ["-c", `command -v ${name}`] }).output();

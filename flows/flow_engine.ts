@@ -98,7 +98,7 @@ export class FlowEngine {
         const kind = batch.kind[i];
         if (kind === PacketKind.Ipv4 || kind === PacketKind.Ipv6) {
           this.ipNoProtoPackets++;
-          this.hosts.addPacket(batch, i, ts, len);
+          this.hosts.addPacket(batch, i, len);
         } else {
           this.nonFlowPackets++;
         }
@@ -150,7 +150,7 @@ export class FlowEngine {
         cls = FlowClass.Icmp;
       }
       table.touch(s, cls);
-      this.hosts.addPacket(batch, i, ts, len);
+      this.hosts.addPacket(batch, i, len);
       this.series.addPacket(ts, len, l4Class(proto), store.service[s]);
     }
   }

@@ -80,12 +80,14 @@ export class HostTable {
     this.grow(Math.min(maxHosts, initialCapacity));
   }
 
-  /** Accounts IP packet `i` of `batch` to its source (sent) and destination (received). */
-  addPacket(batch: PacketBatch, i: number, ts: number, len: number): void {
+  /** Accounts IP packet `i` of `batch` (`len` bytes) to its source (sent) and destination (received). */
+  addPacket(batch: PacketBatch, i: number, len: number): void {
     const v6 = batch.kind[i] === PacketKind.Ipv6 ? 1 : 0;
     const base = i << 2;
-    const second = Math.floor(ts);
-    const minute = Math.floor(second / 60);
+    // Whole seconds straight from the record (uint32), so that the bucket arithmetic below is
+    // integer arithmetic; from a float timestamp V8 compiles `%` to a floating-point modulo.
+    const second = batch.tsSec[i];
+    const minute = (second / 60) >>> 0;
     const s = this.slotOf(batch.src, base, v6, second, minute);
     this.bytesSent[s] += len;
     this.pktsSent[s]++;

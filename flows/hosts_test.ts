@@ -7,7 +7,7 @@ import { batchOf, type TestPacket } from "./test_helpers.ts";
 function add(hosts: HostTable, packets: TestPacket[]): void {
   const batch = batchOf(packets);
   for (let i = 0; i < batch.count; i++) {
-    hosts.addPacket(batch, i, batch.timestamp(i), batch.wireLen[i]);
+    hosts.addPacket(batch, i, batch.wireLen[i]);
   }
 }
 

@@ -16,7 +16,8 @@ import type { FromWorker, SourceOptions, ToWorker } from "./source.ts";
 const IDLE_SLEEP_MS = 5;
 /** A partly filled batch is handed over after this long, so live views stay fresh. */
 const FLUSH_AFTER_MS = 50;
-const STATS_EVERY_MS = 1000;
+/** Kernel counters are one cheap FFI call: refresh them often, so they never lag far behind. */
+const STATS_EVERY_MS = 250;
 
 const free: ArrayBuffer[] = [];
 /** Resolves whatever the loop is waiting on (a returned batch, or a sleep) when stop arrives. */

@@ -26,10 +26,6 @@ export class Monitor {
   /** Set when state is "error": what the user must fix or what failed. */
   error?: { kind: CaptureErrorKind; message: string };
   info?: SourceInfo;
-  /** Kernel counters of a live capture, about once a second. */
-  stats?: CaptureStats;
-  /** Records lost inside Netwatch's batching (should stay 0). */
-  overruns = 0;
   readonly startedAt = Date.now();
   /** Packets accounted, and when, for the processing rate. */
   #rate = { packets: 0, at: performance.now(), perSecond: 0 };
@@ -73,6 +69,16 @@ export class Monitor {
     return monitor;
   }
 
+  /** Kernel counters of a live capture, refreshed by the capture thread four times a second. */
+  get stats(): CaptureStats | undefined {
+    return this.#session?.stats;
+  }
+
+  /** Records lost inside Netwatch's batching (should stay 0). */
+  get overruns(): number {
+    return this.#session?.overruns ?? 0;
+  }
+
   /** Packets per second accounted over the last tick. */
   get packetsPerSecond(): number {
     return this.#rate.perSecond;
@@ -98,11 +104,6 @@ export class Monitor {
   }
 
   #tick(): void {
-    const session = this.#session;
-    if (session) {
-      this.stats = session.stats;
-      this.overruns = session.overruns;
-    }
     const now = this.nowSec;
     const dropped = this.stats ? this.stats.droppedByKernel + this.stats.droppedByInterface : 0;
     if (dropped > this.#droppedSoFar) {

@@ -5,6 +5,7 @@ import { parseCommandLine, USAGE, UsageError } from "./cli/args.ts";
 import { captureCommand } from "./cli/capture_command.ts";
 import { interfacesCommand } from "./cli/interfaces_command.ts";
 import { reportCommand } from "./cli/report_command.ts";
+import { serveCommand } from "./cli/serve_command.ts";
 import config from "./deno.json" with { type: "json" };
 
 /** Runs Netwatch with `argv` and returns the process exit code (0 ok, 1 runtime, 2 usage). */
@@ -24,6 +25,8 @@ export async function main(argv: string[]): Promise<number> {
         return interfacesCommand(args);
       case "capture":
         return await captureCommand(args);
+      case "serve":
+        return await serveCommand(args);
     }
   } catch (error) {
     if (error instanceof UsageError) {

@@ -13,7 +13,8 @@ export class UsageError extends Error {
 export const USAGE = `Netwatch: where a server's bandwidth goes.
 
 Usage:
-  netwatch [capture] [options]     capture live, print a line a second, report on exit
+  netwatch [serve] [options]       capture and serve the HTTP API and live stream (default)
+  netwatch capture [options]       capture live, print a line a second, report on exit
   netwatch report FILE [options]   read a pcap or pcapng file and report on it
   netwatch interfaces [options]    list the interfaces Netwatch can capture on
   netwatch --help | --version
@@ -28,6 +29,14 @@ Capture options:
       --no-promisc       do not put the interface into promiscuous mode
       --immediate        deliver packets at once instead of in kernel blocks (more CPU)
       --quiet            no per-second lines
+Serve options (and -i, -f, --snaplen, --buffer-size, --no-promisc, --immediate):
+      --read FILE        replay a pcap or pcapng file instead of capturing live
+      --speed N|max      replay speed: 1 real time, 10 ten times faster, max (default)
+      --listen HOST:PORT address to serve on (default 127.0.0.1:7500)
+      --token TOKEN      require this token (also NETWATCH_TOKEN, or --token-file PATH);
+                         clients send Authorization: Bearer TOKEN
+      --token-file PATH  read the token from a file (first line)
+      --insecure-no-auth allow a non-loopback --listen without a token
 Report options:
   -f, --filter EXPR      count only packets matching a BPF filter
       --flows            list every flow record (timeouts apply in file time)
@@ -53,6 +62,28 @@ export interface CaptureArgs {
   format: Format;
 }
 
+/** Default --listen: loopback only, port 7500. */
+export const DEFAULT_LISTEN = { host: "127.0.0.1", port: 7500 };
+
+export interface ServeArgs {
+  command: "serve";
+  interface?: string;
+  filter?: string;
+  /** Replay this file instead of capturing live. */
+  read?: string;
+  /** Replay speed; Infinity for "max". */
+  speed: number;
+  listen: { host: string; port: number };
+  /** From --token; the command also reads --token-file and NETWATCH_TOKEN. */
+  token?: string;
+  tokenFile?: string;
+  insecureNoAuth: boolean;
+  snaplen?: number;
+  bufferBytes?: number;
+  promiscuous: boolean;
+  immediate: boolean;
+}
+
 export interface ReportArgs {
   command: "report";
   file: string;
@@ -68,13 +99,14 @@ export interface InterfacesArgs {
 }
 
 export type Args =
+  | ServeArgs
   | CaptureArgs
   | ReportArgs
   | InterfacesArgs
   | { command: "help" }
   | { command: "version" };
 
-const COMMANDS = ["capture", "report", "interfaces"];
+const COMMANDS = ["serve", "capture", "report", "interfaces"];
 
 /** Parses `argv` (without the program name). Throws UsageError on anything it cannot accept. */
 export function parseCommandLine(argv: string[]): Args {
@@ -98,6 +130,12 @@ export function parseCommandLine(argv: string[]): Args {
         quiet: { type: "boolean", short: "q" },
         format: { type: "string" },
         flows: { type: "boolean" },
+        read: { type: "string" },
+        speed: { type: "string" },
+        listen: { type: "string" },
+        token: { type: "string" },
+        "token-file": { type: "string" },
+        "insecure-no-auth": { type: "boolean" },
       },
     });
   } catch (error) {
@@ -106,7 +144,7 @@ export function parseCommandLine(argv: string[]): Args {
   const { values, positionals } = parsed;
   if (values.help) return { command: "help" };
   if (values.version) return { command: "version" };
-  const [command = "capture", ...rest] = positionals;
+  const [command = "serve", ...rest] = positionals;
   if (!COMMANDS.includes(command)) {
     throw new UsageError(`Unknown command "${command}": expected one of ${COMMANDS.join(", ")}`);
   }
@@ -130,11 +168,70 @@ export function parseCommandLine(argv: string[]): Args {
         format,
       };
     }
+    case "serve": {
+      only([
+        "interface",
+        "filter",
+        "read",
+        "speed",
+        "listen",
+        "token",
+        "token-file",
+        "insecure-no-auth",
+        "snaplen",
+        "buffer-size",
+        "no-promisc",
+        "immediate",
+      ]);
+      if (values.format !== undefined) {
+        throw new UsageError(`Option --format does not apply to "serve"`);
+      }
+      if (rest.length) throw new UsageError(`"serve" takes no arguments, got "${rest[0]}"`);
+      if (values.read !== undefined && values.interface !== undefined) {
+        throw new UsageError("Give either -i IFACE or --read FILE, not both");
+      }
+      if (values.speed !== undefined && values.read === undefined) {
+        throw new UsageError("--speed applies to --read FILE only");
+      }
+      if (values.token !== undefined && values["token-file"] !== undefined) {
+        throw new UsageError("Give either --token or --token-file, not both");
+      }
+      if (values.token === "") throw new UsageError("--token is empty");
+      const bufferMib = positive("buffer-size", values["buffer-size"]);
+      return {
+        command,
+        interface: values.interface,
+        filter: values.filter,
+        read: values.read,
+        speed: values.speed === undefined || values.speed === "max"
+          ? Infinity
+          : positive("speed", values.speed)!,
+        listen: parseListen(values.listen),
+        token: values.token,
+        tokenFile: values["token-file"],
+        insecureNoAuth: values["insecure-no-auth"] === true,
+        snaplen: positiveInteger("snaplen", values.snaplen),
+        bufferBytes: bufferMib === undefined ? undefined : Math.round(bufferMib * 1048576),
+        promiscuous: !values["no-promisc"],
+        immediate: values.immediate === true,
+      };
+    }
     case "interfaces":
       only([]);
       if (rest.length) throw new UsageError(`"interfaces" takes no arguments, got "${rest[0]}"`);
       return { command, format };
     default: {
+      only([
+        "interface",
+        "filter",
+        "duration",
+        "count",
+        "snaplen",
+        "buffer-size",
+        "no-promisc",
+        "immediate",
+        "quiet",
+      ]);
       if (rest.length) throw new UsageError(`"capture" takes no arguments, got "${rest[0]}"`);
       const bufferMib = positive("buffer-size", values["buffer-size"]);
       return {
@@ -152,6 +249,19 @@ export function parseCommandLine(argv: string[]): Args {
       };
     }
   }
+}
+
+/** "HOST:PORT", "[IPV6]:PORT" or ":PORT" (loopback); undefined: DEFAULT_LISTEN. */
+export function parseListen(value: string | undefined): { host: string; port: number } {
+  if (value === undefined) return { ...DEFAULT_LISTEN };
+  const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\[\]]*)):(\d{1,5})$/.exec(value.trim());
+  const port = match ? Number(match[3]) : NaN;
+  if (!match || port > 65535) {
+    throw new UsageError(
+      `Invalid --listen "${value}": expected HOST:PORT, e.g. 127.0.0.1:7500 or [::1]:7500`,
+    );
+  }
+  return { host: match[1] ?? (match[2] || DEFAULT_LISTEN.host), port };
 }
 
 function parseFormat(value: string | undefined): Format {

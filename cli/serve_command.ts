@@ -1,0 +1,101 @@
+// `netwatch serve` (the default command): capture or replay, and serve the API until a signal.
+
+import { defaultInterface, listInterfaces } from "../capture/interfaces.ts";
+import type { SourceOptions } from "../capture/source.ts";
+import config from "../deno.json" with { type: "json" };
+import { createApp } from "../server/app.ts";
+import { Monitor } from "../server/monitor.ts";
+import { serveApp } from "../server/serve.ts";
+import { type ServeArgs, UsageError } from "./args.ts";
+
+/** True for addresses only this machine can reach. */
+export function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/** The token from --token, --token-file or NETWATCH_TOKEN (in that order), or undefined. */
+export function resolveToken(args: ServeArgs): string | undefined {
+  if (args.token !== undefined) return args.token;
+  if (args.tokenFile !== undefined) {
+    let text: string;
+    try {
+      text = Deno.readTextFileSync(args.tokenFile);
+    } catch (error) {
+      throw new UsageError(
+        `Cannot read --token-file "${args.tokenFile}": ${(error as Error).message}`,
+      );
+    }
+    const token = text.split(/\r?\n/)[0].trim();
+    if (token === "") throw new UsageError(`--token-file "${args.tokenFile}" is empty`);
+    return token;
+  }
+  const env = Deno.env.get("NETWATCH_TOKEN");
+  return env === undefined || env === "" ? undefined : env;
+}
+
+/** Runs the server until SIGINT or SIGTERM. Returns the exit code. */
+export async function serveCommand(args: ServeArgs): Promise<number> {
+  const token = resolveToken(args);
+  const { host, port } = args.listen;
+  if (!isLoopback(host) && token === undefined && !args.insecureNoAuth) {
+    console.error(
+      `netwatch: refusing to serve on ${host}:${port} without a token: set --token, ` +
+        `--token-file or NETWATCH_TOKEN, or pass --insecure-no-auth`,
+    );
+    return 2;
+  }
+  const source: SourceOptions = args.read !== undefined
+    ? {
+      kind: "file",
+      path: args.read,
+      filter: args.filter,
+      speed: args.speed,
+      rebaseTime: true, // the monitor runs timeouts on the wall clock
+    }
+    : {
+      kind: "interface",
+      device: args.interface ?? defaultInterface(),
+      filter: args.filter,
+      snaplen: args.snaplen,
+      bufferBytes: args.bufferBytes,
+      promiscuous: args.promiscuous,
+      immediate: args.immediate,
+    };
+  const monitor = await Monitor.start(source);
+  const app = createApp({ monitor, version: config.version, token, listInterfaces });
+  let server;
+  try {
+    server = await serveApp(app, host, port);
+  } catch (error) {
+    await monitor.stop();
+    app.close();
+    console.error(`netwatch: cannot listen on ${host}:${port}: ${(error as Error).message}`);
+    return 1;
+  }
+  const shown = server.hostname.includes(":") ? `[${server.hostname}]` : server.hostname;
+  const what = source.kind === "file"
+    ? `replaying "${source.path}"`
+    : `capturing on "${source.device}"`;
+  console.error(
+    `netwatch: serving http://${shown}:${server.port}/ (${what}` +
+      `${token === undefined ? "" : ", token required"})`,
+  );
+  // A capture that fails later (interface gone) keeps the server up: /health reports it.
+  const watch = setInterval(() => {
+    if (monitor.state === "error" && monitor.error) {
+      console.error(`netwatch: capture stopped: ${monitor.error.message}`);
+      clearInterval(watch);
+    }
+  }, 500);
+
+  let stop = () => {};
+  const stopped = new Promise<void>((resolve) => (stop = resolve));
+  const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
+  for (const signal of signals) Deno.addSignalListener(signal, stop);
+  await stopped;
+  for (const signal of signals) Deno.removeSignalListener(signal, stop);
+  clearInterval(watch);
+  await monitor.stop();
+  await server.shutdown();
+  return 0;
+}

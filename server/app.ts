@@ -1,0 +1,241 @@
+// The Hono app: routes under /api/v1, /metrics, the stream, auth and errors. Create with createApp().
+
+import { OpenAPIHono } from "@hono/zod-openapi";
+import type { MiddlewareHandler } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { CaptureError } from "../capture/capture_error.ts";
+import { loginCookie, requireToken, tokenMatches } from "./auth.ts";
+import { flowsCsv } from "./csv.ts";
+import { ApiError, onError, onNotFound } from "./errors.ts";
+import { METRICS_CONTENT_TYPE, renderMetrics } from "./metrics.ts";
+import type { InterfaceLister, MonitorLike } from "./monitor_like.ts";
+import { ProtocolTotals } from "./protocol_totals.ts";
+import {
+  flowRoute,
+  flowsRoute,
+  healthRoute,
+  interfacesRoute,
+  loginRoute,
+  metricsRoute,
+  protocolsRoute,
+  seriesRoute,
+  statsRoute,
+  streamRoute,
+  talkersRoute,
+} from "./routes.ts";
+import { seriesView } from "./series.ts";
+import { StreamHub, type StreamLimits } from "./stream_hub.ts";
+import { streamHandler } from "./stream_route.ts";
+import { mountUi } from "./ui_routes.ts";
+import { validationHook } from "./validation.ts";
+import {
+  type FlowParams,
+  flowsView,
+  healthView,
+  protocolsView,
+  statsView,
+  talkersView,
+} from "./views.ts";
+import type { WindowName } from "./wire.ts";
+
+/** Process memory figures (Deno.memoryUsage() by default). */
+export type MemoryReader = () => { rss: number; heapUsed: number; heapTotal: number };
+
+/** What createApp needs. */
+export interface AppOptions {
+  monitor: MonitorLike;
+  version: string;
+  /** When set, /api, /metrics and the stream require it. */
+  token?: string;
+  /** Lists interfaces for /interfaces (default: none known). */
+  listInterfaces?: InterfaceLister;
+  streamLimits?: Partial<StreamLimits>;
+  /** Seconds without a pong before a stream connection is closed (default 30). */
+  idleTimeoutSec?: number;
+  memory?: MemoryReader;
+}
+
+/** The app and what must be stopped with it. */
+export interface NetwatchApp {
+  app: OpenAPIHono;
+  hub: StreamHub;
+  fetch: (request: Request) => Response | Promise<Response>;
+  /** Closes every stream (1001) and stops the app's timers. Safe to call twice. */
+  close(): void;
+}
+
+/** Longest request URL accepted. */
+const MAX_URL = 8192;
+
+/** Builds the app over `monitor`. */
+export function createApp(options: AppOptions): NetwatchApp {
+  const m = options.monitor;
+  const { version, token } = options;
+  const memory = options.memory ?? (() => Deno.memoryUsage());
+  const totals = new ProtocolTotals();
+  const hub: StreamHub = new StreamHub({
+    snapshot(topic, params): unknown {
+      switch (topic) {
+        case "flows":
+          return flowsView(m, params as FlowParams);
+        case "talkers":
+          return talkersView(m, params as Parameters<typeof talkersView>[1]);
+        case "protocols":
+          return protocolsView(m, params as { window?: WindowName });
+        case "stats":
+          return statsView(m, version, hub.stats(), memory());
+      }
+    },
+    totals() {
+      const s = m.stats;
+      return {
+        packets: m.counters.packets,
+        bytes: m.counters.bytes,
+        dropped: s ? s.droppedByKernel + s.droppedByInterface : 0,
+      };
+    },
+  }, options.streamLimits);
+  // Fold protocol totals often enough that /metrics counters never lose a second.
+  const foldTimer = setInterval(() => totals.read(m.engine.series, m.nowSec), 60_000);
+  const startedAtSec = Math.round(Date.now() / 1000 - m.uptimeSec);
+
+  const app = new OpenAPIHono({ defaultHook: validationHook(acceptedParameters()) });
+  app.onError(onError);
+  app.notFound(onNotFound);
+  app.use("*", limitUrl);
+  const auth = requireToken(token);
+  app.use("/api/*", auth);
+  app.use("/metrics", auth);
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
+    type: "http",
+    scheme: "bearer",
+    description: "Only when the server was started with a token",
+  });
+
+  app.openapi(healthRoute, (c) => c.json(healthView(m, version), 200));
+  app.openapi(statsRoute, (c) => c.json(statsView(m, version, hub.stats(), memory()), 200));
+  app.openapi(interfacesRoute, (c) => {
+    let list;
+    try {
+      list = options.listInterfaces?.() ?? [];
+    } catch (error) {
+      if (error instanceof CaptureError) throw new ApiError(503, "unavailable", error.message);
+      throw error;
+    }
+    return c.json({
+      interfaces: list.map((i) => ({
+        name: i.name,
+        description: i.description,
+        addresses: i.addresses,
+        loopback: i.loopback,
+        up: i.up,
+        running: i.running,
+        wireless: i.wireless,
+        is_default: i.isDefault,
+      })),
+      capturing: m.source.kind === "interface" ? m.source.device : null,
+    }, 200);
+  });
+  app.openapi(flowsRoute, (c) => {
+    const { format, ...query } = c.req.valid("query");
+    const page = flowsView(m, query);
+    const csv = format === "csv" ||
+      (format === undefined && /\btext\/csv\b/i.test(c.req.header("accept") ?? ""));
+    if (csv) {
+      return c.body(flowsCsv(page.flows), 200, {
+        "Content-Type": "text/csv; charset=utf-8",
+        "X-Total-Count": String(page.total),
+        ...(page.next_cursor ? { "X-Next-Cursor": page.next_cursor } : {}),
+      });
+    }
+    return c.json(page, 200);
+  });
+  app.openapi(flowRoute, (c) => {
+    const { id } = c.req.valid("param");
+    const flow = m.engine.flowById(id);
+    if (!flow) throw new ApiError(404, "not_found", `No flow with id ${id}`);
+    return c.json(flow, 200);
+  });
+  app.openapi(
+    seriesRoute,
+    (c) => c.json(seriesView(m.engine.series, m.nowSec, c.req.valid("query")), 200),
+  );
+  app.openapi(talkersRoute, (c) => c.json(talkersView(m, c.req.valid("query")), 200));
+  app.openapi(protocolsRoute, (c) => c.json(protocolsView(m, c.req.valid("query")), 200));
+  app.openapi(
+    metricsRoute,
+    (c) =>
+      c.text(renderMetrics(m, totals, hub.stats(), memory(), startedAtSec), 200, {
+        "Content-Type": METRICS_CONTENT_TYPE,
+      }),
+  );
+  app.openAPIRegistry.registerPath(streamRoute);
+  app.get(streamRoute.path, streamHandler(hub, options.idleTimeoutSec));
+  mountUi(app, { version });
+  app.use(
+    loginRoute.path,
+    bodyLimit({
+      maxSize: 4096,
+      onError: () => {
+        throw new ApiError(413, "too_large", "Login form larger than 4096 bytes");
+      },
+    }),
+  );
+  app.openapi(loginRoute, (c) => {
+    const given = c.req.valid("form").token;
+    if (token !== undefined && !tokenMatches(token, given)) {
+      throw new ApiError(401, "unauthorized", "Wrong token");
+    }
+    if (token !== undefined) c.header("Set-Cookie", loginCookie(token, false));
+    return c.redirect("/", 303);
+  });
+  app.doc31("/api/v1/openapi.json", {
+    openapi: "3.1.0",
+    info: {
+      title: "Netwatch API",
+      version,
+      description: "Flows, hosts and traffic of one capture. Errors are " +
+        '{"error": {"code", "message"}}.',
+    },
+  });
+
+  let closed = false;
+  return {
+    app,
+    hub,
+    fetch: (request) => app.fetch(request),
+    close() {
+      if (closed) return;
+      closed = true;
+      clearInterval(foldTimer);
+      hub.closeAll(1001);
+    },
+  };
+}
+
+/** Query parameter names of each validated route, by route path as Hono writes it. */
+function acceptedParameters(): Record<string, readonly string[]> {
+  const routes = [
+    healthRoute,
+    statsRoute,
+    interfacesRoute,
+    flowsRoute,
+    flowRoute,
+    seriesRoute,
+    talkersRoute,
+    protocolsRoute,
+    metricsRoute,
+  ];
+  return Object.fromEntries(routes.map((r) => [
+    r.path.replace(/\{(\w+)\}/g, ":$1"),
+    Object.keys(r.request.query.shape),
+  ]));
+}
+
+/** 414 for request URLs longer than MAX_URL. */
+const limitUrl: MiddlewareHandler = async function limitUrl(c, next) {
+  if (c.req.url.length > MAX_URL) {
+    throw new ApiError(414, "uri_too_long", `Request URL longer than ${MAX_URL} characters`);
+  }
+  await next();
+};

@@ -1,0 +1,71 @@
+// API errors: HTTPException with a code, and the one handler that turns any error into JSON.
+
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { ErrorBody } from "./wire.ts";
+
+/** An HTTP error with a stable code; route handlers throw it. */
+export class ApiError extends HTTPException {
+  readonly code: string;
+
+  constructor(status: ContentfulStatusCode, code: string, message: string) {
+    super(status, { message });
+    this.code = code;
+  }
+}
+
+/** A 400 naming the parameter, quoting (a bounded part of) the value, and saying what is accepted. */
+export function badParameter(name: string, value: unknown, expected: string): ApiError {
+  return new ApiError(
+    400,
+    "bad_parameter",
+    `Invalid ${name} ${quote(value)}: ${expected}`,
+  );
+}
+
+/** A value quoted for an error message, cut to 80 characters. */
+export function quote(value: unknown): string {
+  const text = typeof value === "string" ? value : JSON.stringify(value) ?? String(value);
+  return JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}...` : text);
+}
+
+const CODES: Record<number, string> = {
+  400: "bad_request",
+  401: "unauthorized",
+  403: "forbidden",
+  404: "not_found",
+  405: "method_not_allowed",
+  413: "too_large",
+  429: "too_many",
+  503: "unavailable",
+};
+
+/** JSON body of an error. */
+export function errorBody(code: string, message: string): ErrorBody {
+  return { error: { code, message } };
+}
+
+/**
+ * The app's onError: ApiError and HTTPException keep their status; anything else is logged
+ * (message only: requests may carry a token) and answered 500.
+ */
+export function onError(error: Error, c: Context): Response {
+  if (error instanceof HTTPException) {
+    const status = error.status as ContentfulStatusCode;
+    const code = error instanceof ApiError ? error.code : CODES[status] ?? "error";
+    const headers: Record<string, string> = {};
+    if (status === 401) headers["WWW-Authenticate"] = 'Bearer realm="netwatch"';
+    return c.json(errorBody(code, error.message || code), status, headers);
+  }
+  console.error(`netwatch: ${c.req.method} ${c.req.path} failed: ${error.stack ?? error}`);
+  return c.json(errorBody("internal", "Internal error"), 500);
+}
+
+/** The app's notFound: 404 in the error shape. */
+export function onNotFound(c: Context): Response {
+  return c.json(
+    errorBody("not_found", `No route ${c.req.method} ${c.req.path.slice(0, 200)}`),
+    404,
+  );
+}

@@ -1,0 +1,200 @@
+// Every JSON shape the server sends or accepts: REST bodies and WebSocket messages (no Deno.* here).
+//
+// The dashboard imports this module with `import type` only. Field names are the JSON keys.
+
+import type { FlowRecord } from "../flows/flow_record.ts";
+import type { HostStats } from "../flows/hosts.ts";
+
+export type { FlowRecord, HostStats };
+
+/** The body of every 4xx and 5xx answer. */
+export interface ErrorBody {
+  error: {
+    /** Stable, machine-readable: "bad_parameter", "not_found", "unauthorized", ... */
+    code: string;
+    /** One line for people; names the parameter and the accepted values when one was wrong. */
+    message: string;
+  };
+}
+
+/** Where the capture is in its life ("ended": a replayed file reached its end). */
+export type CaptureStateName = "starting" | "running" | "ended" | "stopped" | "error";
+
+/** GET /api/v1/health. */
+export interface HealthResponse {
+  /** "ok" while capturing or after a replay ended normally; "error" when the capture failed. */
+  status: "ok" | "error";
+  capture: {
+    state: CaptureStateName;
+    /** "interface" or "file". */
+    source: "interface" | "file";
+    /** Interface name (live capture) or null. */
+    interface: string | null;
+    /** File path (replay) or null. */
+    file: string | null;
+    error: { kind: string; message: string } | null;
+  };
+  uptime_sec: number;
+  version: string;
+}
+
+/** GET /api/v1/stats. Counts are since start. */
+export interface StatsResponse {
+  version: string;
+  uptime_sec: number;
+  capture: {
+    state: CaptureStateName;
+    source: "interface" | "file";
+    name: string;
+    filter: string | null;
+    link_type: string | null;
+    /** Packets Netwatch decoded and accounted. */
+    packets: number;
+    bytes: number;
+    /** Packets the kernel saw (live capture only; null for files). */
+    received: number | null;
+    /** Dropped because Netwatch did not read fast enough (kernel buffer full). */
+    dropped_kernel: number;
+    /** Dropped by the interface or its driver. */
+    dropped_interface: number;
+    /** Records lost in Netwatch's own batching (should stay 0). */
+    overruns: number;
+    decode_errors: { malformed: number; truncated: number };
+    /** Packets per second accounted over the last second. */
+    packets_per_sec: number;
+  };
+  flows: {
+    active: number;
+    capacity: number;
+    /** Active flows / capacity, 0 to 1. */
+    fill: number;
+    started: number;
+    ended_idle: number;
+    ended_active_timeout: number;
+    evicted: number;
+    history: number;
+    history_capacity: number;
+  };
+  hosts: { count: number; capacity: number; evicted: number };
+  memory: { rss_bytes: number; heap_used_bytes: number; heap_total_bytes: number };
+  stream: StreamStats;
+}
+
+/** Figures of the WebSocket stream, in /stats. */
+export interface StreamStats {
+  connections: number;
+  subscriptions: number;
+  messages_sent: number;
+  /** Updates not sent because the client was not reading (it gets the next, latest one). */
+  messages_skipped: number;
+  connections_refused: number;
+}
+
+/** GET /api/v1/interfaces. */
+export interface InterfacesResponse {
+  interfaces: {
+    name: string;
+    description: string;
+    addresses: string[];
+    loopback: boolean;
+    up: boolean;
+    running: boolean;
+    wireless: boolean;
+    is_default: boolean;
+  }[];
+  /** The interface being captured, or null when replaying a file. */
+  capturing: string | null;
+}
+
+/** GET /api/v1/flows. */
+export interface FlowsResponse {
+  flows: FlowRecord[];
+  /** Flows matching the filters, over every page. */
+  total: number;
+  /** Pass as `cursor` (same filters, sort and order) for the next page; null on the last. */
+  next_cursor: string | null;
+}
+
+/** GET /api/v1/series. `t` and every `values` array line up. */
+export interface SeriesResponse {
+  metric: "bps" | "pps";
+  /** "bit/s" or "packet/s". */
+  unit: string;
+  /** Seconds per point. */
+  step: number;
+  from: number;
+  to: number;
+  /** Start of each point, epoch seconds. */
+  t: number[];
+  /** "total", or one entry per protocol class or service when a breakdown was asked for. */
+  series: { name: string; values: number[] }[];
+}
+
+/** Windows of /talkers and /protocols; "now" is the last few seconds. */
+export type WindowName = "now" | "1m" | "5m" | "15m" | "60m";
+
+/** GET /api/v1/talkers. */
+export interface TalkersResponse {
+  window: WindowName;
+  by: "bytes" | "packets" | "sent" | "received";
+  talkers: HostStats[];
+}
+
+/** GET /api/v1/protocols. */
+export interface ProtocolsResponse {
+  window: WindowName;
+  /** Seconds the window covers. */
+  seconds: number;
+  packets: number;
+  bytes: number;
+  dropped: number;
+  /** By protocol class (tcp, udp, icmp, other, non_flow), busiest first. */
+  protocols: { name: string; packets: number; bytes: number }[];
+  /** By service ("other": flows of no known service), busiest first. */
+  services: { name: string; packets: number; bytes: number }[];
+}
+
+/** Topics of the WebSocket stream. */
+export type Topic = "rates" | "protocols" | "talkers" | "flows" | "stats";
+
+/** Data of a "rates" update: since the subscription's previous update. */
+export interface RatesData {
+  packets_per_sec: number;
+  bits_per_sec: number;
+  /** Kernel and interface drops per second (live capture). */
+  dropped_per_sec: number;
+  packets_total: number;
+  bytes_total: number;
+  /** Seconds the rates were measured over. */
+  interval_sec: number;
+}
+
+/** Client -> server messages on /api/v1/stream. */
+export type ClientMessage =
+  | {
+    op: "subscribe";
+    /** Chosen by the client, 1-64 characters; unique per connection. */
+    id: string;
+    topic: Topic;
+    /** Milliseconds between updates, 100 to 60000; default 1000. */
+    interval_ms?: number;
+    /** The query parameters of the matching REST route (flows: filters, sort, limit...). */
+    params?: Record<string, string | number | boolean>;
+  }
+  | { op: "unsubscribe"; id: string }
+  | { op: "ping" };
+
+/** Server -> client messages on /api/v1/stream. */
+export type ServerMessage =
+  | { type: "subscribed"; id: string; topic: Topic; interval_ms: number }
+  | { type: "unsubscribed"; id: string }
+  | {
+    type: "data";
+    id: string;
+    topic: Topic;
+    /** Epoch milliseconds the data was taken. */
+    ts: number;
+    data: RatesData | ProtocolsResponse | TalkersResponse | FlowsResponse | StatsResponse;
+  }
+  | { type: "error"; id?: string; code: string; message: string }
+  | { type: "pong"; ts: number };

@@ -1,0 +1,315 @@
+// The dashboard end to end in Debian's Chromium: the real CLI replays a capture, the page must
+// show it live (chart, talkers, flows), filter, sort and page through the API, keep its view in
+// the URL, and survive the server going away and coming back on the same port.
+
+import assert from "node:assert/strict";
+import type { Page } from "playwright-core";
+import { buildUiAssets } from "../ui/build_assets.ts";
+import { runCli } from "./helpers/cli.ts";
+import { corpusPath } from "./helpers/corpus.ts";
+import { freePort, launchChromium, startServe } from "./helpers/dashboard.ts";
+
+/** 334 flows over 146 s with one host clearly on top from the first seconds on. */
+const CAPTURE = corpusPath("real/pcapplusplus_tls2.pcap");
+/** Replay speed: about 73 s of live traffic, longer than the test needs before the restart. */
+const SPEED = 2;
+const SCREENSHOT = new URL("../docs/dashboard.png", import.meta.url).pathname;
+
+/** The host with the most bytes sent plus received over the whole capture, from the report. */
+async function topTalkerOfCapture(): Promise<{ address: string; bytes: number; runnerUp: number }> {
+  const result = await runCli(["report", "--flows", "--format", "json", CAPTURE]);
+  assert.equal(result.code, 0, result.stderr);
+  const report = JSON.parse(result.stdout) as {
+    flows: { src_ip: string; dst_ip: string; bytes_c2s: number; bytes_s2c: number }[];
+  };
+  const hosts = new Map<string, number>();
+  for (const f of report.flows) {
+    const bytes = f.bytes_c2s + f.bytes_s2c;
+    hosts.set(f.src_ip, (hosts.get(f.src_ip) ?? 0) + bytes);
+    hosts.set(f.dst_ip, (hosts.get(f.dst_ip) ?? 0) + bytes);
+  }
+  const ranked = [...hosts].sort((a, b) => b[1] - a[1]);
+  return { address: ranked[0][0], bytes: ranked[0][1], runnerUp: ranked[1][1] };
+}
+
+function attr(page: Page, selector: string, name: string): Promise<string | null> {
+  return page.locator(selector).first().getAttribute(name);
+}
+
+async function numberAttr(page: Page, selector: string, name: string): Promise<number> {
+  return Number(await attr(page, selector, name));
+}
+
+/** Waits until the flow table's total is in [min, max] and returns it. */
+async function waitForTotal(page: Page, min: number, max = Infinity): Promise<number> {
+  await page.waitForFunction(
+    ([lo, hi]) => {
+      const el = document.querySelector<HTMLElement>("[data-testid=flow-count]");
+      const t = Number(el?.dataset.total ?? -1);
+      return t >= lo && t <= hi;
+    },
+    [min, max] as const,
+    { timeout: 45_000, polling: 100 },
+  );
+  return await numberAttr(page, "[data-testid=flow-count]", "data-total");
+}
+
+/** Bytes of the rendered flow rows, in table order. */
+function rowBytes(page: Page): Promise<number[]> {
+  return page.$$eval(
+    "[data-testid=flows] tbody tr",
+    (rows) => rows.map((r) => Number((r as HTMLElement).dataset.bytes)),
+  );
+}
+
+Deno.test({
+  name: "dashboard shows a replay live, filters, sorts and pages flows, and recovers a restart",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    await buildUiAssets();
+    const top = await topTalkerOfCapture();
+    assert.ok(top.bytes > top.runnerUp, "the capture must have one clear top talker");
+    const port = freePort();
+    let server = await startServe({ file: CAPTURE, speed: SPEED, port });
+    const browser = await launchChromium();
+    const errors: string[] = [];
+    try {
+      const page = browser.context.pages()[0] ?? await browser.context.newPage();
+      page.on("pageerror", (e) => errors.push(e.message));
+      const external: string[] = [];
+      page.on("request", (r) => {
+        if (!r.url().startsWith(server.url.replace(/\/$/, "")) && !r.url().startsWith("data:")) {
+          external.push(r.url());
+        }
+      });
+      await page.goto(server.url);
+
+      // Live: the stream is up and the chart gets new points over time.
+      await page.waitForSelector("[data-testid=stream-status][data-status=live]");
+      await page.waitForFunction(
+        () =>
+          Number(
+            document.querySelector<HTMLElement>("[data-testid=throughput-chart]")?.dataset
+              .livePoints,
+          ) >= 1,
+        undefined,
+        { timeout: 10_000 },
+      );
+      const before = await numberAttr(page, "[data-testid=throughput-chart]", "data-live-points");
+      await page.waitForTimeout(3500);
+      const after = await numberAttr(page, "[data-testid=throughput-chart]", "data-live-points");
+      assert.ok(after >= before + 2, `chart points: ${before} then ${after} 3.5 s later`);
+
+      // The capture's top talker is first in the talkers table.
+      await page.waitForFunction(
+        (address) =>
+          document.querySelector<HTMLElement>("[data-testid=talkers] tbody tr")?.dataset
+            .address === address,
+        top.address,
+        { timeout: 30_000 },
+      );
+      await page.waitForSelector("[data-testid=flows] tbody tr");
+      // A dozen seconds of live traffic on the chart make a screenshot worth looking at.
+      await page.waitForFunction(
+        () =>
+          Number(
+            document.querySelector<HTMLElement>("[data-testid=throughput-chart]")?.dataset
+              .livePoints,
+          ) >= 12,
+        undefined,
+        { timeout: 20_000 },
+      );
+      await Deno.mkdir(new URL("../docs/", import.meta.url), { recursive: true });
+      await page.screenshot({ path: SCREENSHOT });
+
+      // Searching the top talker's address narrows the flow table.
+      const all = await waitForTotal(page, 30);
+      await page.fill("input[type=search]", top.address);
+      const narrowed = await waitForTotal(page, 1, all - 1);
+      assert.ok(narrowed < all, `search: ${narrowed} of ${all} flows`);
+      const addresses = await page.$$eval(
+        "[data-testid=flows] tbody tr",
+        (rows) => rows.map((r) => r.textContent ?? ""),
+      );
+      assert.ok(addresses.length > 0);
+      for (const text of addresses) assert.ok(text.includes(top.address), text);
+      assert.match(page.url(), new RegExp(`[?&]q=${encodeURIComponent(top.address)}`));
+
+      // Sorting by bytes orders the rows; clicking again flips the order.
+      const bytesHeader = page.locator("button[data-sort=bytes]");
+      for (let i = 0; i < 2; i++) {
+        await bytesHeader.click();
+        const th = page.locator("th:has(button[data-sort=bytes])");
+        const order = await th.getAttribute("aria-sort");
+        const expected = order === "ascending" ? "asc" : "desc";
+        await page.waitForFunction(
+          (direction) => {
+            const rows = document.querySelectorAll<HTMLElement>("[data-testid=flows] tbody tr");
+            const b = [...rows].map((r) => Number(r.dataset.bytes));
+            return b.length > 1 &&
+              b.every((x, i) => i === 0 || (direction === "asc" ? b[i - 1] <= x : b[i - 1] >= x));
+          },
+          expected,
+          { timeout: 10_000, polling: 100 },
+        );
+        const bytes = await rowBytes(page);
+        const sorted = [...bytes].sort((a, b) => expected === "asc" ? a - b : b - a);
+        assert.deepEqual(bytes, sorted, `rows sorted by bytes ${expected}`);
+      }
+
+      // Paging: 25 rows a page, the next page shows other flows and says where it is.
+      await page.locator("button", { hasText: "Clear filters" }).click();
+      await page.locator(".pager select").selectOption("25");
+      const total = await waitForTotal(page, 51);
+      await page.waitForFunction(
+        () => document.querySelectorAll("[data-testid=flows] tbody tr").length === 25,
+      );
+      const firstPage = await page.$$eval(
+        "[data-testid=flows] tbody tr",
+        (rows) => rows.map((r) => (r as HTMLElement).dataset.flowId),
+      );
+      await page.locator("button", { hasText: "Next" }).click();
+      await page.waitForFunction(() =>
+        document.querySelector("[data-testid=page]")?.textContent?.startsWith("Page 2 of") &&
+        document.querySelector("[data-testid=flow-count]")?.textContent?.startsWith("26–50 of")
+      );
+      const secondPage = await page.$$eval(
+        "[data-testid=flows] tbody tr",
+        (rows) => rows.map((r) => (r as HTMLElement).dataset.flowId),
+      );
+      assert.ok(secondPage.length > 0 && secondPage.length <= 25);
+      assert.ok(total > 25);
+      assert.ok(
+        secondPage.some((id) => !firstPage.includes(id)),
+        "page 2 shows other flows than page 1",
+      );
+      assert.match(page.url(), /[?&]limit=25/);
+      assert.match(page.url(), /[?&]page=2/);
+
+      // A row opens the flow's details.
+      await page.locator("[data-testid=flows] tbody tr").first().click();
+      await page.waitForSelector("[data-testid=flow-details][open]");
+      await page.keyboard.press("Escape");
+      await page.waitForSelector("[data-testid=flow-details]", { state: "detached" });
+
+      // Clicking a host in the talkers table filters the flows by it.
+      await page.locator("[data-testid=talkers] tbody tr button").first().click();
+      await page.waitForFunction(
+        (address) =>
+          document.querySelector<HTMLInputElement>("input[name=host]")?.value === address,
+        top.address,
+      );
+      assert.match(page.url(), new RegExp(`[?&]host=${encodeURIComponent(top.address)}`));
+
+      // The view survives a reload from the URL.
+      await page.reload();
+      await page.waitForSelector("[data-testid=stream-status][data-status=live]");
+      assert.equal(await page.inputValue("input[name=host]"), top.address);
+      assert.equal(await page.locator(".pager select").inputValue(), "25");
+
+      // Stop the server: the page says so. Restart it: the page recovers by itself.
+      await page.evaluate("window.__sameDocument = true");
+      assert.equal(await server.stop(), 0, "netwatch serve exits 0 on SIGTERM");
+      await page.waitForSelector("[data-testid=stream-status][data-status=retrying]", {
+        timeout: 10_000,
+      });
+      assert.ok(await page.locator("[data-testid=stream-banner]").isVisible());
+      const pointsWhileDown = await numberAttr(
+        page,
+        "[data-testid=throughput-chart]",
+        "data-live-points",
+      );
+      server = await startServe({ file: CAPTURE, speed: SPEED, port });
+      await page.waitForSelector("[data-testid=stream-status][data-status=live]", {
+        timeout: 20_000,
+      });
+      await page.waitForFunction(
+        (n) =>
+          Number(
+            document.querySelector<HTMLElement>("[data-testid=throughput-chart]")?.dataset
+              .livePoints,
+          ) > n,
+        pointsWhileDown + 1,
+        { timeout: 10_000 },
+      );
+      assert.equal(await page.evaluate("window.__sameDocument"), true, "no reload happened");
+      assert.equal(await page.locator("[data-testid=stream-banner]").count(), 0);
+
+      assert.deepEqual(external, [], "the page fetched nothing from outside");
+      assert.deepEqual(errors, [], "no script errors");
+    } finally {
+      await browser.close();
+      await server.stop();
+    }
+  },
+});
+
+Deno.test({
+  name: "dashboard is readable at phone width with the system's dark theme",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const port = freePort();
+    const server = await startServe({ file: CAPTURE, speed: SPEED, port });
+    const browser = await launchChromium({ width: 390, height: 844 }, "dark");
+    try {
+      const page = browser.context.pages()[0] ?? await browser.context.newPage();
+      await page.goto(server.url);
+      await page.waitForSelector("[data-testid=talkers] tbody tr", { timeout: 15_000 });
+      // No horizontal scrolling of the page itself (wide tables scroll inside their card).
+      const overflow = await page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth",
+      );
+      assert.ok(Number(overflow) <= 0, `page wider than the screen by ${overflow} px`);
+      const background = await page.evaluate(
+        "getComputedStyle(document.documentElement).backgroundColor",
+      );
+      assert.equal(background, "rgb(13, 17, 23)", "dark theme follows the system");
+      // Keyboard: Tab reaches the chart range buttons before the talkers.
+      const focused: string[] = [];
+      for (let i = 0; i < 8; i++) {
+        await page.keyboard.press("Tab");
+        focused.push(String(await page.evaluate("document.activeElement?.textContent ?? ''")));
+      }
+      assert.ok(focused.some((t) => t.includes("1 min")), focused.join(" | "));
+    } finally {
+      await browser.close();
+      await server.stop();
+    }
+  },
+});
+
+Deno.test({
+  name: "dashboard asks for the token when the server requires one, then goes live",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const port = freePort();
+    const server = await startServe({
+      file: CAPTURE,
+      speed: SPEED,
+      port,
+      extraArgs: ["--token", "s3cret-token"],
+    });
+    const browser = await launchChromium();
+    try {
+      const page = browser.context.pages()[0] ?? await browser.context.newPage();
+      await page.goto(server.url);
+      await page.waitForSelector("[data-testid=token-prompt][open]", { timeout: 10_000 });
+      await page.fill("input[name=token]", "wrong");
+      await page.locator("[data-testid=token-prompt] button[type=submit]").click();
+      await page.waitForSelector("[data-testid=token-prompt] .error");
+      await page.fill("input[name=token]", "s3cret-token");
+      await page.locator("[data-testid=token-prompt] button[type=submit]").click();
+      await page.waitForSelector("[data-testid=stream-status][data-status=live]", {
+        timeout: 15_000,
+      });
+      await page.waitForSelector("[data-testid=talkers] tbody tr", { timeout: 15_000 });
+      assert.equal(await page.locator("[data-testid=token-prompt][open]").count(), 0);
+    } finally {
+      await browser.close();
+      await server.stop();
+    }
+  },
+});

@@ -1,0 +1,58 @@
+// REST calls to /api/v1: JSON in, typed results out; a 401 raises the token prompt.
+//
+// The browser sends the login cookie by itself (same origin), so no token is handled here.
+
+import type { ErrorBody } from "../../server/wire.ts";
+import { authRequired } from "./store.ts";
+
+/** A non-2xx answer, with the API's error code and message. */
+export class ApiRequestError extends Error {
+  constructor(readonly status: number, readonly code: string, message: string) {
+    super(message);
+  }
+}
+
+/** GETs `/api/v1/<path>` with `params`; throws ApiRequestError on an error answer. */
+export async function apiGet<T>(
+  path: string,
+  params: Record<string, string> = {},
+  signal?: AbortSignal,
+): Promise<T> {
+  const query = new URLSearchParams(params).toString();
+  const response = await fetch(`/api/v1/${path}${query ? `?${query}` : ""}`, {
+    headers: { accept: "application/json" },
+    credentials: "same-origin",
+    signal,
+  });
+  if (response.ok) {
+    authRequired.value = false;
+    return await response.json() as T;
+  }
+  let body: ErrorBody | undefined;
+  try {
+    body = await response.json() as ErrorBody;
+  } catch {
+    // Not our JSON error shape (a proxy's page): fall back to the status text.
+  }
+  if (response.status === 401) authRequired.value = true;
+  throw new ApiRequestError(
+    response.status,
+    body?.error?.code ?? "http_error",
+    body?.error?.message ?? `${response.status} ${response.statusText}`,
+  );
+}
+
+/**
+ * Logs in with `token` through the server's form route (it sets an HttpOnly cookie that
+ * fetch and the WebSocket then carry). Resolves true when the token was accepted.
+ */
+export async function logIn(token: string): Promise<boolean> {
+  const response = await fetch("/login", {
+    method: "POST",
+    body: new URLSearchParams({ token }),
+    credentials: "same-origin",
+    redirect: "manual",
+  });
+  // Success is a 303 to "/": with redirect "manual" the browser reports an opaque redirect.
+  return response.type === "opaqueredirect" || (response.status >= 200 && response.status < 400);
+}

@@ -1,0 +1,33 @@
+// Chart colours from the page's CSS custom properties, so charts follow the light/dark theme.
+
+/** Colours a chart needs. */
+export interface ChartColors {
+  bps: string;
+  bpsFill: string;
+  pps: string;
+  grid: string;
+  text: string;
+  /** Slices of breakdown charts, in order. */
+  palette: string[];
+}
+
+/** Reads the current theme's colours from :root. */
+export function chartColors(): ChartColors {
+  const css = getComputedStyle(document.documentElement);
+  const v = (name: string) => css.getPropertyValue(name).trim();
+  return {
+    bps: v("--chart-bps"),
+    bpsFill: v("--chart-bps-fill"),
+    pps: v("--chart-pps"),
+    grid: v("--chart-grid"),
+    text: v("--muted"),
+    palette: [1, 2, 3, 4, 5, 6, 7, 8].map((i) => v(`--slice-${i}`)),
+  };
+}
+
+/** Calls `onChange` when the system switches between light and dark. Returns an unsubscriber. */
+export function onThemeChange(onChange: () => void): () => void {
+  const query = matchMedia("(prefers-color-scheme: dark)");
+  query.addEventListener("change", onChange);
+  return () => query.removeEventListener("change", onChange);
+}

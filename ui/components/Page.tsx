@@ -1,0 +1,67 @@
+// The server-rendered page shell: head, layout and the islands in reading order.
+//
+// Throughput and top talkers come first (top of the page, left to right), so the biggest
+// consumers are where the eye lands; the flow table and the breakdown follow.
+
+import { UNITS_NOTE } from "../client/format.ts";
+import FlowTable from "../islands/FlowTable.tsx";
+import Protocols from "../islands/Protocols.tsx";
+import StatusBar from "../islands/StatusBar.tsx";
+import Throughput from "../islands/Throughput.tsx";
+import TokenPrompt from "../islands/TokenPrompt.tsx";
+import TopTalkers from "../islands/TopTalkers.tsx";
+import { Island } from "./Island.tsx";
+
+/** Props of Page. */
+export interface PageProps {
+  version: string;
+  /** URL of the hashed script and stylesheet. */
+  script: string;
+  stylesheet: string;
+}
+
+/** The whole document. */
+export function Page({ version, script, stylesheet }: PageProps) {
+  return (
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <meta name="color-scheme" content="light dark" />
+        <title>Netwatch</title>
+        <link rel="icon" href="data:," />
+        <link rel="stylesheet" href={stylesheet} />
+        <script type="module" src={script}></script>
+      </head>
+      <body>
+        <a class="skip" href="#flows">Skip to flows</a>
+        <Island name="StatusBar" component={StatusBar} props={{ version }} />
+        <main class="grid">
+          <section class="card area-throughput" aria-label="Throughput">
+            <Island name="Throughput" component={Throughput} props={{}} />
+          </section>
+          <section class="card area-talkers" aria-label="Top talkers">
+            <Island name="TopTalkers" component={TopTalkers} props={{}} />
+          </section>
+          <section class="card area-flows" id="flows" aria-label="Flows" tabIndex={-1}>
+            <Island name="FlowTable" component={FlowTable} props={{}} />
+          </section>
+          <section class="card area-protocols" aria-label="Protocols and services">
+            <Island name="Protocols" component={Protocols} props={{}} />
+          </section>
+        </main>
+        <footer>
+          <p>
+            {UNITS_NOTE} Netwatch {version} · <a href="/api/v1/openapi.json">API (OpenAPI)</a> ·
+            {" "}
+            <a href="/metrics">Prometheus metrics</a>
+          </p>
+        </footer>
+        <Island name="TokenPrompt" component={TokenPrompt} props={{}} />
+        <noscript>
+          <p class="banner">The live dashboard needs JavaScript. The JSON API is at /api/v1.</p>
+        </noscript>
+      </body>
+    </html>
+  );
+}

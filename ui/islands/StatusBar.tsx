@@ -1,0 +1,110 @@
+// Island: the page header: what is captured, capture health, and whether the live stream is up.
+
+import { useEffect, useState } from "preact/hooks";
+import { formatCount, formatDuration } from "../client/format.ts";
+import { connection, stats } from "../client/store.ts";
+
+/** Props of StatusBar. */
+export interface StatusBarProps {
+  version: string;
+}
+
+function basename(path: string): string {
+  return path.split("/").at(-1) ?? path;
+}
+
+/** The header bar and, while the stream is down, a banner saying so. */
+export default function StatusBar({ version }: StatusBarProps) {
+  const s = stats.value;
+  const c = connection.value;
+  const [now, setNow] = useState(0);
+  useEffect(() => {
+    if (c.status !== "retrying") return;
+    setNow(Date.now());
+    const timer = setInterval(() => setNow(Date.now()), 500);
+    return () => clearInterval(timer);
+  }, [c.status, c.retryAt]);
+
+  const capture = s?.capture;
+  const dropped = capture
+    ? capture.dropped_kernel + capture.dropped_interface + capture.overruns
+    : 0;
+  const retryIn = c.retryAt === null ? 0 : Math.max(0, Math.ceil((c.retryAt - now) / 1000));
+  const streamText = c.status === "live"
+    ? "Live"
+    : c.status === "connecting"
+    ? "Connecting…"
+    : c.status === "auth"
+    ? "Token needed"
+    : retryIn > 0
+    ? `Disconnected · retry in ${retryIn} s`
+    : "Disconnected · reconnecting…";
+
+  return (
+    <header class="status-bar">
+      <div class="brand">
+        <span class="logo" aria-hidden="true">◉</span>
+        <span class="name">Netwatch</span>
+        <span class="version">{version}</span>
+      </div>
+      <dl class="facts">
+        <div>
+          <dt>Source</dt>
+          <dd title={capture?.name}>
+            {capture
+              ? `${capture.source === "file" ? "file" : "interface"} ${
+                capture.source === "file" ? basename(capture.name) : capture.name
+              }`
+              : "…"}
+          </dd>
+        </div>
+        <div>
+          <dt>Filter</dt>
+          <dd>
+            <code>{capture ? capture.filter ?? "none" : "…"}</code>
+          </dd>
+        </div>
+        <div>
+          <dt>Capture</dt>
+          <dd>
+            <span class={`badge state-${capture?.state ?? "unknown"}`} data-testid="capture-state">
+              {capture?.state ?? "…"}
+            </span>
+          </dd>
+        </div>
+        <div>
+          <dt>{capture?.received === null ? "Packets" : "Received"}</dt>
+          <dd data-testid="packets">
+            {capture ? formatCount(capture.received ?? capture.packets) : "…"}
+          </dd>
+        </div>
+        <div class={dropped > 0 ? "bad" : ""}>
+          <dt>Dropped</dt>
+          <dd data-testid="dropped" title="Kernel, interface and internal drops since start">
+            {capture ? formatCount(dropped) : "…"}
+          </dd>
+        </div>
+        <div>
+          <dt>Uptime</dt>
+          <dd>{s ? formatDuration(s.uptime_sec) : "…"}</dd>
+        </div>
+      </dl>
+      <div
+        class={`stream stream-${c.status}`}
+        role="status"
+        aria-live="polite"
+        data-testid="stream-status"
+        data-status={c.status}
+      >
+        <span class="dot" aria-hidden="true"></span>
+        {streamText}
+      </div>
+      {c.status === "retrying" && (
+        <p class="banner" role="alert" data-testid="stream-banner">
+          Live updates stopped: the server cannot be reached. The page keeps what it has and
+          reconnects by itself{retryIn > 0 ? ` (next try in ${retryIn} s)` : ""}.
+        </p>
+      )}
+    </header>
+  );
+}

@@ -1,0 +1,20 @@
+// Every island by the name the server writes into `data-island`: the client hydrates from here.
+
+import type { ComponentType } from "preact";
+import FlowTable from "./FlowTable.tsx";
+import Protocols from "./Protocols.tsx";
+import StatusBar from "./StatusBar.tsx";
+import Throughput from "./Throughput.tsx";
+import TokenPrompt from "./TokenPrompt.tsx";
+import TopTalkers from "./TopTalkers.tsx";
+
+/** Island components by name. */
+// deno-lint-ignore no-explicit-any
+export const ISLANDS: Record<string, ComponentType<any>> = {
+  FlowTable,
+  Protocols,
+  StatusBar,
+  Throughput,
+  TokenPrompt,
+  TopTalkers,
+};

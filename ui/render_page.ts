@@ -1,0 +1,18 @@
+// Renders the dashboard page to HTML on the server (preact-render-to-string).
+
+import { h } from "preact";
+import { renderToString } from "preact-render-to-string";
+import type { UiManifest } from "./asset_manifest.ts";
+import { Page } from "./components/Page.tsx";
+
+/** The page's HTML for `manifest`'s assets served under `assetsPath` (default "/assets/"). */
+export function renderPage(
+  options: { version: string; manifest: UiManifest; assetsPath?: string },
+): string {
+  const base = options.assetsPath ?? "/assets/";
+  return "<!doctype html>" + renderToString(h(Page, {
+    version: options.version,
+    script: base + options.manifest.script,
+    stylesheet: base + options.manifest.stylesheet,
+  }));
+}

@@ -2,6 +2,8 @@
 //
 // The server never sees packets: it reads the engine (queries, hosts, series) and the snapshot
 // of capture state kept here, like bandwhich's display reading its accumulator once per tick.
+// When a live interface fails (it disappeared, or went down), the engine and its history stay
+// and the monitor reopens the interface every few seconds until it is back.
 
 import { CaptureError, type CaptureErrorKind } from "../capture/capture_error.ts";
 import { CaptureSession } from "../capture/capture_session.ts";
@@ -16,6 +18,8 @@ export type CaptureState = "starting" | "running" | "ended" | "stopped" | "error
 
 /** How often timeouts run and kernel drops are folded into the time series. */
 const TICK_MS = 1000;
+/** How often a failed interface is reopened. */
+export const RETRY_MS = 2000;
 
 /** A capture and its flow engine. Create with Monitor.start(); read its fields at any time. */
 export class Monitor {
@@ -26,13 +30,19 @@ export class Monitor {
   /** Set when state is "error": what the user must fix or what failed. */
   error?: { kind: CaptureErrorKind; message: string };
   info?: SourceInfo;
+  /** Times a failed interface was reopened. */
+  restarts = 0;
   readonly startedAt = Date.now();
   /** Packets accounted, and when, for the processing rate. */
   #rate = { packets: 0, at: performance.now(), perSecond: 0 };
 
   #session?: CaptureSession;
   #timer?: ReturnType<typeof setInterval>;
+  #retry?: ReturnType<typeof setTimeout>;
+  #stopping = false;
   #droppedSoFar = 0;
+  /** Kernel counters and overruns of the sessions before the current one. */
+  #before = { received: 0, droppedByKernel: 0, droppedByInterface: 0, overruns: 0 };
 
   private constructor(source: SourceOptions, flows: Partial<FlowConfig>) {
     this.source = source;
@@ -45,38 +55,26 @@ export class Monitor {
    */
   static async start(source: SourceOptions, flows: Partial<FlowConfig> = {}): Promise<Monitor> {
     const monitor = new Monitor(source, flows);
-    const session = await CaptureSession.start(source, (batch) => {
-      monitor.counters.add(batch);
-      monitor.engine.add(batch);
-    });
-    monitor.#session = session;
-    monitor.info = session.info;
-    monitor.state = "running";
+    await monitor.#open();
     monitor.#timer = setInterval(() => monitor.#tick(), TICK_MS);
-    session.done.then(
-      () => {
-        if (monitor.state === "running") monitor.state = "ended";
-        monitor.#tick();
-      },
-      (error: unknown) => {
-        monitor.state = "error";
-        monitor.error = error instanceof CaptureError
-          ? { kind: error.kind, message: error.message }
-          : { kind: "failed", message: String(error) };
-        monitor.#tick();
-      },
-    );
     return monitor;
   }
 
-  /** Kernel counters of a live capture, refreshed by the capture thread four times a second. */
+  /** Kernel counters of a live capture since the monitor started, across reopened handles. */
   get stats(): CaptureStats | undefined {
-    return this.#session?.stats;
+    const now = this.#session?.stats;
+    if (!now && this.source.kind === "file") return undefined;
+    const before = this.#before;
+    return {
+      received: before.received + (now?.received ?? 0),
+      droppedByKernel: before.droppedByKernel + (now?.droppedByKernel ?? 0),
+      droppedByInterface: before.droppedByInterface + (now?.droppedByInterface ?? 0),
+    };
   }
 
   /** Records lost inside Netwatch's batching (should stay 0). */
   get overruns(): number {
-    return this.#session?.overruns ?? 0;
+    return this.#before.overruns + (this.#session?.overruns ?? 0);
   }
 
   /** Packets per second accounted over the last tick. */
@@ -94,18 +92,78 @@ export class Monitor {
     return Math.max(Date.now() / 1000, this.engine.now);
   }
 
-  /** Stops the capture and the timer. Keeps every figure for reading. Safe to call twice. */
+  /** Stops the capture and the timers. Keeps every figure for reading. Safe to call twice. */
   async stop(): Promise<void> {
+    this.#stopping = true;
     clearInterval(this.#timer);
-    if (this.#session && (this.state === "running" || this.state === "starting")) {
+    clearTimeout(this.#retry);
+    if (this.state === "running" || this.state === "starting" || this.state === "error") {
       this.state = "stopped";
-      await this.#session.stop().catch(() => {});
     }
+    await this.#session?.stop().catch(() => {});
+  }
+
+  async #open(): Promise<void> {
+    const session = await CaptureSession.start(this.source, (batch) => {
+      this.counters.add(batch);
+      this.engine.add(batch);
+    });
+    this.#session = session;
+    this.info = session.info;
+    this.state = "running";
+    this.error = undefined;
+    session.done.then(
+      () => {
+        if (this.#session !== session) return;
+        if (this.state === "running") this.state = "ended";
+        this.#tick();
+      },
+      (failure: unknown) => {
+        if (this.#session !== session || this.#stopping) return;
+        this.#fail(failure);
+        this.#tick();
+        this.#retire(session);
+        if (this.source.kind === "interface") this.#scheduleRetry();
+      },
+    );
+  }
+
+  #fail(failure: unknown): void {
+    this.state = "error";
+    this.error = failure instanceof CaptureError
+      ? { kind: failure.kind, message: failure.message }
+      : { kind: "failed", message: String(failure) };
+  }
+
+  /** Folds a finished session's counters into the running totals. */
+  #retire(session: CaptureSession): void {
+    const stats = session.stats;
+    this.#before.received += stats?.received ?? 0;
+    this.#before.droppedByKernel += stats?.droppedByKernel ?? 0;
+    this.#before.droppedByInterface += stats?.droppedByInterface ?? 0;
+    this.#before.overruns += session.overruns;
+    this.#session = undefined;
+  }
+
+  #scheduleRetry(): void {
+    this.#retry = setTimeout(async () => {
+      if (this.#stopping) return;
+      try {
+        await this.#open();
+        this.restarts++;
+        if (this.#stopping) await this.#session?.stop().catch(() => {});
+      } catch (failure) {
+        // Still gone (or down): say why now, and try again.
+        this.#fail(failure);
+        this.#scheduleRetry();
+      }
+    }, RETRY_MS);
   }
 
   #tick(): void {
     const now = this.nowSec;
-    const dropped = this.stats ? this.stats.droppedByKernel + this.stats.droppedByInterface : 0;
+    const stats = this.stats;
+    const dropped = stats ? stats.droppedByKernel + stats.droppedByInterface : 0;
     if (dropped > this.#droppedSoFar) {
       this.engine.addDrops(now, dropped - this.#droppedSoFar);
       this.#droppedSoFar = dropped;

@@ -18,6 +18,10 @@ export interface TestLink {
   run(host: TestHost, command: string[]): Promise<string>;
   /** Starts a command in a host's namespace. */
   spawn(host: TestHost, command: string[], options?: Deno.CommandOptions): Deno.ChildProcess;
+  /** Deletes the veth pair, as if the device were removed. */
+  disconnect(): Promise<void>;
+  /** (Re)creates the veth pair with the same names and addresses, up. */
+  connect(): Promise<void>;
   /** Deletes both namespaces (and so the veth pair). Safe to call twice. */
   destroy(): Promise<void>;
 }
@@ -94,6 +98,39 @@ export async function createTestLink(): Promise<TestLink> {
     run: (host, command) => sh(["ip", "netns", "exec", host.ns, ...command]),
     spawn: (host, command, options = {}) =>
       new Deno.Command("ip", { args: ["netns", "exec", host.ns, ...command], ...options }).spawn(),
+    async disconnect() {
+      await sh(["ip", "-n", a.ns, "link", "del", a.dev]);
+    },
+    async connect() {
+      await sh([
+        "ip",
+        "link",
+        "add",
+        a.dev,
+        "netns",
+        a.ns,
+        "type",
+        "veth",
+        "peer",
+        b.dev,
+        "netns",
+        b.ns,
+      ]);
+      for (const host of [a, b]) {
+        await link.run(host, ["ip", "addr", "add", `${host.ipv4}/24`, "dev", host.dev]);
+        await link.run(host, [
+          "ip",
+          "-6",
+          "addr",
+          "add",
+          `${host.ipv6}/64`,
+          "dev",
+          host.dev,
+          "nodad",
+        ]);
+        await link.run(host, ["ip", "link", "set", host.dev, "up"]);
+      }
+    },
     async destroy() {
       if (destroyed) return;
       destroyed = true;
@@ -111,35 +148,8 @@ export async function createTestLink(): Promise<TestLink> {
         await link.run(host, ["sysctl", "-qw", `net.ipv6.conf.${key}.accept_ra=0`]);
       }
     }
-    await sh([
-      "ip",
-      "link",
-      "add",
-      a.dev,
-      "netns",
-      a.ns,
-      "type",
-      "veth",
-      "peer",
-      b.dev,
-      "netns",
-      b.ns,
-    ]);
-    for (const host of [a, b]) {
-      await link.run(host, ["ip", "addr", "add", `${host.ipv4}/24`, "dev", host.dev]);
-      await link.run(host, [
-        "ip",
-        "-6",
-        "addr",
-        "add",
-        `${host.ipv6}/64`,
-        "dev",
-        host.dev,
-        "nodad",
-      ]);
-      await link.run(host, ["ip", "link", "set", "lo", "up"]);
-      await link.run(host, ["ip", "link", "set", host.dev, "up"]);
-    }
+    for (const host of [a, b]) await link.run(host, ["ip", "link", "set", "lo", "up"]);
+    await link.connect();
     // Let the link-up chatter (MLD reports) finish before anyone starts counting.
     await new Promise((resolve) => setTimeout(resolve, 2500));
     return link;

@@ -1,0 +1,93 @@
+// Faults: the captured interface disappears and comes back. Netwatch says so in /health, keeps
+// serving what it had, and resumes capturing by itself.
+
+import assert from "node:assert/strict";
+import { cliCommand } from "./helpers/cli.ts";
+import { createTestLink, requireCommands, type TestLink, waitForLine } from "./helpers/netns.ts";
+
+const PORT = 7511;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function api<T>(link: TestLink, path: string): Promise<T> {
+  return JSON.parse(await link.run(link.b, ["curl", "-sS", `http://127.0.0.1:${PORT}${path}`]));
+}
+
+interface Health {
+  status: string;
+  capture: { state: string; error: { kind: string; message: string } | null };
+}
+
+/** Polls /health until `done` holds, for at most `ms`. */
+async function healthUntil(link: TestLink, done: (h: Health) => boolean, ms: number) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const health = await api<Health>(link, "/api/v1/health");
+    if (done(health)) return health;
+    if (Date.now() > deadline) assert.fail(`health never changed: ${JSON.stringify(health)}`);
+    await sleep(200);
+  }
+}
+
+Deno.test({
+  name: "serve survives its interface disappearing and resumes when it comes back",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    await requireCommands(["ip", "ping", "curl"]);
+    const link = await createTestLink();
+    const [program, ...lead] = cliCommand();
+    const netwatch = link.spawn(link.b, [
+      program,
+      ...lead,
+      "serve",
+      "-i",
+      link.b.dev,
+      "--listen",
+      `127.0.0.1:${PORT}`,
+    ], { stdout: "null", stderr: "piped" });
+    try {
+      const ready = await waitForLine(netwatch.stderr, /serving http/, 60_000, "netwatch serve");
+      await link.run(link.a, ["ping", "-q", "-c", "3", "-i", "0.2", link.b.ipv4]);
+      await sleep(1200);
+      type Stats = { capture: { packets: number; dropped_kernel: number } };
+      const before = await api<Stats>(link, "/api/v1/stats");
+      assert.ok(before.capture.packets >= 6, JSON.stringify(before.capture));
+
+      await link.disconnect();
+      const broken = await healthUntil(link, (h) => h.status === "error", 10_000);
+      assert.equal(broken.capture.state, "error");
+      assert.match(broken.capture.error?.message ?? "", /disappeared|no such interface/i);
+      // What was captured is still served.
+      type Flows = { total: number; flows: { proto: string }[] };
+      const kept = await api<Flows>(link, "/api/v1/flows?proto=icmp");
+      assert.ok(kept.total >= 1, "the ping flow is gone");
+      assert.equal(
+        (await api<Stats>(link, "/api/v1/stats")).capture.packets,
+        before.capture.packets,
+      );
+
+      await link.connect();
+      const healed = await healthUntil(link, (h) => h.status === "ok", 15_000);
+      assert.equal(healed.capture.state, "running");
+      assert.equal(healed.capture.error, null);
+      await link.run(link.a, ["ping", "-q", "-c", "3", "-i", "0.2", link.b.ipv4]);
+      await sleep(1200);
+      const after = await api<Stats>(link, "/api/v1/stats");
+      assert.ok(
+        after.capture.packets >= before.capture.packets + 6,
+        `capture did not resume: ${before.capture.packets} -> ${after.capture.packets}`,
+      );
+      assert.equal(after.capture.dropped_kernel, 0);
+
+      netwatch.kill("SIGTERM");
+      assert.equal((await netwatch.status).code, 0, await ready.rest);
+    } finally {
+      try {
+        netwatch.kill("SIGKILL");
+      } catch {
+        // already exited
+      }
+      await link.destroy();
+    }
+  },
+});

@@ -31,6 +31,7 @@ Deno.test({
         "env",
         `HOME=${home}`,
         `DENO_DIR=${home}/deno`,
+        "NO_COLOR=1",
         program,
         ...lead,
         "capture",

@@ -21,6 +21,10 @@ const NEEDS = {
     ["iproute2", () => hasCommand("ip")],
     ["iputils-ping", () => hasCommand("ping")],
     ["curl", () => hasCommand("curl")],
+    ["iperf3", () => hasCommand("iperf3")],
+    ["chromium", () => existsSync("/usr/bin/chromium")],
+    ["systemd", () => hasCommand("systemd-analyze")],
+    ["util-linux", () => hasCommand("setpriv")],
   ],
 };
 

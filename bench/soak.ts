@@ -9,6 +9,7 @@
 import { parseArgs } from "node:util";
 import { cliCommand } from "../tests/helpers/cli.ts";
 import { createTestLink, requireCommands, sh, waitForLine } from "../tests/helpers/netns.ts";
+import { killAll } from "../tests/helpers/process.ts";
 import { svgLineChart } from "./svg_plot.ts";
 
 const PORT = 7520;
@@ -114,13 +115,7 @@ export async function soak(minutes: number, rate: number): Promise<SoakResult> {
     }
     return { minutes, rate, samples };
   } finally {
-    for (const child of children) {
-      try {
-        child.kill("SIGKILL");
-      } catch {
-        // already exited
-      }
-    }
+    killAll(children);
     await link.destroy();
     await Deno.remove(config).catch(() => {});
   }

@@ -4,8 +4,9 @@
 import assert from "node:assert/strict";
 import { cliCommand } from "./helpers/cli.ts";
 import { createTestLink, requireCommands, sh, waitForLine } from "./helpers/netns.ts";
+import { asNobody, killAll, sharedHome } from "./helpers/process.ts";
 
-const NOBODY = "65534";
+const NOBODY = "65534"; // asNobody()'s uid
 
 Deno.test({
   name: "an unprivileged user with only CAP_NET_RAW captures live, promiscuously",
@@ -14,24 +15,13 @@ Deno.test({
   async fn() {
     await requireCommands(["ip", "ping", "setpriv"]);
     const link = await createTestLink();
-    const home = await Deno.makeTempDir();
-    await Deno.chmod(home, 0o777);
+    const home = await sharedHome();
     let child: Deno.ChildProcess | undefined;
     try {
       const [program, ...lead] = cliCommand();
+      // The only capability left anywhere: permitted via ambient, and the bounding set.
       child = link.spawn(link.b, [
-        "setpriv",
-        `--reuid=${NOBODY}`,
-        `--regid=${NOBODY}`,
-        "--clear-groups",
-        // The only capability left anywhere: permitted via ambient, and the bounding set.
-        "--inh-caps=-all,+net_raw",
-        "--ambient-caps=-all,+net_raw",
-        "--bounding-set=-all,+net_raw",
-        "env",
-        `HOME=${home}`,
-        `DENO_DIR=${home}/deno`,
-        "NO_COLOR=1",
+        ...asNobody(home, ["net_raw"]),
         program,
         ...lead,
         "capture",
@@ -65,11 +55,7 @@ Deno.test({
       assert.ok(counts.icmp >= 8, `expected 4 echo requests and 4 replies, got ${counts.icmp}`);
       assert.equal(counts.dropped_by_kernel, 0);
     } finally {
-      try {
-        child?.kill("SIGKILL");
-      } catch {
-        // already exited
-      }
+      if (child) killAll([child]);
       await link.destroy();
       await Deno.remove(home, { recursive: true });
     }

@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { cliCommand, type CliResult, runCli } from "./helpers/cli.ts";
 import { corpusPath } from "./helpers/corpus.ts";
 import { sh } from "./helpers/netns.ts";
+import { asNobody, runProcess, sharedHome } from "./helpers/process.ts";
 
 const SAMPLE = corpusPath("real/zeek_wikipedia.pcap");
 
@@ -88,39 +89,13 @@ Deno.test("a missing interface is named, with the interfaces that exist", async 
 
 Deno.test("without CAP_NET_RAW the user is told how to grant it", async () => {
   assert.equal(Deno.uid(), 0, "this test drops from root to nobody: run the suite as root");
-  const home = await Deno.makeTempDir();
-  await Deno.chmod(home, 0o777);
+  const home = await sharedHome();
   try {
     const [program, ...lead] = cliCommand();
-    // nobody, with no capabilities at all; its own Deno cache, since root's is not readable.
-    const out = await new Deno.Command("setpriv", {
-      args: [
-        "--reuid=65534",
-        "--regid=65534",
-        "--clear-groups",
-        "--inh-caps=-all",
-        "env",
-        `HOME=${home}`,
-        `DENO_DIR=${home}/deno`,
-        "NO_COLOR=1",
-        program,
-        ...lead,
-        "capture",
-        "-i",
-        "lo",
-        "--duration",
-        "1",
-      ],
-      stdout: "piped",
-      stderr: "piped",
-      stdin: "null",
-    }).output();
-    const result = {
-      code: out.code,
-      stdout: new TextDecoder().decode(out.stdout),
-      stderr: new TextDecoder().decode(out.stderr),
-      ms: 0,
-    };
+    // nobody, with no capabilities at all.
+    const [setpriv, ...drop] = asNobody(home);
+    const args = [...drop, program, ...lead, "capture", "-i", "lo", "--duration", "1"];
+    const result = await runProcess(setpriv, args);
     assert.equal(result.code, 1, result.stderr);
     const line = oneLine(result);
     assert.match(line, /^netwatch: Cannot capture on "lo": permission denied\./);
@@ -141,18 +116,8 @@ Deno.test("without libpcap the user is told which package to install", async () 
   const hide = [...files].map((f) => `mount --bind /dev/null '${f}'`).join(" && ");
   const [program, ...lead] = cliCommand();
   for (const args of [["report", SAMPLE], ["capture", "-i", "lo", "--duration", "1"]]) {
-    const out = await new Deno.Command("unshare", {
-      args: ["-m", "sh", "-c", `${hide} && exec "$@"`, "sh", program, ...lead, ...args],
-      stdout: "piped",
-      stderr: "piped",
-      stdin: "null",
-    }).output();
-    const result = {
-      code: out.code,
-      stdout: new TextDecoder().decode(out.stdout),
-      stderr: new TextDecoder().decode(out.stderr),
-      ms: 0,
-    };
+    const hidden = ["-m", "sh", "-c", `${hide} && exec "$@"`, "sh", program, ...lead, ...args];
+    const result = await runProcess("unshare", hidden);
     assert.equal(result.code, 1, result.stderr);
     assert.match(
       oneLine(result),

@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { cliCommand } from "./helpers/cli.ts";
 import { createTestLink, requireCommands, type TestLink, waitForLine } from "./helpers/netns.ts";
+import { killAll } from "./helpers/process.ts";
 
 const PORT = 7511;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -82,11 +83,7 @@ Deno.test({
       netwatch.kill("SIGTERM");
       assert.equal((await netwatch.status).code, 0, await ready.rest);
     } finally {
-      try {
-        netwatch.kill("SIGKILL");
-      } catch {
-        // already exited
-      }
+      killAll([netwatch]);
       await link.destroy();
     }
   },

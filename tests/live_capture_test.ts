@@ -11,6 +11,7 @@ import {
   type TestLink,
   waitForLine,
 } from "./helpers/netns.ts";
+import { killAll } from "./helpers/process.ts";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -157,13 +158,7 @@ Deno.test({
       assert.ok(report.received >= report.packets, "kernel counted fewer than we decoded");
       assert.equal(report.interface, b.dev);
     } finally {
-      for (const child of children) {
-        try {
-          child.kill("SIGKILL");
-        } catch {
-          // already exited
-        }
-      }
+      killAll(children);
       await link.destroy();
       await Deno.remove(pcap).catch(() => {});
     }

@@ -12,6 +12,7 @@ import {
   type TestLink,
   waitForLine,
 } from "./helpers/netns.ts";
+import { killAll } from "./helpers/process.ts";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const PORT = 7510;
@@ -190,13 +191,7 @@ Deno.test({
       const exit = await netwatch.status;
       assert.equal(exit.code, 0, await ready.rest);
     } finally {
-      for (const child of children) {
-        try {
-          child.kill("SIGKILL");
-        } catch {
-          // already exited
-        }
-      }
+      killAll(children);
       await link.destroy();
       await Deno.remove(pcap).catch(() => {});
     }

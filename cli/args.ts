@@ -37,6 +37,8 @@ Serve options (and -i, -f, --snaplen, --buffer-size, --no-promisc, --immediate):
                          clients send Authorization: Bearer TOKEN
       --token-file PATH  read the token from a file (first line)
       --insecure-no-auth allow a non-loopback --listen without a token
+      --max-stream-connections N
+                         open WebSocket streams at most; more get 503 (default 256)
 Report options:
   -f, --filter EXPR      count only packets matching a BPF filter
       --flows            list every flow record (timeouts apply in file time)
@@ -78,6 +80,8 @@ export interface ServeArgs {
   token?: string;
   tokenFile?: string;
   insecureNoAuth: boolean;
+  /** Open WebSocket streams at most (default: the hub's, 256). */
+  maxStreamConnections?: number;
   snaplen?: number;
   bufferBytes?: number;
   promiscuous: boolean;
@@ -136,6 +140,7 @@ export function parseCommandLine(argv: string[]): Args {
         token: { type: "string" },
         "token-file": { type: "string" },
         "insecure-no-auth": { type: "boolean" },
+        "max-stream-connections": { type: "string" },
       },
     });
   } catch (error) {
@@ -178,6 +183,7 @@ export function parseCommandLine(argv: string[]): Args {
         "token",
         "token-file",
         "insecure-no-auth",
+        "max-stream-connections",
         "snaplen",
         "buffer-size",
         "no-promisc",
@@ -210,6 +216,10 @@ export function parseCommandLine(argv: string[]): Args {
         token: values.token,
         tokenFile: values["token-file"],
         insecureNoAuth: values["insecure-no-auth"] === true,
+        maxStreamConnections: positiveInteger(
+          "max-stream-connections",
+          values["max-stream-connections"],
+        ),
         snaplen: positiveInteger("snaplen", values.snaplen),
         bufferBytes: bufferMib === undefined ? undefined : Math.round(bufferMib * 1048576),
         promiscuous: !values["no-promisc"],

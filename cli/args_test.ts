@@ -36,6 +36,7 @@ Deno.test("parseCommandLine() reads serve's replay, listen and token options", (
       token: "t",
       tokenFile: undefined,
       insecureNoAuth: false,
+      maxStreamConnections: undefined,
       snaplen: undefined,
       bufferBytes: undefined,
       promiscuous: true,
@@ -54,10 +55,18 @@ Deno.test("parseCommandLine() refuses serve options that cannot go together", ()
       ["--speed", "fast", "--read", "x"],
       ["--flows"],
       ["capture", "--listen", "1:2"],
+      ["--max-stream-connections", "0"],
+      ["--max-stream-connections", "2.5"],
+      ["capture", "--max-stream-connections", "4"],
     ]
   ) {
     assert.throws(() => parseCommandLine(argv), /./, argv.join(" "));
   }
+});
+
+Deno.test("parseCommandLine() reads serve's --max-stream-connections", () => {
+  const args = parseCommandLine(["--max-stream-connections", "8"]);
+  assert.equal(args.command === "serve" && args.maxStreamConnections, 8);
 });
 
 Deno.test("parseListen() takes HOST:PORT, [IPv6]:PORT and :PORT", () => {

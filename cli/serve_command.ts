@@ -62,7 +62,15 @@ export async function serveCommand(args: ServeArgs): Promise<number> {
       immediate: args.immediate,
     };
   const monitor = await Monitor.start(source);
-  const app = createApp({ monitor, version: config.version, token, listInterfaces });
+  const app = createApp({
+    monitor,
+    version: config.version,
+    token,
+    listInterfaces,
+    streamLimits: args.maxStreamConnections === undefined
+      ? {}
+      : { maxConnections: args.maxStreamConnections },
+  });
   let server;
   try {
     server = await serveApp(app, host, port);

@@ -37,6 +37,8 @@ const CODES: Record<number, string> = {
   404: "not_found",
   405: "method_not_allowed",
   413: "too_large",
+  414: "uri_too_long",
+  415: "unsupported_media_type",
   429: "too_many",
   503: "unavailable",
 };

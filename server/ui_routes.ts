@@ -9,6 +9,7 @@ import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { readManifest, type UiManifest } from "../ui/asset_manifest.ts";
 import { renderPage } from "../ui/render_page.ts";
+import { quote } from "./errors.ts";
 
 /** Where the assets are by default: ui/dist/ beside this server/ directory. */
 export const DEFAULT_ASSETS_DIR = new URL("../ui/dist/", import.meta.url).pathname;
@@ -107,7 +108,11 @@ export function mountUi(app: OpenAPIHono<any, any, any>, options: UiRoutesOption
     const loaded = await load().catch(() => undefined);
     const file = loaded?.files.get(name);
     if (!file) {
-      return c.json({ error: { code: "not_found", message: `No asset named "${name}"` } }, 404);
+      // Quoted and cut short: the name is whatever the client sent (up to 8 KB of URL).
+      return c.json(
+        { error: { code: "not_found", message: `No asset named ${quote(name)}` } },
+        404,
+      );
     }
     const headers: Record<string, string> = {
       "Content-Type": CONTENT_TYPES[name.slice(name.lastIndexOf(".") + 1)] ??

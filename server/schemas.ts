@@ -177,6 +177,7 @@ export const StatsSchema = z.object({
     dropped_interface: z.number(),
     overruns: z.number(),
     decode_errors: z.object({ malformed: z.number(), truncated: z.number() }),
+    error: z.object({ kind: z.string(), message: z.string() }).nullable(),
     packets_per_sec: z.number(),
   }),
   flows: z.object({

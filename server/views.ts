@@ -123,6 +123,7 @@ export function statsView(
       dropped_interface: m.stats?.droppedByInterface ?? 0,
       overruns: m.overruns,
       decode_errors: { malformed: c.malformed, truncated: c.truncated },
+      error: m.state === "error" && m.error ? { ...m.error } : null,
       packets_per_sec: Math.round(m.packetsPerSecond),
     },
     flows: {

@@ -60,6 +60,8 @@ export interface StatsResponse {
     /** Records lost in Netwatch's own batching (should stay 0). */
     overruns: number;
     decode_errors: { malformed: number; truncated: number };
+    /** Why the capture stopped, while state is "error" (Netwatch keeps retrying a live one). */
+    error: { kind: string; message: string } | null;
     /** Packets per second accounted over the last second. */
     packets_per_sec: number;
   };

@@ -85,6 +85,17 @@ export default function StatusBar({ version }: StatusBarProps) {
           </dd>
         </div>
         <div>
+          <dt>Malformed</dt>
+          <dd
+            data-testid="decode-errors"
+            title="Malformed or truncated packets: counted and skipped, never lost silently"
+          >
+            {capture
+              ? formatCount(capture.decode_errors.malformed + capture.decode_errors.truncated)
+              : "…"}
+          </dd>
+        </div>
+        <div>
           <dt>Uptime</dt>
           <dd>{s ? formatDuration(s.uptime_sec) : "…"}</dd>
         </div>
@@ -99,6 +110,14 @@ export default function StatusBar({ version }: StatusBarProps) {
         <span class="dot" aria-hidden="true"></span>
         {streamText}
       </div>
+      {capture?.error && (
+        <p class="banner" role="alert" data-testid="capture-error">
+          Capture stopped: {capture.error.message}.
+          {capture.source === "interface"
+            ? " Netwatch keeps serving what it has and retries every few seconds."
+            : " Netwatch keeps serving what it has."}
+        </p>
+      )}
       {c.status === "retrying" && (
         <p class="banner" role="alert" data-testid="stream-banner">
           Live updates stopped: the server cannot be reached. The page keeps what it has and

@@ -1,0 +1,54 @@
+// StatusBar renders capture health: drops, decode errors, and why a capture stopped.
+
+import assert from "node:assert/strict";
+import { h } from "preact";
+import { renderToString } from "preact-render-to-string";
+import type { StatsResponse } from "../../server/wire.ts";
+import { stats } from "../client/store.ts";
+import StatusBar from "./StatusBar.tsx";
+
+function statsWith(capture: Partial<StatsResponse["capture"]>): StatsResponse {
+  return {
+    version: "0.0.0",
+    uptime_sec: 12,
+    capture: {
+      state: "running",
+      source: "interface",
+      name: "eth0",
+      filter: null,
+      link_type: "EN10MB",
+      packets: 1000,
+      bytes: 100000,
+      received: 1000,
+      dropped_kernel: 0,
+      dropped_interface: 0,
+      overruns: 0,
+      decode_errors: { malformed: 0, truncated: 0 },
+      error: null,
+      packets_per_sec: 10,
+      ...capture,
+    },
+  } as StatsResponse;
+}
+
+Deno.test("StatusBar shows malformed and truncated packets together", () => {
+  stats.value = statsWith({ decode_errors: { malformed: 3, truncated: 4 } });
+  const html = renderToString(h(StatusBar, { version: "0.0.0" }));
+  assert.match(html, /data-testid="decode-errors"[^>]*>7</);
+  assert.doesNotMatch(html, /Capture stopped/);
+});
+
+Deno.test("StatusBar says why a live capture stopped and that it retries", () => {
+  stats.value = statsWith({
+    state: "error",
+    error: {
+      kind: "failed",
+      message: 'Cannot read "eth0" past packet 10: The interface disappeared',
+    },
+  });
+  const html = renderToString(h(StatusBar, { version: "0.0.0" }));
+  assert.match(html, /data-testid="capture-error"/);
+  assert.match(html, /The interface disappeared/);
+  assert.match(html, /retries every few seconds/);
+  stats.value = null;
+});

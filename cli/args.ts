@@ -1,6 +1,7 @@
 // Command-line parsing: commands, their options, and the usage text.
 
 import { parseArgs } from "node:util";
+import type { FlowConfig } from "../flows/flow_config.ts";
 
 /** A mistake in the command line: printed with a hint, exit code 2. */
 export class UsageError extends Error {
@@ -37,6 +38,12 @@ Serve options (and -i, -f, --snaplen, --buffer-size, --no-promisc, --immediate):
                          clients send Authorization: Bearer TOKEN
       --token-file PATH  read the token from a file (first line)
       --insecure-no-auth allow a non-loopback --listen without a token
+      --max-flows N      active flows kept (default 1000000; then the least recent is evicted)
+      --max-history N    ended flow records kept (default 2000000)
+      --history-minutes M  how long ended flows are kept (default 60)
+      --max-hosts N      hosts tracked for top talkers (default 65536)
+      --timeouts K=S,... idle timeouts in seconds: tcp (300), tcp-closed (10), udp (60),
+                         icmp (30), other (60), and active (1800) for long flows
       --max-stream-connections N
                          open WebSocket streams at most; more get 503 (default 256)
 Report options:
@@ -82,6 +89,8 @@ export interface ServeArgs {
   insecureNoAuth: boolean;
   /** Open WebSocket streams at most (default: the hub's, 256). */
   maxStreamConnections?: number;
+  /** Flow engine limits and timeouts; unset ones keep the engine's defaults. */
+  flows: Partial<FlowConfig>;
   snaplen?: number;
   bufferBytes?: number;
   promiscuous: boolean;
@@ -141,6 +150,11 @@ export function parseCommandLine(argv: string[]): Args {
         "token-file": { type: "string" },
         "insecure-no-auth": { type: "boolean" },
         "max-stream-connections": { type: "string" },
+        "max-flows": { type: "string" },
+        "max-history": { type: "string" },
+        "max-hosts": { type: "string" },
+        "history-minutes": { type: "string" },
+        timeouts: { type: "string" },
       },
     });
   } catch (error) {
@@ -184,6 +198,11 @@ export function parseCommandLine(argv: string[]): Args {
         "token-file",
         "insecure-no-auth",
         "max-stream-connections",
+        "max-flows",
+        "max-history",
+        "max-hosts",
+        "history-minutes",
+        "timeouts",
         "snaplen",
         "buffer-size",
         "no-promisc",
@@ -216,6 +235,7 @@ export function parseCommandLine(argv: string[]): Args {
         token: values.token,
         tokenFile: values["token-file"],
         insecureNoAuth: values["insecure-no-auth"] === true,
+        flows: flowLimits(values),
         maxStreamConnections: positiveInteger(
           "max-stream-connections",
           values["max-stream-connections"],
@@ -306,4 +326,41 @@ function parseErrorLine(error: unknown): string {
     return `Option "${option}" needs a value (write ${option}=VALUE for one starting with "-")`;
   }
   return message.split("\n")[0];
+}
+
+/** --timeouts keys and the flow config field each sets. */
+const TIMEOUT_KEYS: Record<string, keyof FlowConfig> = {
+  tcp: "tcpTimeoutSec",
+  "tcp-closed": "tcpClosedTimeoutSec",
+  udp: "udpTimeoutSec",
+  icmp: "icmpTimeoutSec",
+  other: "otherTimeoutSec",
+  active: "activeTimeoutSec",
+};
+
+/** The flow engine options of `serve`: table sizes, history span and timeouts. */
+function flowLimits(values: Record<string, string | boolean | undefined>): Partial<FlowConfig> {
+  const get = (name: string) => values[name] as string | undefined;
+  const limits: Partial<FlowConfig> = {};
+  const maxFlows = positiveInteger("max-flows", get("max-flows"));
+  if (maxFlows !== undefined) limits.maxActiveFlows = maxFlows;
+  const maxHistory = positiveInteger("max-history", get("max-history"));
+  if (maxHistory !== undefined) limits.maxHistoryRecords = maxHistory;
+  const maxHosts = positiveInteger("max-hosts", get("max-hosts"));
+  if (maxHosts !== undefined) limits.maxHosts = maxHosts;
+  const minutes = positive("history-minutes", get("history-minutes"));
+  if (minutes !== undefined) limits.historyRetentionSec = minutes * 60;
+  const timeouts = get("timeouts");
+  for (const pair of timeouts ? timeouts.split(",") : []) {
+    const [key, value] = pair.split("=");
+    const field = TIMEOUT_KEYS[key?.trim() ?? ""];
+    if (!field || value === undefined) {
+      throw new UsageError(
+        `Invalid --timeouts "${pair}": expected KEY=SECONDS with KEY one of ` +
+          Object.keys(TIMEOUT_KEYS).join(", "),
+      );
+    }
+    limits[field] = positive(`timeouts ${key}`, value.trim()) as never;
+  }
+  return limits;
 }

@@ -36,6 +36,7 @@ Deno.test("parseCommandLine() reads serve's replay, listen and token options", (
       token: "t",
       tokenFile: undefined,
       insecureNoAuth: false,
+      flows: {},
       maxStreamConnections: undefined,
       snaplen: undefined,
       bufferBytes: undefined,
@@ -75,5 +76,47 @@ Deno.test("parseListen() takes HOST:PORT, [IPv6]:PORT and :PORT", () => {
   assert.deepEqual(parseListen("localhost:1"), { host: "localhost", port: 1 });
   for (const bad of ["7500", "host:", "h:99999", "::1:80", "[::1]"]) {
     assert.throws(() => parseListen(bad), /--listen/);
+  }
+});
+
+Deno.test("parseCommandLine() reads serve's flow table sizes, history span and timeouts", () => {
+  const args = parseCommandLine([
+    "--max-flows",
+    "5000",
+    "--max-history",
+    "20000",
+    "--max-hosts",
+    "300",
+    "--history-minutes",
+    "15",
+    "--timeouts",
+    "tcp=120,udp=20,active=600",
+  ]);
+  assert.equal(args.command, "serve");
+  assert.deepEqual(args.command === "serve" && args.flows, {
+    maxActiveFlows: 5000,
+    maxHistoryRecords: 20000,
+    maxHosts: 300,
+    historyRetentionSec: 900,
+    tcpTimeoutSec: 120,
+    udpTimeoutSec: 20,
+    activeTimeoutSec: 600,
+  });
+  const defaults = parseCommandLine([]);
+  assert.deepEqual(defaults.command === "serve" && defaults.flows, {});
+});
+
+Deno.test("parseCommandLine() refuses bad flow limits, naming them", () => {
+  for (
+    const [argv, message] of [
+      [["--max-flows", "0"], /--max-flows/],
+      [["--history-minutes", "-5"], /--history-minutes/],
+      [["--timeouts", "tcp"], /--timeouts "tcp": expected KEY=SECONDS/],
+      [["--timeouts", "dns=5"], /KEY one of tcp, tcp-closed, udp, icmp, other, active/],
+      [["--timeouts", "udp=soon"], /--timeouts udp "soon"/],
+      [["capture", "--max-flows", "9"], /does not apply to "capture"/],
+    ] as const
+  ) {
+    assert.throws(() => parseCommandLine([...argv]), message, argv.join(" "));
   }
 });

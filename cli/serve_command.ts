@@ -61,7 +61,7 @@ export async function serveCommand(args: ServeArgs): Promise<number> {
       promiscuous: args.promiscuous,
       immediate: args.immediate,
     };
-  const monitor = await Monitor.start(source);
+  const monitor = await Monitor.start(source, args.flows);
   const app = createApp({
     monitor,
     version: config.version,

@@ -38,6 +38,21 @@ Deno.test("createApp() serves flows filtered, sorted and paged from the engine",
   }
 });
 
+Deno.test("createApp() takes connection states in any case", async () => {
+  const a = app();
+  try {
+    const upper = await (await a.app.request("/api/v1/flows?state=OTH")).json();
+    const lower = await (await a.app.request("/api/v1/flows?state=oth")).json();
+    assert.ok(upper.total > 0);
+    assert.deepEqual(lower, upper);
+    const bad = await a.app.request("/api/v1/flows?state=maybe");
+    assert.equal(bad.status, 400);
+    assert.match((await bad.json()).error.message, /state "maybe": expected one of S0, /);
+  } finally {
+    a.close();
+  }
+});
+
 Deno.test("createApp() documents every route it serves in openapi.json, and only those", async () => {
   const a = app();
   try {

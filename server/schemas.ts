@@ -71,7 +71,9 @@ export const flowQueryShape = {
     .optional().openapi({ description: "Protocol name or number" }),
   vlan: wholeNumber(0, 4095).optional().openapi({ description: "802.1Q VLAN id" }),
   service: oneOf(SERVICES).optional().openapi({ description: "Service of the server port" }),
-  state: oneOf(STATES).optional().openapi({ description: "Zeek-style connection state" }),
+  // Zeek writes states in capitals; people type "sf" as often as "SF".
+  state: z.preprocess((v) => typeof v === "string" ? v.toUpperCase() : v, oneOf(STATES))
+    .optional().openapi({ description: "Zeek-style connection state (any case)" }),
   active: oneOf(["true", "false"]).transform((v) => v === "true").optional()
     .openapi({ description: "true: tracked flows only; false: ended flows only" }),
   min_bytes: wholeNumber(0, Number.MAX_SAFE_INTEGER).optional()

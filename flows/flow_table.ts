@@ -1,14 +1,18 @@
 // The active flows: a FlowStore, an open-addressed hash index over it and recency lists.
 //
 // Index: an Int32Array of slot + 1 (0 = empty), linear probing, kept at most 3/4 full, with
-// backward-shift deletion so no tombstones build up. Each slot keeps its key hash so probes
-// compare one word before the key, and growth rehashes without touching keys.
+// backward-shift deletion so no tombstones build up. Hashes are not kept per slot (4 bytes a
+// flow): a probe compares the key's meta and ports words first, and removal and growth, which
+// need a slot's home bucket, hash its key again from the store. The index is sized
+// to the flows held, not to the table's cap: with a few thousand flows it stays in cache (an
+// index sized for 1M flows is 8 MiB, and every lookup in it was a cache miss).
 //
 // Recency: each flow sits in one doubly linked list per timeout class (TCP open, TCP closed,
 // UDP, ICMP, other), moved to the tail on every packet. A list is therefore ordered by last
 // packet seen, so expiring idle flows only looks at list heads, and the least recently seen
 // flow overall is the oldest of the five heads. Everything is O(1) per packet.
 
+import { hashKey, KEY_WORDS } from "./flow_key.ts";
 import { FLOW_STORE_BYTES_PER_SLOT, FlowStore } from "./flow_store.ts";
 
 /** Timeout classes, one recency list each. */
@@ -28,10 +32,10 @@ function indexSize(capacity: number): number {
 
 /**
  * Approximate bytes one flow costs at `capacity` slots: record fields, per-slot table fields
- * (hash, prev, next, class) and the index entries per slot.
+ * (prev, next, class) and the index entries per slot.
  */
 export function flowTableBytesPerFlow(capacity: number): number {
-  return FLOW_STORE_BYTES_PER_SLOT + 4 + 4 + 4 + 1 + (indexSize(capacity) * 4) / capacity;
+  return FLOW_STORE_BYTES_PER_SLOT + 4 + 4 + 1 + (indexSize(capacity) * 4) / capacity;
 }
 
 /**
@@ -45,16 +49,20 @@ export class FlowTable {
   readonly store: FlowStore;
   /** Flows in the table. */
   count = 0;
-  hash = new Uint32Array(0);
   prev = new Int32Array(0);
   next = new Int32Array(0);
-  /** FlowClass of each slot, or 255 for a free slot. */
+  /** FlowClass of each slot below slotsUsed, or 255 for a free one. */
   cls = new Uint8Array(0);
   /** Heads and tails of the recency lists (-1 when empty); head = least recently seen. */
   readonly heads = new Int32Array(FLOW_CLASSES).fill(-1);
   readonly tails = new Int32Array(FLOW_CLASSES).fill(-1);
-  private index = new Int32Array(16);
+  /**
+   * Allocated once for the cap (pages are committed only when touched); the first mask + 1
+   * entries are in use. Growing rehashes in place, so it leaves no freed arrays behind.
+   */
+  private readonly index: Int32Array;
   private mask = 15;
+  private readonly scratch = new Uint32Array(KEY_WORDS);
   private freeHead = -1;
   /** Slots at and above this were never used: taken in order before growing. */
   private highWater = 0;
@@ -65,12 +73,24 @@ export class FlowTable {
     }
     this.maxFlows = maxFlows;
     this.store = new FlowStore(0);
+    this.index = new Int32Array(indexSize(maxFlows));
     this.grow(Math.min(maxFlows, initialCapacity));
   }
 
   /** Slots allocated so far. */
   get capacity(): number {
     return this.store.capacity;
+  }
+
+  /** The key hash of the flow in slot `s`, as hashKey() gave it when the flow was inserted. */
+  private slotHash(s: number): number {
+    const key = this.scratch;
+    const store = this.store;
+    key[0] = store.meta[s];
+    const a = s << 3;
+    for (let w = 0; w < 8; w++) key[1 + w] = store.addr[a + w];
+    key[9] = store.ports[s];
+    return hashKey(key);
   }
 
   /** Slots ever used: every flow sits below this (the scan bound for queries). */
@@ -87,13 +107,12 @@ export class FlowTable {
   find(key: Uint32Array, h: number): number {
     const index = this.index;
     const mask = this.mask;
-    const hashes = this.hash;
     const { meta, addr, ports } = this.store;
     for (let i = h & mask;; i = (i + 1) & mask) {
       const entry = index[i];
       if (entry === 0) return -1;
       const s = entry - 1;
-      if (hashes[s] !== h || meta[s] !== key[0] || ports[s] !== key[9]) continue;
+      if (meta[s] !== key[0] || ports[s] !== key[9]) continue;
       const a = s << 3;
       let same = true;
       for (let w = 0; w < 8; w++) {
@@ -111,6 +130,10 @@ export class FlowTable {
    * The caller must make room first when `full`.
    */
   insert(key: Uint32Array, h: number, cls: number): number {
+    // Keep the index at most 3/4 full (the bound indexSize() gives for count + 1 flows).
+    if ((this.count + 1) * 4 > (this.mask + 1) * 3 && this.mask + 1 < this.index.length) {
+      this.rebuildIndex((this.mask + 1) * 2);
+    }
     let s = this.freeHead;
     if (s >= 0) {
       this.freeHead = this.next[s];
@@ -128,7 +151,6 @@ export class FlowTable {
     const a = s << 3;
     for (let w = 0; w < 8; w++) store.addr[a + w] = key[1 + w];
     store.ports[s] = key[9];
-    this.hash[s] = h;
     let i = h & this.mask;
     while (this.index[i] !== 0) i = (i + 1) & this.mask;
     this.index[i] = s + 1;
@@ -142,12 +164,12 @@ export class FlowTable {
   remove(s: number): void {
     const index = this.index;
     const mask = this.mask;
-    let p = this.hash[s] & mask;
+    let p = this.slotHash(s) & mask;
     while (index[p] !== s + 1) p = (p + 1) & mask;
     // Backward shift: pull later entries of the probe run into the hole when their home
     // bucket does not lie cyclically in (hole, their position].
     for (let j = (p + 1) & mask; index[j] !== 0; j = (j + 1) & mask) {
-      const home = this.hash[index[j] - 1] & mask;
+      const home = this.slotHash(index[j] - 1) & mask;
       if (((j - home) & mask) >= ((j - p) & mask)) {
         index[p] = index[j];
         p = j;
@@ -208,35 +230,39 @@ export class FlowTable {
     else this.tails[cls] = p;
   }
 
-  /** Grows every per-slot array to `capacity` and rebuilds the index. Not on the packet path. */
+  /** Grows every per-slot array to `capacity` (the index grows with the count, apart). */
   private grow(capacity: number): void {
     const old = this.capacity;
     if (capacity <= old) return;
     this.store.resize(capacity);
-    const hash = new Uint32Array(capacity);
-    hash.set(this.hash);
     const prev = new Int32Array(capacity);
     prev.set(this.prev);
     const next = new Int32Array(capacity);
     next.set(this.next);
-    const cls = new Uint8Array(capacity).fill(FREE);
+    // Slots at and above highWater are never read, so they need no FREE mark: leaving them
+    // unwritten keeps their pages uncommitted until used.
+    const cls = new Uint8Array(capacity);
     cls.set(this.cls);
-    this.hash = hash;
     this.prev = prev;
     this.next = next;
     this.cls = cls;
-    const size = indexSize(capacity);
-    if (size !== this.index.length) {
-      const index = new Int32Array(size);
-      const mask = size - 1;
-      for (let s = 0; s < this.highWater; s++) {
-        if (cls[s] === FREE) continue;
-        let i = hash[s] & mask;
-        while (index[i] !== 0) i = (i + 1) & mask;
-        index[i] = s + 1;
-      }
-      this.index = index;
-      this.mask = mask;
+  }
+
+  /**
+   * Rehashes every flow into a new index of `size` entries (a power of two). On the packet
+   * path, but once per doubling: amortised, under one probe per insert.
+   */
+  private rebuildIndex(size: number): void {
+    const index = this.index;
+    index.fill(0, 0, size);
+    const mask = size - 1;
+    const cls = this.cls;
+    for (let s = 0; s < this.highWater; s++) {
+      if (cls[s] === FREE) continue;
+      let i = this.slotHash(s) & mask;
+      while (index[i] !== 0) i = (i + 1) & mask;
+      index[i] = s + 1;
     }
+    this.mask = mask;
   }
 }

@@ -1,9 +1,15 @@
 // Bounded host table: traffic sent and received per address, over 1-60 minute windows and now.
 //
-// Same structure as the flow table: struct-of-arrays, an open-addressed index (slot + 1, linear
-// probing, backward-shift deletion) and one recency list for eviction. Each host has 61 minute
-// buckets (the current minute and the 60 before it) and 4 one-second buckets for the current
-// rate; buckets are cleared lazily when the host is next seen, and readers check their age.
+// Same structure as the flow table: an open-addressed index (slot + 1, linear probing,
+// backward-shift deletion) and one recency list for eviction. Each host has 61 minute buckets
+// (the current minute and the 60 before it) and 4 one-second buckets for the current rate;
+// buckets are cleared lazily when the host is next seen, and readers check their age.
+//
+// Layout is for the packet path, which updates two hosts per packet: what one packet writes
+// for one host sits together. A host's totals, last-seen times and second buckets are one
+// 128-byte record (two cache lines); a minute bucket is one 24-byte record (bytes sent and
+// received as float64, then packets sent and received as uint32), so one update touches one or
+// two cache lines rather than one per field.
 
 import { formatIpv4, formatIpv6 } from "../capture/ip_address.ts";
 import { type PacketBatch, PacketKind } from "../capture/packet_batch.ts";
@@ -14,6 +20,37 @@ const MINUTES = 61;
 const SECONDS = 4;
 /** Full seconds the current rate averages over. */
 export const RATE_SECONDS = SECONDS - 1;
+
+/** Words of a key record: address 0-3, then these. */
+const K_HASH = 4;
+const K_V6 = 5;
+const K_PREV = 6;
+const K_NEXT = 7;
+/** Uint32 words per key record (32 bytes). */
+const KEY = 8;
+/** K_V6 of a free slot. */
+const FREE = 255;
+
+/** Float64 fields of a host record (REC per host). Line 1: times and totals. */
+const R_LAST_SECOND = 0;
+const R_LAST_MINUTE = 1;
+const R_BYTES_SENT = 2;
+const R_PKTS_SENT = 3;
+const R_BYTES_RECV = 4;
+const R_PKTS_RECV = 5;
+/** The minute the host entered the table: buckets before it read as zero, unwritten. */
+const R_FIRST_MINUTE = 6;
+/** Line 2: SECONDS second buckets of bytes sent, then of bytes received. */
+const R_SEC_SENT = 8;
+const R_SEC_RECV = 8 + SECONDS;
+/** Float64 values per host record: 16, so 128 bytes, two cache lines. */
+const REC = 16;
+/** A minute bucket is 24 bytes: 3 float64 (bytes sent, bytes received, -) or 6 uint32. */
+const MIN_F64 = 3;
+/** Packets sent and received sit in uint32 words 4 and 5 of the bucket (the third float64). */
+const MIN_U32 = 6;
+const M_PKTS_SENT = 4;
+const M_PKTS_RECV = 5;
 
 /** Windows top talkers can be asked for, in minutes. */
 export type HostWindow = 1 | 5 | 15 | 60;
@@ -43,33 +80,35 @@ export class HostTable {
   count = 0;
   evicted = 0;
   capacity = 0;
-  /** Four address words per slot (IPv4 in word 0). */
-  addr = new Uint32Array(0);
-  v6 = new Uint8Array(0);
-  hash = new Uint32Array(0);
-  prev = new Int32Array(0);
-  next = new Int32Array(0);
-  /** Totals since the host entered the table. */
-  bytesSent = new Float64Array(0);
-  bytesRecv = new Float64Array(0);
-  pktsSent = new Float64Array(0);
-  pktsRecv = new Float64Array(0);
-  /** Epoch second and minute the host was last seen in. */
-  lastSecond = new Float64Array(0);
-  lastMinute = new Float64Array(0);
-  /** MINUTES buckets per slot (bucket = minute % MINUTES). */
-  minBytesSent = new Float64Array(0);
-  minBytesRecv = new Float64Array(0);
-  minPktsSent = new Uint32Array(0);
-  minPktsRecv = new Uint32Array(0);
-  /** SECONDS buckets per slot (bucket = second % SECONDS). */
-  secBytesSent = new Float64Array(0);
-  secBytesRecv = new Float64Array(0);
-  private index = new Int32Array(16);
+  /**
+   * KEY words per slot, everything a lookup and a recency move read, in one 32-byte record:
+   * the address (IPv4 in word 0), its hash, the version (1: IPv6; 255: free slot) and, through
+   * `links` (an Int32Array over the same memory), the recency list's prev and next.
+   */
+  keys = new Uint32Array(0);
+  links = new Int32Array(0);
+  /**
+   * REC float64 per slot: epoch second and minute the host was last seen in, totals since it
+   * entered the table, and SECONDS second buckets per direction (bucket = second % SECONDS).
+   */
+  rec = new Float64Array(0);
+  /** MINUTES buckets per slot (bucket = minute % MINUTES), two views of the same memory. */
+  minBytes = new Float64Array(0);
+  minPkts = new Uint32Array(0);
+  /**
+   * Allocated once for the cap (pages are committed only when touched); the first mask + 1
+   * entries are in use. Growing rehashes in place, so it leaves no freed arrays behind.
+   */
+  private readonly index: Int32Array;
   private mask = 15;
   private head = -1;
   private tail = -1;
   private freeHead = -1;
+  /**
+   * Slots at and above this were never used: taken in order once no freed slot is left, so
+   * growing touches no memory (a free list over every new slot wrote 32 bytes per slot).
+   */
+  private highWater = 0;
 
   /** Allocates `initialCapacity` hosts (default: all; pages are committed when first used). */
   constructor(maxHosts: number, initialCapacity = maxHosts) {
@@ -77,6 +116,9 @@ export class HostTable {
       throw new RangeError(`maxHosts must be a positive integer, got ${maxHosts}`);
     }
     this.maxHosts = maxHosts;
+    let size = 16;
+    while (size * 3 < maxHosts * 4) size *= 2;
+    this.index = new Int32Array(size);
     this.grow(Math.min(maxHosts, initialCapacity));
   }
 
@@ -88,22 +130,29 @@ export class HostTable {
     // integer arithmetic; from a float timestamp V8 compiles `%` to a floating-point modulo.
     const second = batch.tsSec[i];
     const minute = (second / 60) >>> 0;
+    // this.rec is read after each slotOf(): adding a host may grow (replace) the arrays.
     const s = this.slotOf(batch.src, base, v6, second, minute);
-    this.bytesSent[s] += len;
-    this.pktsSent[s]++;
-    if (minute === this.lastMinute[s]) {
-      this.minBytesSent[s * MINUTES + (minute % MINUTES)] += len;
-      this.minPktsSent[s * MINUTES + (minute % MINUTES)]++;
+    let rec = this.rec;
+    let r = s * REC;
+    rec[r + R_BYTES_SENT] += len;
+    rec[r + R_PKTS_SENT]++;
+    if (minute === rec[r + R_LAST_MINUTE]) {
+      const b = s * MINUTES + (minute % MINUTES);
+      this.minBytes[b * MIN_F64] += len;
+      this.minPkts[b * MIN_U32 + M_PKTS_SENT]++;
     }
-    if (second === this.lastSecond[s]) this.secBytesSent[s * SECONDS + (second % SECONDS)] += len;
+    if (second === rec[r + R_LAST_SECOND]) rec[r + R_SEC_SENT + (second % SECONDS)] += len;
     const d = this.slotOf(batch.dst, base, v6, second, minute);
-    this.bytesRecv[d] += len;
-    this.pktsRecv[d]++;
-    if (minute === this.lastMinute[d]) {
-      this.minBytesRecv[d * MINUTES + (minute % MINUTES)] += len;
-      this.minPktsRecv[d * MINUTES + (minute % MINUTES)]++;
+    rec = this.rec;
+    r = d * REC;
+    rec[r + R_BYTES_RECV] += len;
+    rec[r + R_PKTS_RECV]++;
+    if (minute === rec[r + R_LAST_MINUTE]) {
+      const b = d * MINUTES + (minute % MINUTES);
+      this.minBytes[b * MIN_F64 + 1] += len;
+      this.minPkts[b * MIN_U32 + M_PKTS_RECV]++;
     }
-    if (second === this.lastSecond[d]) this.secBytesRecv[d * SECONDS + (second % SECONDS)] += len;
+    if (second === rec[r + R_LAST_SECOND]) rec[r + R_SEC_RECV + (second % SECONDS)] += len;
   }
 
   /**
@@ -119,25 +168,66 @@ export class HostTable {
   ): HostStats[] {
     const nowMinute = Math.floor(Math.floor(nowSec) / 60);
     const score = new Float64Array(this.capacity);
-    const order: number[] = [];
-    for (let s = 0; s < this.capacity; s++) {
-      if (this.v6[s] === 255) continue;
-      const w = this.window(s, nowMinute, windowMin);
-      const sent = by === "bytes" ? w[0] : w[2];
-      const recv = by === "bytes" ? w[1] : w[3];
+    const rec = this.rec;
+    const bytes = this.minBytes;
+    const pkts = this.minPkts;
+    const useBytes = by === "bytes";
+    // The `limit` best so far, as a heap whose root is the worst of them: one pass, no sort of
+    // every host (a /talkers top 10 over 50,000 hosts sorted them all).
+    const heap: number[] = [];
+    const worse = (a: number, b: number) =>
+      score[a] < score[b] || (score[a] === score[b] && compareAddress(this, a, b) > 0);
+    for (let s = 0; s < this.highWater; s++) {
+      if (this.keys[s * KEY + K_V6] === FREE) continue;
+      // The window's sums, in the same order as window() adds them.
+      const last = rec[s * REC + R_LAST_MINUTE];
+      const first = rec[s * REC + R_FIRST_MINUTE];
+      let sent = 0;
+      let recv = 0;
+      for (let m = nowMinute - windowMin; m <= nowMinute; m++) {
+        if (m > last || m <= last - MINUTES || m < first) continue;
+        const b = s * MINUTES + (m % MINUTES);
+        if (useBytes) {
+          sent += bytes[b * MIN_F64];
+          recv += bytes[b * MIN_F64 + 1];
+        } else {
+          sent += pkts[b * MIN_U32 + M_PKTS_SENT];
+          recv += pkts[b * MIN_U32 + M_PKTS_RECV];
+        }
+      }
       const value = direction === "sent" ? sent : direction === "received" ? recv : sent + recv;
       if (value <= 0) continue;
       score[s] = value;
-      order.push(s);
+      if (heap.length < limit) {
+        heap.push(s);
+        for (let i = heap.length - 1; i > 0;) {
+          const parent = (i - 1) >> 1;
+          if (!worse(heap[i], heap[parent])) break;
+          [heap[i], heap[parent]] = [heap[parent], heap[i]];
+          i = parent;
+        }
+      } else if (limit > 0 && worse(heap[0], s)) {
+        heap[0] = s;
+        for (let i = 0;;) {
+          const l = 2 * i + 1;
+          const r = l + 1;
+          let w = i;
+          if (l < heap.length && worse(heap[l], heap[w])) w = l;
+          if (r < heap.length && worse(heap[r], heap[w])) w = r;
+          if (w === i) break;
+          [heap[i], heap[w]] = [heap[w], heap[i]];
+          i = w;
+        }
+      }
     }
-    order.sort((a, b) => score[b] - score[a] || compareAddress(this, a, b));
-    return order.slice(0, limit).map((s) => this.stats(s, nowSec, windowMin));
+    heap.sort((a, b) => score[b] - score[a] || compareAddress(this, a, b));
+    return heap.map((s) => this.stats(s, nowSec, windowMin));
   }
 
   /** Stats of one address ("10.0.0.1", "2001:db8::1") over a window, or undefined. */
   host(address: string, nowSec: number, windowMin: HostWindow): HostStats | undefined {
-    for (let s = 0; s < this.capacity; s++) {
-      if (this.v6[s] !== 255 && this.address(s) === address) {
+    for (let s = 0; s < this.highWater; s++) {
+      if (this.keys[s * KEY + K_V6] !== FREE && this.address(s) === address) {
         return this.stats(s, nowSec, windowMin);
       }
     }
@@ -146,9 +236,9 @@ export class HostTable {
 
   /** Text of the address in slot `s`. */
   address(s: number): string {
-    const a = s << 2;
-    const w = this.addr;
-    return this.v6[s] ? formatIpv6(w[a], w[a + 1], w[a + 2], w[a + 3]) : formatIpv4(w[a]);
+    const a = s * KEY;
+    const w = this.keys;
+    return w[a + K_V6] ? formatIpv6(w[a], w[a + 1], w[a + 2], w[a + 3]) : formatIpv4(w[a]);
   }
 
   private stats(s: number, nowSec: number, windowMin: HostWindow): HostStats {
@@ -168,15 +258,17 @@ export class HostTable {
   /** [bytes sent, bytes received, packets sent, packets received] over the window. */
   private window(s: number, nowMinute: number, windowMin: number): number[] {
     const out = [0, 0, 0, 0];
-    const last = this.lastMinute[s];
+    const last = this.rec[s * REC + R_LAST_MINUTE];
+    const first = this.rec[s * REC + R_FIRST_MINUTE];
     for (let m = nowMinute - windowMin; m <= nowMinute; m++) {
-      // Buckets after the host's last minute were never written; older than 60 are reused.
-      if (m > last || m <= last - MINUTES) continue;
+      // Buckets after the host's last minute were never written; older than 60 are reused;
+      // before the host's first minute it had no traffic here (those buckets are stale).
+      if (m > last || m <= last - MINUTES || m < first) continue;
       const b = s * MINUTES + (m % MINUTES);
-      out[0] += this.minBytesSent[b];
-      out[1] += this.minBytesRecv[b];
-      out[2] += this.minPktsSent[b];
-      out[3] += this.minPktsRecv[b];
+      out[0] += this.minBytes[b * MIN_F64];
+      out[1] += this.minBytes[b * MIN_F64 + 1];
+      out[2] += this.minPkts[b * MIN_U32 + M_PKTS_SENT];
+      out[3] += this.minPkts[b * MIN_U32 + M_PKTS_RECV];
     }
     return out;
   }
@@ -185,11 +277,12 @@ export class HostTable {
   private rate(s: number, nowSecond: number): number[] {
     let sent = 0;
     let recv = 0;
-    const last = this.lastSecond[s];
+    const r = s * REC;
+    const last = this.rec[r + R_LAST_SECOND];
     for (let t = nowSecond - RATE_SECONDS; t < nowSecond; t++) {
       if (t > last || t <= last - SECONDS) continue;
-      sent += this.secBytesSent[s * SECONDS + (t % SECONDS)];
-      recv += this.secBytesRecv[s * SECONDS + (t % SECONDS)];
+      sent += this.rec[r + R_SEC_SENT + (t % SECONDS)];
+      recv += this.rec[r + R_SEC_RECV + (t % SECONDS)];
     }
     return [sent / RATE_SECONDS, recv / RATE_SECONDS];
   }
@@ -216,26 +309,28 @@ export class HostTable {
 
   /** Moves the host's buckets forward to `second` and `minute`, zeroing the skipped ones. */
   private advance(s: number, second: number, minute: number): void {
-    const lastMinute = this.lastMinute[s];
+    const rec = this.rec;
+    const r = s * REC;
+    const lastMinute = rec[r + R_LAST_MINUTE];
     if (minute > lastMinute) {
       const from = Math.max(lastMinute + 1, minute - MINUTES + 1);
       for (let m = from; m <= minute; m++) {
         const b = s * MINUTES + (m % MINUTES);
-        this.minBytesSent[b] = 0;
-        this.minBytesRecv[b] = 0;
-        this.minPktsSent[b] = 0;
-        this.minPktsRecv[b] = 0;
+        // All 24 bytes of the bucket: both byte counts and both packet counts.
+        this.minBytes[b * MIN_F64] = 0;
+        this.minBytes[b * MIN_F64 + 1] = 0;
+        this.minBytes[b * MIN_F64 + 2] = 0;
       }
-      this.lastMinute[s] = minute;
+      rec[r + R_LAST_MINUTE] = minute;
     }
-    const lastSecond = this.lastSecond[s];
+    const lastSecond = rec[r + R_LAST_SECOND];
     if (second > lastSecond) {
       const from = Math.max(lastSecond + 1, second - SECONDS + 1);
       for (let t = from; t <= second; t++) {
-        this.secBytesSent[s * SECONDS + (t % SECONDS)] = 0;
-        this.secBytesRecv[s * SECONDS + (t % SECONDS)] = 0;
+        rec[r + R_SEC_SENT + (t % SECONDS)] = 0;
+        rec[r + R_SEC_RECV + (t % SECONDS)] = 0;
       }
-      this.lastSecond[s] = second;
+      rec[r + R_LAST_SECOND] = second;
     }
   }
 
@@ -245,11 +340,12 @@ export class HostTable {
       const entry = this.index[i];
       if (entry === 0) return -1;
       const s = entry - 1;
-      if (this.hash[s] !== h || this.v6[s] !== v6) continue;
-      const a = s << 2;
+      const k = this.keys;
+      const a = s * KEY;
+      if (k[a + K_HASH] !== h || k[a + K_V6] !== v6) continue;
       if (
-        this.addr[a] === words[base] && this.addr[a + 1] === words[base + 1] &&
-        this.addr[a + 2] === words[base + 2] && this.addr[a + 3] === words[base + 3]
+        k[a] === words[base] && k[a + 1] === words[base + 1] &&
+        k[a + 2] === words[base + 2] && k[a + 3] === words[base + 3]
       ) return s;
     }
   }
@@ -262,31 +358,40 @@ export class HostTable {
     second: number,
     minute: number,
   ): number {
-    if (this.freeHead < 0 && this.capacity < this.maxHosts) {
+    if (this.freeHead < 0 && this.highWater === this.capacity && this.capacity < this.maxHosts) {
       this.grow(Math.min(this.maxHosts, this.capacity * 2));
     }
-    if (this.freeHead < 0) {
+    if (this.freeHead < 0 && this.highWater === this.capacity) {
       this.evicted++;
       this.remove(this.head);
     }
-    const s = this.freeHead;
-    this.freeHead = this.next[s];
-    const a = s << 2;
-    for (let w = 0; w < 4; w++) this.addr[a + w] = words[base + w];
-    this.v6[s] = v6;
-    this.hash[s] = h;
-    this.bytesSent[s] = 0;
-    this.bytesRecv[s] = 0;
-    this.pktsSent[s] = 0;
-    this.pktsRecv[s] = 0;
-    // Start just before now: advance() then zeroes every bucket the host will read.
-    this.lastMinute[s] = minute - MINUTES;
-    this.lastSecond[s] = second - SECONDS;
+    // The index is sized to the hosts held (at most 3/4 full), so a small table stays in cache.
+    if ((this.count + 1) * 4 > (this.mask + 1) * 3 && this.mask + 1 < this.index.length) {
+      this.rebuildIndex((this.mask + 1) * 2);
+    }
+    let s = this.freeHead;
+    if (s >= 0) this.freeHead = this.links[s * KEY + K_NEXT];
+    else s = this.highWater++;
+    const a = s * KEY;
+    for (let w = 0; w < 4; w++) this.keys[a + w] = words[base + w];
+    this.keys[a + K_V6] = v6;
+    this.keys[a + K_HASH] = h;
+    const r = s * REC;
+    this.rec[r + R_BYTES_SENT] = 0;
+    this.rec[r + R_BYTES_RECV] = 0;
+    this.rec[r + R_PKTS_SENT] = 0;
+    this.rec[r + R_PKTS_RECV] = 0;
+    // Start just before now: advance() then zeroes every bucket the host will read, that is
+    // its four second buckets and, for minutes, only the current one: readers skip minutes
+    // before R_FIRST_MINUTE, so a new host costs one 24-byte bucket rather than 61.
+    this.rec[r + R_FIRST_MINUTE] = minute;
+    this.rec[r + R_LAST_MINUTE] = minute - 1;
+    this.rec[r + R_LAST_SECOND] = second - SECONDS;
     let i = h & this.mask;
     while (this.index[i] !== 0) i = (i + 1) & this.mask;
     this.index[i] = s + 1;
-    this.prev[s] = -1;
-    this.next[s] = -1;
+    this.links[a + K_PREV] = -1;
+    this.links[a + K_NEXT] = -1;
     this.append(s);
     this.count++;
     return s;
@@ -295,10 +400,11 @@ export class HostTable {
   private remove(s: number): void {
     const index = this.index;
     const mask = this.mask;
-    let p = this.hash[s] & mask;
+    const keys = this.keys;
+    let p = keys[s * KEY + K_HASH] & mask;
     while (index[p] !== s + 1) p = (p + 1) & mask;
     for (let j = (p + 1) & mask; index[j] !== 0; j = (j + 1) & mask) {
-      const home = this.hash[index[j] - 1] & mask;
+      const home = keys[(index[j] - 1) * KEY + K_HASH] & mask;
       if (((j - home) & mask) >= ((j - p) & mask)) {
         index[p] = index[j];
         p = j;
@@ -306,32 +412,33 @@ export class HostTable {
     }
     index[p] = 0;
     this.unlink(s);
-    this.v6[s] = 255;
-    this.next[s] = this.freeHead;
+    keys[s * KEY + K_V6] = FREE;
+    this.links[s * KEY + K_NEXT] = this.freeHead;
     this.freeHead = s;
     this.count--;
   }
 
   private append(s: number): void {
-    this.prev[s] = this.tail;
-    this.next[s] = -1;
-    if (this.tail >= 0) this.next[this.tail] = s;
+    const links = this.links;
+    links[s * KEY + K_PREV] = this.tail;
+    links[s * KEY + K_NEXT] = -1;
+    if (this.tail >= 0) links[this.tail * KEY + K_NEXT] = s;
     else this.head = s;
     this.tail = s;
   }
 
   private unlink(s: number): void {
-    const p = this.prev[s];
-    const n = this.next[s];
-    if (p >= 0) this.next[p] = n;
+    const links = this.links;
+    const p = links[s * KEY + K_PREV];
+    const n = links[s * KEY + K_NEXT];
+    if (p >= 0) links[p * KEY + K_NEXT] = n;
     else this.head = n;
-    if (n >= 0) this.prev[n] = p;
+    if (n >= 0) links[n * KEY + K_PREV] = p;
     else this.tail = p;
   }
 
-  /** Grows every per-slot array to `capacity` and rebuilds the index. */
+  /** Grows every per-slot array to `capacity` (the index grows with the count, apart). */
   private grow(capacity: number): void {
-    const old = this.capacity;
     const f64 = (a: Float64Array, per = 1) => {
       const b = new Float64Array(capacity * per);
       b.set(a);
@@ -342,56 +449,36 @@ export class HostTable {
       b.set(a);
       return b;
     };
-    const i32 = (a: Int32Array) => {
-      const b = new Int32Array(capacity);
-      b.set(a);
-      return b;
-    };
-    this.addr = u32(this.addr, 4);
-    const v6 = new Uint8Array(capacity).fill(255); // 255 marks a free slot
-    v6.set(this.v6);
-    this.v6 = v6;
-    this.hash = u32(this.hash);
-    this.prev = i32(this.prev);
-    this.next = i32(this.next);
-    this.bytesSent = f64(this.bytesSent);
-    this.bytesRecv = f64(this.bytesRecv);
-    this.pktsSent = f64(this.pktsSent);
-    this.pktsRecv = f64(this.pktsRecv);
-    this.lastSecond = f64(this.lastSecond);
-    this.lastMinute = f64(this.lastMinute);
-    this.minBytesSent = f64(this.minBytesSent, MINUTES);
-    this.minBytesRecv = f64(this.minBytesRecv, MINUTES);
-    this.minPktsSent = u32(this.minPktsSent, MINUTES);
-    this.minPktsRecv = u32(this.minPktsRecv, MINUTES);
-    this.secBytesSent = f64(this.secBytesSent, SECONDS);
-    this.secBytesRecv = f64(this.secBytesRecv, SECONDS);
-    for (let s = capacity - 1; s >= old; s--) {
-      this.next[s] = this.freeHead;
-      this.freeHead = s;
-    }
-    let size = 16;
-    while (size * 3 < capacity * 4) size *= 2;
-    const index = new Int32Array(size);
+    this.keys = u32(this.keys, KEY);
+    this.links = new Int32Array(this.keys.buffer);
+    this.rec = f64(this.rec, REC);
+    this.minBytes = f64(this.minBytes, MINUTES * MIN_F64);
+    this.minPkts = new Uint32Array(this.minBytes.buffer);
+    this.capacity = capacity;
+  }
+
+  /** Rehashes every host into a new index of `size` entries (a power of two). */
+  private rebuildIndex(size: number): void {
+    const index = this.index;
+    index.fill(0, 0, size);
     const mask = size - 1;
-    for (let s = 0; s < old; s++) {
-      if (this.v6[s] === 255) continue;
-      let i = this.hash[s] & mask;
+    for (let s = 0; s < this.highWater; s++) {
+      if (this.keys[s * KEY + K_V6] === FREE) continue;
+      let i = this.keys[s * KEY + K_HASH] & mask;
       while (index[i] !== 0) i = (i + 1) & mask;
       index[i] = s + 1;
     }
-    this.index = index;
     this.mask = mask;
-    this.capacity = capacity;
   }
 }
 
 /** Orders two host slots by version, then address words. */
 function compareAddress(hosts: HostTable, a: number, b: number): number {
-  if (hosts.v6[a] !== hosts.v6[b]) return hosts.v6[a] - hosts.v6[b];
+  const k = hosts.keys;
+  if (k[a * KEY + K_V6] !== k[b * KEY + K_V6]) return k[a * KEY + K_V6] - k[b * KEY + K_V6];
   for (let w = 0; w < 4; w++) {
-    const x = hosts.addr[(a << 2) + w];
-    const y = hosts.addr[(b << 2) + w];
+    const x = k[a * KEY + w];
+    const y = k[b * KEY + w];
     if (x !== y) return x - y;
   }
   return 0;

@@ -84,3 +84,27 @@ Deno.test("a full host table evicts the least recently seen host and counts it",
   assert.equal(hosts.host("10.0.0.2", T0 + 2, 1), undefined);
   assert.equal(hosts.host("10.0.0.1", T0 + 2, 1)!.packets_received, 2);
 });
+
+Deno.test("hosts stay findable while the table grows, its index doubles and it evicts", () => {
+  const hosts = new HostTable(3000, 16);
+  const address = (n: number) => `10.0.${n >> 8}.${n & 255}`;
+  const packets = (from: number, to: number) =>
+    Array.from({ length: to - from }, (_, k) => ({
+      ts: T0,
+      src: address(from + k),
+      dst: "192.168.0.1",
+      len: 100,
+    }));
+  add(hosts, packets(0, 5000));
+  // 5,001 hosts seen; the server is seen on every packet, so the oldest 2,001 clients went.
+  assert.equal(hosts.count, 3000);
+  assert.equal(hosts.evicted, 2001);
+  add(hosts, packets(4000, 5000)); // known hosts: found, not added again
+  assert.equal(hosts.count, 3000);
+  assert.equal(hosts.evicted, 2001);
+  const top = hosts.top(T0 + 1, 1, 5000);
+  assert.equal(top.length, 3000);
+  const sent = new Map(top.map((h) => [h.address, h.bytes_sent]));
+  for (let n = 2001; n < 5000; n++) assert.equal(sent.get(address(n)), n >= 4000 ? 200 : 100);
+  assert.equal(sent.get(address(2000)), undefined);
+});

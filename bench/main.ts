@@ -1,17 +1,122 @@
-// `deno task bench`: runs the benchmarks and prints their figures beside reference tools.
+// `deno task bench`: runs the benchmarks, prints their figures and writes BENCHMARKS.md.
+//
+// `deno task bench -- --only offline,live` runs a subset. Every section's figures are kept in
+// bench/out/results.json, so BENCHMARKS.md is always written from the latest run of each section.
+// Sections: offline, live (zero-drop ladder and CPU at 100 kpps), memory (flow engine: updates,
+// bytes per flow, an hour of history, engine queries), api (REST over 1M flows), stream
+// (200 WebSocket clients at 500 kpps, wire-to-message latency), ui (dashboard, opt-in).
 
+import { parseArgs } from "node:util";
 import { formatFlowsBench, runFlowsBench } from "./flows_bench.ts";
-import { benchOffline, offlineTable } from "./offline.ts";
-import { formatServerBench, runServerBench } from "./server_bench.ts";
+import { benchLive } from "./live.ts";
+import { benchOffline, benchOfflineFile, offlineTable } from "./offline.ts";
+import { type BenchResults, liveTable, streamTable, writeReport } from "./report.ts";
+import { benchRest, formatServerBench } from "./server_bench.ts";
+import { runStreamBench } from "./stream_bench.ts";
 import { uiBench, uiBenchTable } from "./ui_bench.ts";
 
 const OUT = new URL("./out/", import.meta.url).pathname;
+const RESULTS = `${OUT}results.json`;
+const ROOT = new URL("../", import.meta.url).pathname;
+const REAL = "/work/shared/pcaps/real/";
+const DEFAULT_SECTIONS = ["offline", "live", "memory", "api", "stream"];
+const ALL_SECTIONS = [...DEFAULT_SECTIONS, "ui"];
 
-const offline = await benchOffline({ packets: 2_000_000, flows: 5_000, dir: OUT });
-console.log(offlineTable(offline));
-console.log();
-console.log(formatFlowsBench(await runFlowsBench()));
-console.log();
-console.log(formatServerBench(await runServerBench()));
-console.log();
-console.log(uiBenchTable(await uiBench()));
+/** The `count` largest captures of the real corpus (by file size). */
+function largestReal(dir: string, count: number): string[] {
+  const files: { path: string; size: number }[] = [];
+  try {
+    for (const entry of Deno.readDirSync(dir)) {
+      if (!entry.isFile || !/\.(pcap|pcapng)$/.test(entry.name)) continue;
+      files.push({ path: dir + entry.name, size: Deno.statSync(dir + entry.name).size });
+    }
+  } catch {
+    console.error(`bench: ${dir} is not readable; no real captures measured`);
+  }
+  return files.sort((a, b) => b.size - a.size).slice(0, count).map((f) => f.path);
+}
+
+function load(): BenchResults {
+  try {
+    return JSON.parse(Deno.readTextFileSync(RESULTS));
+  } catch {
+    return {};
+  }
+}
+
+const { values } = parseArgs({
+  args: Deno.args,
+  options: {
+    only: { type: "string" },
+    "real-dir": { type: "string", default: REAL },
+  },
+});
+const sections = values.only ? values.only.split(",").map((s) => s.trim()) : DEFAULT_SECTIONS;
+for (const s of sections) {
+  if (!ALL_SECTIONS.includes(s)) {
+    console.error(`bench: unknown section "${s}"; expected some of ${ALL_SECTIONS.join(",")}`);
+    Deno.exit(2);
+  }
+}
+Deno.mkdirSync(OUT, { recursive: true });
+const results = load();
+const started = performance.now();
+const save = () => Deno.writeTextFileSync(RESULTS, JSON.stringify(results, null, 1));
+const stamp = () => new Date().toISOString().slice(0, 16).replace("T", " ") + " UTC";
+
+if (sections.includes("offline")) {
+  const offline = [];
+  for (const flows of [5_000, 500_000]) {
+    const r = await benchOffline({ packets: 2_000_000, flows, dir: OUT });
+    console.log(offlineTable(r), "\n");
+    offline.push(r);
+  }
+  for (const path of largestReal(values["real-dir"]!, 2)) {
+    const r = await benchOfflineFile(path);
+    console.log(offlineTable(r), "\n");
+    offline.push(r);
+  }
+  results.offline = { at: stamp(), runs: offline };
+  save();
+}
+if (sections.includes("live")) {
+  const live = await benchLive();
+  console.log(liveTable(live), "\n");
+  results.live = { at: stamp(), ...live };
+  save();
+}
+if (sections.includes("memory")) {
+  const memory = await runFlowsBench();
+  console.log(formatFlowsBench(memory), "\n");
+  results.memory = { at: stamp(), ...memory };
+  save();
+}
+if (sections.includes("api")) {
+  const rest = await benchRest(1_000_000, 100);
+  console.log(formatServerBench({ flows: 1_000_000, rest, stream: [] }), "\n");
+  results.api = { at: stamp(), flows: 1_000_000, rest };
+  save();
+}
+if (sections.includes("stream")) {
+  const stream = await runStreamBench({ pps: 0, seconds: 30 });
+  console.log(streamTable(stream), "\n");
+  results.stream = { at: stamp(), runs: stream };
+  save();
+}
+if (sections.includes("ui")) {
+  const ui = await uiBench();
+  console.log(uiBenchTable(ui), "\n");
+  results.ui = { at: stamp(), table: uiBenchTable(ui) };
+  save();
+}
+writeReport(results, ROOT);
+// Formatted as `deno fmt` would (the repository's fmt check covers Markdown).
+await new Deno.Command(Deno.execPath(), {
+  args: ["fmt", "-q", `${ROOT}BENCHMARKS.md`, `${ROOT}docs/bench_live_cpu.svg`],
+  stdout: "inherit",
+  stderr: "inherit",
+}).output();
+console.log(
+  `bench: ${sections.join(", ")} in ${((performance.now() - started) / 60000).toFixed(1)} min; ` +
+    `wrote BENCHMARKS.md and docs/bench_*.svg (figures kept in bench/out/results.json)`,
+);

@@ -7,6 +7,7 @@ import { decodeRecords, type RecordCursor } from "../capture/records.ts";
 import { LinkDecoder } from "../capture/link_types.ts";
 import { PacketBatch } from "../capture/packet_batch.ts";
 import { readCaptureFile } from "../capture/read_file.ts";
+import { FlowEngine } from "../flows/flow_engine.ts";
 import { PacketCounters } from "../flows/packet_counters.ts";
 import { cliCommand } from "../tests/helpers/cli.ts";
 import { generateCapture, type GeneratedCapture } from "./generate_capture.ts";
@@ -20,7 +21,10 @@ export interface Measurement {
 }
 
 export interface OfflineResult {
+  /** What was read: a generated capture, or a real one (flows: as the engine counted them). */
   capture: GeneratedCapture;
+  /** "generated" or "real". */
+  kind?: string;
   fileBytes: number;
   runs: number;
   measurements: Measurement[];
@@ -119,6 +123,47 @@ function readAndCount(path: string, expected: number): number {
   return seconds;
 }
 
+/**
+ * libpcap read + decode + count + the full flow engine, in this process, configured as
+ * `report --flows` configures it (no history ring; every ended record counted as it ends).
+ * `repeat` reads the file that many times, for files too small to time once. The engine is
+ * built before the clock starts (its 1M-slot tables cost milliseconds to set up, which would
+ * swamp a small file); that set-up is timed apart and returned as `buildMs`.
+ */
+function readAndEngine(
+  path: string,
+  expected: number,
+  repeat = 1,
+): { seconds: number; flows: number; buildMs: number } {
+  let seconds = 0;
+  let buildMs = 0;
+  let flows = 0;
+  for (let r = 0; r < repeat; r++) {
+    const counters = new PacketCounters();
+    let ended = 0;
+    const built = performance.now();
+    const engine = new FlowEngine({
+      maxHistoryRecords: 0,
+      onFlowEnd: () => {
+        ended++;
+      },
+    });
+    const started = performance.now();
+    buildMs += started - built;
+    readCaptureFile(path, (batch) => {
+      counters.add(batch);
+      engine.add(batch);
+      engine.tick(engine.now); // timeouts in file time, as report does
+    });
+    seconds += (performance.now() - started) / 1000;
+    if (counters.packets !== expected) {
+      throw new Error(`counted ${counters.packets} packets, expected ${expected}`);
+    }
+    flows = engine.flowsStarted;
+  }
+  return { seconds: seconds / repeat, flows, buildMs: buildMs / repeat };
+}
+
 /** Generates the capture (if not cached) and measures every tool on it. */
 export async function benchOffline(options: {
   packets: number;
@@ -145,18 +190,76 @@ export async function benchOffline(options: {
   for (let r = 0; r < runs + 1; r++) read.push(readAndCount(path, capture.packets));
   add("netwatch libpcap read + decode + count", read.slice(1), "in process");
 
+  measurements.push(...await measureFlowTools(path, capture.packets, options.flows, runs));
+  return { capture, kind: "generated", fileBytes: bytes.length, runs, measurements };
+}
+
+/** A real capture: Netwatch with the flow engine beside softflowd and tcpdump. */
+export async function benchOfflineFile(path: string, runs = 5): Promise<OfflineResult> {
+  const probe = new PacketCounters();
+  readCaptureFile(path, (batch) => probe.add(batch));
+  const packets = probe.packets;
+  const measurements = await measureFlowTools(path, packets, 65536, runs);
+  const flows = readAndEngine(path, packets).flows;
+  return {
+    capture: { path, packets, bytes: probe.bytes, flows },
+    kind: "real",
+    fileBytes: Deno.statSync(path).size,
+    runs,
+    measurements,
+  };
+}
+
+/**
+ * Netwatch's decode + flow engine (in process, and `report --flows` as a whole process),
+ * softflowd -r and tcpdump -r on `path`, median of `runs` each.
+ */
+async function measureFlowTools(
+  path: string,
+  packets: number,
+  flows: number,
+  runs: number,
+): Promise<Measurement[]> {
+  const measurements: Measurement[] = [];
+  const add = (name: string, times: number[], note?: string) => {
+    const seconds = median(times);
+    measurements.push({ name, seconds, packetsPerSecond: packets / seconds, note });
+  };
+  // Small files are read several times per timing, so that one timing lasts about 0.2 s.
+  const once = readAndEngine(path, packets).seconds;
+  const repeat = Math.max(1, Math.ceil(0.2 / once));
+  const engine: number[] = [];
+  const build: number[] = [];
+  for (let r = 0; r < runs; r++) {
+    const run = readAndEngine(path, packets, repeat);
+    engine.push(run.seconds);
+    build.push(run.buildMs);
+  }
+  add(
+    "netwatch read + decode + flow engine",
+    engine,
+    `in process, as report --flows${repeat > 1 ? `; file read ${repeat}x per timing` : ""}; ` +
+      `engine set-up (${median(build).toFixed(1)} ms) not timed`,
+  );
+
   const [program, ...lead] = cliCommand();
   const cli: number[] = [];
   for (let r = 0; r < runs; r++) {
-    cli.push(await timeCommand(program, [...lead, "report", path, "--format", "json"]));
+    cli.push(
+      await timeCommand(program, [...lead, "report", path, "--flows", "--format", "json"]),
+    );
   }
-  add("netwatch report (whole process)", cli, "includes Deno start-up");
+  add(
+    "netwatch report --flows (whole process)",
+    cli,
+    "Deno start-up, JIT warm-up, JSON of every flow",
+  );
 
   if (await hasCommand("softflowd")) {
     const soft: number[] = [];
     let fed = 0;
     for (let r = 0; r < runs; r++) {
-      const run = await timeSoftflowd(path, Math.max(8192, options.flows * 2));
+      const run = await timeSoftflowd(path, Math.max(8192, flows * 2));
       soft.push(run.seconds);
       fed += run.fed;
     }
@@ -173,7 +276,7 @@ export async function benchOffline(options: {
   } else {
     console.error("bench: tcpdump is missing (apt-get install tcpdump); not compared");
   }
-  return { capture, fileBytes: bytes.length, runs, measurements };
+  return measurements;
 }
 
 /** The result as a plain-text table with ratios against softflowd. */
@@ -181,9 +284,9 @@ export function offlineTable(result: OfflineResult): string {
   const soft = result.measurements.find((m) => m.name.startsWith("softflowd"));
   const fmt = (n: number) => n.toLocaleString("en-US", { maximumFractionDigits: 0 });
   const lines = [
-    `Offline throughput: ${fmt(result.capture.packets)} packets, ${
-      fmt(result.capture.flows)
-    } flows, ` +
+    `Offline throughput: ${result.kind === "real" ? `${result.capture.path}, ` : ""}${
+      fmt(result.capture.packets)
+    } packets, ${fmt(result.capture.flows)} flows, ` +
     `${(result.fileBytes / 1048576).toFixed(0)} MiB file, median of ${result.runs} runs`,
     `${"tool".padEnd(44)}${"seconds".padStart(9)}${"packets/s".padStart(14)}${
       "x softflowd".padStart(13)

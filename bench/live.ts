@@ -1,0 +1,235 @@
+// Live capture benchmarks: trafgen's limit, the highest zero-drop rate and CPU at 100 kpps.
+//
+// Run (root): deno run -A bench/live.ts. Two namespaces joined by veth (tests/helpers/netns.ts);
+// trafgen sends 64-byte UDP frames in 5,000 flows from one end to a MAC nobody owns, so the
+// receiving kernel drops them while a promiscuous capture sees them all. Each tool captures the
+// same traffic in turn: Netwatch, darkstat and softflowd, each with its own defaults.
+
+import { createTestLink, requireCommands, type TestLink } from "../tests/helpers/netns.ts";
+import { freePort } from "../tests/helpers/serve.ts";
+import {
+  cpuSeconds,
+  type RunningTool,
+  startTool,
+  TOOL_NAMES,
+  type ToolName,
+} from "./live_tools.ts";
+
+/** Flows in the generated traffic (UDP source ports 1024-6023). */
+export const LIVE_FLOWS = 5000;
+
+/** One rate step of one tool. */
+export interface LiveStep {
+  tool: ToolName;
+  /** Rate asked of trafgen, packets/s; 0 = as fast as it can. */
+  asked: number;
+  /** Packets trafgen sent (veth tx counter) and the rate that took. */
+  sent: number;
+  sentPps: number;
+  captured: number;
+  dropped: number;
+  /** Tool CPU, percent of one core, over the step. */
+  cpuPercent: number;
+  /** No drop and nothing missing. */
+  zeroDrop: boolean;
+}
+
+export interface LiveResult {
+  /** trafgen alone, as fast as it goes, nothing capturing: packets/s (median of runs). */
+  generatorPps: number;
+  steps: LiveStep[];
+  /** 100 kpps for `typicalSeconds`, per tool. */
+  typical: LiveStep[];
+  typicalSeconds: number;
+  stepSeconds: number;
+}
+
+/** Rates tried, in order, until a tool first loses packets; 0 is trafgen's top speed. */
+const LADDER = [10_000, 25_000, 50_000, 100_000, 250_000, 500_000, 750_000, 1_000_000, 0];
+
+/** trafgen's configuration: 64-byte frames (60 on the wire before FCS), 5,000 UDP flows. */
+function trafgenConfig(link: TestLink): string {
+  return `{ eth(da=02:00:00:00:00:99, sa=02:00:00:00:00:01), ` +
+    `ipv4(saddr=${link.a.ipv4}, daddr=${link.b.ipv4}, ttl=64), ` +
+    `udp(sport=dinc(1024, ${1024 + LIVE_FLOWS - 1}), dport=5001), fill(0x41, 18) }\n`;
+}
+
+async function txPackets(link: TestLink): Promise<number> {
+  const text = await link.run(link.a, [
+    "cat",
+    `/sys/class/net/${link.a.dev}/statistics/tx_packets`,
+  ]);
+  return Number(text.trim());
+}
+
+/** Packets a top-speed send asks for per second it should last (above trafgen's limit here). */
+const TOP_SPEED_PPS = 1_500_000;
+
+/**
+ * Sends with trafgen at `pps` (0: top speed) for about `seconds`: trafgen is asked for
+ * pps * seconds packets (TOP_SPEED_PPS * seconds at top speed) and exits when they are sent.
+ * (Signals are no way to stop it: `-P 1` forks a worker that a signal to the parent misses.)
+ * Returns packets sent (by the veth counter) and the seconds it took.
+ */
+export async function sendTraffic(
+  link: TestLink,
+  config: string,
+  pps: number,
+  seconds: number,
+  /** Packets to send instead of the count above. */
+  packets?: number,
+): Promise<{ sent: number; seconds: number }> {
+  const args = ["trafgen", "-o", link.a.dev, "-i", config, "-P", "1", "-q"];
+  if (pps > 0) args.push("-b", `${pps}pps`);
+  args.push("-n", String(packets ?? Math.round((pps || TOP_SPEED_PPS) * seconds)));
+  const before = await txPackets(link);
+  const started = performance.now();
+  const status = await link.spawn(link.a, args, { stdout: "null", stderr: "piped" }).output();
+  const elapsed = (performance.now() - started) / 1000;
+  if (!status.success) {
+    throw new Error(`trafgen failed: ${new TextDecoder().decode(status.stderr).trim()}`);
+  }
+  return { sent: (await txPackets(link)) - before, seconds: elapsed };
+}
+
+/** Sends at `pps` while `tool` captures; reads its counters and CPU around the send. */
+async function step(
+  link: TestLink,
+  config: string,
+  tool: RunningTool,
+  pps: number,
+  seconds: number,
+): Promise<LiveStep> {
+  const before = await tool.counters();
+  const cpu0 = cpuSeconds(tool.pid);
+  const t0 = performance.now();
+  const sent = await sendTraffic(link, config, pps, seconds);
+  // Let the tool drain its buffers (Netwatch flushes partial batches within 50 ms).
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  const cpu1 = cpuSeconds(tool.pid);
+  const elapsed = (performance.now() - t0) / 1000;
+  const after = await tool.counters();
+  const captured = after.captured - before.captured;
+  const dropped = after.dropped - before.dropped;
+  return {
+    tool: tool.name as ToolName,
+    asked: pps,
+    sent: sent.sent,
+    sentPps: sent.sent / sent.seconds,
+    captured,
+    dropped,
+    cpuPercent: (100 * (cpu1 - cpu0)) / elapsed,
+    zeroDrop: dropped === 0 && captured >= sent.sent,
+  };
+}
+
+/**
+ * Kills whatever still runs in the link's namespaces (a trafgen worker left by an error), so
+ * that nothing keeps sending or keeps a deleted namespace alive.
+ */
+export async function killNamespaceProcesses(link: TestLink): Promise<void> {
+  for (const host of [link.a, link.b]) {
+    const out = await new Deno.Command("ip", {
+      args: ["netns", "pids", host.ns],
+      stdout: "piped",
+      stderr: "null",
+    }).output();
+    for (const pid of new TextDecoder().decode(out.stdout).split(/\s+/).filter(Boolean)) {
+      try {
+        Deno.kill(Number(pid), "SIGKILL");
+      } catch {
+        // gone already
+      }
+    }
+  }
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+/** Runs the live benchmarks (needs root, trafgen, darkstat, softflowd, curl). */
+export async function benchLive(options: {
+  stepSeconds?: number;
+  typicalSeconds?: number;
+  tools?: readonly ToolName[];
+  /** Run the zero-drop ladder (true) and/or the 100 kpps CPU run (true). */
+  ladder?: boolean;
+  typical?: boolean;
+  /** Rates of the ladder (default LADDER) and of the typical run (default 100 kpps). */
+  rates?: readonly number[];
+  typicalPps?: number;
+  /** Measure trafgen alone at top speed (default true). */
+  generator?: boolean;
+  log?: (line: string) => void;
+} = {}): Promise<LiveResult> {
+  const stepSeconds = options.stepSeconds ?? 10;
+  const typicalSeconds = options.typicalSeconds ?? 30;
+  const tools = options.tools ?? TOOL_NAMES;
+  const log = options.log ?? ((line: string) => console.error(line));
+  await requireCommands(["ip", "curl", "trafgen", "darkstat", "softflowd"]);
+  const link = await createTestLink();
+  const config = await Deno.makeTempFile({ suffix: ".trafgen" });
+  const steps: LiveStep[] = [];
+  const typical: LiveStep[] = [];
+  let generatorPps = 0;
+  try {
+    await Deno.writeTextFile(config, trafgenConfig(link));
+    const limits: number[] = [];
+    for (let r = 0; r < (options.generator === false ? 0 : 3); r++) {
+      const run = await sendTraffic(link, config, 0, 5);
+      limits.push(run.sent / run.seconds);
+    }
+    generatorPps = limits.length ? median(limits) : 0;
+    log(`live: trafgen alone: ${Math.round(generatorPps)} pps (median of 3 x 5 s)`);
+    for (const name of tools) {
+      const tool = await startTool(name, link, link.b, freePort());
+      try {
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+        if (options.typical !== false) {
+          const t = await step(link, config, tool, options.typicalPps ?? 100_000, typicalSeconds);
+          typical.push(t);
+          log(
+            `live: ${name} at ${t.asked} pps for ${typicalSeconds} s: cpu ${
+              t.cpuPercent.toFixed(1)
+            }%`,
+          );
+        }
+        if (options.ladder !== false) {
+          for (const pps of options.rates ?? LADDER) {
+            const s = await step(link, config, tool, pps, stepSeconds);
+            steps.push(s);
+            log(
+              `live: ${name} asked ${pps || "max"} sent ${Math.round(s.sentPps)} pps: ` +
+                `captured ${s.captured}/${s.sent} dropped ${s.dropped} cpu ${
+                  s.cpuPercent.toFixed(1)
+                }%`,
+            );
+            if (!s.zeroDrop) break;
+          }
+        }
+      } finally {
+        await tool.stop();
+      }
+    }
+  } finally {
+    await killNamespaceProcesses(link);
+    await link.destroy();
+    await Deno.remove(config).catch(() => {});
+  }
+  return { generatorPps, steps, typical, typicalSeconds, stepSeconds };
+}
+
+/** The highest zero-drop step of `tool`, or undefined when even the first lost packets. */
+export function zeroDropRate(result: LiveResult, tool: ToolName): LiveStep | undefined {
+  let best: LiveStep | undefined;
+  for (const s of result.steps) {
+    if (s.tool === tool && s.zeroDrop && (!best || s.sentPps > best.sentPps)) best = s;
+  }
+  return best;
+}
+
+if (import.meta.main) {
+  console.log(JSON.stringify(await benchLive(), null, 2));
+}

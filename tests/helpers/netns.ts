@@ -135,6 +135,16 @@ export async function createTestLink(): Promise<TestLink> {
       if (destroyed) return;
       destroyed = true;
       for (const host of [a, b]) {
+        // Anything still running inside (a tool's forked worker, say) would keep sending and
+        // keep the namespace alive after `ip netns del`: end it first.
+        const pids = await sh(["ip", "netns", "pids", host.ns]).catch(() => "");
+        for (const pid of pids.split("\n").filter(Boolean)) {
+          try {
+            Deno.kill(Number(pid), "SIGKILL");
+          } catch {
+            // already gone
+          }
+        }
         await sh(["ip", "netns", "del", host.ns]).catch(() => {});
       }
     },

@@ -1,6 +1,7 @@
 // Writes a synthetic Ethernet capture for benchmarks: many flows, mixed sizes, IPv4 and IPv6.
 
 import { PcapWriter } from "../tests/helpers/pcap_file.ts";
+import { mulberry32 } from "../tests/helpers/random.ts";
 
 export interface GenerateOptions {
   packets: number;
@@ -21,16 +22,6 @@ export interface GeneratedCapture {
 
 /** IMIX-like frame sizes: many small, some medium, many full-size. */
 const SIZES = [64, 64, 64, 64, 64, 64, 64, 576, 576, 576, 576, 1514];
-
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Frame headers (Ethernet, IP, TCP/UDP) for both directions of one flow. */
 function flowTemplates(rnd: () => number, n: number): Uint8Array[] {
@@ -79,7 +70,7 @@ function flowTemplates(rnd: () => number, n: number): Uint8Array[] {
 
 /** Writes the capture to `path` and returns its totals. */
 export function generateCapture(path: string, options: GenerateOptions): GeneratedCapture {
-  const rnd = random(options.seed ?? 1);
+  const rnd = mulberry32(options.seed ?? 1);
   const snaplen = options.snaplen ?? 96;
   const rate = options.rate ?? 100_000;
   const templates: Uint8Array[][] = [];

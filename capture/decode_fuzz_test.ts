@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import { corpusFiles, corpusPath } from "../tests/helpers/corpus.ts";
 import { parsePcap } from "../tests/helpers/pcap_file.ts";
+import { mulberry32 } from "../tests/helpers/random.ts";
 import { decodeFrame } from "./decode_link.ts";
 import { linkType } from "./link_types.ts";
 import { Flag, PacketBatch, PacketKind } from "./packet_batch.ts";
@@ -17,18 +18,6 @@ const SEED_SETTING = Deno.env.get("NETWATCH_FUZZ_SEED") ?? "24301";
 const SEED = SEED_SETTING === "random" ? Math.floor(Math.random() * 2 ** 31) : Number(SEED_SETTING);
 if (SEED_SETTING === "random") console.log(`decode fuzz seed: ${SEED}`);
 const PAD = 256;
-
-/** mulberry32: a small, fast, seedable PRNG. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Sample {
   decoder: number;
@@ -109,7 +98,7 @@ function slot(batch: PacketBatch, i: number): number[] {
 Deno.test(`decodeFrame() survives ${ITERATIONS} mutated real frames without reading past them`, () => {
   const pool = samples();
   assert.ok(pool.length > 1000, `only ${pool.length} sample frames`);
-  const rnd = random(SEED);
+  const rnd = mulberry32(SEED);
   const zeros = new PacketBatch(1);
   const ones = new PacketBatch(1);
   const kinds = new Map<number, number>();

@@ -148,17 +148,8 @@ export function seedFromEnv(what: string, fallback: number): number {
   return seed;
 }
 
-/** mulberry32: a small seedable PRNG (as in capture/decode_fuzz_test.ts). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The shared seedable PRNG, under the name these tests use. */
+export { mulberry32 as prng } from "./helpers/random.ts";
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));

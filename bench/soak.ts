@@ -7,9 +7,10 @@
 // drops them, while Netwatch (promiscuous) sees them all.
 
 import { parseArgs } from "node:util";
-import { cliCommand } from "../tests/helpers/cli.ts";
-import { createTestLink, requireCommands, sh, waitForLine } from "../tests/helpers/netns.ts";
+import { createTestLink, requireCommands, sh } from "../tests/helpers/netns.ts";
+import { getJsonIn, startServeIn } from "../tests/helpers/live.ts";
 import { killAll } from "../tests/helpers/process.ts";
+import type { StatsResponse } from "../server/wire.ts";
 import { svgLineChart } from "./svg_plot.ts";
 
 const PORT = 7520;
@@ -48,18 +49,8 @@ export async function soak(minutes: number, rate: number): Promise<SoakResult> {
   const children: Deno.ChildProcess[] = [];
   const config = await Deno.makeTempFile({ suffix: ".trafgen" });
   try {
-    const [program, ...lead] = cliCommand();
-    const netwatch = link.spawn(link.b, [
-      program,
-      ...lead,
-      "serve",
-      "-i",
-      link.b.dev,
-      "--listen",
-      `127.0.0.1:${PORT}`,
-    ], { stdout: "null", stderr: "piped" });
+    const { child: netwatch } = await startServeIn(link, link.b, PORT);
     children.push(netwatch);
-    await waitForLine(netwatch.stderr, /serving http/, 60_000, "netwatch serve");
     await Deno.writeTextFile(
       config,
       `{ eth(da=02:00:00:00:00:99, sa=02:00:00:00:00:01), ` +
@@ -85,9 +76,7 @@ export async function soak(minutes: number, rate: number): Promise<SoakResult> {
     let lastAt = started;
     while (Date.now() - started < minutes * 60_000) {
       await new Promise((resolve) => setTimeout(resolve, SAMPLE_MS));
-      const stats = JSON.parse(
-        await link.run(link.b, ["curl", "-sS", `http://127.0.0.1:${PORT}/api/v1/stats`]),
-      );
+      const stats = await getJsonIn<StatsResponse>(link, link.b, PORT, "/api/v1/stats");
       const cpu = cpuSeconds(await sh(["cat", `/proc/${netwatch.pid}/stat`]));
       const now = Date.now();
       const sample: SoakSample = {

@@ -2,15 +2,15 @@
 // serving what it had, and resumes capturing by itself.
 
 import assert from "node:assert/strict";
-import { cliCommand } from "./helpers/cli.ts";
-import { createTestLink, requireCommands, type TestLink, waitForLine } from "./helpers/netns.ts";
+import { createTestLink, requireCommands, type TestLink } from "./helpers/netns.ts";
+import { getJsonIn, startServeIn } from "./helpers/live.ts";
 import { killAll } from "./helpers/process.ts";
 
 const PORT = 7511;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function api<T>(link: TestLink, path: string): Promise<T> {
-  return JSON.parse(await link.run(link.b, ["curl", "-sS", `http://127.0.0.1:${PORT}${path}`]));
+function api<T>(link: TestLink, path: string): Promise<T> {
+  return getJsonIn<T>(link, link.b, PORT, path);
 }
 
 interface Health {
@@ -36,18 +36,8 @@ Deno.test({
   async fn() {
     await requireCommands(["ip", "ping", "curl"]);
     const link = await createTestLink();
-    const [program, ...lead] = cliCommand();
-    const netwatch = link.spawn(link.b, [
-      program,
-      ...lead,
-      "serve",
-      "-i",
-      link.b.dev,
-      "--listen",
-      `127.0.0.1:${PORT}`,
-    ], { stdout: "null", stderr: "piped" });
+    const { child: netwatch, rest } = await startServeIn(link, link.b, PORT);
     try {
-      const ready = await waitForLine(netwatch.stderr, /serving http/, 60_000, "netwatch serve");
       await link.run(link.a, ["ping", "-q", "-c", "3", "-i", "0.2", link.b.ipv4]);
       await sleep(1200);
       type Stats = {
@@ -84,7 +74,7 @@ Deno.test({
       assert.equal(after.capture.error, null);
 
       netwatch.kill("SIGTERM");
-      assert.equal((await netwatch.status).code, 0, await ready.rest);
+      assert.equal((await netwatch.status).code, 0, await rest);
     } finally {
       killAll([netwatch]);
       await link.destroy();

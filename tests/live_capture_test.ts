@@ -4,13 +4,8 @@
 import assert from "node:assert/strict";
 import { cliCommand } from "./helpers/cli.ts";
 import { corpusPath } from "./helpers/corpus.ts";
-import {
-  createTestLink,
-  requireCommands,
-  sh,
-  type TestLink,
-  waitForLine,
-} from "./helpers/netns.ts";
+import { createTestLink, requireCommands, sh, waitForLine } from "./helpers/netns.ts";
+import { startTshark, startWebServer } from "./helpers/live.ts";
 import { killAll } from "./helpers/process.ts";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -78,18 +73,6 @@ function pick(report: Record<string, number>): Counts {
   return { packets, bytes, non_ip, ipv4, ipv6, tcp, udp, icmp, other_l4 };
 }
 
-/** Starts an HTTP server in host b that answers every request with 20 kB. */
-async function startHttpServer(link: TestLink): Promise<Deno.ChildProcess> {
-  const code = `Deno.serve({ hostname: "${link.b.ipv4}", port: 8080, onListen() {
-    console.log("listening"); } }, () => new Response("x".repeat(20000)));`;
-  const server = link.spawn(link.b, [Deno.execPath(), "eval", code], {
-    stdout: "piped",
-    stderr: "null",
-  });
-  await waitForLine(server.stdout, /listening/, 15_000, "the HTTP server");
-  return server;
-}
-
 Deno.test({
   name: "live capture on a veth counts what tshark counts over the same window",
   // Child processes outlive individual awaits here; they are all stopped in finally.
@@ -102,14 +85,10 @@ Deno.test({
     const pcap = await Deno.makeTempFile({ suffix: ".pcap" });
     const children: Deno.ChildProcess[] = [];
     try {
-      const server = await startHttpServer(link);
+      const server = await startWebServer(link, b, 20000);
       children.push(server);
-      const tshark = link.spawn(b, ["tshark", "-i", b.dev, "-F", "pcap", "-w", pcap, "-q"], {
-        stdout: "null",
-        stderr: "piped",
-      });
+      const tshark = await startTshark(link, b, pcap);
       children.push(tshark);
-      await waitForLine(tshark.stderr, /Capturing on/, 30_000, "tshark");
       const [program, ...lead] = cliCommand();
       const netwatch = link.spawn(b, [
         program,

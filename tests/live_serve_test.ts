@@ -3,15 +3,9 @@
 // must agree with tshark capturing the same interface over the same window.
 
 import assert from "node:assert/strict";
-import { cliCommand } from "./helpers/cli.ts";
 import { corpusPath } from "./helpers/corpus.ts";
-import {
-  createTestLink,
-  requireCommands,
-  sh,
-  type TestLink,
-  waitForLine,
-} from "./helpers/netns.ts";
+import { createTestLink, requireCommands, sh, type TestLink } from "./helpers/netns.ts";
+import { getJsonIn, startServeIn, startTshark, startWebServer } from "./helpers/live.ts";
 import { killAll } from "./helpers/process.ts";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -54,9 +48,8 @@ async function tsharkFrames(pcap: string): Promise<Frame[]> {
 }
 
 /** GETs an API path from inside host b's namespace (where Netwatch listens on loopback). */
-async function api(link: TestLink, path: string): Promise<unknown> {
-  const body = await link.run(link.b, ["curl", "-sS", "--fail", `http://127.0.0.1:${PORT}${path}`]);
-  return JSON.parse(body);
+function api(link: TestLink, path: string): Promise<unknown> {
+  return getJsonIn(link, link.b, PORT, path);
 }
 
 /** A stream client inside b: subscribes to rates every 200 ms and prints each message. */
@@ -80,38 +73,18 @@ Deno.test({
     const pcap = await Deno.makeTempFile({ suffix: ".pcap" });
     const children: Deno.ChildProcess[] = [];
     try {
-      const web = link.spawn(b, [
-        Deno.execPath(),
-        "eval",
-        `Deno.serve({ hostname: "${b.ipv4}", port: 8080, onListen() { console.log("listening"); } },
-          () => new Response("x".repeat(50000)));`,
-      ], { stdout: "piped", stderr: "null" });
+      const web = await startWebServer(link, b, 50000);
       children.push(web);
-      await waitForLine(web.stdout, /listening/, 15_000, "the HTTP server");
       const iperfServer = link.spawn(b, ["iperf3", "-s", "-1", "-B", b.ipv4], {
         stdout: "null",
         stderr: "null",
       });
       children.push(iperfServer);
 
-      const tshark = link.spawn(b, ["tshark", "-i", b.dev, "-F", "pcap", "-w", pcap, "-q"], {
-        stdout: "null",
-        stderr: "piped",
-      });
+      const tshark = await startTshark(link, b, pcap);
       children.push(tshark);
-      await waitForLine(tshark.stderr, /Capturing on/, 30_000, "tshark");
-      const [program, ...lead] = cliCommand();
-      const netwatch = link.spawn(b, [
-        program,
-        ...lead,
-        "serve",
-        "-i",
-        b.dev,
-        "--listen",
-        `127.0.0.1:${PORT}`,
-      ], { stdout: "piped", stderr: "piped" });
+      const { child: netwatch, rest } = await startServeIn(link, b, PORT);
       children.push(netwatch);
-      const ready = await waitForLine(netwatch.stderr, /serving http/, 60_000, "netwatch serve");
       const stream = streamClient(link);
       children.push(stream);
       const streamText = new Response(stream.stdout).text();
@@ -189,7 +162,7 @@ Deno.test({
 
       netwatch.kill("SIGTERM");
       const exit = await netwatch.status;
-      assert.equal(exit.code, 0, await ready.rest);
+      assert.equal(exit.code, 0, await rest);
     } finally {
       killAll(children);
       await link.destroy();

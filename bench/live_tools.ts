@@ -4,8 +4,9 @@
 // Netwatch's /api/v1/stats, darkstat's front page (pcap_stats behind "captured, dropped") and
 // `softflowctl statistics` (softflowd's own pcap_stats line). CPU comes from /proc/<pid>/stat.
 
-import { cliCommand } from "../tests/helpers/cli.ts";
-import { type TestHost, type TestLink, waitForLine } from "../tests/helpers/netns.ts";
+import type { TestHost, TestLink } from "../tests/helpers/netns.ts";
+import { getJsonIn, startServeIn } from "../tests/helpers/live.ts";
+import type { StatsResponse } from "../server/wire.ts";
 
 /** Packets a tool has seen and lost so far, by its own account. */
 export interface ToolCounters {
@@ -69,30 +70,12 @@ export async function startNetwatch(
   host: TestHost,
   port: number,
 ): Promise<RunningTool> {
-  const [program, ...lead] = cliCommand();
-  const child = link.spawn(host, [
-    program,
-    ...lead,
-    "serve",
-    "-i",
-    host.dev,
-    "--listen",
-    `127.0.0.1:${port}`,
-  ], { stdout: "null", stderr: "piped" });
-  try {
-    await waitForLine(child.stderr, /serving http/, 60_000, "netwatch serve");
-  } catch (error) {
-    kill(child, "SIGKILL");
-    await child.status;
-    throw error;
-  }
+  const { child } = await startServeIn(link, host, port);
   return {
     name: "netwatch",
     pid: child.pid,
     async counters() {
-      const stats = JSON.parse(
-        await link.run(host, ["curl", "-sS", `http://127.0.0.1:${port}/api/v1/stats`]),
-      );
+      const stats = await getJsonIn<StatsResponse>(link, host, port, "/api/v1/stats");
       return {
         captured: stats.capture.packets,
         dropped: stats.capture.dropped_kernel + stats.capture.dropped_interface,

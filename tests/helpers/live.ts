@@ -20,8 +20,19 @@ export async function startServeIn(
     "--listen",
     `127.0.0.1:${port}`,
   ], { stdout: "null", stderr: "piped" });
-  const ready = await waitForLine(child.stderr, /serving http/, 60_000, "netwatch serve");
-  return { child, rest: ready.rest };
+  try {
+    const ready = await waitForLine(child.stderr, /serving http/, 60_000, "netwatch serve");
+    return { child, rest: ready.rest };
+  } catch (error) {
+    // Never leave a half-started server behind in the namespace.
+    try {
+      child.kill("SIGKILL");
+    } catch {
+      // already exited
+    }
+    await child.status;
+    throw error;
+  }
 }
 
 /** Starts tshark writing every frame on the host's veth to `pcap`; resolves once it captures. */

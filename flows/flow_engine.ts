@@ -4,6 +4,14 @@
 // inserts the flow, updates counters in place and moves the flow to the tail of its recency
 // list. No objects, strings, closures or exceptions per packet. tick(now) ends idle flows and
 // prunes history; time is packet time, so a file replays the same way whatever the wall clock.
+//
+// Hosts and time series are accounted per flow and per second, not per packet: the first
+// packet a flow has in the current second puts it on a pending list with a copy of its
+// counters, and when the second ends (or a reader asks) each pending flow adds what it gained
+// since the copy to its two hosts and to the series. A flow with 200 packets in a second costs
+// two host updates, not 400. The totals are the same as packet by packet: a packet from an
+// earlier second than the current one (out of order) is still accounted at once, in its own
+// second, and kept out of its flow's pending gain.
 
 import { IpProto, type PacketBatch, PacketKind } from "../capture/packet_batch.ts";
 import { type FlowConfig, resolveFlowConfig } from "./flow_config.ts";
@@ -34,6 +42,9 @@ export const EndReason = {
  */
 export type FlowEndListener = (store: FlowStore, slot: number, reason: number) => void;
 
+/** Flows the pending list holds; when it fills, it is accounted early (all in one second). */
+const PENDING_CAPACITY = 16_384;
+
 /** Options of a FlowEngine: configuration overrides and an optional end listener. */
 export interface FlowEngineOptions extends Partial<FlowConfig> {
   onFlowEnd?: FlowEndListener;
@@ -44,8 +55,8 @@ export class FlowEngine {
   readonly config: FlowConfig;
   readonly table: FlowTable;
   readonly history: FlowHistory;
-  readonly hosts: HostTable;
-  readonly series: TimeSeries;
+  readonly #hosts: HostTable;
+  readonly #series: TimeSeries;
   /** Latest packet time seen (epoch seconds); 0 before any. */
   now = 0;
   /** Packets given to add(). */
@@ -64,6 +75,18 @@ export class FlowEngine {
   private readonly key = new Uint32Array(KEY_WORDS);
   private readonly onFlowEnd: FlowEndListener | undefined;
   private nextId = 1;
+  /** The epoch second pending traffic belongs to: the latest packet's whole second. */
+  private second = -1;
+  /**
+   * Flows with traffic in `second` not yet accounted to hosts and series, with their counters
+   * as they were before it (slot -1: the flow ended and was accounted then).
+   */
+  private pendingCount = 0;
+  private readonly pendingSlot = new Int32Array(PENDING_CAPACITY);
+  private readonly pendingPktsAB = new Float64Array(PENDING_CAPACITY);
+  private readonly pendingPktsBA = new Float64Array(PENDING_CAPACITY);
+  private readonly pendingBytesAB = new Float64Array(PENDING_CAPACITY);
+  private readonly pendingBytesBA = new Float64Array(PENDING_CAPACITY);
 
   constructor(options: FlowEngineOptions = {}) {
     const { onFlowEnd, ...overrides } = options;
@@ -71,8 +94,8 @@ export class FlowEngine {
     const c = this.config;
     this.table = new FlowTable(c.maxActiveFlows);
     this.history = new FlowHistory(c.maxHistoryRecords, c.historyRetentionSec);
-    this.hosts = new HostTable(c.maxHosts);
-    this.series = new TimeSeries();
+    this.#hosts = new HostTable(c.maxHosts);
+    this.#series = new TimeSeries();
     this.timeouts[FlowClass.TcpOpen] = c.tcpTimeoutSec;
     this.timeouts[FlowClass.TcpClosed] = c.tcpClosedTimeoutSec;
     this.timeouts[FlowClass.Udp] = c.udpTimeoutSec;
@@ -82,6 +105,18 @@ export class FlowEngine {
     this.onFlowEnd = onFlowEnd;
   }
 
+  /** Traffic per host; reading it first accounts the pending traffic of the current second. */
+  get hosts(): HostTable {
+    this.accountPending();
+    return this.#hosts;
+  }
+
+  /** Traffic per second and minute; reading it first accounts pending traffic, as hosts does. */
+  get series(): TimeSeries {
+    this.accountPending();
+    return this.#series;
+  }
+
   /** Accounts every packet of `batch`. */
   add(batch: PacketBatch): void {
     const n = batch.count;
@@ -89,20 +124,26 @@ export class FlowEngine {
     const key = this.key;
     const table = this.table;
     const store = table.store;
+    const pending = table.pending;
     for (let i = 0; i < n; i++) {
-      const ts = tsSec[i] + tsNsec[i] * 1e-9;
+      const second = tsSec[i];
+      const ts = second + tsNsec[i] * 1e-9;
       const len = wireLen[i];
+      if (second > this.second) {
+        this.accountPending();
+        this.second = second;
+      }
       if (ts > this.now) this.now = ts;
       this.packets++;
       if (!isFlowPacket(batch, i)) {
         const kind = batch.kind[i];
         if (kind === PacketKind.Ipv4 || kind === PacketKind.Ipv6) {
           this.ipNoProtoPackets++;
-          this.hosts.addPacket(batch, i, len);
+          this.#hosts.addPacket(batch, i, len);
         } else {
           this.nonFlowPackets++;
         }
-        this.series.addPacket(ts, len, L4Class.NonFlow, 0);
+        this.#series.addPacket(ts, len, L4Class.NonFlow, 0);
         continue;
       }
       const result = packetKey(batch, i, key);
@@ -129,6 +170,8 @@ export class FlowEngine {
         this.startRecord(s, ts, 0);
         this.orient(s, result, batch.proto[i] === IpProto.Tcp ? tcpFlags[i] : 0);
       }
+      const late = second < this.second;
+      if (!late && pending[s] === 0) this.markPending(s);
       if (fromB) {
         store.pktsBA[s]++;
         store.bytesBA[s] += len;
@@ -150,8 +193,7 @@ export class FlowEngine {
         cls = FlowClass.Icmp;
       }
       table.touch(s, cls);
-      this.hosts.addPacket(batch, i, len);
-      this.series.addPacket(ts, len, l4Class(proto), store.service[s]);
+      if (late) this.accountLate(batch, i, s, ts, len, fromB);
     }
   }
 
@@ -171,7 +213,82 @@ export class FlowEngine {
 
   /** Counts packets the kernel or interface dropped, at time `nowSec`. */
   addDrops(nowSec: number, dropped: number): void {
-    this.series.addDrops(nowSec, dropped);
+    this.#series.addDrops(nowSec, dropped);
+  }
+
+  /**
+   * Accounts the traffic flows gained in the current second to their hosts and the series.
+   * Runs when a packet of a later second arrives and before hosts or series are read.
+   */
+  accountPending(): void {
+    const n = this.pendingCount;
+    if (n === 0) return;
+    const pending = this.table.pending;
+    const slots = this.pendingSlot;
+    for (let p = 0; p < n; p++) {
+      const s = slots[p];
+      if (s < 0) continue;
+      this.accountGain(s, p);
+      pending[s] = 0;
+    }
+    this.pendingCount = 0;
+  }
+
+  /** Puts flow `s` on the pending list with its counters as they are now. */
+  private markPending(s: number): void {
+    if (this.pendingCount === PENDING_CAPACITY) this.accountPending();
+    const p = this.pendingCount++;
+    const store = this.table.store;
+    this.pendingSlot[p] = s;
+    this.pendingPktsAB[p] = store.pktsAB[s];
+    this.pendingPktsBA[p] = store.pktsBA[s];
+    this.pendingBytesAB[p] = store.bytesAB[s];
+    this.pendingBytesBA[p] = store.bytesBA[s];
+    this.table.pending[s] = p + 1;
+  }
+
+  /** Accounts what flow `s` gained since pending entry `p` was made, in the current second. */
+  private accountGain(s: number, p: number): void {
+    const store = this.table.store;
+    const pktsAB = store.pktsAB[s] - this.pendingPktsAB[p];
+    const pktsBA = store.pktsBA[s] - this.pendingPktsBA[p];
+    const bytesAB = store.bytesAB[s] - this.pendingBytesAB[p];
+    const bytesBA = store.bytesBA[s] - this.pendingBytesBA[p];
+    if (pktsAB + pktsBA === 0) return;
+    const meta = store.meta[s];
+    const v6 = (meta & MetaBit.V6) !== 0 ? 1 : 0;
+    const a = s << 3;
+    const second = this.second;
+    this.#hosts.addTraffic(store.addr, a, v6, second, bytesAB, pktsAB, bytesBA, pktsBA);
+    this.#hosts.addTraffic(store.addr, a + 4, v6, second, bytesBA, pktsBA, bytesAB, pktsAB);
+    const l4 = l4Class(meta & 255);
+    this.#series.addTraffic(second, pktsAB + pktsBA, bytesAB + bytesBA, l4, store.service[s]);
+  }
+
+  /**
+   * Accounts packet `i`, of flow `s` but from a second before the current one, at once in its
+   * own second, and keeps it out of the flow's pending gain.
+   */
+  private accountLate(
+    batch: PacketBatch,
+    i: number,
+    s: number,
+    ts: number,
+    len: number,
+    fromB: boolean,
+  ): void {
+    this.#hosts.addPacket(batch, i, len);
+    const store = this.table.store;
+    this.#series.addPacket(ts, len, l4Class(store.meta[s] & 255), store.service[s]);
+    const p = this.table.pending[s] - 1;
+    if (p < 0) return;
+    if (fromB) {
+      this.pendingPktsBA[p]++;
+      this.pendingBytesBA[p] += len;
+    } else {
+      this.pendingPktsAB[p]++;
+      this.pendingBytesAB[p] += len;
+    }
   }
 
   /** Records of every active flow (not for the packet path: allocates). */
@@ -221,6 +338,12 @@ export class FlowEngine {
 
   private endRecord(s: number, reason: number): void {
     const store = this.table.store;
+    const p = this.table.pending[s] - 1;
+    if (p >= 0) {
+      this.accountGain(s, p);
+      this.pendingSlot[p] = -1;
+      this.table.pending[s] = 0;
+    }
     this.history.push(store, s);
     if (this.onFlowEnd !== undefined) this.onFlowEnd(store, s, reason);
     if (reason === EndReason.Idle) this.endedIdle++;

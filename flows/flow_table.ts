@@ -32,10 +32,10 @@ function indexSize(capacity: number): number {
 
 /**
  * Approximate bytes one flow costs at `capacity` slots: record fields, per-slot table fields
- * (prev, next, class) and the index entries per slot.
+ * (prev, next, pending, class) and the index entries per slot.
  */
 export function flowTableBytesPerFlow(capacity: number): number {
-  return FLOW_STORE_BYTES_PER_SLOT + 4 + 4 + 1 + (indexSize(capacity) * 4) / capacity;
+  return FLOW_STORE_BYTES_PER_SLOT + 4 + 4 + 4 + 1 + (indexSize(capacity) * 4) / capacity;
 }
 
 /**
@@ -51,6 +51,11 @@ export class FlowTable {
   count = 0;
   prev = new Int32Array(0);
   next = new Int32Array(0);
+  /**
+   * The flow engine's per-second accounting: 1 + the slot's entry in the engine's pending list,
+   * or 0 when the flow has no traffic waiting to be accounted to hosts and time series.
+   */
+  pending = new Int32Array(0);
   /** FlowClass of each slot below slotsUsed, or 255 for a free one. */
   cls = new Uint8Array(0);
   /** Heads and tails of the recency lists (-1 when empty); head = least recently seen. */
@@ -239,12 +244,15 @@ export class FlowTable {
     prev.set(this.prev);
     const next = new Int32Array(capacity);
     next.set(this.next);
+    const pending = new Int32Array(capacity);
+    pending.set(this.pending);
     // Slots at and above highWater are never read, so they need no FREE mark: leaving them
     // unwritten keeps their pages uncommitted until used.
     const cls = new Uint8Array(capacity);
     cls.set(this.cls);
     this.prev = prev;
     this.next = next;
+    this.pending = pending;
     this.cls = cls;
   }
 

@@ -126,33 +126,63 @@ export class HostTable {
   addPacket(batch: PacketBatch, i: number, len: number): void {
     const v6 = batch.kind[i] === PacketKind.Ipv6 ? 1 : 0;
     const base = i << 2;
-    // Whole seconds straight from the record (uint32), so that the bucket arithmetic below is
-    // integer arithmetic; from a float timestamp V8 compiles `%` to a floating-point modulo.
     const second = batch.tsSec[i];
+    this.addTraffic(batch.src, base, v6, second, len, 1, 0, 0);
+    this.addTraffic(batch.dst, base, v6, second, 0, 0, len, 1);
+  }
+
+  /**
+   * Accounts traffic of the host at `words[base..base+3]` (IPv4 in word 0 when `v6` is 0) in
+   * epoch second `second` (a whole number): bytes and packets it sent and received.
+   */
+  addTraffic(
+    words: Uint32Array,
+    base: number,
+    v6: number,
+    second: number,
+    sentBytes: number,
+    sentPkts: number,
+    recvBytes: number,
+    recvPkts: number,
+  ): void {
+    // Whole seconds, so that the bucket arithmetic below is integer arithmetic; from a float
+    // V8 compiles `%` to a floating-point modulo.
     const minute = (second / 60) >>> 0;
-    // this.rec is read after each slotOf(): adding a host may grow (replace) the arrays.
-    const s = this.slotOf(batch.src, base, v6, second, minute);
-    let rec = this.rec;
-    let r = s * REC;
-    rec[r + R_BYTES_SENT] += len;
-    rec[r + R_PKTS_SENT]++;
-    if (minute === rec[r + R_LAST_MINUTE]) {
+    // this.rec is read after slotOf(): adding a host may grow (replace) the arrays.
+    const s = this.slotOf(words, base, v6, second, minute);
+    const rec = this.rec;
+    const r = s * REC;
+    rec[r + R_BYTES_SENT] += sentBytes;
+    rec[r + R_PKTS_SENT] += sentPkts;
+    rec[r + R_BYTES_RECV] += recvBytes;
+    rec[r + R_PKTS_RECV] += recvPkts;
+    // Traffic out of time order still goes to its own minute and second while their buckets
+    // are held (slotOf() moved the host to the later of its last time and this one), so the
+    // windows do not depend on the order traffic is accounted in.
+    if (minute > rec[r + R_LAST_MINUTE] - MINUTES) {
+      if (minute < rec[r + R_FIRST_MINUTE]) this.extendBack(s, minute);
       const b = s * MINUTES + (minute % MINUTES);
-      this.minBytes[b * MIN_F64] += len;
-      this.minPkts[b * MIN_U32 + M_PKTS_SENT]++;
+      this.minBytes[b * MIN_F64] += sentBytes;
+      this.minBytes[b * MIN_F64 + 1] += recvBytes;
+      this.minPkts[b * MIN_U32 + M_PKTS_SENT] += sentPkts;
+      this.minPkts[b * MIN_U32 + M_PKTS_RECV] += recvPkts;
     }
-    if (second === rec[r + R_LAST_SECOND]) rec[r + R_SEC_SENT + (second % SECONDS)] += len;
-    const d = this.slotOf(batch.dst, base, v6, second, minute);
-    rec = this.rec;
-    r = d * REC;
-    rec[r + R_BYTES_RECV] += len;
-    rec[r + R_PKTS_RECV]++;
-    if (minute === rec[r + R_LAST_MINUTE]) {
-      const b = d * MINUTES + (minute % MINUTES);
-      this.minBytes[b * MIN_F64 + 1] += len;
-      this.minPkts[b * MIN_U32 + M_PKTS_RECV]++;
+    if (second > rec[r + R_LAST_SECOND] - SECONDS) {
+      rec[r + R_SEC_SENT + (second % SECONDS)] += sentBytes;
+      rec[r + R_SEC_RECV + (second % SECONDS)] += recvBytes;
     }
-    if (second === rec[r + R_LAST_SECOND]) rec[r + R_SEC_RECV + (second % SECONDS)] += len;
+  }
+
+  /** Makes the host's minute buckets start at `minute`, before its first: zeroes the new ones. */
+  private extendBack(s: number, minute: number): void {
+    const r = s * REC;
+    for (let m = minute; m < this.rec[r + R_FIRST_MINUTE]; m++) {
+      const b = s * MINUTES + (m % MINUTES);
+      this.minBytes[b * MIN_F64] = 0;
+      this.minBytes[b * MIN_F64 + 1] = 0;
+      this.minBytes[b * MIN_F64 + 2] = 0;
+    }
+    this.rec[r + R_FIRST_MINUTE] = minute;
   }
 
   /**

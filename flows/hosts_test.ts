@@ -108,3 +108,19 @@ Deno.test("hosts stay findable while the table grows, its index doubles and it e
   for (let n = 2001; n < 5000; n++) assert.equal(sent.get(address(n)), n >= 4000 ? 200 : 100);
   assert.equal(sent.get(address(2000)), undefined);
 });
+
+Deno.test("traffic out of time order still counts in its own minute and second", () => {
+  const hosts = new HostTable(10);
+  add(hosts, [
+    { ts: T0 + 125, src: "10.0.0.1", dst: "10.0.0.2", len: 100 }, // minute m + 2, first seen
+    { ts: T0 + 124, src: "10.0.0.1", dst: "10.0.0.2", len: 20 }, // a second late
+    { ts: T0 + 70, src: "10.0.0.1", dst: "10.0.0.2", len: 300 }, // minute m + 1, before the first
+    { ts: T0 + 110, src: "10.0.0.1", dst: "10.0.0.2", len: 7 }, // too late for the rate
+  ]);
+  const at = (window: 1 | 5) => hosts.host("10.0.0.1", T0 + 126, window);
+  assert.equal(at(1)?.bytes_sent, 427, "minutes m + 1 and m + 2");
+  assert.equal(at(5)?.bytes_sent, 427);
+  // The rate covers seconds +123 to +125: the packet at +124 is in it, the one at +110 is not.
+  assert.equal(at(1)?.rate_sent, 120 / 3);
+  assert.equal(at(1)?.packets_sent, 4);
+});

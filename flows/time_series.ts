@@ -85,16 +85,16 @@ export class TrafficRing {
     return slot;
   }
 
-  /** Adds one packet. */
-  addPacket(ts: number, len: number, l4: number, service: number): void {
+  /** Adds `packets` packets of `bytes` bytes in all at time `ts`. */
+  addTraffic(ts: number, packets: number, bytes: number, l4: number, service: number): void {
     const slot = this.slotFor(ts);
     if (slot < 0) return;
-    this.packets[slot]++;
-    this.bytes[slot] += len;
-    this.l4Packets[slot * L4_CLASSES + l4]++;
-    this.l4Bytes[slot * L4_CLASSES + l4] += len;
-    this.servicePackets[slot * SERVICES + service]++;
-    this.serviceBytes[slot * SERVICES + service] += len;
+    this.packets[slot] += packets;
+    this.bytes[slot] += bytes;
+    this.l4Packets[slot * L4_CLASSES + l4] += packets;
+    this.l4Bytes[slot * L4_CLASSES + l4] += bytes;
+    this.servicePackets[slot * SERVICES + service] += packets;
+    this.serviceBytes[slot * SERVICES + service] += bytes;
   }
 
   /** Slot holding period `t`, or -1 when the ring does not hold it. */
@@ -111,8 +111,13 @@ export class TimeSeries {
 
   /** Adds one packet of `len` bytes at `ts` in L4Class `l4` and service index `service`. */
   addPacket(ts: number, len: number, l4: number, service: number): void {
-    this.seconds.addPacket(ts, len, l4, service);
-    this.minutes.addPacket(ts, len, l4, service);
+    this.addTraffic(ts, 1, len, l4, service);
+  }
+
+  /** Adds `packets` packets of `bytes` bytes in all at `ts`, in L4Class `l4` and `service`. */
+  addTraffic(ts: number, packets: number, bytes: number, l4: number, service: number): void {
+    this.seconds.addTraffic(ts, packets, bytes, l4, service);
+    this.minutes.addTraffic(ts, packets, bytes, l4, service);
   }
 
   /** Adds `count` packets dropped by the kernel or the interface at `ts`. */

@@ -52,8 +52,8 @@ Deno.test("totals() breaks traffic down by protocol class and service", () => {
 
 Deno.test("packets older than the ring are counted as late, not added", () => {
   const ring = new TrafficRing(1, 10);
-  ring.addPacket(T0 + 20, 1, L4Class.Tcp, 0);
-  ring.addPacket(T0 + 10, 1, L4Class.Tcp, 0); // same slot, older period
+  ring.addTraffic(T0 + 20, 1, 1, L4Class.Tcp, 0);
+  ring.addTraffic(T0 + 10, 1, 1, L4Class.Tcp, 0); // same slot, older period
   assert.equal(ring.late, 1);
   assert.equal(ring.packets[ring.slotOf(T0 + 20)], 1);
 });

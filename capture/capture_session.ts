@@ -71,6 +71,10 @@ export class CaptureSession {
             resolveStart(session);
             break;
           case "batch": {
+            if (session && message.stats) {
+              session.stats = message.stats;
+              session.overruns = message.overruns ?? session.overruns;
+            }
             const batch = new PacketBatch(batchCapacity, message.buffer);
             batch.count = message.count;
             try {

@@ -34,6 +34,7 @@ const PCAP_SYMBOLS = {
     nonblocking: true,
   },
   pcap_breakloop: { parameters: ["pointer"], result: "void" },
+  pcap_setnonblock: { parameters: ["pointer", "i32", "buffer"], result: "i32" },
   pcap_stats: { parameters: ["pointer", "buffer"], result: "i32" },
   pcap_dump_fopen: { parameters: ["pointer", "pointer"], result: "pointer" },
   pcap_dump_close: { parameters: ["pointer"], result: "void" },

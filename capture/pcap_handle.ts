@@ -95,6 +95,7 @@ export class PcapHandle {
   #cursor: RecordCursor = { offset: 0, overrun: false };
   #perDispatch: number;
   #stats = new Uint32Array(4);
+  #nonBlocking = false;
 
   private constructor(
     pcap: Deno.PointerObject,
@@ -194,9 +195,10 @@ export class PcapHandle {
 
   /**
    * Reads up to `limit` packets (and no more than fit in `batch`) and decodes them into `batch`,
-   * appending. Returns the number of packets read: 0 means the end of the file. Throws
-   * CaptureError("failed") on a read error, after decoding every packet read before it. For
-   * files; a live handle blocks here until packets come (use waitAndRead()).
+   * appending. Returns the number of packets read: 0 means the end of the file, or for a live
+   * handle in non-blocking mode that none are waiting (a blocking live handle waits here: use
+   * waitAndRead()). Throws CaptureError("failed") on a read error, after decoding every packet
+   * read before it.
    */
   read(batch: PacketBatch, limit = this.#perDispatch): number {
     const pcap = this.#pcap;
@@ -221,6 +223,22 @@ export class PcapHandle {
     const before = batch.count;
     const n = await lib.pcap_dispatch_waiting(pcap, count, pcapDump, this.#dumper);
     return this.#collect(n, batch, before);
+  }
+
+  /**
+   * Live handles: non-blocking (read() returns what is waiting, at once) or blocking (reads
+   * wait for packets). Handles open blocking. Not while a waitAndRead() is pending.
+   */
+  setNonBlocking(nonBlocking: boolean): void {
+    if (!this.#pcap || this.#nonBlocking === nonBlocking) return;
+    const errbuf = new Uint8Array(PCAP_ERRBUF_SIZE);
+    if (libpcap().pcap.pcap_setnonblock(this.#pcap, nonBlocking ? 1 : 0, errbuf) < 0) {
+      throw new CaptureError(
+        "failed",
+        `Cannot set "${this.device}" non-blocking: ${readCString(errbuf)}`,
+      );
+    }
+    this.#nonBlocking = nonBlocking;
   }
 
   /** Makes a pending waitAndRead() resolve soon (pcap_breakloop(); safe from this thread). */

@@ -47,7 +47,14 @@ export type ToWorker =
 /** Messages from the capture worker to the main thread. */
 export type FromWorker =
   | { type: "ready"; info: SourceInfo }
-  | { type: "batch"; buffer: ArrayBuffer; count: number }
+  | {
+    type: "batch";
+    buffer: ArrayBuffer;
+    count: number;
+    /** Live capture: the kernel counters, read just before the batch was handed over. */
+    stats?: CaptureStats;
+    overruns?: number;
+  }
   | { type: "stats"; stats: CaptureStats | undefined; overruns: number }
   | { type: "error"; kind: CaptureErrorKind; message: string }
   | { type: "end"; stats: CaptureStats | undefined; overruns: number };

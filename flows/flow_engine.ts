@@ -42,7 +42,10 @@ export const EndReason = {
  */
 export type FlowEndListener = (store: FlowStore, slot: number, reason: number) => void;
 
-/** Flows the pending list holds; when it fills, it is accounted early (all in one second). */
+/**
+ * Flows the pending list holds (FlowTable.pending is 16-bit); when it fills, it is accounted
+ * early, which is exact: every entry belongs to the current second.
+ */
 const PENDING_CAPACITY = 16_384;
 
 /** Options of a FlowEngine: configuration overrides and an optional end listener. */
@@ -79,7 +82,9 @@ export class FlowEngine {
   private second = -1;
   /**
    * Flows with traffic in `second` not yet accounted to hosts and series, with their counters
-   * as they were before it (slot -1: the flow ended and was accounted then).
+   * as they were before it (slot -1: the flow ended and was accounted then). Entry p is flow
+   * s's when FlowTable.pending[s] = p + 1, p < pendingCount and pendingSlot[p] = s, so that
+   * emptying the list writes nothing to the flows' own records.
    */
   private pendingCount = 0;
   private readonly pendingSlot = new Int32Array(PENDING_CAPACITY);
@@ -124,7 +129,6 @@ export class FlowEngine {
     const key = this.key;
     const table = this.table;
     const store = table.store;
-    const pending = table.pending;
     for (let i = 0; i < n; i++) {
       const second = tsSec[i];
       const ts = second + tsNsec[i] * 1e-9;
@@ -171,7 +175,7 @@ export class FlowEngine {
         this.orient(s, result, batch.proto[i] === IpProto.Tcp ? tcpFlags[i] : 0);
       }
       const late = second < this.second;
-      if (!late && pending[s] === 0) this.markPending(s);
+      if (!late && this.pendingEntry(s) < 0) this.markPending(s);
       if (fromB) {
         store.pktsBA[s]++;
         store.bytesBA[s] += len;
@@ -223,13 +227,10 @@ export class FlowEngine {
   accountPending(): void {
     const n = this.pendingCount;
     if (n === 0) return;
-    const pending = this.table.pending;
     const slots = this.pendingSlot;
     for (let p = 0; p < n; p++) {
       const s = slots[p];
-      if (s < 0) continue;
-      this.accountGain(s, p);
-      pending[s] = 0;
+      if (s >= 0) this.accountGain(s, p);
     }
     this.pendingCount = 0;
   }
@@ -245,6 +246,12 @@ export class FlowEngine {
     this.pendingBytesAB[p] = store.bytesAB[s];
     this.pendingBytesBA[p] = store.bytesBA[s];
     this.table.pending[s] = p + 1;
+  }
+
+  /** Flow `s`'s entry in the pending list, or -1. */
+  private pendingEntry(s: number): number {
+    const p = this.table.pending[s] - 1;
+    return p >= 0 && p < this.pendingCount && this.pendingSlot[p] === s ? p : -1;
   }
 
   /** Accounts what flow `s` gained since pending entry `p` was made, in the current second. */
@@ -280,7 +287,7 @@ export class FlowEngine {
     this.#hosts.addPacket(batch, i, len);
     const store = this.table.store;
     this.#series.addPacket(ts, len, l4Class(store.meta[s] & 255), store.service[s]);
-    const p = this.table.pending[s] - 1;
+    const p = this.pendingEntry(s);
     if (p < 0) return;
     if (fromB) {
       this.pendingPktsBA[p]++;
@@ -338,11 +345,10 @@ export class FlowEngine {
 
   private endRecord(s: number, reason: number): void {
     const store = this.table.store;
-    const p = this.table.pending[s] - 1;
+    const p = this.pendingEntry(s);
     if (p >= 0) {
       this.accountGain(s, p);
       this.pendingSlot[p] = -1;
-      this.table.pending[s] = 0;
     }
     this.history.push(store, s);
     if (this.onFlowEnd !== undefined) this.onFlowEnd(store, s, reason);

@@ -35,7 +35,7 @@ function indexSize(capacity: number): number {
  * (prev, next, pending, class) and the index entries per slot.
  */
 export function flowTableBytesPerFlow(capacity: number): number {
-  return FLOW_STORE_BYTES_PER_SLOT + 4 + 4 + 4 + 1 + (indexSize(capacity) * 4) / capacity;
+  return FLOW_STORE_BYTES_PER_SLOT + 4 + 4 + 2 + 1 + (indexSize(capacity) * 4) / capacity;
 }
 
 /**
@@ -52,10 +52,10 @@ export class FlowTable {
   prev = new Int32Array(0);
   next = new Int32Array(0);
   /**
-   * The flow engine's per-second accounting: 1 + the slot's entry in the engine's pending list,
-   * or 0 when the flow has no traffic waiting to be accounted to hosts and time series.
+   * The flow engine's per-second accounting: 1 + the slot's entry in the engine's pending list
+   * (valid only while that entry names the slot), or 0.
    */
-  pending = new Int32Array(0);
+  pending = new Uint16Array(0);
   /** FlowClass of each slot below slotsUsed, or 255 for a free one. */
   cls = new Uint8Array(0);
   /** Heads and tails of the recency lists (-1 when empty); head = least recently seen. */
@@ -244,7 +244,7 @@ export class FlowTable {
     prev.set(this.prev);
     const next = new Int32Array(capacity);
     next.set(this.next);
-    const pending = new Int32Array(capacity);
+    const pending = new Uint16Array(capacity);
     pending.set(this.pending);
     // Slots at and above highWater are never read, so they need no FREE mark: leaving them
     // unwritten keeps their pages uncommitted until used.

@@ -28,8 +28,10 @@ export interface LiveStep {
   sentPps: number;
   captured: number;
   dropped: number;
-  /** Tool CPU, percent of one core, over the step. */
+  /** Tool CPU, percent of one core, over the step (the typical run: the median run's). */
   cpuPercent: number;
+  /** The typical run only: CPU of each of its runs, in the order they ran. */
+  cpuRuns?: number[];
   /** No drop and nothing missing. */
   zeroDrop: boolean;
 }
@@ -153,6 +155,8 @@ function median(values: number[]): number {
 export async function benchLive(options: {
   stepSeconds?: number;
   typicalSeconds?: number;
+  /** Runs of the typical load per tool; the median run is reported (default 3). */
+  typicalRuns?: number;
   tools?: readonly ToolName[];
   /** Run the zero-drop ladder (true) and/or the 100 kpps CPU run (true). */
   ladder?: boolean;
@@ -188,12 +192,20 @@ export async function benchLive(options: {
       try {
         await new Promise((resolve) => setTimeout(resolve, 1000));
         if (options.typical !== false) {
-          const t = await step(link, config, tool, options.typicalPps ?? 100_000, typicalSeconds);
+          const runs: LiveStep[] = [];
+          for (let r = 0; r < (options.typicalRuns ?? 3); r++) {
+            runs.push(
+              await step(link, config, tool, options.typicalPps ?? 100_000, typicalSeconds),
+            );
+          }
+          const cpuRuns = runs.map((t) => t.cpuPercent);
+          const middle = [...runs].sort((a, b) => a.cpuPercent - b.cpuPercent)[runs.length >> 1];
+          const t = { ...middle, cpuRuns };
           typical.push(t);
           log(
-            `live: ${name} at ${t.asked} pps for ${typicalSeconds} s: cpu ${
-              t.cpuPercent.toFixed(1)
-            }%`,
+            `live: ${name} at ${t.asked} pps for ${typicalSeconds} s, ${runs.length} runs: cpu ${
+              cpuRuns.map((c) => c.toFixed(1)).join(", ")
+            }% (median ${t.cpuPercent.toFixed(1)}%)`,
           );
         }
         if (options.ladder !== false) {

@@ -1,6 +1,7 @@
 // `deno task bench`: runs the benchmarks, prints their figures and writes BENCHMARKS.md.
 //
-// `deno task bench -- --only offline,live` runs a subset. Every section's figures are kept in
+// `deno task bench -- --only offline,live` runs a subset, and `-- --report-only` only rewrites
+// BENCHMARKS.md. Every section's figures are kept in
 // bench/out/results.json, so BENCHMARKS.md is always written from the latest run of each section.
 // Sections: offline, live (zero-drop ladder and CPU at 100 kpps), memory (flow engine: updates,
 // bytes per flow, an hour of history, engine queries), api (REST over 1M flows), stream
@@ -48,10 +49,16 @@ const { values } = parseArgs({
   args: Deno.args,
   options: {
     only: { type: "string" },
+    /** Write BENCHMARKS.md from the kept figures, measuring nothing. */
+    "report-only": { type: "boolean" },
     "real-dir": { type: "string", default: REAL },
   },
 });
-const sections = values.only ? values.only.split(",").map((s) => s.trim()) : DEFAULT_SECTIONS;
+const sections = values["report-only"]
+  ? []
+  : values.only
+  ? values.only.split(",").map((s) => s.trim())
+  : DEFAULT_SECTIONS;
 for (const s of sections) {
   if (!ALL_SECTIONS.includes(s)) {
     console.error(`bench: unknown section "${s}"; expected some of ${ALL_SECTIONS.join(",")}`);

@@ -528,62 +528,61 @@ export function writeReport(res: BenchResults, root: string): void {
 
 const OFFLINE_MISS =
   `**Why, and by how much.** The target asks 3x softflowd for decode plus the *full* flow
-engine; Netwatch reaches the ratios above. Reading and decoding are not the problem: libpcap read +
-decode + count alone runs at about 3x softflowd on the 5,000-flow file (and decode alone at 8x).
-The engine is: per packet it keys and finds a bidirectional flow, updates its counters, TCP
-state and recency list, then accounts the packet to *two hosts* (recency list, totals, the
-current minute of 61 minute buckets and the current of 4 second buckets each) and to *two*
-time-series rings (per second and per minute, by protocol and by service). softflowd -r keeps
-only the flow (a tree lookup and counters). A CPU profile of read + decode + engine on the
-5,000-flow file after the optimisation below (\`deno run --cpu-prof\`, self time per function):
-libpcap read 16%, host bucket updates 11% + host lookup 10% + host bucket advance 7%, flow index
-find 10%, engine add 7%, key and hash 9%, time series 7%, decoding about 8%. No single function
-is left to fix; what remains is memory traffic spread over a dozen arrays. On the 500,000-flow file
-the working set (500,000 flows at about 110 bytes plus 65,536 hosts at about 1.6 KB, most of them
-evicted and replaced on every packet because 500,000 clients cycle through a 65,536-host table)
-is larger than the 32 MiB L3 cache: there the flow index find is 26% (a lookup reads the index,
-then the meta, ports and address arrays: four cache misses) and host advance/add/find/remove 37%.
-What would close more of the gap, not done here:
-a flow record whose key fields (meta, ports, addresses) share one 64-byte line, so a lookup costs
-one miss instead of four (a change to FlowStore and every query reader); caching each flow's two
-host slots (4 to 8 bytes per flow, affordable now, but it saves only the host lookup, about 10%);
-and, beyond identical behaviour, accounting hosts per flow and per second instead of per packet.
-Real captures in the
-corpus are small (3,000 to 7,500 packets): there every tool's figure is dominated by fixed costs
-(opening the file, Netwatch's 1M-slot tables, process start-up), so those rows say little about
-per-packet cost; the generated captures are the throughput measure.`;
+engine. On the 5,000-flow file softflowd -r takes about 390 ns a packet, its libpcap read
+included, so 3x leaves about 130 ns for everything; libpcap's read and Netwatch's copy of each
+record out of it already take about 80 ns (tcpdump -r -w /dev/null: about 75 ns), decoding about
+45 ns. The engine then keys and finds a bidirectional flow and updates its counters, TCP state
+and recency list (about 150 ns), and accounts hosts and time series, now per flow and per second
+(see the optimisation section), which took the 5,000-flow ratio from 0.76x to the figure above.
+CPU profile of read + decode + engine on that file (\`deno run --cpu-prof\`, self time): libpcap
+read 29%, flow index find 12%, engine add 9%, key hash 6%, key build 5%, recency list 3%, host
+updates 7%, decoding about 12%. No single function is left: closing the gap needs a read path
+that does not copy every record through libpcap and stdio (a pcap reader of Netwatch's own, with
+libpcap's exact handling of broken files, checked against the 78 malformed captures) and a flow
+lookup that touches fewer arrays. On the 500,000-flow file each flow gets about one packet a
+second, so per-second accounting saves nothing, and the working set (500,000 flows at about 110
+bytes, 65,536 hosts at about 1.6 KB, nearly every packet replacing a host because 500,000 clients
+cycle through the host table) is larger than the L3 cache: flow index find 18% (index, meta,
+ports and address arrays: four cache misses), host find, insert, evict and bucket updates about
+45%. Records laid out per flow (one 104-byte record each, the same memory as the struct of
+arrays) would cut the find's misses to one or two; that rewrites FlowStore and every query
+reader, and is not done here. Real captures in the corpus are small (3,000 to
+7,500 packets): there every tool's figure is dominated by fixed costs (opening the file,
+Netwatch's 1M-slot tables, process start-up), so those rows say little about per-packet cost;
+the generated captures are the throughput measure.`;
 const LIVE_MISS =
   `**Why.** See the steps above: the first loss names the rate at which Netwatch's capture
 worker or its main thread (flow engine) could no longer keep up with trafgen on the other core.
 At 64-byte frames the per-packet cost of the engine (see section 1) sets the ceiling; the kernel
 buffer (64 MiB) absorbs bursts but not a sustained deficit.`;
 const CPU_MISS =
-  `**Why.** Netwatch runs two threads that each touch every packet, softflowd one. Split
-per thread (from /proc/<pid>/task/*/stat over a separate 20 s run at 100 kpps, same traffic):
-the capture worker took about 4.0% of a core and the main thread about 3.6% (8.1% in all). The capture worker alone costs about what softflowd
-costs in total: both read every frame out of the kernel's ring, which the other core has just
-written, so those reads miss the cache, and Netwatch then copies each record through
-\`pcap_dump\` into its batch buffer and decodes it. The main thread's CPU profile
-(\`--cpu-prof\`) at 100 kpps: the flow engine about 125 ns per packet (about 1.3% of a core),
-handing batch buffers back to the worker (\`postMessage\`) about 0.6%, the rest timers, GC
-and idle wake-ups. The machine's speed moves a lot over minutes: an earlier full run measured
-Netwatch 5.7% and softflowd 3.0% at 100 kpps; and in a same-run A/B at 100 kpps (three
-alternated 15 s captures each, at a slow moment), flows/ before this work took 12.4% and after
-it 9.9% (medians). What would get under 5%: a cheaper hand-over (a shared ring instead of a
-message per batch), and the engine work of section 1. Not done here.`;
+  `**Why.** Netwatch runs two threads that each touch every packet, softflowd one. Split per
+thread (from /proc/<pid>/task/*/stat over a separate 20 s run at 100 kpps, same traffic): the
+capture worker about 1.7% of a core, the main thread (flow engine) about 1.9%, V8's helper
+threads the rest. The worker reads every frame out of the kernel's ring, which the other core
+has just written, copies it through \`pcap_dump\` into its batch buffer and decodes it; in Deno
+every wake-up of a thread costs about 300 us of CPU and every message between threads about
+100 us, which is why the worker reads on a 100 ms clock while traffic flows (see the
+optimisation section). The machine's speed moves a lot over minutes, so a run over 5% here can
+follow one at 3.5%: compare with softflowd in the same run.`;
 const API_MISS =
   `**Why.** Requests are sequential over loopback on a shared 2-core machine, and with
 100 requests p99 is the second-slowest sample, so one scheduling stall sets it; compare p50.
 The slowest shapes scan every one of the 1M flows per request (filter, then a partial sort of
 the page, or of offset + page rows for a deep offset); nothing is indexed or cached between
-requests. That scan is the cost to cut if p99 must stay under 20 ms on a loaded machine.`;
+requests. That scan is the cost to cut if p99 must stay under 20 ms on a loaded machine. The
+machine's speed matters here as much as the code: the query code did not change between the run
+that measured a worst p99 of 15.9 ms (08:27) and the one above, and in a same-run A/B at 10:20,
+alternating the code from before and after this session's changes, deep-offset paging measured
+p99 20.1 and 21.4 ms before and 21.3 and 19.9 ms after (p50 12.0 and 12.0 before, 11.9 and 12.8
+after).`;
 const MEMORY_NOTE =
   `The RSS delta includes about 7.6 MB that does not grow with the flows (measured by
 filling the same engine with 1,000 flows: V8 heap growth, compiled code, the first pages of the
 host and time-series tables): about 7.6 bytes per flow at 1M and 1.5 at 5M, which is why 5M
 measures less per flow. The marginal cost of a flow is the arrays' figure. Before this work the
-1M figure was 126 to 128 (at the limit); dropping the stored key hash took 4 bytes per flow off
-(see the optimisation section).`;
+1M figure was 126 to 128 (at the limit); dropping the stored key hash took 4 bytes per flow off,
+and per-second accounting put 2 back (see the optimisation section).`;
 const OPTIMISATION_LOG = OPTIMISATION;
 
 /** For type checks of callers that only format: the step type. */

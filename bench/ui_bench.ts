@@ -6,7 +6,8 @@
 // (the chart's history comes from /series before that, over REST).
 
 import { corpusPath } from "../tests/helpers/corpus.ts";
-import { freePort, launchChromium, startServe } from "../tests/helpers/dashboard.ts";
+import { launchChromium } from "../tests/helpers/dashboard.ts";
+import { freePort, startServe } from "../tests/helpers/serve.ts";
 import { buildUiAssets } from "../ui/build_assets.ts";
 
 /** What uiBench() measures. */

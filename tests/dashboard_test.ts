@@ -7,7 +7,8 @@ import type { Page } from "playwright-core";
 import { buildUiAssets } from "../ui/build_assets.ts";
 import { runCli } from "./helpers/cli.ts";
 import { corpusPath } from "./helpers/corpus.ts";
-import { freePort, launchChromium, startServe } from "./helpers/dashboard.ts";
+import { launchChromium } from "./helpers/dashboard.ts";
+import { freePort, startServe } from "./helpers/serve.ts";
 
 /** 334 flows over 146 s with one host clearly on top from the first seconds on. */
 const CAPTURE = corpusPath("real/pcapplusplus_tls2.pcap");
@@ -290,7 +291,7 @@ Deno.test({
       file: CAPTURE,
       speed: SPEED,
       port,
-      extraArgs: ["--token", "s3cret-token"],
+      extra: ["--token", "s3cret-token"],
     });
     const browser = await launchChromium();
     try {

@@ -3,14 +3,8 @@
 
 import assert from "node:assert/strict";
 import { corpusPath } from "./helpers/corpus.ts";
-import {
-  mustServe,
-  prng,
-  type ReliabilityServer,
-  seedFromEnv,
-  waitForState,
-  writeAll,
-} from "./reliability_server.ts";
+import { prng, seedFromEnv, waitForState, writeAll } from "./reliability_server.ts";
+import { type ServeProcess, startServe } from "./helpers/serve.ts";
 
 const CAPTURE = corpusPath("real/ndpi_iphone.pcap");
 const REQUESTS = Number(Deno.env.get("NETWATCH_RELIABILITY_REQUESTS") ?? 3000);
@@ -388,7 +382,7 @@ async function rss(base: string): Promise<number> {
 Deno.test(`serve answers ${REQUESTS} randomised bad requests with 4xx JSON errors, never 5xx`, async () => {
   const seed = seedFromEnv("reliability_api", 1729);
   const rnd = prng(seed);
-  const server: ReliabilityServer = await mustServe(CAPTURE);
+  const server: ServeProcess = await startServe({ file: CAPTURE });
   try {
     await waitForState(server.base, ["ended"], 30_000);
     const rssBefore = await rss(server.base);

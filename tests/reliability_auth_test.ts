@@ -5,13 +5,8 @@
 import assert from "node:assert/strict";
 import { corpusPath } from "./helpers/corpus.ts";
 import { tokenProtocol } from "../server/auth.ts";
-import {
-  median,
-  mustServe,
-  type ReliabilityServer,
-  upgrade,
-  waitForState,
-} from "./reliability_server.ts";
+import { median, upgrade, waitForState } from "./reliability_server.ts";
+import { type ServeProcess, startServe } from "./helpers/serve.ts";
 
 const CAPTURE = corpusPath("real/ndpi_iphone.pcap");
 const TOKEN = `nw-${crypto.randomUUID().replaceAll("-", "")}`;
@@ -53,7 +48,7 @@ interface Walked {
 }
 
 Deno.test("with a token nothing leaks without it, and the token never shows", async (t) => {
-  const server: ReliabilityServer = await mustServe(CAPTURE, ["--token", TOKEN]);
+  const server: ServeProcess = await startServe({ file: CAPTURE, extra: ["--token", TOKEN] });
   const bearer = { Authorization: `Bearer ${TOKEN}` };
   const summary: string[] = [];
   const leakChecked: string[] = []; // every answer body, for the token check at the end

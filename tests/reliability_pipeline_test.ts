@@ -5,7 +5,8 @@
 import assert from "node:assert/strict";
 import { runCli } from "./helpers/cli.ts";
 import { corpusFiles, corpusPath } from "./helpers/corpus.ts";
-import { type ReliabilityServer, startServe, waitForState } from "./reliability_server.ts";
+import { waitForState } from "./reliability_server.ts";
+import { launchServe, type ServeProcess } from "./helpers/serve.ts";
 
 /** Servers run at once (the machine has 2 cores; most of a run is process start-up). */
 const PARALLEL = 4;
@@ -45,7 +46,7 @@ async function checkFile(file: string): Promise<Outcome> {
   const path = corpusPath(`malformed/${file}`);
   const reportRun = await runCli(["report", path, "--format", "json"], 30_000);
   const report = reportRun.stdout.trim() ? JSON.parse(reportRun.stdout) : undefined;
-  const started = await startServe(path, [], 30_000);
+  const started = await launchServe({ file: path, timeoutMs: 30_000 });
   if (!started.serving) {
     // libpcap refused the file: one line, exit 1, as report does.
     const lines = started.stderr.split("\n").filter((l) => l.trim() !== "");
@@ -56,7 +57,7 @@ async function checkFile(file: string): Promise<Outcome> {
     assert.equal(reportRun.code, 1);
     return { file, result: "refused", packets: 0, malformed: 0, truncated: 0, ms: 0 };
   }
-  const server: ReliabilityServer = started.server;
+  const server: ServeProcess = started.server;
   try {
     const health = await waitForState(server.base, ["ended", "error"], 20_000);
     // A file libpcap stops reading part-way ends in "error", with its reason in /health.

@@ -5,15 +5,8 @@
 
 import assert from "node:assert/strict";
 import { corpusPath } from "./helpers/corpus.ts";
-import {
-  clientFrame,
-  mustServe,
-  type ReliabilityServer,
-  sleep,
-  upgrade,
-  waitForState,
-  writeAll,
-} from "./reliability_server.ts";
+import { clientFrame, sleep, upgrade, waitForState, writeAll } from "./reliability_server.ts";
+import { type ServeProcess, startServe } from "./helpers/serve.ts";
 
 /** 334 TLS flows: a flows update with limit=1000 is about 100 KB. */
 const CAPTURE = corpusPath("real/pcapplusplus_tls2.pcap");
@@ -133,10 +126,13 @@ interface Stats {
 }
 
 Deno.test("the stream survives hostile clients and a well-behaved client keeps its rate", async (t) => {
-  const server: ReliabilityServer = await mustServe(CAPTURE, [
-    "--max-stream-connections",
-    String(CAP),
-  ]);
+  const server: ServeProcess = await startServe({
+    file: CAPTURE,
+    extra: [
+      "--max-stream-connections",
+      String(CAP),
+    ],
+  });
   const stats = async (): Promise<Stats> =>
     await (await fetch(`${server.base}/api/v1/stats`)).json();
   let maxRss = 0;

@@ -1,19 +1,7 @@
-// Starts `netwatch serve` as a process on a free loopback port, for the API and stream tests.
+// Starts `netwatch serve --read FILE` as a process on a loopback port: the one launcher of the
+// API, stream, dashboard and reliability tests (and the UI benchmark).
 
 import { cliCommand } from "./cli.ts";
-import { waitForLine } from "./netns.ts";
-
-/** A running server process. */
-export interface ServerProcess {
-  /** "http://127.0.0.1:PORT" */
-  base: string;
-  port: number;
-  child: Deno.ChildProcess;
-  /** Everything the process wrote on stderr, once it has exited. */
-  stderr: Promise<string>;
-  /** SIGTERM, then the exit code. */
-  stop(): Promise<number>;
-}
 
 /** A port nothing listens on right now. */
 export function freePort(): number {
@@ -23,71 +11,149 @@ export function freePort(): number {
   return port;
 }
 
-/**
- * Runs `netwatch serve --read FILE --speed max --listen 127.0.0.1:<free port>` plus `extra`,
- * waits for its "serving" line, then until the replay has ended (all flows are in).
- */
-export async function startServer(
-  file: string,
-  extra: string[] = [],
-  options: {
-    env?: Record<string, string>;
-    /** Token to poll /health with. */
-    token?: string;
-    /** Address to bind (default 127.0.0.1); the tests always connect to 127.0.0.1. */
-    host?: string;
-    /** Leave out the word "serve" (the default command). */
-    noCommand?: boolean;
-  } = {},
-): Promise<ServerProcess> {
-  const port = freePort();
+/** What to start: `serve --read FILE --speed SPEED --listen HOST:PORT` plus `extra`. */
+export interface ServeOptions {
+  file: string;
+  /** Replay speed (default "max"). */
+  speed?: number | "max";
+  /** Port to listen on (default: a free one). */
+  port?: number;
+  /** Address to bind (default 127.0.0.1); the tests always connect to 127.0.0.1. */
+  host?: string;
+  extra?: string[];
+  env?: Record<string, string>;
+  /** Leave out the word "serve" (the default command). */
+  noCommand?: boolean;
+  /** Longest wait for the "serving" line or an exit (default 30 s). */
+  timeoutMs?: number;
+}
+
+/** A running serve process, its whole output kept. */
+export interface ServeProcess {
+  /** "http://127.0.0.1:PORT" */
+  base: string;
+  /** The dashboard: base + "/". */
+  url: string;
+  port: number;
+  child: Deno.ChildProcess;
+  /** Everything written so far on stdout and stderr (complete once `exited` resolves). */
+  output(): { stdout: string; stderr: string };
+  /** Resolves with the exit code when the process ends on its own or is stopped. */
+  exited: Promise<number>;
+  /** SIGTERM (SIGKILL after `graceMs`), then the exit code. */
+  stop(graceMs?: number): Promise<number>;
+}
+
+/** The outcome of starting: serving, or exited before it said so. */
+export type StartResult =
+  | { serving: true; server: ServeProcess }
+  | { serving: false; code: number; stdout: string; stderr: string };
+
+/** Starts serve and waits for its "serving" line or its exit; throws if neither comes in time. */
+export async function launchServe(options: ServeOptions): Promise<StartResult> {
+  const port = options.port ?? freePort();
+  const timeoutMs = options.timeoutMs ?? 30_000;
   const [program, ...lead] = cliCommand();
-  const listen = `${options.host ?? "127.0.0.1"}:${port}`;
   const args = [
     ...(options.noCommand ? [] : ["serve"]),
-    ...["--read", file, "--speed", "max", "--listen", listen, ...extra],
+    ...["--read", options.file, "--speed", String(options.speed ?? "max")],
+    ...["--listen", `${options.host ?? "127.0.0.1"}:${port}`, ...(options.extra ?? [])],
   ];
   const child = new Deno.Command(program, {
     args: [...lead, ...args],
-    stdout: "null",
+    stdout: "piped",
     stderr: "piped",
     stdin: "null",
     env: options.env,
   }).spawn();
-  let stderr: Promise<string>;
-  try {
-    const seen = await waitForLine(child.stderr, /netwatch: serving http:/, 30_000, "serve");
-    stderr = seen.rest;
-  } catch (error) {
-    child.kill("SIGKILL");
-    await child.status;
-    throw error;
+  // Both pipes are drained to the end, so the child never blocks on a full one.
+  const text = { stdout: "", stderr: "" };
+  const pump = async (stream: ReadableStream<Uint8Array>, key: "stdout" | "stderr") => {
+    const decoder = new TextDecoder();
+    for await (const chunk of stream) text[key] += decoder.decode(chunk, { stream: true });
+  };
+  const pumped = Promise.all([pump(child.stdout, "stdout"), pump(child.stderr, "stderr")]);
+  const exited = child.status.then(async (s) => {
+    await pumped;
+    return s.code;
+  });
+  let done = false;
+  exited.then(() => (done = true));
+  const deadline = Date.now() + timeoutMs;
+  while (!/netwatch: serving http:/.test(text.stderr)) {
+    if (done) return { serving: false, code: await exited, ...text };
+    if (Date.now() > deadline) {
+      child.kill("SIGKILL");
+      await exited;
+      throw new Error(
+        `serve ${options.file} neither served nor exited in ${timeoutMs} ms: ${text.stderr}`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
   }
   const base = `http://127.0.0.1:${port}`;
-  const headers: HeadersInit = options.token ? { Authorization: `Bearer ${options.token}` } : {};
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const health = await (await fetch(`${base}/api/v1/health`, { headers })).json();
-    if (health.capture?.state === "ended") break;
-    if (Date.now() > deadline) throw new Error(`Replay did not end: ${JSON.stringify(health)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  let stopped: Promise<number> | undefined;
-  return {
+  let stopping: Promise<number> | undefined;
+  const server: ServeProcess = {
     base,
+    url: `${base}/`,
     port,
     child,
-    stderr,
-    stop() {
-      stopped ??= (async () => {
+    output: () => ({ ...text }),
+    exited,
+    stop(graceMs = 10_000) {
+      stopping ??= (async () => {
         try {
           child.kill("SIGTERM");
         } catch {
           // already gone
         }
-        return (await child.status).code;
+        const timer = setTimeout(() => {
+          try {
+            child.kill("SIGKILL");
+          } catch {
+            // exited in time
+          }
+        }, graceMs);
+        try {
+          return await exited;
+        } finally {
+          clearTimeout(timer);
+        }
       })();
-      return stopped;
+      return stopping;
     },
   };
+  return { serving: true, server };
+}
+
+/** launchServe() that must serve. */
+export async function startServe(options: ServeOptions): Promise<ServeProcess> {
+  const started = await launchServe(options);
+  if (!started.serving) {
+    throw new Error(`serve ${options.file} exited ${started.code}: ${started.stderr}`);
+  }
+  return started.server;
+}
+
+/**
+ * Serves `file` at full speed (plus `extra`) and waits until the replay has ended, so that
+ * every flow is in. `token` is what /health is polled with.
+ */
+export async function startServer(
+  file: string,
+  extra: string[] = [],
+  options: Omit<ServeOptions, "file" | "extra"> & { token?: string } = {},
+): Promise<ServeProcess> {
+  const server = await startServe({ ...options, file, extra });
+  const headers: HeadersInit = options.token ? { Authorization: `Bearer ${options.token}` } : {};
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const health = await (await fetch(`${server.base}/api/v1/health`, { headers })).json();
+    if (health.capture?.state === "ended") return server;
+    if (Date.now() > deadline) {
+      await server.stop();
+      throw new Error(`Replay did not end: ${JSON.stringify(health)}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }

@@ -9,6 +9,7 @@
 
 import { CaptureError } from "./capture_error.ts";
 import { PacketBatch } from "./packet_batch.ts";
+import { openCaptureFile, type PacketReader } from "./pcap_file.ts";
 import { PcapHandle } from "./pcap_handle.ts";
 import type { FromWorker, SourceOptions, ToWorker } from "./source.ts";
 
@@ -55,7 +56,7 @@ async function takeBatch(): Promise<PacketBatch | undefined> {
 }
 
 /** Hands `batch` to the main thread; from a live `handle`, with its counters read now. */
-function hand(batch: PacketBatch, handle?: PcapHandle): void {
+function hand(batch: PacketBatch, handle?: PacketReader): void {
   const stats = handle?.device !== undefined ? handle.stats() : undefined;
   post({
     type: "batch",
@@ -67,11 +68,11 @@ function hand(batch: PacketBatch, handle?: PcapHandle): void {
 }
 
 async function run(source: SourceOptions): Promise<void> {
-  let handle: PcapHandle;
+  let handle: PacketReader;
+  let live: PcapHandle | undefined;
   try {
-    handle = source.kind === "file"
-      ? PcapHandle.openFile(source.path, source.filter)
-      : PcapHandle.openLive(source);
+    if (source.kind === "file") handle = openCaptureFile(source.path, source.filter);
+    else handle = live = PcapHandle.openLive(source);
   } catch (error) {
     reportError(error);
     return;
@@ -88,13 +89,15 @@ async function run(source: SourceOptions): Promise<void> {
     },
   });
   try {
-    const speed = source.kind === "file" ? source.speed ?? Infinity : Infinity;
-    if (source.kind === "interface") {
-      await readLive(handle);
-    } else if (Number.isFinite(speed) && speed > 0) {
-      await readPaced(handle, speed, source.rebaseTime === true);
-    } else {
-      await readFile(handle, source.rebaseTime === true);
+    if (live) {
+      await readLive(live);
+    } else if (source.kind === "file") {
+      const speed = source.speed ?? Infinity;
+      if (Number.isFinite(speed) && speed > 0) {
+        await readPaced(handle, speed, source.rebaseTime === true);
+      } else {
+        await readFile(handle, source.rebaseTime === true);
+      }
     }
     post({ type: "end", stats: handle.stats(), overruns: handle.overruns });
   } catch (error) {
@@ -157,7 +160,7 @@ async function readLive(handle: PcapHandle): Promise<void> {
 }
 
 /** Reads a file as fast as libpcap delivers it. */
-async function readFile(handle: PcapHandle, rebase: boolean): Promise<void> {
+async function readFile(handle: PacketReader, rebase: boolean): Promise<void> {
   let batch = await takeBatch();
   try {
     while (batch && !stopping) {
@@ -180,7 +183,7 @@ async function readFile(handle: PcapHandle, rebase: boolean): Promise<void> {
 }
 
 /** Replays a file at `speed` times its own pace, one packet at a time. */
-async function readPaced(handle: PcapHandle, speed: number, rebase: boolean): Promise<void> {
+async function readPaced(handle: PacketReader, speed: number, rebase: boolean): Promise<void> {
   const next = new PacketBatch(1);
   let firstTs = -1;
   let startMs = 0;

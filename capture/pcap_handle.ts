@@ -210,6 +210,38 @@ export class PcapHandle {
   }
 
   /**
+   * Reads `count` packets and drops them undecoded (a file opened to go on where another reader
+   * stopped). Returns how many there were, fewer at the end of the file; throws as read() does.
+   */
+  skip(count: number): number {
+    const pcap = this.#pcap;
+    if (!pcap) return 0;
+    const { pcap: lib, libc, pcapDump } = libpcap();
+    let skipped = 0;
+    while (skipped < count) {
+      const n = lib.pcap_dispatch(
+        pcap,
+        Math.min(this.#perDispatch, count - skipped),
+        pcapDump,
+        this.#dumper,
+      );
+      lib.pcap_dump_flush(this.#dumper);
+      libc.fseek(this.#file, 0n, SEEK_SET);
+      if (n > 0) skipped += n;
+      if (n < 0 && n !== PCAP_ERROR_BREAK) {
+        this.packetsRead += skipped;
+        throw new CaptureError(
+          "failed",
+          `Cannot read "${this.path}" past packet ${this.packetsRead}: ${this.#lastError()}`,
+        );
+      }
+      if (n <= 0) break;
+    }
+    this.packetsRead += skipped;
+    return skipped;
+  }
+
+  /**
    * Waits, off the JavaScript thread, until the kernel hands over a block of packets (a block
    * goes at the latest `timeoutMs` after its first packet; an idle interface waits with no CPU
    * used), then decodes them into `batch` as read() does. Resolves 0 when breakLoop() ended

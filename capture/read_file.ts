@@ -1,9 +1,9 @@
-// Reads a whole capture file on the calling thread, as fast as libpcap delivers it.
+// Reads a whole capture file on the calling thread, as fast as it can be decoded.
 
 import { CaptureError } from "./capture_error.ts";
 import type { LinkType } from "./link_types.ts";
 import { PacketBatch } from "./packet_batch.ts";
-import { PcapHandle } from "./pcap_handle.ts";
+import { openCaptureFile } from "./pcap_file.ts";
 
 /** What reading a file gave besides the batches. */
 export interface FileReadResult {
@@ -24,7 +24,7 @@ export function readCaptureFile(
   onBatch: (batch: PacketBatch) => void,
   filter?: string,
 ): FileReadResult {
-  const handle = PcapHandle.openFile(path, filter);
+  const handle = openCaptureFile(path, filter);
   const batch = new PacketBatch(BATCH_CAPACITY);
   let error: CaptureError | undefined;
   try {

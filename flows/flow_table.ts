@@ -1,9 +1,11 @@
 // The active flows: a FlowStore, an open-addressed hash index over it and recency lists.
 //
-// Index: an Int32Array of slot + 1 (0 = empty), linear probing, kept at most 3/4 full, with
-// backward-shift deletion so no tombstones build up. Hashes are not kept per slot (4 bytes a
-// flow): a probe compares the key's meta and ports words first, and removal and growth, which
-// need a slot's home bucket, hash its key again from the store. The index is sized
+// Index: an Int32Array of slot + 1 (0 = empty) with the key hash's top bits above it as a tag,
+// linear probing, kept at most 3/4 full, with backward-shift deletion so no tombstones build
+// up. A probe whose tag differs is passed over without reading the flow's key (with the default
+// 1M flows the tag has 11 bits, so 1 in 2,048 other flows gets that far). Hashes are not kept
+// per slot (4 bytes a flow): removal and growth, which need a slot's home bucket, hash its key
+// again from the store. The index is sized
 // to the flows held, not to the table's cap: with a few thousand flows it stays in cache (an
 // index sized for 1M flows is 8 MiB, and every lookup in it was a cache miss).
 //
@@ -67,6 +69,9 @@ export class FlowTable {
    */
   private readonly index: Int32Array;
   private mask = 15;
+  /** Bits of an index entry that hold slot + 1; the tag sits above them. */
+  private readonly slotBits: number;
+  private readonly slotMask: number;
   private readonly scratch = new Uint32Array(KEY_WORDS);
   private freeHead = -1;
   /** Slots at and above this were never used: taken in order before growing. */
@@ -79,6 +84,8 @@ export class FlowTable {
     this.maxFlows = maxFlows;
     this.store = new FlowStore(0);
     this.index = new Int32Array(indexSize(maxFlows));
+    this.slotBits = Math.min(31, Math.ceil(Math.log2(maxFlows + 1)));
+    this.slotMask = 2 ** this.slotBits - 1;
     this.grow(Math.min(maxFlows, initialCapacity));
   }
 
@@ -98,6 +105,17 @@ export class FlowTable {
     return hashKey(key);
   }
 
+  /** The index entry of slot `s` for key hash `h`: the hash's tag, then s + 1. */
+  private entry(h: number, s: number): number {
+    return this.tagOf(h) | (s + 1);
+  }
+
+  /** The top bits of key hash `h`, where an index entry keeps them (above slot + 1). */
+  private tagOf(h: number): number {
+    const tagBits = 31 - this.slotBits;
+    return tagBits === 0 ? 0 : (h >>> (32 - tagBits)) << this.slotBits;
+  }
+
   /** Slots ever used: every flow sits below this (the scan bound for queries). */
   get slotsUsed(): number {
     return this.highWater;
@@ -112,11 +130,14 @@ export class FlowTable {
   find(key: Uint32Array, h: number): number {
     const index = this.index;
     const mask = this.mask;
+    const slotMask = this.slotMask;
+    const tag = this.tagOf(h);
     const { meta, addr, ports } = this.store;
     for (let i = h & mask;; i = (i + 1) & mask) {
       const entry = index[i];
       if (entry === 0) return -1;
-      const s = entry - 1;
+      if ((entry & ~slotMask) !== tag) continue;
+      const s = (entry & slotMask) - 1;
       if (meta[s] !== key[0] || ports[s] !== key[9]) continue;
       const a = s << 3;
       let same = true;
@@ -158,7 +179,7 @@ export class FlowTable {
     store.ports[s] = key[9];
     let i = h & this.mask;
     while (this.index[i] !== 0) i = (i + 1) & this.mask;
-    this.index[i] = s + 1;
+    this.index[i] = this.entry(h, s);
     this.cls[s] = cls;
     this.append(s, cls);
     this.count++;
@@ -169,12 +190,13 @@ export class FlowTable {
   remove(s: number): void {
     const index = this.index;
     const mask = this.mask;
+    const slotMask = this.slotMask;
     let p = this.slotHash(s) & mask;
-    while (index[p] !== s + 1) p = (p + 1) & mask;
+    while ((index[p] & slotMask) !== s + 1) p = (p + 1) & mask;
     // Backward shift: pull later entries of the probe run into the hole when their home
     // bucket does not lie cyclically in (hole, their position].
     for (let j = (p + 1) & mask; index[j] !== 0; j = (j + 1) & mask) {
-      const home = this.slotHash(index[j] - 1) & mask;
+      const home = this.slotHash((index[j] & slotMask) - 1) & mask;
       if (((j - home) & mask) >= ((j - p) & mask)) {
         index[p] = index[j];
         p = j;
@@ -267,9 +289,10 @@ export class FlowTable {
     const cls = this.cls;
     for (let s = 0; s < this.highWater; s++) {
       if (cls[s] === FREE) continue;
-      let i = this.slotHash(s) & mask;
+      const h = this.slotHash(s);
+      let i = h & mask;
       while (index[i] !== 0) i = (i + 1) & mask;
-      index[i] = s + 1;
+      index[i] = this.entry(h, s);
     }
     this.mask = mask;
   }

@@ -111,7 +111,7 @@ function decodeOnly(bytes: Uint8Array<ArrayBuffer>): number {
   return seconds;
 }
 
-/** libpcap reading the file through pcap_dump batches, decoding and counting, in this process. */
+/** Reading the file (Netwatch's pcap reader, libpcap for other files), decoding and counting. */
 function readAndCount(path: string, expected: number): number {
   const counters = new PacketCounters();
   const started = performance.now();
@@ -124,7 +124,7 @@ function readAndCount(path: string, expected: number): number {
 }
 
 /**
- * libpcap read + decode + count + the full flow engine, in this process, configured as
+ * File read + decode + count + the full flow engine, in this process, configured as
  * `report --flows` configures it (no history ring; every ended record counted as it ends).
  * `repeat` reads the file that many times, for files too small to time once. The engine is
  * built before the clock starts (its 1M-slot tables cost milliseconds to set up, which would
@@ -171,7 +171,7 @@ export async function benchOffline(options: {
   runs?: number;
   dir: string;
 }): Promise<OfflineResult> {
-  const runs = options.runs ?? 3;
+  const runs = options.runs ?? 5;
   const path = `${options.dir}/offline-${options.packets}-${options.flows}.pcap`;
   Deno.mkdirSync(options.dir, { recursive: true });
   const capture = generateCapture(path, { packets: options.packets, flows: options.flows });
@@ -188,7 +188,7 @@ export async function benchOffline(options: {
 
   const read: number[] = [];
   for (let r = 0; r < runs + 1; r++) read.push(readAndCount(path, capture.packets));
-  add("netwatch libpcap read + decode + count", read.slice(1), "in process");
+  add("netwatch read + decode + count", read.slice(1), "in process");
 
   measurements.push(...await measureFlowTools(path, capture.packets, options.flows, runs));
   return { capture, kind: "generated", fileBytes: bytes.length, runs, measurements };
@@ -228,18 +228,29 @@ async function measureFlowTools(
   // Small files are read several times per timing, so that one timing lasts about 0.2 s.
   const once = readAndEngine(path, packets).seconds;
   const repeat = Math.max(1, Math.ceil(0.2 / once));
+  // Netwatch and softflowd alternate, run by run, so that the machine's drift (its speed
+  // moves by a third within minutes) falls on both sides of the ratio alike.
+  const soft = await hasCommand("softflowd");
+  if (!soft) console.error("bench: softflowd is missing (apt-get install softflowd); not compared");
   const engine: number[] = [];
   const build: number[] = [];
+  const softflowd: number[] = [];
+  let fed = 0;
   for (let r = 0; r < runs; r++) {
     const run = readAndEngine(path, packets, repeat);
     engine.push(run.seconds);
     build.push(run.buildMs);
+    if (soft) {
+      const sf = await timeSoftflowd(path, Math.max(8192, flows * 2));
+      softflowd.push(sf.seconds);
+      fed += sf.fed;
+    }
   }
   add(
     "netwatch read + decode + flow engine",
     engine,
     `in process, as report --flows${repeat > 1 ? `; file read ${repeat}x per timing` : ""}; ` +
-      `engine set-up (${median(build).toFixed(1)} ms) not timed`,
+      `engine set-up (${median(build).toFixed(1)} ms) not timed; alternated with softflowd`,
   );
 
   const [program, ...lead] = cliCommand();
@@ -254,18 +265,8 @@ async function measureFlowTools(
     cli,
     "Deno start-up, JIT warm-up, JSON of every flow",
   );
-
-  if (await hasCommand("softflowd")) {
-    const soft: number[] = [];
-    let fed = 0;
-    for (let r = 0; r < runs; r++) {
-      const run = await timeSoftflowd(path, Math.max(8192, flows * 2));
-      soft.push(run.seconds);
-      fed += run.fed;
-    }
-    add("softflowd -r", soft, `flow tracking, no export; ${fed} control-socket clients fed`);
-  } else {
-    console.error("bench: softflowd is missing (apt-get install softflowd); not compared");
+  if (soft) {
+    add("softflowd -r", softflowd, `flow tracking, no export; ${fed} control-socket clients fed`);
   }
   if (await hasCommand("tcpdump")) {
     const dump: number[] = [];

@@ -100,7 +100,8 @@ function offlineSection(res: BenchResults, out: string[], summary: string[][]): 
   }
   out.push(
     `Measured ${o.at}. Each tool reads the same file, one after another, in the same run; ` +
-      "figures are medians. Netwatch's main figure is libpcap read + decode + counters + the " +
+      "figures are medians. Netwatch's main figure is reading the file (its own reader for " +
+      "classic pcap, as `report` does) + decode + counters + the " +
       "full flow engine (`FlowEngine.add` with hosts and time series, timeouts ticked in file " +
       "time), configured as `report --flows` configures it, timed in process. The whole-process " +
       "`report --flows` adds Deno start-up, JIT warm-up and the JSON of every flow record. " +
@@ -528,28 +529,26 @@ export function writeReport(res: BenchResults, root: string): void {
 
 const OFFLINE_MISS =
   `**Why, and by how much.** The target asks 3x softflowd for decode plus the *full* flow
-engine. On the 5,000-flow file softflowd -r takes about 390 ns a packet, its libpcap read
-included, so 3x leaves about 130 ns for everything; libpcap's read and Netwatch's copy of each
-record out of it already take about 80 ns (tcpdump -r -w /dev/null: about 75 ns), decoding about
-45 ns. The engine then keys and finds a bidirectional flow and updates its counters, TCP state
-and recency list (about 150 ns), and accounts hosts and time series, now per flow and per second
-(see the optimisation section), which took the 5,000-flow ratio from 0.76x to the figure above.
-CPU profile of read + decode + engine on that file (\`deno run --cpu-prof\`, self time): libpcap
-read 29%, flow index find 12%, engine add 9%, key hash 6%, key build 5%, recency list 3%, host
-updates 7%, decoding about 12%. No single function is left: closing the gap needs a read path
-that does not copy every record through libpcap and stdio (a pcap reader of Netwatch's own, with
-libpcap's exact handling of broken files, checked against the 78 malformed captures) and a flow
-lookup that touches fewer arrays. On the 500,000-flow file each flow gets about one packet a
-second, so per-second accounting saves nothing, and the working set (500,000 flows at about 110
-bytes, 65,536 hosts at about 1.6 KB, nearly every packet replacing a host because 500,000 clients
-cycle through the host table) is larger than the L3 cache: flow index find 18% (index, meta,
-ports and address arrays: four cache misses), host find, insert, evict and bucket updates about
-45%. Records laid out per flow (one 104-byte record each, the same memory as the struct of
-arrays) would cut the find's misses to one or two; that rewrites FlowStore and every query
-reader, and is not done here. Real captures in the corpus are small (3,000 to
-7,500 packets): there every tool's figure is dominated by fixed costs (opening the file,
-Netwatch's 1M-slot tables, process start-up), so those rows say little about per-packet cost;
-the generated captures are the throughput measure.`;
+engine. On the 5,000-flow file softflowd -r takes about 360 ns a packet, its libpcap read
+included, so 3x leaves about 120 ns for everything. Netwatch reads and decodes a packet in about
+70 ns (its own pcap reader since this round: libpcap's copy of every record through
+\`pcap_dump\` and stdio took about 50 ns more); the flow engine then keys and finds a
+bidirectional flow and updates its counters, TCP state and recency list, about 120 ns, and
+accounts hosts and time series per flow and per second (see the optimisation section). CPU
+profile of read + decode + engine on that file (\`deno run --cpu-prof\`, self time): flow index
+find 14%, engine add 12%, key build 8%, key hash 7%, recency list 4%, host updates 9%, decoding
+about 22%, file read 8%. No single function is left; what remains is the flow lookup touching
+a dozen arrays per packet. On the 500,000-flow file each flow gets about one packet a second, so
+per-second accounting saves nothing, and the working set (500,000 flows at about 110 bytes, 65,536
+hosts at about 1.6 KB, nearly every packet replacing a host because 500,000 clients cycle through
+the host table) is larger than the L3 cache: the flow index find (index, then meta, ports and
+address arrays: three or four cache misses) and host find, insert, evict and bucket updates take
+most of the time. Records laid out per flow (one 104-byte record each, the same memory as the
+struct of arrays) would cut the find's misses to one or two; that rewrites FlowStore and every
+query reader, and is not done here. Real captures in the corpus are small (3,000 to 7,500
+packets): there every tool's figure is dominated by fixed costs (opening the file, Netwatch's
+1M-slot tables, process start-up), so those rows say little about per-packet cost; the generated
+captures are the throughput measure.`;
 const LIVE_MISS =
   `**Why.** See the steps above: the first loss names the rate at which Netwatch's capture
 worker or its main thread (flow engine) could no longer keep up with trafgen on the other core.

@@ -7,6 +7,7 @@ import { sh } from "./helpers/netns.ts";
 import { asNobody, runProcess, sharedHome } from "./helpers/process.ts";
 
 const SAMPLE = corpusPath("real/zeek_wikipedia.pcap");
+const PCAPNG = corpusPath("real/zeek_pcapng-multi-interface.pcapng");
 
 /**
  * Exactly one non-empty stderr line, no stack trace; returns it. `deno run` as another user
@@ -115,13 +116,29 @@ Deno.test("without libpcap the user is told which package to install", async () 
   assert.ok(files.size > 0, "libpcap is not installed here, so this test cannot hide it");
   const hide = [...files].map((f) => `mount --bind /dev/null '${f}'`).join(" && ");
   const [program, ...lead] = cliCommand();
-  for (const args of [["report", SAMPLE], ["capture", "-i", "lo", "--duration", "1"]]) {
-    const hidden = ["-m", "sh", "-c", `${hide} && exec "$@"`, "sh", program, ...lead, ...args];
-    const result = await runProcess("unshare", hidden);
+  const hidden = (args: string[]) =>
+    runProcess("unshare", [
+      "-m",
+      "sh",
+      "-c",
+      `${hide} && exec "$@"`,
+      "sh",
+      program,
+      ...lead,
+      ...args,
+    ]);
+  // Live capture and pcapng files need libpcap.
+  for (const args of [["capture", "-i", "lo", "--duration", "1"], ["report", PCAPNG]]) {
+    const result = await hidden(args);
     assert.equal(result.code, 1, result.stderr);
     assert.match(
       oneLine(result),
       /^netwatch: libpcap is not installed: run `sudo apt-get install libpcap0\.8` \(Debian\/Ubuntu\)/,
     );
   }
+  // A plain pcap file is read without it, to the same report.
+  const without = await hidden(["report", SAMPLE, "--format", "json"]);
+  assert.equal(without.code, 0, without.stderr);
+  const withLibpcap = await runCli(["report", SAMPLE, "--format", "json"]);
+  assert.deepEqual(JSON.parse(without.stdout), JSON.parse(withLibpcap.stdout));
 });

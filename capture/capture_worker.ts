@@ -159,7 +159,7 @@ async function readLive(handle: PcapHandle): Promise<void> {
   }
 }
 
-/** Reads a file as fast as libpcap delivers it. */
+/** Reads a file as fast as it can be read and decoded. */
 async function readFile(handle: PacketReader, rebase: boolean): Promise<void> {
   let batch = await takeBatch();
   try {

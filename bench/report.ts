@@ -571,7 +571,7 @@ The slowest shapes scan every one of the 1M flows per request (filter, then a pa
 the page, or of offset + page rows for a deep offset); nothing is indexed or cached between
 requests. That scan is the cost to cut if p99 must stay under 20 ms on a loaded machine. The
 machine's speed matters here as much as the code: the query code did not change between the run
-that measured a worst p99 of 15.9 ms (08:27) and the one above, and in a same-run A/B at 10:20,
+that measured a worst p99 of 15.9 ms (08:27) and the one above, and in a same-run A/B right after it,
 alternating the code from before and after this session's changes, deep-offset paging measured
 p99 20.1 and 21.4 ms before and 21.3 and 19.9 ms after (p50 12.0 and 12.0 before, 11.9 and 12.8
 after).`;

@@ -143,3 +143,38 @@ Deno.test("libpcap takes over where a file is cut short or a record is too long"
     Deno.removeSync(dir, { recursive: true });
   }
 });
+
+Deno.test("a big-endian pcap file is read as libpcap reads it", () => {
+  const source = Deno.readFileSync(corpusPath("real/zeek_wikipedia.pcap"));
+  const le = new DataView(source.buffer);
+  assert.equal(le.getUint32(0, true), 0xa1b2c3d4, "a little-endian microsecond capture");
+  // The same capture written by a big-endian host: every header field byte-swapped.
+  const copy = source.slice();
+  const be = new DataView(copy.buffer);
+  be.setUint32(0, 0xa1b2c3d4, false);
+  be.setUint16(4, le.getUint16(4, true), false);
+  be.setUint16(6, le.getUint16(6, true), false);
+  for (const at of [8, 12, 16, 20]) be.setUint32(at, le.getUint32(at, true), false);
+  let records = 0;
+  for (let off = 24; off < source.length; records++) {
+    for (let w = 0; w < 16; w += 4) be.setUint32(off + w, le.getUint32(off + w, true), false);
+    off += 16 + le.getUint32(off + 8, true);
+  }
+  const dir = Deno.makeTempDirSync();
+  try {
+    const path = `${dir}/big-endian.pcap`;
+    Deno.writeFileSync(path, copy);
+    const reader = openCaptureFile(path);
+    assert.ok(reader instanceof PcapFileReader);
+    const got = readAll(reader, 1000);
+    assert.equal(reader.handedOverAt, undefined);
+    assert.equal(got.packets, records);
+    assert.deepEqual(got, readAll(PcapHandle.openFile(path), 1000));
+    assert.deepEqual(
+      got.fields,
+      readAll(PcapHandle.openFile(corpusPath("real/zeek_wikipedia.pcap")), 1000).fields,
+    );
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});

@@ -168,6 +168,38 @@ function swap(vals: Float64Array, sel: Int32Array, i: number, j: number): void {
   sel[j] = s;
 }
 
+/** Rows sampled to guess the k-th smallest value before selecting. */
+const SAMPLE = 1024;
+
+/**
+ * Moves to the front the rows whose value is at most a bound guessed from a sample of SAMPLE
+ * rows (a little above the k-th smallest's rank in it) and returns how many: so the exact
+ * selection after it works on a few times k rows instead of all n. When fewer than `k` rows
+ * pass (the guess was low), it returns `n`: every row stays a candidate.
+ * Rows left out have a value above the bound, so they cannot be among the k smallest.
+ */
+export function keepBelowSample(vals: Float64Array, sel: Int32Array, n: number, k: number): number {
+  if (n < SAMPLE * 8 || k * 4 > n) return n;
+  const sample = new Float64Array(SAMPLE);
+  const stride = n / SAMPLE;
+  for (let i = 0; i < SAMPLE; i++) sample[i] = vals[Math.floor(i * stride)];
+  sample.sort();
+  // The rank k has in the sample, plus four standard deviations of a binomial count.
+  const p = k / n;
+  const rank = Math.ceil(SAMPLE * p + 4 * Math.sqrt(SAMPLE * p * (1 - p)) + 1);
+  if (rank >= SAMPLE) return n;
+  const bound = sample[rank];
+  let store = 0;
+  for (let i = 0; i < n; i++) {
+    if (vals[i] <= bound) {
+      if (i !== store) swap(vals, sel, i, store);
+      store++;
+    }
+  }
+  // Too few: the rows are only reordered, and all of them stay candidates.
+  return store < k ? n : store;
+}
+
 /**
  * Reorders rows [0, n) of (vals, sel) so the `k` smallest by (value, id) come first, in no
  * particular order (quickselect, median-of-three pivots), and returns `k`.
@@ -287,7 +319,15 @@ export function queryFlows(table: FlowTable, history: FlowHistory, query: FlowQu
     }
     // Partition the heap's capacity of smallest rows to the front (linear on average), so
     // the heap sees few rows even when the scan order matches the sort order.
-    if (n > heap.capacity) n = smallestFirst(vals, sel, ids, n, heap.capacity);
+    if (n > heap.capacity) {
+      n = smallestFirst(
+        vals,
+        sel,
+        ids,
+        keepBelowSample(vals, sel, n, heap.capacity),
+        heap.capacity,
+      );
+    }
     for (let i = 0; i < n; i++) heap.offer(vals[i], ids[sel[i]], source, sel[i]);
   }
   const active = table.store;

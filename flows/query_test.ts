@@ -2,7 +2,7 @@
 
 import assert from "node:assert/strict";
 import { FlowEngine } from "./flow_engine.ts";
-import type { FlowQuery } from "./query.ts";
+import { type FlowQuery, keepBelowSample } from "./query.ts";
 import { batchOf, type TestPacket } from "./test_helpers.ts";
 
 /**
@@ -235,4 +235,71 @@ Deno.test("query() pages agree with a full sort of every record", () => {
     cursor = page.next_cursor ?? undefined;
   } while (cursor);
   assert.deepEqual(walked, all);
+});
+
+Deno.test("offset pages over many tied flows equal a full sort, page by page", () => {
+  // 30,000 flows whose bytes and packets take few values, so most rows tie and the id decides;
+  // 1,000 of them ended, so both the active table and the history are searched.
+  const engine = new FlowEngine({ udpTimeoutSec: 5 });
+  const packets: TestPacket[] = [];
+  for (let f = 0; f < 30_000; f++) {
+    const ts = f < 1_000 ? 1 : 100 + f * 1e-4;
+    const src = `10.${(f >> 16) & 255}.${(f >> 8) & 255}.${f & 255}`;
+    for (let p = 0; p <= f % 3; p++) {
+      packets.push({
+        ts,
+        src,
+        dst: "10.200.0.1",
+        proto: 17,
+        sport: 1000 + (f % 7),
+        dport: 53,
+        len: 100 + 100 * ((f * 7919) % 5),
+      });
+    }
+  }
+  for (let at = 0; at < packets.length; at += 4096) {
+    engine.add(batchOf(packets.slice(at, at + 4096)));
+    if (at === 0) engine.tick(50);
+  }
+  const records = [...engine.activeRecords(), ...engine.endedRecords()];
+  assert.ok(engine.history.count >= 1_000, `ended ${engine.history.count}`);
+  for (const sort of ["bytes", "packets"] as const) {
+    const value = (r: (typeof records)[number]) =>
+      sort === "bytes" ? r.bytes_c2s + r.bytes_s2c : r.packets_c2s + r.packets_s2c;
+    for (const order of ["asc", "desc"] as const) {
+      const sign = order === "asc" ? 1 : -1;
+      const expected = [...records].sort((a, b) => sign * (value(a) - value(b)) || a.id - b.id)
+        .map((r) => r.id);
+      for (const offset of [0, 1, 37, 4_999, 15_000, 30_950]) {
+        const page = engine.query({ sort, order, limit: 50, offset });
+        assert.deepEqual(
+          page.flows.map((f) => f.id),
+          expected.slice(offset, offset + 50),
+          `${sort} ${order} offset ${offset}`,
+        );
+      }
+    }
+  }
+});
+
+Deno.test("the sampled bound keeps every row when the sample guessed too low", () => {
+  const n = 100_000;
+  const k = 2_000;
+  const stride = n / 1024;
+  const sampled = new Set(Array.from({ length: 1024 }, (_, i) => Math.floor(i * stride)));
+  // Every sampled row is small, every other row large: the sample says the k smallest are all
+  // small, but only 1,024 rows are.
+  const vals = Float64Array.from({ length: n }, (_, i) => (sampled.has(i) ? 0 : 1));
+  const sel = Int32Array.from({ length: n }, (_, i) => i);
+  assert.equal(keepBelowSample(vals, sel, n, k), n);
+  assert.equal(vals.reduce((a, b) => a + b, 0), n - 1024, "rows only reordered");
+  assert.deepEqual([...sel].sort((a, b) => a - b), Array.from({ length: n }, (_, i) => i));
+  // Spread values: a few times k rows kept, and they hold the k smallest.
+  const spread = Float64Array.from({ length: n }, (_, i) => (i * 7919) % n);
+  const rows = Int32Array.from({ length: n }, (_, i) => i);
+  const kept = keepBelowSample(spread, rows, n, k);
+  assert.ok(kept >= k && kept < 4 * k, `kept ${kept}`);
+  const smallest = [...spread].sort((a, b) => a - b).slice(0, k);
+  const front = [...spread.subarray(0, kept)].sort((a, b) => a - b).slice(0, k);
+  assert.deepEqual(front, smallest);
 });

@@ -5,7 +5,14 @@ import { CaptureSession } from "../capture/capture_session.ts";
 import { defaultInterface } from "../capture/interfaces.ts";
 import { PacketCounters } from "../flows/packet_counters.ts";
 import type { CaptureArgs } from "./args.ts";
-import { countersReport, type Report, reportJson, reportText, withCaptureStats } from "./report.ts";
+import {
+  countersReport,
+  printReport,
+  type Report,
+  reportJson,
+  reportText,
+  withCaptureStats,
+} from "./report.ts";
 
 /** Runs a live capture until Ctrl-C, SIGTERM, --duration or --count. Returns the exit code. */
 export async function captureCommand(args: CaptureArgs): Promise<number> {
@@ -61,7 +68,7 @@ export async function captureCommand(args: CaptureArgs): Promise<number> {
     ...countersReport(counters),
     ...(error ? { error: error.message } : {}),
   }, session.stats);
-  console.log(args.format === "json" ? reportJson(report) : reportText(report));
+  printReport(args.format === "json" ? reportJson(report) : reportText(report));
   if (error) {
     console.error(`netwatch: ${error.message}`);
     return 1;

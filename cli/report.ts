@@ -88,15 +88,27 @@ export function formatTimestamp(ts: Timestamp): string {
   return `${ts.sec}.${String(ts.nsec).padStart(9, "0")}`;
 }
 
-/** The report as one JSON object; timestamps are JSON numbers with all nine decimals. */
+/**
+ * The report as one JSON object; timestamps are JSON numbers with all nine decimals. The flow
+ * records (often most of it: 500,000 of them is 400 MB of text) are written without the
+ * replacer, which only the report's own timestamps need and which is called for every key.
+ */
 export function reportJson(report: Report): string {
-  return JSON.stringify(report, (key, value) => {
-    // Flow records have first_ts/last_ts too, as plain numbers.
-    if ((key === "first_ts" || key === "last_ts") && value !== null && typeof value === "object") {
-      return rawJson(formatTimestamp(value as Timestamp));
-    }
-    return value;
-  }, 2);
+  const { flows, ...rest } = report;
+  const json = (value: unknown) =>
+    JSON.stringify(value, (key, v) => {
+      if ((key === "first_ts" || key === "last_ts") && v !== null && typeof v === "object") {
+        return rawJson(formatTimestamp(v as Timestamp));
+      }
+      return v;
+    }, 2);
+  if (flows === undefined) return json(rest);
+  // Key order as in the report: everything before "flows", "flows", then "error" if any.
+  const { error, ...before } = rest;
+  const members = (object: object, text = json(object)) => text.slice(2, -2); // no "{\n", "\n}"
+  const parts = [members(before), members({ flows }, JSON.stringify({ flows }, null, 2))];
+  if (error !== undefined) parts.push(members({ error }));
+  return `{\n${parts.join(",\n")}\n}`;
 }
 
 /** The report for people: aligned labels, grouped digits, shares of the packet count. */
@@ -166,4 +178,32 @@ function flowsText(flows: FlowRecord[]): string {
 /** JSON.rawJSON (ES2026), which the TypeScript lib in use may not declare yet. */
 function rawJson(text: string): unknown {
   return (JSON as unknown as { rawJSON(text: string): unknown }).rawJSON(text);
+}
+
+/**
+ * Writes `text` and a newline to stdout in 1 Mi-character pieces: a report with every flow
+ * record can be hundreds of megabytes, which console.log would encode in one piece (and hand to
+ * the inspector's console too). A reader that goes away (`| head`) ends the output quietly.
+ */
+export function printReport(text: string): void {
+  const encoder = new TextEncoder();
+  const piece = 1 << 20;
+  const buffer = new Uint8Array(3 * piece + 4); // UTF-8 of `piece` UTF-16 units, and "\n"
+  let at = 0;
+  try {
+    do {
+      let end = Math.min(text.length, at + piece);
+      // Never split a surrogate pair between two pieces.
+      const c = text.charCodeAt(end - 1);
+      if (end < text.length && c >= 0xd800 && c <= 0xdbff) end--;
+      const chunk = end === text.length ? `${text.slice(at, end)}\n` : text.slice(at, end);
+      const { written } = encoder.encodeInto(chunk, buffer);
+      for (let done = 0; done < written;) {
+        done += Deno.stdout.writeSync(buffer.subarray(done, written));
+      }
+      at = end;
+    } while (at < text.length);
+  } catch (error) {
+    if (!(error instanceof Deno.errors.BrokenPipe)) throw error;
+  }
 }

@@ -6,7 +6,7 @@ import { type FlowRecord, flowRecord } from "../flows/flow_record.ts";
 import { PacketCounters } from "../flows/packet_counters.ts";
 import { TupleSet } from "../flows/tuple_set.ts";
 import type { ReportArgs } from "./args.ts";
-import { countersReport, type Report, reportJson, reportText } from "./report.ts";
+import { countersReport, printReport, type Report, reportJson, reportText } from "./report.ts";
 
 /** Runs the report command. Returns the exit code: 1 when the file could not be read to its end. */
 export function reportCommand(args: ReportArgs): number {
@@ -43,7 +43,7 @@ export function reportCommand(args: ReportArgs): number {
     ...(flows ? { flows } : {}),
     ...(result.error ? { error: result.error.message } : {}),
   };
-  console.log(args.format === "json" ? reportJson(report) : reportText(report));
+  printReport(args.format === "json" ? reportJson(report) : reportText(report));
   if (result.error) {
     console.error(`netwatch: ${result.error.message}`);
     return 1;

@@ -6,6 +6,7 @@
 // tunnelled headers, headers quoted in ICMP errors and non-first fragments do not count.
 
 import assert from "node:assert/strict";
+import { generateCapture } from "../bench/generate_capture.ts";
 import { runCli } from "./helpers/cli.ts";
 import { corpusFiles, corpusPath, readCsv } from "./helpers/corpus.ts";
 
@@ -165,3 +166,29 @@ for (const file of corpusFiles("real")) {
     assert.deepEqual(sorted(got), sorted(expected));
   });
 }
+
+Deno.test("a report of several megabytes comes out whole, in pieces", async () => {
+  // Sent in 1 Mi-character pieces: a piece lost, repeated or cut inside a character would
+  // break the JSON or the counts. The file name is not ASCII, so the text is not either.
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/débit-🚀.pcap`;
+    const capture = generateCapture(path, { packets: 40_000, flows: 8_000 });
+    const result = await runCli(["report", path, "--flows", "--format", "json"]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.ok(result.stdout.length > 3 << 20, `only ${result.stdout.length} characters`);
+    assert.ok(result.stdout.endsWith("}\n"));
+    const report = JSON.parse(result.stdout);
+    assert.equal(report.file, path);
+    assert.equal(report.packets, capture.packets);
+    assert.equal(report.flows.length, 8_000);
+    const counted = report.flows.reduce(
+      (n: number, f: { packets_c2s: number; packets_s2c: number }) =>
+        n + f.packets_c2s + f.packets_s2c,
+      0,
+    );
+    assert.equal(counted, capture.packets);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

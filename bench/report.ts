@@ -529,12 +529,12 @@ export function writeReport(res: BenchResults, root: string): void {
 
 const OFFLINE_MISS =
   `**Why, and by how much.** The target asks 3x softflowd for decode plus the *full* flow
-engine. On the 5,000-flow file softflowd -r takes about 360 ns a packet, its libpcap read
-included, so 3x leaves about 120 ns for everything. Netwatch reads and decodes a packet in about
+engine. On the 5,000-flow file softflowd -r takes about 370 ns a packet, its libpcap read
+included, so 3x leaves about 125 ns for everything. Netwatch reads and decodes a packet in about
 70 ns (its own pcap reader since this round: libpcap's copy of every record through
 \`pcap_dump\` and stdio took about 50 ns more); the flow engine then keys and finds a
-bidirectional flow and updates its counters, TCP state and recency list, about 120 ns, and
-accounts hosts and time series per flow and per second (see the optimisation section). CPU
+bidirectional flow and updates its counters, TCP state and recency list, and accounts hosts and
+time series per flow and per second, about 135 ns together (see the optimisation section). CPU
 profile of read + decode + engine on that file (\`deno run --cpu-prof\`, self time): flow index
 find 14%, engine add 12%, key build 8%, key hash 7%, recency list 4%, host updates 9%, decoding
 about 22%, file read 8%. No single function is left; what remains is the flow lookup touching

@@ -56,13 +56,12 @@ async function takeBatch(): Promise<PacketBatch | undefined> {
 }
 
 /** Hands `batch` to the main thread; from a live `handle`, with its counters read now. */
-function hand(batch: PacketBatch, handle?: PacketReader): void {
-  const stats = handle?.device !== undefined ? handle.stats() : undefined;
+function hand(batch: PacketBatch, handle?: PcapHandle): void {
   post({
     type: "batch",
     buffer: batch.buffer,
     count: batch.count,
-    stats,
+    stats: handle?.stats(),
     overruns: handle?.overruns,
   }, [batch.buffer]);
 }
@@ -149,8 +148,7 @@ async function readLive(handle: PcapHandle): Promise<void> {
       // The ring is empty: wait in libpcap for the next block.
       handle.setNonBlocking(false);
       waiting = handle;
-      const room = Math.min(handle.perDispatch, batch.capacity - batch.count);
-      woken = await handle.waitAndRead(batch, room) > 0;
+      woken = await handle.waitAndRead(batch) > 0;
       waiting = undefined;
     }
   } finally {

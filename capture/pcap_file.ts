@@ -12,13 +12,14 @@
 
 import { CaptureError } from "./capture_error.ts";
 import { type LinkType, linkType } from "./link_types.ts";
-import type { PacketBatch } from "./packet_batch.ts";
+import { PacketBatch } from "./packet_batch.ts";
 import { PcapHandle } from "./pcap_handle.ts";
 import {
   decodeRecords,
   RECORD_HEADER_BYTES,
   type RecordCursor,
   type RecordFormat,
+  savefileOrder,
 } from "./records.ts";
 
 /** What the capture worker and readCaptureFile() need from a file source. */
@@ -34,8 +35,6 @@ export interface PacketReader {
   close(): void;
 }
 
-const MAGIC_MICROSECONDS = 0xa1b2c3d4;
-const MAGIC_NANOSECONDS = 0xa1b23c4d;
 const FILE_HEADER_BYTES = 24;
 /** libpcap's MAXIMUM_SNAPLEN: the longest record it reads for these link types. */
 const MAXIMUM_SNAPLEN = 262144;
@@ -48,6 +47,8 @@ const PASSED_THROUGH = new Set([0, 1, 113, 239, 276]);
 const CHUNK_BYTES = 8 << 20;
 /** Default most packets one read() takes, as PcapHandle's. */
 const PER_READ = 1 << 16;
+/** Packets read at a time while skipping those delivered before libpcap took over. */
+const SKIP_BATCH = 4096;
 
 /**
  * Opens `path` for reading in batches: this reader for a plain classic pcap file with no
@@ -81,18 +82,17 @@ export class PcapFileReader implements PacketReader {
   /** libpcap, once the file stopped being plain. */
   #fallback: PcapHandle | undefined;
 
-  private constructor(path: string, file: Deno.FsFile, header: DataView) {
+  private constructor(
+    path: string,
+    file: Deno.FsFile,
+    header: DataView,
+    order: { littleEndian: boolean; nsecPerUnit: number },
+  ) {
     this.path = path;
     this.#file = file;
-    const le = header.getUint32(0, true) === MAGIC_MICROSECONDS ||
-      header.getUint32(0, true) === MAGIC_NANOSECONDS;
-    this.snaplen = header.getUint32(16, le);
-    this.linkType = linkType(header.getUint32(20, le));
-    this.#format = {
-      decoder: this.linkType.decoder,
-      littleEndian: le,
-      nsecPerUnit: header.getUint32(0, le) === MAGIC_NANOSECONDS ? 1 : 1000,
-    };
+    this.snaplen = header.getUint32(16, order.littleEndian);
+    this.linkType = linkType(header.getUint32(20, order.littleEndian));
+    this.#format = { decoder: this.linkType.decoder, ...order };
   }
 
   /** The reader for `path`, or undefined when it is not a file this reader takes. */
@@ -115,11 +115,12 @@ export class PcapFileReader implements PacketReader {
       got = 0; // a directory, or unreadable: libpcap says why
     }
     const view = new DataView(header.buffer);
-    if (got < FILE_HEADER_BYTES || !plainHeader(view)) {
+    const order = got === FILE_HEADER_BYTES ? savefileOrder(view) : undefined;
+    if (!order || !plainHeader(view, order.littleEndian)) {
       file.close();
       return undefined;
     }
-    return new PcapFileReader(path, file, view);
+    return new PcapFileReader(path, file, view, order);
   }
 
   /** Packets delivered before libpcap took over the file, or undefined while it has not. */
@@ -207,8 +208,16 @@ export class PcapFileReader implements PacketReader {
     this.#file = undefined;
     const handle = PcapHandle.openFile(this.path);
     try {
-      const skip = handle.skip(this.#read);
-      if (skip !== this.#read) {
+      // The packets already delivered are read again and dropped.
+      const scratch = new PacketBatch(SKIP_BATCH);
+      let skipped = 0;
+      while (skipped < this.#read) {
+        scratch.count = 0;
+        const n = handle.read(scratch, this.#read - skipped);
+        if (n === 0) break;
+        skipped += n;
+      }
+      if (skipped !== this.#read) {
         throw new CaptureError(
           "failed",
           `Cannot read "${this.path}": it changed while being read`,
@@ -222,14 +231,8 @@ export class PcapFileReader implements PacketReader {
   }
 }
 
-/** True for a version 2.4 classic pcap header that libpcap reads as it is. */
-function plainHeader(view: DataView): boolean {
-  const magic = view.getUint32(0, true);
-  let le: boolean;
-  if (magic === MAGIC_MICROSECONDS || magic === MAGIC_NANOSECONDS) le = true;
-  else if (view.getUint32(0, false) === MAGIC_MICROSECONDS) le = false;
-  else if (view.getUint32(0, false) === MAGIC_NANOSECONDS) le = false;
-  else return false;
+/** True for a version 2.4 classic pcap header (in byte order `le`) that libpcap reads as it is. */
+function plainHeader(view: DataView, le: boolean): boolean {
   const snaplen = view.getUint32(16, le);
   return view.getUint16(4, le) === 2 && view.getUint16(6, le) === 4 &&
     snaplen > 0 && snaplen <= MAXIMUM_SNAPLEN && PASSED_THROUGH.has(view.getUint32(20, le));

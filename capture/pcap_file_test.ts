@@ -11,7 +11,7 @@ import { PcapHandle } from "./pcap_handle.ts";
 /** Every field of every packet, and how reading ended. */
 function readAll(reader: PacketReader, perRead: number) {
   const batch = new PacketBatch(1000);
-  const fields: number[][] = [[], [], [], [], [], [], [], [], [], [], [], [], []];
+  const rows: number[][] = [];
   let error = "";
   try {
     for (;;) {
@@ -36,14 +36,14 @@ function readAll(reader: PacketReader, perRead: number) {
           batch.dstPort[i],
           batch.vlan[i],
           ...batch.src.subarray(i * 4, i * 4 + 4),
+          ...batch.dst.subarray(i * 4, i * 4 + 4),
         ];
-        row.push(...batch.dst.subarray(i * 4, i * 4 + 4));
-        row.forEach((v, k) => (fields[k % fields.length] ??= []).push(v));
+        rows.push(row);
       }
       if (n === 0 || error) break;
     }
     return {
-      fields,
+      rows,
       error,
       packets: reader.packetsRead,
       linkType: reader.linkType,
@@ -171,8 +171,8 @@ Deno.test("a big-endian pcap file is read as libpcap reads it", () => {
     assert.equal(got.packets, records);
     assert.deepEqual(got, readAll(PcapHandle.openFile(path), 1000));
     assert.deepEqual(
-      got.fields,
-      readAll(PcapHandle.openFile(corpusPath("real/zeek_wikipedia.pcap")), 1000).fields,
+      got.rows,
+      readAll(PcapHandle.openFile(corpusPath("real/zeek_wikipedia.pcap")), 1000).rows,
     );
   } finally {
     Deno.removeSync(dir, { recursive: true });

@@ -16,6 +16,7 @@ import {
   RECORD_HEADER_BYTES,
   type RecordCursor,
   type RecordFormat,
+  savefileOrder,
 } from "./records.ts";
 
 const PCAP_TSTAMP_PRECISION_NANO = 1;
@@ -25,8 +26,6 @@ const PCAP_ERROR_NO_SUCH_DEVICE = -5;
 const PCAP_ERROR_PERM_DENIED = -8;
 const PCAP_ERROR_IFACE_NOT_UP = -9;
 const PCAP_ERROR_PROMISC_PERM_DENIED = -11;
-const MAGIC_MICROSECONDS = 0xa1b2c3d4;
-const MAGIC_NANOSECONDS = 0xa1b23c4d;
 const SEEK_SET = 0;
 const IOFBF = 0;
 /** __fsetlocking(): the caller guarantees the stream is not used by two threads at once. */
@@ -131,14 +130,7 @@ export class PcapHandle {
     this.#dumper = dumper;
     lib.pcap_dump_flush(dumper);
     // pcap_dump_fopen() wrote the savefile header: its magic tells byte order and precision.
-    const magicLe = this.#view.getUint32(0, true);
-    const littleEndian = magicLe === MAGIC_MICROSECONDS || magicLe === MAGIC_NANOSECONDS;
-    const magic = this.#view.getUint32(0, littleEndian);
-    this.#format = {
-      decoder: this.linkType.decoder,
-      littleEndian,
-      nsecPerUnit: magic === MAGIC_NANOSECONDS ? 1 : 1000,
-    };
+    this.#format = { decoder: this.linkType.decoder, ...savefileOrder(this.#view)! };
     libc.fseek(file, 0n, SEEK_SET);
   }
 
@@ -207,38 +199,6 @@ export class PcapHandle {
     const { pcap: lib, pcapDump } = libpcap();
     const before = batch.count;
     return this.#collect(lib.pcap_dispatch(pcap, count, pcapDump, this.#dumper), batch, before);
-  }
-
-  /**
-   * Reads `count` packets and drops them undecoded (a file opened to go on where another reader
-   * stopped). Returns how many there were, fewer at the end of the file; throws as read() does.
-   */
-  skip(count: number): number {
-    const pcap = this.#pcap;
-    if (!pcap) return 0;
-    const { pcap: lib, libc, pcapDump } = libpcap();
-    let skipped = 0;
-    while (skipped < count) {
-      const n = lib.pcap_dispatch(
-        pcap,
-        Math.min(this.#perDispatch, count - skipped),
-        pcapDump,
-        this.#dumper,
-      );
-      lib.pcap_dump_flush(this.#dumper);
-      libc.fseek(this.#file, 0n, SEEK_SET);
-      if (n > 0) skipped += n;
-      if (n < 0 && n !== PCAP_ERROR_BREAK) {
-        this.packetsRead += skipped;
-        throw new CaptureError(
-          "failed",
-          `Cannot read "${this.path}" past packet ${this.packetsRead}: ${this.#lastError()}`,
-        );
-      }
-      if (n <= 0) break;
-    }
-    this.packetsRead += skipped;
-    return skipped;
   }
 
   /**

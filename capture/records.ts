@@ -27,6 +27,24 @@ export interface RecordFormat {
   nsecPerUnit: number;
 }
 
+const MAGIC_MICROSECONDS = 0xa1b2c3d4;
+const MAGIC_NANOSECONDS = 0xa1b23c4d;
+
+/**
+ * Byte order and sub-second unit of a pcap savefile, from the magic number at the start of its
+ * header in `header`; undefined when the magic is not a classic pcap one.
+ */
+export function savefileOrder(
+  header: DataView,
+): { littleEndian: boolean; nsecPerUnit: number } | undefined {
+  for (const littleEndian of [true, false]) {
+    const magic = header.getUint32(0, littleEndian);
+    if (magic === MAGIC_MICROSECONDS) return { littleEndian, nsecPerUnit: 1000 };
+    if (magic === MAGIC_NANOSECONDS) return { littleEndian, nsecPerUnit: 1 };
+  }
+  return undefined;
+}
+
 /**
  * Decodes records from `bytes[cursor.offset, end)` into `batch`, appending from `batch.count`
  * until the batch is full or the run ends. Updates `cursor` in place; allocates nothing.

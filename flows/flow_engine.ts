@@ -224,7 +224,7 @@ export class FlowEngine {
    * Accounts the traffic flows gained in the current second to their hosts and the series.
    * Runs when a packet of a later second arrives and before hosts or series are read.
    */
-  accountPending(): void {
+  private accountPending(): void {
     const n = this.pendingCount;
     if (n === 0) return;
     const slots = this.pendingSlot;

@@ -176,13 +176,16 @@ export class HostTable {
   /** Makes the host's minute buckets start at `minute`, before its first: zeroes the new ones. */
   private extendBack(s: number, minute: number): void {
     const r = s * REC;
-    for (let m = minute; m < this.rec[r + R_FIRST_MINUTE]; m++) {
-      const b = s * MINUTES + (m % MINUTES);
-      this.minBytes[b * MIN_F64] = 0;
-      this.minBytes[b * MIN_F64 + 1] = 0;
-      this.minBytes[b * MIN_F64 + 2] = 0;
-    }
+    for (let m = minute; m < this.rec[r + R_FIRST_MINUTE]; m++) this.clearMinute(s, m);
     this.rec[r + R_FIRST_MINUTE] = minute;
+  }
+
+  /** Zeroes host `s`'s bucket of minute `m`: all 24 bytes, both byte and packet counts. */
+  private clearMinute(s: number, m: number): void {
+    const b = s * MINUTES + (m % MINUTES);
+    this.minBytes[b * MIN_F64] = 0;
+    this.minBytes[b * MIN_F64 + 1] = 0;
+    this.minBytes[b * MIN_F64 + 2] = 0;
   }
 
   /**
@@ -344,13 +347,7 @@ export class HostTable {
     const lastMinute = rec[r + R_LAST_MINUTE];
     if (minute > lastMinute) {
       const from = Math.max(lastMinute + 1, minute - MINUTES + 1);
-      for (let m = from; m <= minute; m++) {
-        const b = s * MINUTES + (m % MINUTES);
-        // All 24 bytes of the bucket: both byte counts and both packet counts.
-        this.minBytes[b * MIN_F64] = 0;
-        this.minBytes[b * MIN_F64 + 1] = 0;
-        this.minBytes[b * MIN_F64 + 2] = 0;
-      }
+      for (let m = from; m <= minute; m++) this.clearMinute(s, m);
       rec[r + R_LAST_MINUTE] = minute;
     }
     const lastSecond = rec[r + R_LAST_SECOND];

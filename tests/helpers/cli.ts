@@ -4,6 +4,7 @@
 // `cli` task in deno.json, which are the permissions the compiled binary gets.
 
 import config from "../../deno.json" with { type: "json" };
+import { runProcess } from "./process.ts";
 
 const ROOT = new URL("../../", import.meta.url);
 
@@ -27,26 +28,7 @@ export interface CliResult {
 }
 
 /** Runs Netwatch with `args` and collects its output; kills it after `timeoutMs`. */
-export async function runCli(args: string[], timeoutMs = 60_000): Promise<CliResult> {
+export function runCli(args: string[], timeoutMs = 60_000): Promise<CliResult> {
   const [program, ...lead] = cliCommand();
-  const started = performance.now();
-  const child = new Deno.Command(program, {
-    args: [...lead, ...args],
-    stdout: "piped",
-    stderr: "piped",
-    stdin: "null",
-  }).spawn();
-  const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
-  try {
-    const out = await child.output();
-    const decoder = new TextDecoder();
-    return {
-      code: out.code,
-      stdout: decoder.decode(out.stdout),
-      stderr: decoder.decode(out.stderr),
-      ms: performance.now() - started,
-    };
-  } finally {
-    clearTimeout(timer);
-  }
+  return runProcess(program, [...lead, ...args], { timeoutMs });
 }

@@ -2,27 +2,41 @@
 
 import type { CliResult } from "./cli.ts";
 
-/** Runs `program` with `args` to completion, stdin closed, and collects its output. */
+/**
+ * Runs `program` with `args` to completion, stdin closed, and collects its output; with
+ * `timeoutMs`, kills it (SIGKILL) if it runs longer.
+ */
 export async function runProcess(
   program: string,
   args: string[],
-  options: Omit<Deno.CommandOptions, "args" | "stdout" | "stderr" | "stdin"> = {},
+  options: Omit<Deno.CommandOptions, "args" | "stdout" | "stderr" | "stdin"> & {
+    timeoutMs?: number;
+  } = {},
 ): Promise<CliResult> {
+  const { timeoutMs, ...commandOptions } = options;
   const started = performance.now();
-  const out = await new Deno.Command(program, {
-    ...options,
+  const child = new Deno.Command(program, {
+    ...commandOptions,
     args,
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
-  }).output();
-  const text = new TextDecoder();
-  return {
-    code: out.code,
-    stdout: text.decode(out.stdout),
-    stderr: text.decode(out.stderr),
-    ms: performance.now() - started,
-  };
+  }).spawn();
+  const timer = timeoutMs === undefined
+    ? undefined
+    : setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+  try {
+    const out = await child.output();
+    const text = new TextDecoder();
+    return {
+      code: out.code,
+      stdout: text.decode(out.stdout),
+      stderr: text.decode(out.stderr),
+      ms: performance.now() - started,
+    };
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /**

@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { runCli } from "./helpers/cli.ts";
 import { corpusPath } from "./helpers/corpus.ts";
 import { startServer } from "./helpers/serve.ts";
+import { clientFrame, upgrade, writeAll } from "./reliability_server.ts";
 import type { ServerMessage } from "../server/wire.ts";
 
 /** Mixed traffic, 51 flows (for data checks). */
@@ -331,34 +332,15 @@ class RawClient {
 
   static async connect(port: number): Promise<RawClient> {
     const conn = await Deno.connect({ hostname: "127.0.0.1", port });
-    const key = btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(16))));
-    await conn.write(new TextEncoder().encode(
-      `GET /api/v1/stream HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\n` +
-        `Connection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
-    ));
-    // Read the response head byte by byte, so no frame bytes are consumed with it.
-    let head = "";
-    const one = new Uint8Array(1);
-    while (!head.endsWith("\r\n\r\n")) {
-      if ((await conn.read(one)) === null) throw new Error(`closed during handshake: ${head}`);
-      head += String.fromCharCode(one[0]);
-    }
-    assert.match(head, /^HTTP\/1\.1 101/);
+    const { status, head } = await upgrade(conn, port);
+    assert.equal(status, 101, head);
     return new RawClient(conn);
   }
 
   /** Sends a masked text frame. */
   async send(message: unknown): Promise<void> {
     const payload = new TextEncoder().encode(JSON.stringify(message));
-    const mask = crypto.getRandomValues(new Uint8Array(4));
-    const head = payload.length < 126
-      ? [0x81, 0x80 | payload.length]
-      : [0x81, 0x80 | 126, payload.length >> 8, payload.length & 255];
-    const frame = new Uint8Array(head.length + 4 + payload.length);
-    frame.set(head);
-    frame.set(mask, head.length);
-    for (let i = 0; i < payload.length; i++) frame[head.length + 4 + i] = payload[i] ^ mask[i & 3];
-    await writeAll(this.conn, frame);
+    await writeAll(this.conn, clientFrame(0x1, payload));
   }
 
   /** Reads until nothing arrives for `quietMs`; returns the byte count. */
@@ -376,11 +358,6 @@ class RawClient {
       total += n;
     }
   }
-}
-
-async function writeAll(conn: Deno.TcpConn, bytes: Uint8Array): Promise<void> {
-  let at = 0;
-  while (at < bytes.length) at += await conn.write(bytes.subarray(at));
 }
 
 Deno.test("a client that stops reading costs the others nothing and gets no backlog", async () => {

@@ -19,7 +19,7 @@ import { uiBench, uiBenchTable } from "./ui_bench.ts";
 const OUT = new URL("./out/", import.meta.url).pathname;
 const RESULTS = `${OUT}results.json`;
 const ROOT = new URL("../", import.meta.url).pathname;
-const REAL = "/work/shared/pcaps/real/";
+const REAL = new URL("../tests/data/pcaps/real/", import.meta.url).pathname;
 const DEFAULT_SECTIONS = ["offline", "live", "memory", "api", "stream"];
 const ALL_SECTIONS = [...DEFAULT_SECTIONS, "ui"];
 

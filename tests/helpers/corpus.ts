@@ -1,10 +1,12 @@
-// The shared public capture corpus in ../shared/pcaps and its tshark ground truth.
+// The public capture corpus vendored in tests/data (provenance in each folder's SOURCES.md) and
+// its tshark ground truth; nDPI's own test captures and expected results in tests/data/ndpi.
 
-const SHARED = new URL("../../../shared/pcaps/", import.meta.url);
+const CORPUS = new URL("../data/pcaps/", import.meta.url);
+const NDPI = new URL("../data/ndpi/", import.meta.url);
 
 /** Absolute path of a file in the corpus, e.g. `corpusPath("real/zeek_wikipedia.pcap")`. */
 export function corpusPath(relative: string): string {
-  return new URL(relative, SHARED).pathname;
+  return new URL(relative, CORPUS).pathname;
 }
 
 /**
@@ -17,7 +19,7 @@ export function readCsv(relative: string): Record<string, string>[] {
   try {
     text = Deno.readTextFileSync(path);
   } catch (error) {
-    throw new Error(`The shared capture corpus is missing (${path}): ${error}`);
+    throw new Error(`The capture corpus is missing (${path}): ${error}`);
   }
   const [header, ...lines] = text.trim().split(/\r?\n/);
   const keys = header.split(",");
@@ -38,4 +40,9 @@ export function corpusFiles(folder: string): string[] {
     .filter((e) => e.isFile && /\.(pcap|pcapng)$/.test(e.name))
     .map((e) => e.name)
     .sort();
+}
+
+/** Absolute path of a file in the nDPI set, e.g. `ndpiPath("pcap/quic-v2.pcapng")`. */
+export function ndpiPath(relative: string): string {
+  return new URL(relative, NDPI).pathname;
 }

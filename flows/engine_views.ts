@@ -5,6 +5,7 @@
 // accumulator). Shapes are the API's (server/wire.ts names them).
 
 import type { FlowEngine } from "./flow_engine.ts";
+import { hostStats, topHostStats } from "./host_views.ts";
 import type { HostStats, HostWindow } from "./hosts.ts";
 import { RATE_SECONDS } from "./hosts.ts";
 
@@ -113,7 +114,14 @@ export function topHosts(
   const now = window === "now";
   const all = limit === 0 || now;
   const minutes = now ? 1 : WINDOW_MINUTES[window];
-  let list = hosts.top(nowSec, minutes, all ? Math.max(1, hosts.count) : limit, measure, direction);
+  let list = topHostStats(
+    hosts,
+    nowSec,
+    minutes,
+    all ? Math.max(1, hosts.count) : limit,
+    measure,
+    direction,
+  );
   if (now) {
     list = list.filter((h) => score(h, by, true) > 0)
       .sort((a, b) => score(b, by, true) - score(a, by, true));
@@ -138,7 +146,7 @@ export function hostsByAddress(
   const hosts = engine.hosts;
   const out: HostStats[] = [];
   for (const address of addresses) {
-    const h = hosts.host(address, nowSec, minutes);
+    const h = hostStats(hosts, address, nowSec, minutes);
     if (h) out.push(h);
   }
   return out;

@@ -3,6 +3,7 @@
 // into a plain HostTable and TimeSeries must give the same top talkers, rates and series, on
 // every real capture and on generated traffic out of time order.
 
+import { topHostStats } from "../flows/host_views.ts";
 import assert from "node:assert/strict";
 import { type PacketBatch, PacketKind } from "../capture/packet_batch.ts";
 import { readCaptureFile } from "../capture/read_file.ts";
@@ -54,8 +55,8 @@ function observed(hosts: HostTable, series: TimeSeries, now: number) {
   return {
     hostCount: hosts.count,
     talkers: windows.flatMap((w) => [
-      hosts.top(now, w, 50, "bytes"),
-      hosts.top(now, w, 50, "packets", "sent"),
+      topHostStats(hosts, now, w, 50, "bytes"),
+      topHostStats(hosts, now, w, 50, "packets", "sent"),
     ]),
     seconds: series.points("seconds", now, 3600),
     minutes: series.points("minutes", now, 1440),

@@ -27,10 +27,12 @@ export interface DnsMessage {
   response: boolean;
   opcode: number;
   rcode: number;
-  /** The first question's name ("" for the root), lower-cased. */
+  /** The first question's name ("" for the root, or when there is no question), lower-cased. */
   questionName: string;
   questionType: number;
   answers: DnsAnswer[];
+  /** Owner name of the first answer of any type ("" when none): an mDNS answer has no question. */
+  firstAnswerName: string;
   /** False when the answer section was cut short or held a record that could not be read. */
   complete: boolean;
 }
@@ -54,7 +56,8 @@ const cursor = { next: 0 };
 
 /**
  * Parses the DNS message `bytes[offset, offset + length)`. Null when it is not a well-formed
- * DNS message: a header, at least one question whose name reads cleanly, and sane counts.
+ * DNS message: a header, a question whose name reads cleanly (or, in a response, an answer:
+ * mDNS answers come without one), and sane counts.
  */
 export function parseDnsMessage(
   bytes: Uint8Array,
@@ -69,15 +72,18 @@ export function parseDnsMessage(
   const questions = (bytes[start + 4] << 8) | bytes[start + 5];
   const answers = (bytes[start + 6] << 8) | bytes[start + 7];
   const opcode = (flags >> 11) & 0x0f;
-  if (questions === 0 || questions > MAX_QUESTIONS || opcode > 6) return null;
+  const response = (flags & 0x8000) !== 0;
+  if (questions > MAX_QUESTIONS || opcode > 6) return null;
+  if (questions === 0 && (!response || answers === 0)) return null;
   const message: DnsMessage = {
     id: (bytes[start] << 8) | bytes[start + 1],
-    response: (flags & 0x8000) !== 0,
+    response,
     opcode,
     rcode: flags & 0x0f,
     questionName: "",
     questionType: 0,
     answers: [],
+    firstAnswerName: "",
     complete: true,
   };
   let p = start + HEADER;
@@ -99,6 +105,7 @@ export function parseDnsMessage(
       message.complete = false;
       break;
     }
+    if (a === 0) message.firstAnswerName = name;
     p = cursor.next;
     const type = (bytes[p] << 8) | bytes[p + 1];
     const rrClass = ((bytes[p + 2] << 8) | bytes[p + 3]) & 0x7fff; // mDNS cache-flush bit
@@ -129,6 +136,8 @@ export function parseDnsMessage(
     }
   }
   if (answers > MAX_ANSWERS) message.complete = false;
+  // Without a question, only a readable answer makes this DNS.
+  if (questions === 0 && message.firstAnswerName === "") return null;
   return message;
 }
 

@@ -24,6 +24,57 @@ Deno.test("parseDnsMessage() reads a captured response with a CNAME chain", () =
     { name: "mora.fr", type: DnsType.A, ttl: 10800, address: [0x51583959] },
   ]);
   assert.equal(m.complete, true);
+  assert.equal(m.firstAnswerName, "www.mora.fr");
+});
+
+Deno.test("parseDnsMessage() reads an mDNS response without a question", () => {
+  // 0000 8400 0000 0001 0000 0000, then host.local A (cache-flush class 0x8001) 10.0.0.7
+  const bytes = new Uint8Array([
+    0,
+    0,
+    0x84,
+    0,
+    0,
+    0,
+    0,
+    1,
+    0,
+    0,
+    0,
+    0,
+    4,
+    0x68,
+    0x6f,
+    0x73,
+    0x74,
+    5,
+    0x6c,
+    0x6f,
+    0x63,
+    0x61,
+    0x6c,
+    0,
+    0,
+    1,
+    0x80,
+    1,
+    0,
+    0,
+    0,
+    120,
+    0,
+    4,
+    10,
+    0,
+    0,
+    7,
+  ]);
+  const m = parseDnsMessage(bytes, 0, bytes.length);
+  assert.equal(m?.questionName, "");
+  assert.equal(m?.firstAnswerName, "host.local");
+  assert.deepEqual(m?.answers[0].address, [0x0a000007]);
+  bytes[2] = 0x04; // the same as a query: no question, not DNS
+  assert.equal(parseDnsMessage(bytes, 0, bytes.length), null);
 });
 
 /** A query message for `labels`, with extra raw bytes as the answer section. */

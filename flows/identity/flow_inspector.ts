@@ -1,0 +1,465 @@
+// Looks at a flow's first payload packets for its name (SNI, QUIC SNI, HTTP Host, DNS query,
+// DHCP/NetBIOS host name) and application, then stops. State lives in typed arrays indexed by
+// the engine's flow slot; handshakes that span packets borrow a buffer from a fixed pool.
+//
+// The engine calls inspect() for each packet of a flow while wantsMore(slot), and release()
+// when the slot is reused. A flow is done once its name is found and (for TLS, QUIC and HTTP)
+// the server has answered, or after a small budget of payload packets. A done flow, and a
+// packet without payload, cost a few array reads and allocate nothing.
+
+import { detectProtocol, Protocol, PROTOCOL_NAMES } from "../../capture/payload/app_protocol.ts";
+import { parseDnsMessage, parseDnsTcp } from "../../capture/payload/dns_message.ts";
+import { parseDhcp } from "../../capture/payload/dhcp_options.ts";
+import {
+  decodeNetbiosLabel,
+  parseNetbiosDatagramName,
+} from "../../capture/payload/netbios_name.ts";
+import { isHttpResponse } from "../../capture/payload/http_request.ts";
+import { parseDtlsClientHello } from "../../capture/payload/tls_client_hello.ts";
+import { appLabel, AppMatcher, NO_APP } from "./app_rules.ts";
+import { NameTable, NO_NAME } from "./name_table.ts";
+import { NameSource, type PassiveDns } from "./passive_dns.ts";
+import { ReassemblyPool } from "./reassembly_pool.ts";
+import { type Found, parseClientStream, readQuicDatagram, StreamKind } from "./stream_readers.ts";
+
+/** Bits of inspect()'s answer. */
+export const Inspect = {
+  /** The flow's name was found by this call: read nameOf()/nameTextOf(). */
+  NameFound: 1,
+  /** The protocol or application label changed in this call: read appLabelOf(). */
+  AppFound: 2,
+  /**
+   * The server answered the handshake that carried the name, in this call: the name may now
+   * be learned for the server's address (see nameOwnerIsInitiator()).
+   */
+  Confirmed: 4,
+  /** Nothing more to learn: wantsMore() is false from now on. */
+  Done: 8,
+} as const;
+
+/** Limits of a FlowInspector. */
+export interface InspectorOptions {
+  /** Slots to allocate at first (grown on demand). Default 4096. */
+  slots?: number;
+  /** Payload packets looked at per flow, both directions. Default 12. */
+  budget?: number;
+  /** Reassembly buffers and their size in bytes. Defaults 256 and 8192. */
+  buffers?: number;
+  bufferBytes?: number;
+  /** Interned names shared with the rest of the engine; default a table of 65536. */
+  names?: NameTable;
+  /** Where DNS answers seen in flows are learned; none by default. */
+  passiveDns?: PassiveDns;
+  matcher?: AppMatcher;
+}
+
+const TCP = 6;
+const UDP = 17;
+const SYN = 0x02;
+const ACK = 0x10;
+const DONE = 2;
+// Bits of #bits.
+const HAVE_BASE = 1;
+const NAME_SET = 2;
+const CONFIRMED = 4;
+/** The flow's first sender is the server: the hello came from the engine's "server" side. */
+const REVERSED = 8;
+const ROLE_KNOWN = 16;
+/** A response (DNS) was read: a DNS flow is then done. */
+const ANSWERED = 32;
+
+/** Per-flow payload inspection for names and applications. */
+export class FlowInspector {
+  readonly names: NameTable;
+  readonly pool: ReassemblyPool;
+  readonly matcher: AppMatcher;
+  #budget: number;
+  #passiveDns?: PassiveDns;
+  #state = new Uint8Array(0);
+  #kind = new Uint8Array(0);
+  #protocol = new Uint8Array(0);
+  #source = new Uint8Array(0);
+  #bits = new Uint8Array(0);
+  #packets = new Uint8Array(0);
+  #app = new Uint16Array(0);
+  #name = new Uint32Array(0);
+  #buffer = new Int32Array(0);
+  #base = new Uint32Array(0);
+  /** QUIC: the first Initial's destination connection ID, whose keys later Initials keep. */
+  #dcid: (Uint8Array | undefined)[] = [];
+  #labels = new Map<number, string>();
+  /** The time of the packet being inspected, for what is learned from it. */
+  #now = 0;
+
+  constructor(options: InspectorOptions = {}) {
+    this.names = options.names ?? new NameTable(65536);
+    this.pool = new ReassemblyPool(options.buffers ?? 256, options.bufferBytes ?? 8192);
+    this.matcher = options.matcher ?? new AppMatcher();
+    this.#budget = options.budget ?? 12;
+    this.#passiveDns = options.passiveDns;
+    this.#grow(options.slots ?? 4096);
+  }
+
+  /**
+   * Looks at one packet of the flow in `slot`: `proto` 6 or 17, `fromClient` as the engine
+   * keys the flow, ports as on the packet, `tcpSeq`/`tcpFlags` for TCP (0 otherwise), and its
+   * payload `bytes[offset, offset + length)`, valid only during this call. Returns Inspect bits.
+   */
+  inspect(
+    slot: number,
+    proto: number,
+    fromClient: boolean,
+    srcPort: number,
+    dstPort: number,
+    tcpSeq: number,
+    tcpFlags: number,
+    bytes: Uint8Array,
+    offset: number,
+    length: number,
+    nowSec: number,
+  ): number {
+    if (slot >= this.#state.length) this.#grow(Math.max(slot + 1, this.#state.length * 2));
+    if (this.#state[slot] === DONE) return Inspect.Done;
+    if (this.#state[slot] === 0) this.#start(slot);
+    this.#now = nowSec;
+    if (proto !== TCP && proto !== UDP) return this.#finish(slot, 0);
+    if (length <= 0) {
+      if (proto === TCP && fromClient && (tcpFlags & (SYN | ACK)) === SYN) {
+        this.#base[slot] = (tcpSeq + 1) >>> 0; // the client's first data byte follows its SYN
+        this.#bits[slot] |= HAVE_BASE;
+      }
+      return 0;
+    }
+    let out = 0;
+    if (this.#protocol[slot] === Protocol.Unknown) {
+      const p = detectProtocol(proto, bytes, offset, length, srcPort, dstPort);
+      if (p !== Protocol.Unknown) {
+        this.#protocol[slot] = p;
+        out |= Inspect.AppFound;
+      }
+    }
+    const found = proto === TCP
+      ? this.#tcp(slot, fromClient, srcPort, dstPort, tcpSeq, bytes, offset, length)
+      : this.#udp(slot, fromClient, srcPort, dstPort, bytes, offset, length);
+    if (found && (this.#bits[slot] & NAME_SET) === 0) {
+      const id = this.names.intern(found.name);
+      if (id !== NO_NAME) {
+        this.#name[slot] = id;
+        this.#source[slot] = found.source;
+        this.#bits[slot] |= NAME_SET;
+        const app = this.matcher.match(found.name);
+        if (app !== this.#app[slot]) out |= Inspect.AppFound;
+        this.#app[slot] = app;
+        out |= Inspect.NameFound;
+      }
+    }
+    if (this.#confirm(slot, fromClient, bytes, offset, length)) out |= Inspect.Confirmed;
+    if (++this.#packets[slot] >= this.#budget || this.#complete(slot)) {
+      return this.#finish(slot, out);
+    }
+    return out;
+  }
+
+  /** False once the flow in `slot` needs no more packets. */
+  wantsMore(slot: number): boolean {
+    return slot >= this.#state.length || this.#state[slot] !== DONE;
+  }
+
+  /** The interned name id of the flow (NO_NAME when none); valid until release(slot). */
+  nameOf(slot: number): number {
+    return slot < this.#name.length ? this.#name[slot] : NO_NAME;
+  }
+
+  /** The flow's name as text ("" when none). */
+  nameTextOf(slot: number): string {
+    return this.names.nameOf(this.nameOf(slot)) ?? "";
+  }
+
+  /** Where the flow's name came from (a NameSource value). */
+  sourceOf(slot: number): number {
+    return slot < this.#source.length ? this.#source[slot] : NameSource.None;
+  }
+
+  /** The application id (AppMatcher ids; NO_APP when the name says nothing). */
+  appOf(slot: number): number {
+    return slot < this.#app.length ? this.#app[slot] : NO_APP;
+  }
+
+  /** The payload protocol (a Protocol value). */
+  protocolOf(slot: number): number {
+    return slot < this.#protocol.length ? this.#protocol[slot] : Protocol.Unknown;
+  }
+
+  /** "TLS.YouTube", "DNS", "QUIC.Google", or "" when nothing is known; one string per pair. */
+  appLabelOf(slot: number): string {
+    const protocol = this.protocolOf(slot);
+    const app = this.appOf(slot);
+    const key = protocol * 65536 + app;
+    let label = this.#labels.get(key);
+    if (label === undefined) {
+      label = appLabel(PROTOCOL_NAMES[protocol] ?? "", this.matcher.appName(app));
+      this.#labels.set(key, label);
+    }
+    return label;
+  }
+
+  /**
+   * True when the name belongs to the engine's client side (the flow's first sender turned out
+   * to be the server): learn the name for the other address.
+   */
+  nameOwnerIsInitiator(slot: number): boolean {
+    return slot < this.#bits.length && (this.#bits[slot] & REVERSED) !== 0;
+  }
+
+  /** Forgets the flow in `slot` (the engine reuses it): its name reference and buffer go back. */
+  release(slot: number): void {
+    if (slot >= this.#state.length || this.#state[slot] === 0) return;
+    this.names.release(this.#name[slot]);
+    this.#freeBuffer(slot);
+    this.#state[slot] = 0;
+  }
+
+  #start(slot: number): void {
+    this.#state[slot] = 1;
+    this.#kind[slot] = StreamKind.None;
+    this.#protocol[slot] = Protocol.Unknown;
+    this.#source[slot] = NameSource.None;
+    this.#bits[slot] = 0;
+    this.#packets[slot] = 0;
+    this.#app[slot] = NO_APP;
+    this.#name[slot] = NO_NAME;
+    this.#buffer[slot] = -1;
+    this.#base[slot] = 0;
+  }
+
+  /** Client-stream bytes of a TCP flow go to the reader of the stream's kind. */
+  #tcp(
+    slot: number,
+    fromClient: boolean,
+    srcPort: number,
+    dstPort: number,
+    seq: number,
+    bytes: Uint8Array,
+    offset: number,
+    length: number,
+  ): Found | null {
+    let kind = this.#kind[slot];
+    if (kind === StreamKind.None) {
+      kind = startKind(bytes, offset, length, srcPort, dstPort);
+      if (kind === StreamKind.None) return null;
+      this.#kind[slot] = kind;
+      this.#setRole(slot, fromClient);
+      // A stream found mid-flow (STARTTLS) starts at this segment, whatever the SYN said.
+      if (this.#packets[slot] > 0 || (this.#bits[slot] & HAVE_BASE) === 0) {
+        this.#base[slot] = seq >>> 0;
+        this.#bits[slot] |= HAVE_BASE;
+      }
+    }
+    if (!this.#isClient(slot, fromClient) || (this.#bits[slot] & NAME_SET) !== 0) {
+      if (kind === StreamKind.DnsTcp && !this.#isClient(slot, fromClient)) {
+        const answer = parseDnsTcp(bytes, offset, length).message;
+        if (answer?.response) this.#bits[slot] |= ANSWERED;
+        this.#learnDns(answer);
+      }
+      return null;
+    }
+    let rel = (seq - this.#base[slot]) | 0;
+    let buffer = this.#buffer[slot];
+    if (rel < 0) {
+      // The stream starts earlier than the first segment seen (reordering): move the base.
+      if (buffer >= 0) this.pool.shift(buffer, -rel);
+      this.#base[slot] = seq >>> 0;
+      rel = 0;
+    }
+    if (buffer < 0 && rel === 0) {
+      const r = parseClientStream(kind, bytes, offset, length);
+      if (r.status !== 0 /* NeedMore */) return this.#streamEnd(slot, r.found);
+    }
+    if (buffer < 0) {
+      buffer = this.pool.acquire();
+      if (buffer < 0) return this.#streamEnd(slot, null); // pool exhausted: counted in drops
+      this.#buffer[slot] = buffer;
+    }
+    const before = this.pool.contiguous(buffer);
+    const have = this.pool.write(buffer, rel, bytes, offset, offset + length);
+    if (have === before) return null;
+    const r = parseClientStream(kind, this.pool.bytes, this.pool.offsetOf(buffer), have);
+    if (r.status === 0 && r.needBytes <= this.pool.size) return null;
+    return this.#streamEnd(slot, r.found);
+  }
+
+  /** UDP: QUIC Initials (reassembled across datagrams), DNS, DHCP, SSDP, DTLS, NetBIOS. */
+  #udp(
+    slot: number,
+    fromClient: boolean,
+    srcPort: number,
+    dstPort: number,
+    bytes: Uint8Array,
+    offset: number,
+    length: number,
+  ): Found | null {
+    const protocol = this.#protocol[slot];
+    if (protocol === Protocol.Quic) {
+      if ((this.#bits[slot] & NAME_SET) !== 0 || (bytes[offset] & 0x80) === 0) return null;
+      const r = readQuicDatagram(
+        bytes,
+        offset,
+        length,
+        this.#dcid[slot],
+        this.pool,
+        this.#buffer[slot],
+      );
+      if (r.dcid && !this.#dcid[slot]) {
+        this.#dcid[slot] = r.dcid;
+        this.#setRole(slot, fromClient);
+      }
+      if (r.buffer !== this.#buffer[slot]) this.#buffer[slot] = r.buffer;
+      if (r.done) this.#freeBuffer(slot);
+      return r.found;
+    }
+    if (protocol === Protocol.Dns || protocol === Protocol.Mdns || protocol === Protocol.Llmnr) {
+      const m = parseDnsMessage(bytes, offset, length);
+      if (!m) return null;
+      if (m.response) {
+        this.#bits[slot] |= ANSWERED;
+        this.#learnDns(m, protocol === Protocol.Dns ? NameSource.Dns : NameSource.Mdns);
+      } else this.#setRole(slot, fromClient);
+      let name = m.questionName || m.firstAnswerName;
+      if (srcPort === 137 || dstPort === 137) name = decodeNetbiosLabel(name.split(".")[0]) ?? "";
+      const source = srcPort === 137 || dstPort === 137 ? NameSource.Netbios : NameSource.Dns;
+      return name ? { name, source } : null;
+    }
+    if (protocol === Protocol.Dhcp) {
+      const name = parseDhcp(bytes, offset, length)?.hostname;
+      return name ? { name, source: NameSource.Dhcp } : null;
+    }
+    if (protocol === Protocol.Ssdp) {
+      const r = parseClientStream(StreamKind.Http, bytes, offset, length);
+      return r.found;
+    }
+    if (protocol === Protocol.Dtls) {
+      const name = parseDtlsClientHello(bytes, offset, length)?.sni;
+      if (name) this.#setRole(slot, fromClient);
+      return name ? { name, source: NameSource.Sni } : null;
+    }
+    if (srcPort === 138 && dstPort === 138) {
+      const name = parseNetbiosDatagramName(bytes, offset, length);
+      return name ? { name, source: NameSource.Netbios } : null;
+    }
+    return null;
+  }
+
+  /** Sets Confirmed once: the server side sent a handshake reply after the name was read. */
+  #confirm(
+    slot: number,
+    fromClient: boolean,
+    bytes: Uint8Array,
+    offset: number,
+    length: number,
+  ): boolean {
+    const bits = this.#bits[slot];
+    if ((bits & NAME_SET) === 0 || (bits & CONFIRMED) !== 0 || this.#isClient(slot, fromClient)) {
+      return false;
+    }
+    const source = this.#source[slot];
+    let ok = false;
+    if (source === NameSource.Sni) ok = bytes[offset] === 22; // a handshake record (ServerHello)
+    else if (source === NameSource.Quic) ok = (bytes[offset] & 0x80) !== 0; // a long header
+    else if (source === NameSource.Http) ok = isHttpResponse(bytes, offset, length);
+    if (ok) this.#bits[slot] |= CONFIRMED;
+    return ok;
+  }
+
+  /** True when nothing more can be learned from the flow. */
+  #complete(slot: number): boolean {
+    const bits = this.#bits[slot];
+    const source = this.#source[slot];
+    const protocol = this.#protocol[slot];
+    if ((bits & NAME_SET) !== 0) {
+      if (source === NameSource.Sni || source === NameSource.Quic || source === NameSource.Http) {
+        return (bits & CONFIRMED) !== 0;
+      }
+      if (source === NameSource.Dns) {
+        return (bits & ANSWERED) !== 0 ||
+          (protocol !== Protocol.Dns && this.#kind[slot] !== StreamKind.DnsTcp);
+      }
+      return true;
+    }
+    // No name yet: protocols that never carry one are done once known.
+    return protocol === Protocol.Ssh || protocol === Protocol.Rdp || protocol === Protocol.Smb ||
+      protocol === Protocol.BitTorrent || protocol === Protocol.WireGuard ||
+      protocol === Protocol.Ntp ||
+      protocol === Protocol.Stun || protocol === Protocol.Postgres || protocol === Protocol.Mysql;
+  }
+
+  #finish(slot: number, out: number): number {
+    this.#state[slot] = DONE;
+    this.#freeBuffer(slot);
+    this.#dcid[slot] = undefined;
+    return out | Inspect.Done;
+  }
+
+  #streamEnd(slot: number, found: Found | null): Found | null {
+    this.#freeBuffer(slot);
+    if (!found) this.#kind[slot] = StreamKind.Ended;
+    return found;
+  }
+
+  #freeBuffer(slot: number): void {
+    if (this.#buffer[slot] >= 0) this.pool.release(this.#buffer[slot]);
+    this.#buffer[slot] = -1;
+  }
+
+  #setRole(slot: number, fromClient: boolean): void {
+    if ((this.#bits[slot] & ROLE_KNOWN) !== 0) return;
+    this.#bits[slot] |= fromClient ? ROLE_KNOWN : ROLE_KNOWN | REVERSED;
+  }
+
+  /** True when a packet in direction `fromClient` comes from the side that sent the hello. */
+  #isClient(slot: number, fromClient: boolean): boolean {
+    return fromClient !== ((this.#bits[slot] & REVERSED) !== 0);
+  }
+
+  #learnDns(message: ReturnType<typeof parseDnsMessage>, source: number = NameSource.Dns): void {
+    if (message && this.#passiveDns) this.#passiveDns.learnDnsAnswers(message, this.#now, source);
+  }
+
+  #grow(size: number): void {
+    const grow = <T extends Uint8Array | Uint16Array | Uint32Array | Int32Array>(
+      a: T,
+      make: (n: number) => T,
+    ) => {
+      const b = make(size);
+      b.set(a);
+      return b;
+    };
+    this.#state = grow(this.#state, (n) => new Uint8Array(n));
+    this.#kind = grow(this.#kind, (n) => new Uint8Array(n));
+    this.#protocol = grow(this.#protocol, (n) => new Uint8Array(n));
+    this.#source = grow(this.#source, (n) => new Uint8Array(n));
+    this.#bits = grow(this.#bits, (n) => new Uint8Array(n));
+    this.#packets = grow(this.#packets, (n) => new Uint8Array(n));
+    this.#app = grow(this.#app, (n) => new Uint16Array(n));
+    this.#name = grow(this.#name, (n) => new Uint32Array(n));
+    this.#buffer = grow(this.#buffer, (n) => new Int32Array(n));
+    this.#base = grow(this.#base, (n) => new Uint32Array(n));
+  }
+}
+
+/** The kind of client stream a TCP segment starts, or StreamKind.None. */
+function startKind(
+  bytes: Uint8Array,
+  offset: number,
+  length: number,
+  srcPort: number,
+  dstPort: number,
+): number {
+  if (length >= 3 && bytes[offset] === 22 && bytes[offset + 1] === 3) return StreamKind.Tls;
+  const p = detectProtocol(TCP, bytes, offset, length, srcPort, dstPort);
+  if (p === Protocol.Http && !isHttpResponse(bytes, offset, length)) return StreamKind.Http;
+  if ((srcPort === 53 || dstPort === 53) && parseDnsTcp(bytes, offset, length).needBytes >= 0) {
+    const r = parseDnsTcp(bytes, offset, length);
+    if (r.message || r.needBytes > 0) return StreamKind.DnsTcp;
+  }
+  return StreamKind.None;
+}

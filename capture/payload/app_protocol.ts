@@ -8,6 +8,7 @@ import { HttpStatus, isHttpResponse, parseHttpRequest } from "./http_request.ts"
 import { longHeaderVersion } from "./quic_initial.ts";
 import { versionRules } from "./quic_keys.ts";
 import { gquicNumber } from "./gquic_chlo.ts";
+import { parseMgcpEndpoint } from "./mgcp_endpoint.ts";
 
 /** Protocol ids; `PROTOCOL_NAMES[id]` is the label (nDPI's spelling where it has one). */
 export const Protocol = {
@@ -37,6 +38,7 @@ export const Protocol = {
   Ssdp: 23,
   Rtsp: 24,
   WireGuard: 25,
+  Mgcp: 26,
 } as const;
 
 /** Labels by protocol id. */
@@ -114,6 +116,7 @@ export function detectProtocol(
   if (isDhcp(bytes, offset, end)) return Protocol.Dhcp;
   if (isStun(bytes, offset, end)) return Protocol.Stun;
   if (isSip(bytes, offset, end)) return Protocol.Sip;
+  if (parseMgcpEndpoint(bytes, offset, n) !== null) return Protocol.Mgcp;
   if (
     text(bytes, offset, end, "M-SEARCH * HTTP/1.") || text(bytes, offset, end, "NOTIFY * HTTP/1.")
   ) {

@@ -48,6 +48,7 @@ Deno.test("detectProtocol() recognises UDP protocols", () => {
   assert.equal(udp(dns, 5353, 5353), Protocol.Mdns);
   assert.equal(udp(dns, 5000, 5355), Protocol.Llmnr);
   assert.equal(udp(t("M-SEARCH * HTTP/1.1\r\nHOST: 239.255.255.250:1900\r\n\r\n")), Protocol.Ssdp);
+  assert.equal(udp(t("RQNT 1 *@gw.example MGCP 0.1\nX: 2\n")), Protocol.Mgcp);
   const wg = new Uint8Array(148);
   wg[0] = 1;
   assert.equal(udp(wg), Protocol.WireGuard);

@@ -17,10 +17,12 @@ export interface HttpRequest {
   /** The request target as sent, cut at 256 characters. */
   target: string;
   /**
-   * The Host header as sent (lower-cased; a port stays, as nDPI reports it), else the authority
-   * of an absolute-form or CONNECT target; null when there is neither.
+   * The host of the Host header (lower-cased, without its port), else of the authority of an
+   * absolute-form or CONNECT target; null when there is neither.
    */
   host: string | null;
+  /** The Host header value as sent (lower-cased, port kept: SSDP names are "addr:port"). */
+  hostHeader: string | null;
   /** 0 for HTTP/1.0, 1 for HTTP/1.1. */
   minorVersion: number;
 }
@@ -85,7 +87,7 @@ export function parseHttpRequest(bytes: Uint8Array, offset: number, length: numb
   const target = String.fromCharCode(
     ...bytes.subarray(targetStart, Math.min(targetEnd, targetStart + MAX_TARGET_KEPT)),
   );
-  const request: HttpRequest = { method, target, host: null, minorVersion };
+  const request: HttpRequest = { method, target, host: null, hostHeader: null, minorVersion };
   p = afterLineEnd(bytes, p, end);
   if (p < 0) return p === -1 ? NEED_MORE : NOT_HTTP;
   // Headers, until the empty line.
@@ -102,7 +104,8 @@ export function parseHttpRequest(bytes: Uint8Array, offset: number, length: numb
       let w = lineEnd;
       while (v < w && (bytes[v] === 0x20 || bytes[v] === 0x09)) v++;
       while (w > v && (bytes[w - 1] === 0x20 || bytes[w - 1] === 0x09)) w--;
-      request.host = asciiName(bytes, v, w - v);
+      request.hostHeader = asciiName(bytes, v, w - v);
+      request.host = request.hostHeader && withoutPort(request.hostHeader);
       return { status: HttpStatus.Done, request };
     }
   }
@@ -126,8 +129,17 @@ function authorityOf(method: string, target: string): string | null {
     authority = target.replace(/^https?:\/\//i, "").split("/")[0];
   }
   if (!authority) return null;
-  const bytes = new TextEncoder().encode(authority.replace(/:\d+$/, ""));
-  return asciiName(bytes, 0, bytes.length);
+  const bytes = new TextEncoder().encode(authority);
+  const host = asciiName(bytes, 0, bytes.length);
+  return host && withoutPort(host);
+}
+
+/** "host:8080" -> "host", "[2001:db8::1]:80" -> "[2001:db8::1]"; a bare IPv6 literal stays. */
+function withoutPort(host: string): string {
+  const colon = host.lastIndexOf(":");
+  if (colon < 0 || !/^\d+$/.test(host.slice(colon + 1))) return host;
+  if (host.startsWith("[")) return host[colon - 1] === "]" ? host.slice(0, colon) : host;
+  return host.indexOf(":") === colon ? host.slice(0, colon) : host;
 }
 
 function isMethodChar(c: number): boolean {

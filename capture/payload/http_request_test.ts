@@ -15,7 +15,8 @@ Deno.test("parseHttpRequest() reads the method, target and Host", () => {
   assert.deepEqual(r.request, {
     method: "GET",
     target: "/index.html",
-    host: "www.example.com:8080",
+    host: "www.example.com",
+    hostHeader: "www.example.com:8080",
     minorVersion: 1,
   });
 });
@@ -24,7 +25,10 @@ Deno.test("parseHttpRequest() reads an SSDP M-SEARCH (HTTP over UDP)", () => {
   const b = text(
     'M-SEARCH * HTTP/1.1\r\nHOST: 239.255.255.250:1900\r\nMAN: "ssdp:discover"\r\n\r\n',
   );
-  assert.equal(parseHttpRequest(b, 0, b.length).request?.host, "239.255.255.250:1900");
+  assert.equal(parseHttpRequest(b, 0, b.length).request?.hostHeader, "239.255.255.250:1900");
+  assert.equal(parseHttpRequest(b, 0, b.length).request?.host, "239.255.255.250");
+  const v6 = text("GET / HTTP/1.1\r\nHost: [2001:db8::1]:8080\r\n\r\n");
+  assert.equal(parseHttpRequest(v6, 0, v6.length).request?.host, "[2001:db8::1]");
 });
 
 Deno.test("parseHttpRequest() asks for more when the request is cut before Host", () => {

@@ -14,7 +14,8 @@ import {
   decodeNetbiosLabel,
   parseNetbiosDatagramName,
 } from "../../capture/payload/netbios_name.ts";
-import { isHttpResponse } from "../../capture/payload/http_request.ts";
+import { isHttpResponse, parseHttpRequest } from "../../capture/payload/http_request.ts";
+import { parseMgcpEndpoint } from "../../capture/payload/mgcp_endpoint.ts";
 import { parseDtlsClientHello } from "../../capture/payload/tls_client_hello.ts";
 import { appLabel, AppMatcher, NO_APP } from "./app_rules.ts";
 import { NameTable, NO_NAME } from "./name_table.ts";
@@ -334,8 +335,13 @@ export class FlowInspector {
       return name ? { name, source: NameSource.Dhcp } : null;
     }
     if (protocol === Protocol.Ssdp) {
-      const r = parseClientStream(StreamKind.Http, bytes, offset, length);
-      return r.found;
+      // nDPI reports an SSDP Host as sent ("239.255.255.250:1900"): it names no server.
+      const host = parseHttpRequest(bytes, offset, length).request?.hostHeader;
+      return host ? { name: host, source: NameSource.Http } : null;
+    }
+    if (protocol === Protocol.Mgcp) {
+      const name = parseMgcpEndpoint(bytes, offset, length);
+      return name ? { name, source: NameSource.Mgcp } : null;
     }
     if (protocol === Protocol.Dtls) {
       const name = parseDtlsClientHello(bytes, offset, length)?.sni;

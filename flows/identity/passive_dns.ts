@@ -28,6 +28,8 @@ export const NameSource = {
   Dhcp: 5,
   Netbios: 6,
   Mdns: 7,
+  /** An MGCP endpoint's gateway domain: shown on the flow, never learned for an address. */
+  Mgcp: 8,
 } as const;
 
 /** Source labels by NameSource value, as the API shows them. */
@@ -128,7 +130,7 @@ export class PassiveDns {
     now: number,
   ): boolean {
     const host = hostOnly(name);
-    if (!host || RANK[source] === undefined || source === NameSource.None) return false;
+    if (!host || !(RANK[source] > 0)) return false;
     const lifetime = source === NameSource.Dns
       ? Math.min(Math.max(ttl, this.#minTtl), this.#maxTtl)
       : this.#claimTtl;

@@ -46,8 +46,8 @@ const MAX_LABEL = 63;
 const MAX_NAME_WIRE = 255;
 /** Pointers followed per name; a backwards-only chain ends anyway, this bounds the work. */
 const MAX_POINTERS = 32;
-/** Questions and answers read; real messages have one question and a few dozen answers. */
-const MAX_QUESTIONS = 8;
+/** Questions and answers read: a unicast query has one question, an mDNS query dozens. */
+const MAX_QUESTIONS = 64;
 const MAX_ANSWERS = 64;
 const CLASS_IN = 1;
 

@@ -1,8 +1,9 @@
-// Tests for the names local hosts announce: DHCP option 12 and NetBIOS names.
+// Tests for small readers: DHCP option 12, NetBIOS names, the PROXY protocol header.
 
 import assert from "node:assert/strict";
 import { parseDhcp } from "./dhcp_options.ts";
 import { decodeNetbiosLabel, parseNetbiosDatagramName } from "./netbios_name.ts";
+import { proxyHeaderLength } from "./proxy_protocol.ts";
 
 /** A NetBIOS first-level encoding of `name` padded to 15 bytes plus type byte `type`. */
 function encode(name: string, type = 0): string {
@@ -56,4 +57,33 @@ Deno.test("parseNetbiosDatagramName() reads the source name of a datagram", () =
   ]);
   assert.equal(parseNetbiosDatagramName(b, 0, b.length), "msedgewin10");
   assert.equal(parseNetbiosDatagramName(b, 0, 40), null);
+});
+
+Deno.test("proxyHeaderLength() measures PROXY v1 and v2 headers", () => {
+  const v1 = new TextEncoder().encode("PROXY TCP4 1.1.1.1 2.2.2.2 48502 443\r\n\x16\x03\x01");
+  assert.equal(proxyHeaderLength(v1, 0, v1.length), v1.length - 3);
+  assert.equal(proxyHeaderLength(v1, 0, 20), 0);
+  const v2 = new Uint8Array([
+    0x0d,
+    0x0a,
+    0x0d,
+    0x0a,
+    0x00,
+    0x0d,
+    0x0a,
+    0x51,
+    0x55,
+    0x49,
+    0x54,
+    0x0a,
+    0x21,
+    0x11,
+    0,
+    12,
+    ...new Array(12).fill(1),
+    0x16,
+  ]);
+  assert.equal(proxyHeaderLength(v2, 0, v2.length), 28);
+  assert.equal(proxyHeaderLength(v2, 0, 27), 0);
+  assert.equal(proxyHeaderLength(new TextEncoder().encode("GET / HTTP/1.1\r\n"), 0, 16), 0);
 });

@@ -16,6 +16,7 @@ import {
 } from "../../capture/payload/netbios_name.ts";
 import { isHttpResponse, parseHttpRequest } from "../../capture/payload/http_request.ts";
 import { parseMgcpEndpoint } from "../../capture/payload/mgcp_endpoint.ts";
+import { proxyHeaderLength } from "../../capture/payload/proxy_protocol.ts";
 import { parseDtlsClientHello } from "../../capture/payload/tls_client_hello.ts";
 import { appLabel, AppMatcher, NO_APP } from "./app_rules.ts";
 import { NameTable, NO_NAME } from "./name_table.ts";
@@ -68,6 +69,8 @@ const REVERSED = 8;
 const ROLE_KNOWN = 16;
 /** A response (DNS) was read: a DNS flow is then done. */
 const ANSWERED = 32;
+/** The base sequence number is certain (from the SYN or after a PROXY header). */
+const BASE_FIXED = 64;
 
 /** Per-flow payload inspection for names and applications. */
 export class FlowInspector {
@@ -127,7 +130,7 @@ export class FlowInspector {
     if (length <= 0) {
       if (proto === TCP && fromClient && (tcpFlags & (SYN | ACK)) === SYN) {
         this.#base[slot] = (tcpSeq + 1) >>> 0; // the client's first data byte follows its SYN
-        this.#bits[slot] |= HAVE_BASE;
+        this.#bits[slot] |= HAVE_BASE | BASE_FIXED;
       }
       return 0;
     }
@@ -246,14 +249,16 @@ export class FlowInspector {
   ): Found | null {
     let kind = this.#kind[slot];
     if (kind === StreamKind.None) {
-      kind = startKind(bytes, offset, length, srcPort, dstPort);
+      // A load balancer's PROXY header may come before the client's own first bytes.
+      const skip = proxyHeaderLength(bytes, offset, length);
+      kind = startKind(bytes, offset + skip, length - skip, srcPort, dstPort);
       if (kind === StreamKind.None) return null;
       this.#kind[slot] = kind;
       this.#setRole(slot, fromClient);
       // A stream found mid-flow (STARTTLS) starts at this segment, whatever the SYN said.
-      if (this.#packets[slot] > 0 || (this.#bits[slot] & HAVE_BASE) === 0) {
-        this.#base[slot] = seq >>> 0;
-        this.#bits[slot] |= HAVE_BASE;
+      if (this.#packets[slot] > 0 || (this.#bits[slot] & HAVE_BASE) === 0 || skip > 0) {
+        this.#base[slot] = (seq + skip) >>> 0;
+        this.#bits[slot] |= HAVE_BASE | (skip > 0 ? BASE_FIXED : 0);
       }
     }
     if (!this.#isClient(slot, fromClient) || (this.#bits[slot] & NAME_SET) !== 0) {
@@ -266,7 +271,13 @@ export class FlowInspector {
     }
     let rel = (seq - this.#base[slot]) | 0;
     let buffer = this.#buffer[slot];
-    if (rel < 0) {
+    if (rel < 0 && (this.#bits[slot] & BASE_FIXED) !== 0) {
+      // Bytes before the stream's known start (a retransmitted SYN, a PROXY header): skip them.
+      if (-rel >= length) return null;
+      offset -= rel;
+      length += rel;
+      rel = 0;
+    } else if (rel < 0) {
       // The stream starts earlier than the first segment seen (reordering): move the base.
       if (buffer >= 0) this.pool.shift(buffer, -rel);
       this.#base[slot] = seq >>> 0;

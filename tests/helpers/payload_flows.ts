@@ -59,7 +59,19 @@ function canonical(endpoint: string): string {
 
 /** Runs tshark on `path` and the inspector over its flows; throws when tshark is missing. */
 export async function inspectCapture(path: string): Promise<Map<string, HarnessFlow>> {
-  const args = ["-r", path, "-n", "-T", "fields", "-E", "separator=\t", "-E", "occurrence=l"];
+  const args = [
+    "-r",
+    path,
+    "-n",
+    "-T",
+    "fields",
+    "-E",
+    "separator=\t",
+    "-E",
+    "occurrence=a",
+    "-E",
+    "aggregator=|",
+  ];
   for (const f of FIELDS) args.push("-e", f);
   let output: Deno.CommandOutput;
   try {
@@ -73,7 +85,9 @@ export async function inspectCapture(path: string): Promise<Map<string, HarnessF
   for (const line of text.split("\n")) {
     if (!line) continue;
     const f = line.split("\t");
-    const get = (name: string) => f[FIELDS.indexOf(name)] ?? "";
+    // Every occurrence, "|"-joined: the innermost header's is the last.
+    const all = (name: string) => (f[FIELDS.indexOf(name)] ?? "").split("|").filter((v) => v);
+    const get = (name: string) => all(name).at(-1) ?? "";
     const layers = get("frame.protocols").split(":");
     const l4 = Math.max(layers.lastIndexOf("tcp"), layers.lastIndexOf("udp"));
     if (l4 < 0 || layers.slice(0, l4).some((p) => p.startsWith("icmp"))) continue;
@@ -98,7 +112,7 @@ export async function inspectCapture(path: string): Promise<Map<string, HarnessF
       };
       flows.set(key, flow);
     }
-    collectTruth(flow, get);
+    collectTruth(flow, get, all);
     if (!inspector.wantsMore(flow.slot)) continue;
     const payload = hex(proto === "TCP" ? get("tcp.payload") : get("udp.payload"));
     inspector.inspect(
@@ -123,7 +137,11 @@ export async function inspectCapture(path: string): Promise<Map<string, HarnessF
 }
 
 /** Adds the names tshark decoded in one packet to the flow's truth. */
-function collectTruth(flow: HarnessFlow, get: (name: string) => string): void {
+function collectTruth(
+  flow: HarnessFlow,
+  get: (name: string) => string,
+  all: (name: string) => string[],
+): void {
   const add = (list: string[], value: string) => {
     const v = value.toLowerCase();
     if (v && !list.includes(v)) list.push(v);
@@ -138,6 +156,6 @@ function collectTruth(flow: HarnessFlow, get: (name: string) => string): void {
   if (
     get("dns.qry.name") && get("dns.flags.response") !== "1" && get("dns.flags.response") !== "True"
   ) {
-    add(flow.tshark.dns, get("dns.qry.name"));
+    for (const name of all("dns.qry.name")) add(flow.tshark.dns, name);
   }
 }

@@ -9,20 +9,20 @@
 
 import { detectProtocol, Protocol, PROTOCOL_NAMES } from "../../capture/payload/app_protocol.ts";
 import { parseDnsMessage, parseDnsTcp } from "../../capture/payload/dns_message.ts";
-import { parseDhcp } from "../../capture/payload/dhcp_options.ts";
-import {
-  decodeNetbiosLabel,
-  parseNetbiosDatagramName,
-} from "../../capture/payload/netbios_name.ts";
-import { isHttpResponse, parseHttpRequest } from "../../capture/payload/http_request.ts";
-import { parseMgcpEndpoint } from "../../capture/payload/mgcp_endpoint.ts";
 import { proxyHeaderLength } from "../../capture/payload/proxy_protocol.ts";
-import { parseDtlsClientHello } from "../../capture/payload/tls_client_hello.ts";
 import { appLabel, AppMatcher, NO_APP } from "./app_rules.ts";
 import { NameTable, NO_NAME } from "./name_table.ts";
 import { NameSource, type PassiveDns } from "./passive_dns.ts";
 import { ReassemblyPool } from "./reassembly_pool.ts";
-import { type Found, parseClientStream, readQuicDatagram, StreamKind } from "./stream_readers.ts";
+import {
+  type Found,
+  parseClientStream,
+  readQuicDatagram,
+  startKind,
+  StreamKind,
+} from "./stream_readers.ts";
+import { readDatagramName } from "./datagram_names.ts";
+import { nothingMoreToLearn, serverConfirms } from "./inspection_rules.ts";
 
 /** Bits of inspect()'s answer. */
 export const Inspect = {
@@ -220,6 +220,8 @@ export class FlowInspector {
     if (slot >= this.#state.length || this.#state[slot] === 0) return;
     this.names.release(this.#name[slot]);
     this.#freeBuffer(slot);
+    this.#dcid[slot] = undefined;
+    this.#start(slot);
     this.#state[slot] = 0;
   }
 
@@ -252,11 +254,20 @@ export class FlowInspector {
       // A load balancer's PROXY header may come before the client's own first bytes.
       const skip = proxyHeaderLength(bytes, offset, length);
       kind = startKind(bytes, offset + skip, length - skip, srcPort, dstPort);
-      if (kind === StreamKind.None) return null;
+      const fixed = (this.#bits[slot] & BASE_FIXED) !== 0;
+      const rel = (seq - this.#base[slot]) | 0;
+      if (kind === StreamKind.None) {
+        // A client segment past the stream's start (known from the SYN) arrived first: keep it.
+        if (fixed && fromClient && rel > 0 && rel < this.pool.size) {
+          this.#keep(slot, rel, bytes, offset, length);
+        }
+        return null;
+      }
       this.#kind[slot] = kind;
       this.#setRole(slot, fromClient);
-      // A stream found mid-flow (STARTTLS) starts at this segment, whatever the SYN said.
-      if (this.#packets[slot] > 0 || (this.#bits[slot] & HAVE_BASE) === 0 || skip > 0) {
+      // A stream that starts mid-flow (after STARTTLS, or without a SYN seen) starts here.
+      if (!fixed || rel !== 0 || skip > 0) {
+        this.#freeBuffer(slot);
         this.#base[slot] = (seq + skip) >>> 0;
         this.#bits[slot] |= HAVE_BASE | (skip > 0 ? BASE_FIXED : 0);
       }
@@ -329,84 +340,36 @@ export class FlowInspector {
       if (r.done) this.#freeBuffer(slot);
       return r.found;
     }
-    if (protocol === Protocol.Dns || protocol === Protocol.Mdns || protocol === Protocol.Llmnr) {
-      const m = parseDnsMessage(bytes, offset, length);
-      if (!m) return null;
-      if (m.response) {
-        this.#bits[slot] |= ANSWERED;
-        this.#learnDns(m, protocol === Protocol.Dns ? NameSource.Dns : NameSource.Mdns);
-      } else this.#setRole(slot, fromClient);
-      let name = m.questionName || m.firstAnswerName;
-      if (srcPort === 137 || dstPort === 137) name = decodeNetbiosLabel(name.split(".")[0]) ?? "";
-      const source = srcPort === 137 || dstPort === 137 ? NameSource.Netbios : NameSource.Dns;
-      return name ? { name, source } : null;
+    const r = readDatagramName(protocol, bytes, offset, length, srcPort, dstPort);
+    if (r.dns?.response) {
+      this.#bits[slot] |= ANSWERED;
+      this.#learnDns(r.dns, protocol === Protocol.Dns ? NameSource.Dns : NameSource.Mdns);
     }
-    if (protocol === Protocol.Dhcp) {
-      const name = parseDhcp(bytes, offset, length)?.hostname;
-      return name ? { name, source: NameSource.Dhcp } : null;
-    }
-    if (protocol === Protocol.Ssdp) {
-      // nDPI reports an SSDP Host as sent ("239.255.255.250:1900"): it names no server.
-      const host = parseHttpRequest(bytes, offset, length).request?.hostHeader;
-      return host ? { name: host, source: NameSource.Http } : null;
-    }
-    if (protocol === Protocol.Mgcp) {
-      const name = parseMgcpEndpoint(bytes, offset, length);
-      return name ? { name, source: NameSource.Mgcp } : null;
-    }
-    if (protocol === Protocol.Dtls) {
-      const name = parseDtlsClientHello(bytes, offset, length)?.sni;
-      if (name) this.#setRole(slot, fromClient);
-      return name ? { name, source: NameSource.Sni } : null;
-    }
-    if (srcPort === 138 && dstPort === 138) {
-      const name = parseNetbiosDatagramName(bytes, offset, length);
-      return name ? { name, source: NameSource.Netbios } : null;
-    }
-    return null;
+    if (r.clientSent) this.#setRole(slot, fromClient);
+    return r.found;
   }
 
   /** Sets Confirmed once: the server side sent a handshake reply after the name was read. */
-  #confirm(
-    slot: number,
-    fromClient: boolean,
-    bytes: Uint8Array,
-    offset: number,
-    length: number,
-  ): boolean {
+  #confirm(slot: number, fromClient: boolean, bytes: Uint8Array, offset: number, length: number) {
     const bits = this.#bits[slot];
     if ((bits & NAME_SET) === 0 || (bits & CONFIRMED) !== 0 || this.#isClient(slot, fromClient)) {
       return false;
     }
-    const source = this.#source[slot];
-    let ok = false;
-    if (source === NameSource.Sni) ok = bytes[offset] === 22; // a handshake record (ServerHello)
-    else if (source === NameSource.Quic) ok = (bytes[offset] & 0x80) !== 0; // a long header
-    else if (source === NameSource.Http) ok = isHttpResponse(bytes, offset, length);
+    const ok = serverConfirms(this.#source[slot], bytes, offset, length);
     if (ok) this.#bits[slot] |= CONFIRMED;
     return ok;
   }
 
-  /** True when nothing more can be learned from the flow. */
   #complete(slot: number): boolean {
     const bits = this.#bits[slot];
-    const source = this.#source[slot];
-    const protocol = this.#protocol[slot];
-    if ((bits & NAME_SET) !== 0) {
-      if (source === NameSource.Sni || source === NameSource.Quic || source === NameSource.Http) {
-        return (bits & CONFIRMED) !== 0;
-      }
-      if (source === NameSource.Dns) {
-        return (bits & ANSWERED) !== 0 ||
-          (protocol !== Protocol.Dns && this.#kind[slot] !== StreamKind.DnsTcp);
-      }
-      return true;
-    }
-    // No name yet: protocols that never carry one are done once known.
-    return protocol === Protocol.Ssh || protocol === Protocol.Rdp || protocol === Protocol.Smb ||
-      protocol === Protocol.BitTorrent || protocol === Protocol.WireGuard ||
-      protocol === Protocol.Ntp ||
-      protocol === Protocol.Stun || protocol === Protocol.Postgres || protocol === Protocol.Mysql;
+    return nothingMoreToLearn({
+      named: (bits & NAME_SET) !== 0,
+      confirmed: (bits & CONFIRMED) !== 0,
+      answered: (bits & ANSWERED) !== 0,
+      source: this.#source[slot],
+      protocol: this.#protocol[slot],
+      dnsTcp: this.#kind[slot] === StreamKind.DnsTcp,
+    });
   }
 
   #finish(slot: number, out: number): number {
@@ -414,6 +377,14 @@ export class FlowInspector {
     this.#freeBuffer(slot);
     this.#dcid[slot] = undefined;
     return out | Inspect.Done;
+  }
+
+  /** Stores a segment whose stream kind is not known yet (it is not the stream's start). */
+  #keep(slot: number, rel: number, bytes: Uint8Array, offset: number, length: number): void {
+    if (this.#buffer[slot] < 0) this.#buffer[slot] = this.pool.acquire();
+    if (this.#buffer[slot] >= 0) {
+      this.pool.write(this.#buffer[slot], rel, bytes, offset, offset + length);
+    }
   }
 
   #streamEnd(slot: number, found: Found | null): Found | null {
@@ -442,41 +413,25 @@ export class FlowInspector {
   }
 
   #grow(size: number): void {
-    const grow = <T extends Uint8Array | Uint16Array | Uint32Array | Int32Array>(
-      a: T,
-      make: (n: number) => T,
-    ) => {
-      const b = make(size);
-      b.set(a);
-      return b;
-    };
-    this.#state = grow(this.#state, (n) => new Uint8Array(n));
-    this.#kind = grow(this.#kind, (n) => new Uint8Array(n));
-    this.#protocol = grow(this.#protocol, (n) => new Uint8Array(n));
-    this.#source = grow(this.#source, (n) => new Uint8Array(n));
-    this.#bits = grow(this.#bits, (n) => new Uint8Array(n));
-    this.#packets = grow(this.#packets, (n) => new Uint8Array(n));
-    this.#app = grow(this.#app, (n) => new Uint16Array(n));
-    this.#name = grow(this.#name, (n) => new Uint32Array(n));
-    this.#buffer = grow(this.#buffer, (n) => new Int32Array(n));
-    this.#base = grow(this.#base, (n) => new Uint32Array(n));
+    this.#state = grown(this.#state, size);
+    this.#kind = grown(this.#kind, size);
+    this.#protocol = grown(this.#protocol, size);
+    this.#source = grown(this.#source, size);
+    this.#bits = grown(this.#bits, size);
+    this.#packets = grown(this.#packets, size);
+    this.#app = grown(this.#app, size);
+    this.#name = grown(this.#name, size);
+    this.#buffer = grown(this.#buffer, size);
+    this.#base = grown(this.#base, size);
   }
 }
 
-/** The kind of client stream a TCP segment starts, or StreamKind.None. */
-function startKind(
-  bytes: Uint8Array,
-  offset: number,
-  length: number,
-  srcPort: number,
-  dstPort: number,
-): number {
-  if (length >= 3 && bytes[offset] === 22 && bytes[offset + 1] === 3) return StreamKind.Tls;
-  const p = detectProtocol(TCP, bytes, offset, length, srcPort, dstPort);
-  if (p === Protocol.Http && !isHttpResponse(bytes, offset, length)) return StreamKind.Http;
-  if ((srcPort === 53 || dstPort === 53) && parseDnsTcp(bytes, offset, length).needBytes >= 0) {
-    const r = parseDnsTcp(bytes, offset, length);
-    if (r.message || r.needBytes > 0) return StreamKind.DnsTcp;
-  }
-  return StreamKind.None;
+/** A copy of `a` with room for `size` entries (same element type). */
+function grown<T extends Uint8Array | Uint16Array | Uint32Array | Int32Array>(
+  a: T,
+  size: number,
+): T {
+  const b = new (a.constructor as new (n: number) => T)(size);
+  b.set(a);
+  return b;
 }

@@ -3,7 +3,12 @@
 
 import { parseDnsTcp } from "../../capture/payload/dns_message.ts";
 import { findCleartextChlo, gquicNumber, parseChlo } from "../../capture/payload/gquic_chlo.ts";
-import { HttpStatus, parseHttpRequest } from "../../capture/payload/http_request.ts";
+import {
+  HttpStatus,
+  isHttpResponse,
+  parseHttpRequest,
+} from "../../capture/payload/http_request.ts";
+import { detectProtocol, Protocol } from "../../capture/payload/app_protocol.ts";
 import { longHeaderVersion, readQuicInitials } from "../../capture/payload/quic_initial.ts";
 import {
   parseClientHelloMessage,
@@ -140,4 +145,22 @@ function readCrypto(
 
 function quicName(sni: string | null | undefined): Found | null {
   return sni ? { name: sni, source: NameSource.Quic } : null;
+}
+
+/** The kind of client stream a TCP segment starts, or StreamKind.None. */
+export function startKind(
+  bytes: Uint8Array,
+  offset: number,
+  length: number,
+  srcPort: number,
+  dstPort: number,
+): number {
+  if (length >= 3 && bytes[offset] === 22 && bytes[offset + 1] === 3) return StreamKind.Tls;
+  const p = detectProtocol(6, bytes, offset, length, srcPort, dstPort);
+  if (p === Protocol.Http && !isHttpResponse(bytes, offset, length)) return StreamKind.Http;
+  if ((srcPort === 53 || dstPort === 53) && parseDnsTcp(bytes, offset, length).needBytes >= 0) {
+    const r = parseDnsTcp(bytes, offset, length);
+    if (r.message || r.needBytes > 0) return StreamKind.DnsTcp;
+  }
+  return StreamKind.None;
 }

@@ -1,0 +1,64 @@
+// The glue between a flow engine and the exporters: end listener, shutdown flush. Kept in one
+// place so it can move with the engine (into its worker) without touching the rest of export/.
+
+import type { FlowEndListener, FlowEngine } from "../flows/flow_engine.ts";
+import { exportFlow } from "./export_flow.ts";
+import type { ExportArgs } from "./export_url.ts";
+import { Exporters } from "./exporters.ts";
+
+/**
+ * The engine's onFlowEnd listener: each ended record (idle, active timeout, FIN/RST, evicted)
+ * is built once and queued for every destination. Runs on the packet path when a packet ends
+ * a flow, so it only allocates the record and pushes: no I/O.
+ */
+export function exportListener(exporters: Exporters): FlowEndListener {
+  return function onFlowEnd(store, slot, reason) {
+    exporters.push(exportFlow(store, slot, reason));
+  };
+}
+
+/** Queues every active flow of `engine` as ended "forced" (IPFIX reason 4). Returns how many. */
+export function flushActiveFlows(engine: FlowEngine, exporters: Exporters): number {
+  const table = engine.table;
+  let count = 0;
+  for (let s = 0; s < table.capacity; s++) {
+    if (!table.inUse(s)) continue;
+    exporters.push(exportFlow(table.store, s, "forced"));
+    count++;
+  }
+  return count;
+}
+
+/**
+ * At shutdown, after the capture stopped: exports the active flows, sends what is queued for
+ * at most `timeoutMs`, and says on stderr what could not be delivered.
+ */
+export async function stopExport(
+  engine: FlowEngine,
+  exporters: Exporters,
+  timeoutMs = 10_000,
+): Promise<void> {
+  flushActiveFlows(engine, exporters);
+  const undelivered = await exporters.shutdown(timeoutMs);
+  for (const u of undelivered) {
+    console.error(
+      `netwatch: export to ${u.destination}: ${u.records} records not delivered at exit` +
+        (u.last_error ? ` (${u.last_error})` : ""),
+    );
+  }
+  for (const s of exporters.status()) {
+    if (s.dropped > 0) {
+      console.error(`netwatch: export to ${s.destination}: ${s.dropped} records dropped`);
+    }
+  }
+}
+
+/** The exporters of `serve`'s --export* options, or undefined when none were given. */
+export function createExporters(args: ExportArgs): Exporters | undefined {
+  if (args.destinations.length === 0) return undefined;
+  return Exporters.create(args.destinations, {
+    biflow: args.biflow,
+    retentionDays: args.retentionDays,
+    passwordFile: args.passwordFile,
+  });
+}

@@ -1,6 +1,7 @@
 // Command-line parsing: commands, their options, and the usage text.
 
 import { parseArgs } from "node:util";
+import { type ExportArgs, parseExportArgs } from "../export/export_url.ts";
 import type { FlowConfig } from "../flows/flow_config.ts";
 
 /** A mistake in the command line: printed with a hint, exit code 2. */
@@ -46,6 +47,14 @@ Serve options (and -i, -f, --snaplen, --buffer-size, --no-promisc, --immediate):
                          icmp (30), other (60), and active (1800) for long flows
       --max-stream-connections N
                          open WebSocket streams at most; more get 503 (default 256)
+      --export URL       send ended flows to an IPFIX collector or ClickHouse (repeatable):
+                         ipfix://HOST:PORT (UDP), ipfix+tcp://HOST:PORT,
+                         clickhouse+http://[USER[:PASSWORD]@]HOST:8123/DATABASE
+      --export-biflow    IPFIX: one RFC 5103 biflow record per flow instead of two one-way
+      --export-retention DAYS
+                         ClickHouse: drop day partitions older than DAYS days
+      --export-password-file FILE
+                         ClickHouse: read the password from FILE (first line)
 Report options:
   -f, --filter EXPR      count only packets matching a BPF filter
       --flows            list every flow record (timeouts apply in file time)
@@ -95,6 +104,8 @@ export interface ServeArgs {
   bufferBytes?: number;
   promiscuous: boolean;
   immediate: boolean;
+  /** Flow export destinations and settings (--export*). */
+  export: ExportArgs;
 }
 
 export interface ReportArgs {
@@ -155,6 +166,11 @@ export function parseCommandLine(argv: string[]): Args {
         "max-hosts": { type: "string" },
         "history-minutes": { type: "string" },
         timeouts: { type: "string" },
+        // Flow export (export/).
+        export: { type: "string", multiple: true },
+        "export-biflow": { type: "boolean" },
+        "export-retention": { type: "string" },
+        "export-password-file": { type: "string" },
       },
     });
   } catch (error) {
@@ -207,6 +223,10 @@ export function parseCommandLine(argv: string[]): Args {
         "buffer-size",
         "no-promisc",
         "immediate",
+        "export",
+        "export-biflow",
+        "export-retention",
+        "export-password-file",
       ]);
       if (values.format !== undefined) {
         throw new UsageError(`Option --format does not apply to "serve"`);
@@ -244,6 +264,7 @@ export function parseCommandLine(argv: string[]): Args {
         bufferBytes: bufferMib === undefined ? undefined : Math.round(bufferMib * 1048576),
         promiscuous: !values["no-promisc"],
         immediate: values.immediate === true,
+        export: exportArgs(values),
       };
     }
     case "interfaces":
@@ -316,6 +337,15 @@ function positiveInteger(name: string, value: string | undefined): number | unde
   return n;
 }
 
+/** The --export* options, checked together (bad URLs are usage errors naming the URL). */
+function exportArgs(values: Parameters<typeof parseExportArgs>[0]): ExportArgs {
+  try {
+    return parseExportArgs(values);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
 /** node:util parseArgs errors are several lines long; users get one. */
 function parseErrorLine(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
@@ -339,7 +369,7 @@ const TIMEOUT_KEYS: Record<string, keyof FlowConfig> = {
 };
 
 /** The flow engine options of `serve`: table sizes, history span and timeouts. */
-function flowLimits(values: Record<string, string | boolean | undefined>): Partial<FlowConfig> {
+function flowLimits(values: Record<string, unknown>): Partial<FlowConfig> {
   const get = (name: string) => values[name] as string | undefined;
   const limits: Partial<FlowConfig> = {};
   const maxFlows = positiveInteger("max-flows", get("max-flows"));

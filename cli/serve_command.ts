@@ -3,6 +3,7 @@
 import { defaultInterface, listInterfaces } from "../capture/interfaces.ts";
 import type { SourceOptions } from "../capture/source.ts";
 import config from "../deno.json" with { type: "json" };
+import { createExporters, exportListener, stopExport } from "../export/attach.ts";
 import { createApp } from "../server/app.ts";
 import { Monitor } from "../server/monitor.ts";
 import { serveApp } from "../server/serve.ts";
@@ -61,12 +62,22 @@ export async function serveCommand(args: ServeArgs): Promise<number> {
       promiscuous: args.promiscuous,
       immediate: args.immediate,
     };
-  const monitor = await Monitor.start(source, args.flows);
+  let exporters;
+  try {
+    exporters = createExporters(args.export);
+  } catch (error) {
+    console.error(`netwatch: ${(error as Error).message}`);
+    return 2;
+  }
+  const onFlowEnd = exporters && exportListener(exporters);
+  const monitor = await Monitor.start(source, { ...args.flows, onFlowEnd });
+  exporters?.start();
   const app = createApp({
     monitor,
     version: config.version,
     token,
     listInterfaces,
+    exportStatus: exporters && (() => exporters.status()),
     streamLimits: args.maxStreamConnections === undefined
       ? {}
       : { maxConnections: args.maxStreamConnections },
@@ -76,6 +87,7 @@ export async function serveCommand(args: ServeArgs): Promise<number> {
     server = await serveApp(app, host, port);
   } catch (error) {
     await monitor.stop();
+    await exporters?.shutdown(0);
     app.close();
     console.error(`netwatch: cannot listen on ${host}:${port}: ${(error as Error).message}`);
     return 1;
@@ -88,6 +100,11 @@ export async function serveCommand(args: ServeArgs): Promise<number> {
     `netwatch: serving http://${shown}:${server.port}/ (${what}` +
       `${token === undefined ? "" : ", token required"})`,
   );
+  if (exporters) {
+    console.error(
+      `netwatch: exporting flows to ${exporters.status().map((s) => s.destination).join(", ")}`,
+    );
+  }
   // A capture that fails later (interface gone) keeps the server up: /health reports it.
   const watch = setInterval(() => {
     if (monitor.state === "error" && monitor.error) {
@@ -104,6 +121,8 @@ export async function serveCommand(args: ServeArgs): Promise<number> {
   for (const signal of signals) Deno.removeSignalListener(signal, stop);
   clearInterval(watch);
   await monitor.stop();
+  // Every active flow goes out as ended ("forced"), and the queues get a few seconds to drain.
+  if (exporters) await stopExport(monitor.engine, exporters);
   await server.shutdown();
   return 0;
 }

@@ -36,7 +36,7 @@ import {
   statsView,
   talkersView,
 } from "./views.ts";
-import type { WindowName } from "./wire.ts";
+import type { ExportStatus, WindowName } from "./wire.ts";
 
 /** Process memory figures (Deno.memoryUsage() by default). */
 export type MemoryReader = () => { rss: number; heapUsed: number; heapTotal: number };
@@ -53,6 +53,8 @@ export interface AppOptions {
   /** Seconds without a pong before a stream connection is closed (default 30). */
   idleTimeoutSec?: number;
   memory?: MemoryReader;
+  /** Flow export destinations' figures, for /stats and /metrics (default: none). */
+  exportStatus?: () => ExportStatus[];
 }
 
 /** The app and what must be stopped with it. */
@@ -72,6 +74,7 @@ export function createApp(options: AppOptions): NetwatchApp {
   const m = options.monitor;
   const { version, token } = options;
   const memory = options.memory ?? (() => Deno.memoryUsage());
+  const exports = options.exportStatus ?? (() => []);
   const totals = new ProtocolTotals();
   const hub: StreamHub = new StreamHub({
     snapshot(topic, params): unknown {
@@ -83,7 +86,7 @@ export function createApp(options: AppOptions): NetwatchApp {
         case "protocols":
           return protocolsView(m, params as { window?: WindowName });
         case "stats":
-          return statsView(m, version, hub.stats(), memory());
+          return statsView(m, version, hub.stats(), memory(), exports());
       }
     },
     totals() {
@@ -113,7 +116,10 @@ export function createApp(options: AppOptions): NetwatchApp {
   });
 
   app.openapi(healthRoute, (c) => c.json(healthView(m, version), 200));
-  app.openapi(statsRoute, (c) => c.json(statsView(m, version, hub.stats(), memory()), 200));
+  app.openapi(
+    statsRoute,
+    (c) => c.json(statsView(m, version, hub.stats(), memory(), exports()), 200),
+  );
   app.openapi(interfacesRoute, (c) => {
     let list;
     try {
@@ -165,7 +171,7 @@ export function createApp(options: AppOptions): NetwatchApp {
   app.openapi(
     metricsRoute,
     (c) =>
-      c.text(renderMetrics(m, totals, hub.stats(), memory(), startedAtSec), 200, {
+      c.text(renderMetrics(m, totals, hub.stats(), memory(), startedAtSec, exports()), 200, {
         "Content-Type": METRICS_CONTENT_TYPE,
       }),
   );

@@ -9,8 +9,7 @@ import { CaptureError, type CaptureErrorKind } from "../capture/capture_error.ts
 import { CaptureSession } from "../capture/capture_session.ts";
 import type { CaptureStats } from "../capture/pcap_handle.ts";
 import type { SourceInfo, SourceOptions } from "../capture/source.ts";
-import type { FlowConfig } from "../flows/flow_config.ts";
-import { FlowEngine } from "../flows/flow_engine.ts";
+import { FlowEngine, type FlowEngineOptions } from "../flows/flow_engine.ts";
 import { PacketCounters } from "../flows/packet_counters.ts";
 
 /** Where the capture is in its life. */
@@ -44,7 +43,7 @@ export class Monitor {
   /** Kernel counters and overruns of the sessions before the current one. */
   #before = { received: 0, droppedByKernel: 0, droppedByInterface: 0, overruns: 0 };
 
-  private constructor(source: SourceOptions, flows: Partial<FlowConfig>) {
+  private constructor(source: SourceOptions, flows: FlowEngineOptions) {
     this.source = source;
     this.engine = new FlowEngine(flows);
   }
@@ -53,7 +52,7 @@ export class Monitor {
    * Starts capturing. Resolves once the source is open; rejects with CaptureError when it
    * cannot be (no such interface, no permission, bad filter, unreadable file).
    */
-  static async start(source: SourceOptions, flows: Partial<FlowConfig> = {}): Promise<Monitor> {
+  static async start(source: SourceOptions, flows: FlowEngineOptions = {}): Promise<Monitor> {
     const monitor = new Monitor(source, flows);
     await monitor.#open();
     monitor.#timer = setInterval(() => monitor.#tick(), TICK_MS);

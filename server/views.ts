@@ -5,6 +5,7 @@ import { type HostStats, type HostWindow, RATE_SECONDS } from "../flows/hosts.ts
 import { ApiError, badParameter } from "./errors.ts";
 import type { MonitorLike } from "./monitor_like.ts";
 import type {
+  ExportStatus,
   FlowsResponse,
   HealthResponse,
   ProtocolsResponse,
@@ -104,6 +105,7 @@ export function statsView(
   version: string,
   stream: StreamStats,
   memory: { rss: number; heapUsed: number; heapTotal: number },
+  exports: ExportStatus[] = [],
 ): StatsResponse {
   const e = m.engine;
   const c = m.counters;
@@ -144,6 +146,7 @@ export function statsView(
       heap_total_bytes: memory.heapTotal,
     },
     stream,
+    export: exports,
   };
 }
 

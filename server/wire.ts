@@ -2,10 +2,11 @@
 //
 // The dashboard imports this module with `import type` only. Field names are the JSON keys.
 
+import type { ExportStatus } from "../export/types.ts";
 import type { FlowRecord } from "../flows/flow_record.ts";
 import type { HostStats } from "../flows/hosts.ts";
 
-export type { FlowRecord, HostStats };
+export type { ExportStatus, FlowRecord, HostStats };
 
 /** The body of every 4xx and 5xx answer. */
 export interface ErrorBody {
@@ -80,6 +81,8 @@ export interface StatsResponse {
   hosts: { count: number; capacity: number; evicted: number };
   memory: { rss_bytes: number; heap_used_bytes: number; heap_total_bytes: number };
   stream: StreamStats;
+  /** Flow export destinations (--export), in order; empty when none. */
+  export: ExportStatus[];
 }
 
 /** Figures of the WebSocket stream, in /stats. */

@@ -37,6 +37,8 @@ export class ClickHouseSink implements ExportSink {
   readonly config: ClickHouseConfig;
   #lastRetentionMs = 0;
   readonly #fetch: typeof fetch;
+  /** Aborts the request in flight when the sink closes (at shutdown). */
+  #abort = new AbortController();
 
   constructor(config: ClickHouseConfig, fetchImpl: typeof fetch = fetch) {
     this.config = config;
@@ -45,6 +47,7 @@ export class ClickHouseSink implements ExportSink {
 
   /** Creates the database, tables and view if missing, then applies retention. */
   async open(): Promise<void> {
+    if (this.#abort.signal.aborted) this.#abort = new AbortController();
     for (const statement of schemaStatements(this.config.database)) {
       await this.#query(statement);
     }
@@ -96,7 +99,10 @@ export class ClickHouseSink implements ExportSink {
     return dropped;
   }
 
-  async close(): Promise<void> {}
+  close(): Promise<void> {
+    this.#abort.abort();
+    return Promise.resolve();
+  }
 
   /** Runs one statement (with `body` as its data); returns the answer's text or throws. */
   async #query(statement: string, body?: string): Promise<string> {
@@ -119,7 +125,10 @@ export class ClickHouseSink implements ExportSink {
     try {
       response = await this.#fetch(url, {
         ...init,
-        signal: AbortSignal.timeout(this.config.timeoutMs ?? 30_000),
+        signal: AbortSignal.any([
+          this.#abort.signal,
+          AbortSignal.timeout(this.config.timeoutMs ?? 30_000),
+        ]),
       });
     } catch (error) {
       throw new ExportError(

@@ -82,28 +82,26 @@ export class ExportDestination {
   }
 
   /**
-   * Sends what is queued until the queue is empty or `deadlineMs` (epoch ms) passes, retrying
-   * failures within that time. Returns the records still queued.
+   * At shutdown: sends what is queued until the queue is empty or `deadlineMs` (epoch ms)
+   * passes. One attempt is made at once, whatever the backoff; a destination that fails it is
+   * down and is not waited for. Returns the records still queued.
    */
   async drain(deadlineMs: number): Promise<number> {
+    await this.#busy;
     while (this.queue.length > 0 && Date.now() < deadlineMs && !this.#closed) {
-      await this.#busy;
-      const wait = this.#retryAtMs - Date.now();
-      if (wait > 0) {
-        await sleep(Math.min(wait, deadlineMs - Date.now()));
-        if (Date.now() < this.#retryAtMs) continue;
-      }
+      const before = this.#sent + this.#rejected;
       await this.#run();
+      if (this.#state !== "ok" || this.#sent + this.#rejected === before) break;
     }
     return this.queue.length;
   }
 
-  /** Stops the timer and closes the sink; what is still queued stays counted as queued. */
+  /** Stops the timer and closes the sink (ending a send in flight); queued records stay counted. */
   async close(): Promise<void> {
     this.#closed = true;
     clearInterval(this.#timer);
-    await this.#busy;
     await this.#sink.close().catch(() => {});
+    await this.#busy;
   }
 
   #tick(): void {
@@ -177,8 +175,4 @@ function isRejection(error: unknown): boolean {
 function errorLine(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
   return text.split("\n")[0];
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 }

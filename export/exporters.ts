@@ -4,7 +4,7 @@ import { ClickHouseSink } from "./clickhouse_sink.ts";
 import { type DestinationOptions, ExportDestination } from "./export_destination.ts";
 import type { DestinationConfig } from "./export_url.ts";
 import { IpfixTcpSink, IpfixUdpSink } from "./ipfix_exporter.ts";
-import type { ExportFlow, ExportSink, ExportStatus } from "./types.ts";
+import type { ExportFlow, ExportSink, ExportState, ExportStatus } from "./types.ts";
 
 /** Process-wide export settings (the --export-* options). */
 export interface ExportOptions {
@@ -39,6 +39,9 @@ const DEFAULTS: Record<"ipfix" | "clickhouse", DestinationOptions> = {
   },
 };
 
+/** How often destination states are checked for changes worth a line on stderr. */
+const WATCH_MS = 1000;
+
 /** What a shutdown left undelivered, per destination. */
 export interface Undelivered {
   destination: string;
@@ -49,9 +52,13 @@ export interface Undelivered {
 /** The destinations of this process. */
 export class Exporters {
   readonly destinations: readonly ExportDestination[];
+  #watch: ReturnType<typeof setInterval> | undefined;
+  /** The state each destination was last reported in. */
+  readonly #told: ExportState[];
 
   constructor(destinations: ExportDestination[]) {
     this.destinations = destinations;
+    this.#told = destinations.map(() => "connecting");
   }
 
   /**
@@ -96,9 +103,33 @@ export class Exporters {
     for (let i = 0; i < list.length; i++) list[i].push(flow);
   }
 
-  /** Starts sending. */
-  start(): void {
+  /**
+   * Starts sending. `log` gets one line when a destination starts failing (with the reason)
+   * and one when it delivers again, so an operator sees an outage without polling /stats.
+   */
+  start(log: (line: string) => void = console.error): void {
     for (const destination of this.destinations) destination.start();
+    this.#watch ??= setInterval(() => this.#tell(log), WATCH_MS);
+  }
+
+  #tell(log: (line: string) => void): void {
+    this.destinations.forEach((d, i) => {
+      const s = d.status();
+      const before = this.#told[i];
+      if (s.state === before || s.state === "connecting") return;
+      this.#told[i] = s.state;
+      if (s.state === "ok") {
+        if (before !== "connecting") log(`netwatch: export to ${s.destination}: delivering again`);
+        return;
+      }
+      log(
+        `netwatch: export to ${s.destination}: ${s.last_error} ` +
+          (s.state === "failed"
+            ? "(fix the server or the URL; retrying every 30 s"
+            : "(retrying with backoff") +
+          `; up to ${s.capacity} records wait in the queue)`,
+      );
+    });
   }
 
   /** Figures of each destination, in --export order. */
@@ -111,12 +142,18 @@ export class Exporters {
    * destinations that still held records (lost: the caller says so).
    */
   async shutdown(timeoutMs: number): Promise<Undelivered[]> {
+    clearInterval(this.#watch);
     const deadline = Date.now() + timeoutMs;
-    const left = await Promise.all(this.destinations.map((d) => d.drain(deadline)));
+    // A send that hangs (a collector that stopped reading) must not hold up the exit.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
+    await Promise.race([Promise.all(this.destinations.map((d) => d.drain(deadline))), late]);
+    clearTimeout(timer);
     await Promise.all(this.destinations.map((d) => d.close()));
     return this.destinations
-      .map((d, i) => ({ destination: d.name, records: left[i], last_error: d.status().last_error }))
-      .filter((u) => u.records > 0);
+      .map((d) => d.status())
+      .filter((s) => s.queued > 0)
+      .map((s) => ({ destination: s.destination, records: s.queued, last_error: s.last_error }));
   }
 }
 

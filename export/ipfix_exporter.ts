@@ -71,7 +71,6 @@ export class IpfixUdpSink implements ExportSink {
   }
 
   async send(batch: readonly ExportFlow[]): Promise<void> {
-    if (!this.#socket) throw new ExportError("IPFIX UDP socket is closed");
     const now = Date.now();
     if (
       now - this.#lastTemplateMs >= TEMPLATE_REFRESH_MS ||
@@ -106,7 +105,8 @@ export class IpfixUdpSink implements ExportSink {
   }
 
   #sendMessage(message: Uint8Array): Promise<void> {
-    const socket = this.#socket!;
+    const socket = this.#socket;
+    if (!socket) return Promise.reject(new ExportError("IPFIX UDP socket is closed"));
     return new Promise((resolve, reject) => {
       socket.send(message, this.config.port, this.#address, (error) => {
         if (!error) return resolve();

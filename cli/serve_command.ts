@@ -64,7 +64,10 @@ export async function serveCommand(args: ServeArgs): Promise<number> {
     };
   let exporters;
   try {
-    exporters = createExporters(args.export);
+    exporters = createExporters(
+      args.export,
+      source.kind === "interface" ? source.device : undefined,
+    );
   } catch (error) {
     console.error(`netwatch: ${(error as Error).message}`);
     return 2;

@@ -53,12 +53,27 @@ export async function stopExport(
   }
 }
 
-/** The exporters of `serve`'s --export* options, or undefined when none were given. */
-export function createExporters(args: ExportArgs): Exporters | undefined {
+/**
+ * The exporters of `serve`'s --export* options, or undefined when none were given. `device`
+ * is the interface captured (undefined when replaying a file): its index goes out as IPFIX
+ * ingressInterface.
+ */
+export function createExporters(args: ExportArgs, device?: string): Exporters | undefined {
   if (args.destinations.length === 0) return undefined;
   return Exporters.create(args.destinations, {
     biflow: args.biflow,
     retentionDays: args.retentionDays,
     passwordFile: args.passwordFile,
+    ingressInterface: device === undefined ? 0 : interfaceIndex(device),
   });
+}
+
+/** The kernel's index of interface `name`, or 0 when it has none (e.g. "any"). */
+function interfaceIndex(name: string): number {
+  if (!/^[\w.:@-]+$/.test(name)) return 0;
+  try {
+    return Number(Deno.readTextFileSync(`/sys/class/net/${name}/ifindex`).trim()) || 0;
+  } catch {
+    return 0;
+  }
 }

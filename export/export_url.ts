@@ -1,7 +1,7 @@
 // Parses --export URLs into destination settings; errors name the URL (without its password).
 //
-//   ipfix://HOST[:PORT][?domain=N&pen=N&mtu=BYTES&queue=N]        IPFIX over UDP (port 4739)
-//   ipfix+tcp://HOST[:PORT][?domain=N&pen=N&queue=N]               IPFIX over TCP
+//   ipfix://HOST[:PORT][?domain=N&pen=N&ifindex=N&mtu=BYTES&queue=N]  IPFIX over UDP (4739)
+//   ipfix+tcp://HOST[:PORT][?domain=N&pen=N&ifindex=N&queue=N]         IPFIX over TCP
 //   clickhouse+http://[USER[:PASSWORD]@]HOST[:PORT]/DATABASE[?password_file=F&exporter=NAME&queue=N]
 //   clickhouse+https://...                                         the same over TLS (port 8443)
 
@@ -20,6 +20,8 @@ export interface IpfixDestinationConfig {
   pen: number;
   /** Largest message (UDP), or undefined for the transport's default. */
   maxMessageBytes?: number;
+  /** ingressInterface to send (default: the captured interface's index). */
+  ingressInterface?: number;
   queueCapacity?: number;
 }
 
@@ -47,8 +49,8 @@ const SCHEMES: Record<string, ExportKind> = {
   "clickhouse+http:": "clickhouse",
   "clickhouse+https:": "clickhouse",
 };
-const IPFIX_PARAMS = ["domain", "pen", "mtu", "queue"];
-const IPFIX_TCP_PARAMS = ["domain", "pen", "queue"];
+const IPFIX_PARAMS = ["domain", "pen", "ifindex", "mtu", "queue"];
+const IPFIX_TCP_PARAMS = ["domain", "pen", "ifindex", "queue"];
 const CLICKHOUSE_PARAMS = ["password_file", "exporter", "queue"];
 /** Most records one destination's queue may hold (about 1 KiB each in memory). */
 export const MAX_QUEUE = 10_000_000;
@@ -118,6 +120,7 @@ export function parseExportUrl(text: string): DestinationConfig {
       observationDomainId: number("domain", 0, 0xffffffff) ?? 1,
       pen: number("pen", 1, 0xffffffff) ?? 0,
       maxMessageBytes: number("mtu", 512, 65535),
+      ingressInterface: number("ifindex", 0, 0xffffffff),
       queueCapacity,
     };
   }

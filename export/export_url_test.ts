@@ -12,6 +12,7 @@ Deno.test("parseExportUrl() reads IPFIX URLs with defaults and parameters", () =
     observationDomainId: 1,
     pen: 0,
     maxMessageBytes: undefined,
+    ingressInterface: undefined,
     queueCapacity: undefined,
   });
   const tcp = parseExportUrl("ipfix+tcp://[2001:db8::9]:9995?domain=7&pen=12345&queue=10");
@@ -46,7 +47,10 @@ Deno.test("parseExportUrl() errors name the URL, never its password", () => {
     ["udp://h:1", /unknown scheme "udp:"/],
     ["ipfix://h:70000", /port 70000 is not in 1-65535/],
     ["ipfix://h?mtu=100", /mtu=100 is not a whole number in 512-65535/],
-    ["ipfix://h?color=red", /unknown parameter "color" \(accepted: domain, pen, mtu, queue\)/],
+    [
+      "ipfix://h?color=red",
+      /unknown parameter "color" \(accepted: domain, pen, ifindex, mtu, queue\)/,
+    ],
     ["ipfix+tcp://h?mtu=1400", /unknown parameter "mtu"/],
     ["ipfix://u:pw@h", /IPFIX takes no user or password/],
     ["clickhouse+http://u:secret@h", /no database/],

@@ -16,6 +16,8 @@ export interface ExportOptions {
   passwordFile?: string;
   /** This host's name in ClickHouse rows (default: the system's hostname). */
   exporter?: string;
+  /** IPFIX ingressInterface for URLs without ?ifindex= (the captured interface's index). */
+  ingressInterface?: number;
   /** Overrides of the sending settings, by destination kind (tests shorten the backoff). */
   tuning?: Partial<DestinationOptions>;
 }
@@ -87,6 +89,7 @@ export class Exporters {
           pen: config.pen,
           biflow: options.biflow,
           maxMessageBytes: config.maxMessageBytes,
+          ingressInterface: config.ingressInterface ?? options.ingressInterface ?? 0,
         };
         sink = config.kind === "ipfix" ? new IpfixUdpSink(ipfix) : new IpfixTcpSink(ipfix);
       }

@@ -18,6 +18,7 @@ import { protoNumber } from "../flows/flow_record.ts";
 import {
   buildTemplates,
   type Field,
+  SAMPLING_OPTIONS,
   type Template,
   templateIndex,
   VARIABLE_LENGTH,
@@ -33,6 +34,8 @@ export interface IpfixEncoderOptions {
   pen: number;
   /** Largest message, in octets (UDP: what fits the path MTU; at most 65535). */
   maxMessageBytes: number;
+  /** ingressInterface of every record: the captured interface's index (0: unknown). */
+  ingressInterface?: number;
 }
 
 const HEADER_BYTES = 16;
@@ -71,11 +74,14 @@ export class IpfixEncoder {
     this.sequence = 0;
   }
 
-  /** A message holding every template, to send before data and again periodically. */
+  /**
+   * A message holding every template, to send before data and again periodically: the data
+   * templates, the sampling options template and its one record (no sampling).
+   */
   templateMessage(exportSec: number): Uint8Array {
     const view = this.#view;
     let at = HEADER_BYTES;
-    const setStart = at;
+    let setStart = at;
     at += SET_HEADER_BYTES;
     for (const template of this.templates) {
       view.setUint16(at, template.id);
@@ -93,7 +99,32 @@ export class IpfixEncoder {
     }
     view.setUint16(setStart, 2);
     view.setUint16(setStart + 2, at - setStart);
-    return this.#finish(at, exportSec);
+    // Options template set (3): template id, field count, scope field count, fields.
+    const options = SAMPLING_OPTIONS;
+    setStart = at;
+    view.setUint16(at, 3);
+    view.setUint16(at + 4, options.id);
+    view.setUint16(at + 6, 1 + options.fields.length);
+    view.setUint16(at + 8, 1);
+    at += 10;
+    for (const field of [options.scope, ...options.fields]) {
+      view.setUint16(at, field.id);
+      view.setUint16(at + 2, field.length);
+      at += 4;
+    }
+    view.setUint16(setStart + 2, at - setStart);
+    // Its data: this domain selects every packet.
+    setStart = at;
+    view.setUint16(at, options.id);
+    view.setUint16(at + 2, SET_HEADER_BYTES + 4 * (1 + options.fields.length));
+    view.setUint32(at + 4, this.options.observationDomainId >>> 0);
+    at += 8;
+    for (const field of options.fields) {
+      view.setUint32(at, field.value);
+      at += 4;
+    }
+    // The options record is a Data Record too: it counts in the sequence number.
+    return this.#finish(at, exportSec, 1);
   }
 
   /** Data messages for `flows`: one or two records each, split to fit maxMessageBytes. */
@@ -217,6 +248,9 @@ export class IpfixEncoder {
           break;
         case "ip_version":
           view.setUint8(at, flow.ip_version);
+          break;
+        case "ingress_interface":
+          view.setUint32(at, this.options.ingressInterface ?? 0);
           break;
         case "end_reason":
           view.setUint8(at, FLOW_END_REASON[flow.end_reason]);

@@ -99,6 +99,7 @@ Deno.test("IpfixEncoder() one-way records decode in tshark with every field", as
     biflow: false,
     pen: 0,
     maxMessageBytes: 1400,
+    ingressInterface: 3,
   });
   const messages = [encoder.templateMessage(1700000010.9), ...encoder.encode(FLOWS, 1700000011)];
   const decoded = await decodeIpfix(messages);
@@ -110,9 +111,14 @@ Deno.test("IpfixEncoder() one-way records decode in tshark with every field", as
   assert.equal(templates.header["cflow.exporttime"], "1700000010");
   assert.equal(templates.header["cflow.sequence"], "0");
   assert.equal(templates.header["cflow.od_id"], "77");
+  // With the templates, the options record saying every packet is seen (sampling rate 1).
+  assert.deepEqual(templates.records.map((r) => r.setId), [270]);
+  const sampling = templates.records[0].fields;
+  assert.equal(one(sampling, "cflow.sampling_packet_interval"), "1");
+  assert.equal(one(sampling, "cflow.sampling_packet_space"), "0");
   assert.equal(data.header["cflow.exporttime"], "1700000011");
-  assert.equal(data.header["cflow.sequence"], "0", "no data record was sent before");
-  assert.equal(encoder.sequence, 7, "seven records: two per flow, one for the ICMPv6 flow");
+  assert.equal(data.header["cflow.sequence"], "1", "one data record before: the options one");
+  assert.equal(encoder.sequence, 8, "options, then two records per flow, one for ICMPv6");
 
   const records = data.records.map((r) => r.fields);
   assert.deepEqual(data.records.map((r) => r.setId), [256, 256, 257, 257, 256, 256, 257]);
@@ -129,6 +135,7 @@ Deno.test("IpfixEncoder() one-way records decode in tshark with every field", as
   assert.equal(one(tcpOut, "cflow.vlanid"), "0");
   assert.equal(one(tcpOut, "cflow.ip_version"), "4");
   assert.equal(one(tcpOut, "cflow.flow_end_reason"), "3");
+  assert.equal(one(tcpOut, "cflow.inputint"), "3");
   assert.equal(tsharkTimeMs(one(tcpOut, "cflow.abstimestart")), 1700000000123);
   assert.equal(tsharkTimeMs(one(tcpOut, "cflow.abstimeend")), 1700000005500);
   // Reverse: the server's packets, addresses and ports swapped.
@@ -205,17 +212,18 @@ Deno.test("IpfixEncoder() splits records over messages no larger than the limit"
     maxMessageBytes: 512,
   });
   const flows = Array.from({ length: 150 }, (_, i) => ({ ...FLOWS[i % 2], id: i + 1 }));
+  const templates = encoder.templateMessage(1700000000);
   const messages = encoder.encode(flows, 1700000000);
   assert.ok(messages.length > 10);
   for (const m of messages) assert.ok(m.length <= 512, `message of ${m.length} octets`);
-  const decoded = await decodeIpfix([encoder.templateMessage(1700000000), ...messages]);
-  let before = 0;
+  const decoded = await decodeIpfix([templates, ...messages]);
+  let before = 1; // the options record that came with the templates
   for (const message of decoded.slice(1)) {
     assert.equal(message.header["cflow.sequence"], String(before));
     before += message.records.length;
   }
-  assert.equal(before, 300, "every flow's two records arrived");
-  assert.equal(encoder.sequence, 300);
+  assert.equal(before, 301, "every flow's two records arrived");
+  assert.equal(encoder.sequence, 301);
   encoder.reset();
   assert.equal(encoder.sequence, 0);
 });

@@ -71,9 +71,11 @@ Deno.test("IpfixUdpSink sends templates first and again every few dozen messages
   const templateAt = received.map((m, i) => (firstSetId(m) === 2 ? i : -1)).filter((i) => i >= 0);
   assert.deepEqual(templateAt, [0, TEMPLATE_REFRESH_MESSAGES + 1]);
   const decoded = await decodeIpfix(received);
-  // The refreshed templates carry the sequence number of the data that follows them.
-  assert.equal(decoded[TEMPLATE_REFRESH_MESSAGES + 1].header["cflow.sequence"], "128");
-  assert.equal(decoded.at(-1)?.header["cflow.sequence"], String(2 * (batches - 1)));
+  // Sequence numbers count data records: the options record with each template message, two
+  // records per flow.
+  const refreshed = decoded[TEMPLATE_REFRESH_MESSAGES + 1].header["cflow.sequence"];
+  assert.equal(refreshed, String(1 + 2 * TEMPLATE_REFRESH_MESSAGES));
+  assert.equal(decoded.at(-1)?.header["cflow.sequence"], String(2 + 2 * (batches - 1)));
 });
 
 /** A TCP collector that keeps each connection's bytes, split into IPFIX messages. */
@@ -155,7 +157,8 @@ Deno.test("IpfixTcpSink reconnects with backoff and starts each session afresh",
     const [templates, data] = await decodeIpfix(session.messages);
     assert.deepEqual(templates.templates, ["256", "257", "258", "259"], "templates come first");
     assert.equal(templates.header["cflow.od_id"], "9");
-    assert.equal(data.header["cflow.sequence"], "0", "each session numbers from 0");
+    assert.equal(templates.header["cflow.sequence"], "0", "each session numbers from 0");
+    assert.equal(data.header["cflow.sequence"], "1", "after the options record");
     assert.equal(data.records.length, 20, "ten flows, two records each");
     assert.equal(data.records[0].fields["cflow.srcport"], String(30001 + 10 * n));
   }

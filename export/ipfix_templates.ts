@@ -21,6 +21,7 @@ export const IE = {
   sourceIPv4Address: 8,
   destinationTransportPort: 11,
   destinationIPv4Address: 12,
+  ingressInterface: 10,
   sourceIPv6Address: 27,
   destinationIPv6Address: 28,
   icmpTypeCodeIPv4: 32,
@@ -31,7 +32,10 @@ export const IE = {
   icmpTypeCodeIPv6: 139,
   flowStartMilliseconds: 152,
   flowEndMilliseconds: 153,
+  observationDomainId: 149,
   biflowDirection: 239,
+  samplingPacketInterval: 305,
+  samplingPacketSpace: 306,
 } as const;
 
 /** RFC 5103's Private Enterprise Number for reverse Information Elements. */
@@ -58,6 +62,7 @@ export type FieldValue =
   | "icmp_type_code"
   | "vlan"
   | "ip_version"
+  | "ingress_interface"
   | "end_reason"
   | "reverse_octets"
   | "reverse_packets"
@@ -133,6 +138,9 @@ export function buildTemplates(options: TemplateOptions): Template[] {
         iana(v6 ? IE.icmpTypeCodeIPv6 : IE.icmpTypeCodeIPv4, 2, "icmp_type_code"),
         iana(IE.vlanId, 2, "vlan"),
         iana(IE.ipVersion, 1, "ip_version"),
+        // The interface Netwatch captures on: collectors such as Akvorado drop flows that
+        // name no interface at all.
+        iana(IE.ingressInterface, 4, "ingress_interface"),
         iana(IE.flowEndReason, 1, "end_reason"),
       );
       if (options.biflow) {
@@ -172,3 +180,17 @@ export function buildTemplates(options: TemplateOptions): Template[] {
 export function templateIndex(ipVersion: 4 | 6, named: boolean): number {
   return (named ? 2 : 0) + (ipVersion === 6 ? 1 : 0);
 }
+
+/**
+ * The options template that says Netwatch does not sample: scope observationDomainId, then
+ * samplingPacketInterval 1 and samplingPacketSpace 0 (RFC 5477: every packet is selected).
+ * Collectors that need a sampling rate (Akvorado drops flows without one) read 1 from it.
+ */
+export const SAMPLING_OPTIONS = {
+  id: 270,
+  scope: { id: IE.observationDomainId, length: 4 },
+  fields: [
+    { id: IE.samplingPacketInterval, length: 4, value: 1 },
+    { id: IE.samplingPacketSpace, length: 4, value: 0 },
+  ],
+} as const;

@@ -8,7 +8,13 @@ import type { ExportFlow } from "../export/types.ts";
 import type { FlowRecord } from "../flows/flow_record.ts";
 import { protoNumber } from "../flows/flow_record.ts";
 import { runCli } from "./helpers/cli.ts";
-import { readNfacctd, readNfdump, startNfacctd, startNfcapd } from "./helpers/collectors.ts";
+import {
+  nfdumpSequenceFailures,
+  readNfacctd,
+  readNfdump,
+  startNfacctd,
+  startNfcapd,
+} from "./helpers/collectors.ts";
 import { corpusPath } from "./helpers/corpus.ts";
 import { addTo, conversationKey, diffSums, recordSums, type Sum } from "./helpers/flow_sums.ts";
 import { startServer } from "./helpers/serve.ts";
@@ -110,6 +116,8 @@ for (const biflow of [false, true]) {
           await nfcapd.stop();
         }
         const rows = await readNfdump(nfcapd.dir);
+        // Sequence numbers count every data record, the sampling options record included.
+        assert.equal(await nfdumpSequenceFailures(nfcapd.dir), 0, `${file}: sequence gaps`);
         await Deno.remove(nfcapd.dir, { recursive: true });
         assert.ok(rows.length > 0, `${file}: nfcapd stored nothing`);
         const differences = diffSums(expected, nfdumpSums(rows));

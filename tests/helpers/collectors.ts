@@ -117,6 +117,21 @@ export async function readNfdump(dir: string): Promise<Record<string, string>[]>
   return rows;
 }
 
+/** The "Sequence failures" nfdump counted over the files in `dir` (IPFIX sequence gaps). */
+export async function nfdumpSequenceFailures(dir: string): Promise<number> {
+  let failures = 0;
+  for (const file of Deno.readDirSync(dir)) {
+    if (!file.name.startsWith("nfcapd.")) continue;
+    const result = await runProcess("nfdump", ["-r", `${dir}/${file.name}`, "-I"], {
+      timeoutMs: 60_000,
+    });
+    const match = /^Sequence failures: (\d+)$/m.exec(result.stdout);
+    if (!match) throw new Error(`nfdump -I printed no sequence failures: ${result.stdout}`);
+    failures += Number(match[1]);
+  }
+  return failures;
+}
+
 /**
  * nfacctd with a print plugin that sums packets and bytes per (addresses, ports, protocol,
  * VLAN) and appends CSV to `dir`/flows.csv every second; SIGINT makes it write the rest.

@@ -8,17 +8,18 @@ import { Exporters } from "./exporters.ts";
 
 /**
  * The engine's onFlowEnd listener: each ended record (idle, active timeout, FIN/RST, evicted)
- * is built once and queued for every destination. Runs on the packet path when a packet ends
- * a flow, so it only allocates the record and pushes: no I/O.
+ * is copied into the exporters' handoff ring. Runs on the packet path when a packet ends a
+ * flow, so it allocates nothing and does no I/O; a timer builds the records from the ring.
  */
 export function exportListener(exporters: Exporters): FlowEndListener {
   return function onFlowEnd(store, slot, reason) {
-    exporters.push(exportFlow(store, slot, reason));
+    exporters.record(store, slot, reason);
   };
 }
 
 /** Queues every active flow of `engine` as ended "forced" (IPFIX reason 4). Returns how many. */
 export function flushActiveFlows(engine: FlowEngine, exporters: Exporters): number {
+  exporters.drainHandoff(); // records that ended before keep their place in line
   const table = engine.table;
   let count = 0;
   for (let s = 0; s < table.capacity; s++) {

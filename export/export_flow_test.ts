@@ -24,9 +24,13 @@ function collecting(): { exporters: Exporters; queued: () => ExportFlow[] } {
     minBackoffMs: 1,
     maxBackoffMs: 1,
   });
+  const exporters = new Exporters([destination]);
   return {
-    exporters: new Exporters([destination]),
-    queued: () => destination.queue.peek(100),
+    exporters,
+    queued: () => {
+      exporters.drainHandoff();
+      return destination.queue.peek(100);
+    },
   };
 }
 

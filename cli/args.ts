@@ -1,6 +1,7 @@
 // Command-line parsing: commands, their options, and the usage text.
 
 import { parseArgs } from "node:util";
+import { type ExportArgs, parseExportArgs } from "../export/export_url.ts";
 import type { FlowConfig } from "../flows/flow_config.ts";
 
 /** A mistake in the command line: printed with a hint, exit code 2. */
@@ -48,6 +49,14 @@ Serve options (and -i, -f, --snaplen, --buffer-size, --no-promisc, --immediate):
                          open WebSocket streams at most; more get 503 (default 256)
       --workers N        live capture: split the interface across N capture workers
                          (PACKET_FANOUT; default half the cores, at most 8)
+      --export URL       send ended flows to an IPFIX collector or ClickHouse (repeatable):
+                         ipfix://HOST:PORT (UDP), ipfix+tcp://HOST:PORT,
+                         clickhouse+http://[USER[:PASSWORD]@]HOST:8123/DATABASE
+      --export-biflow    IPFIX: one RFC 5103 biflow record per flow instead of two one-way
+      --export-retention DAYS
+                         ClickHouse: drop day partitions older than DAYS days
+      --export-password-file FILE
+                         ClickHouse: read the password from FILE (first line)
 Report options:
   -f, --filter EXPR      count only packets matching a BPF filter
       --flows            list every flow record (timeouts apply in file time)
@@ -99,6 +108,8 @@ export interface ServeArgs {
   bufferBytes?: number;
   promiscuous: boolean;
   immediate: boolean;
+  /** Flow export destinations and settings (--export*). */
+  export: ExportArgs;
 }
 
 export interface ReportArgs {
@@ -160,6 +171,11 @@ export function parseCommandLine(argv: string[]): Args {
         "max-hosts": { type: "string" },
         "history-minutes": { type: "string" },
         timeouts: { type: "string" },
+        // Flow export (export/).
+        export: { type: "string", multiple: true },
+        "export-biflow": { type: "boolean" },
+        "export-retention": { type: "string" },
+        "export-password-file": { type: "string" },
       },
     });
   } catch (error) {
@@ -213,6 +229,10 @@ export function parseCommandLine(argv: string[]): Args {
         "buffer-size",
         "no-promisc",
         "immediate",
+        "export",
+        "export-biflow",
+        "export-retention",
+        "export-password-file",
       ]);
       if (values.format !== undefined) {
         throw new UsageError(`Option --format does not apply to "serve"`);
@@ -254,6 +274,7 @@ export function parseCommandLine(argv: string[]): Args {
         bufferBytes: bufferMib === undefined ? undefined : Math.round(bufferMib * 1048576),
         promiscuous: !values["no-promisc"],
         immediate: values.immediate === true,
+        export: exportArgs(values),
       };
     }
     case "interfaces":
@@ -340,6 +361,15 @@ function boundedInteger(
   return n;
 }
 
+/** The --export* options, checked together (bad URLs are usage errors naming the URL). */
+function exportArgs(values: Parameters<typeof parseExportArgs>[0]): ExportArgs {
+  try {
+    return parseExportArgs(values);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
 /** node:util parseArgs errors are several lines long; users get one. */
 function parseErrorLine(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
@@ -363,7 +393,7 @@ const TIMEOUT_KEYS: Record<string, keyof FlowConfig> = {
 };
 
 /** The flow engine options of `serve`: table sizes, history span and timeouts. */
-function flowLimits(values: Record<string, string | boolean | undefined>): Partial<FlowConfig> {
+function flowLimits(values: Record<string, unknown>): Partial<FlowConfig> {
   const get = (name: string) => values[name] as string | undefined;
   const limits: Partial<FlowConfig> = {};
   const maxFlows = positiveInteger("max-flows", get("max-flows"));

@@ -43,6 +43,12 @@ Deno.test("parseCommandLine() reads serve's replay, listen and token options", (
       bufferBytes: undefined,
       promiscuous: true,
       immediate: false,
+      export: {
+        destinations: [],
+        biflow: false,
+        retentionDays: undefined,
+        passwordFile: undefined,
+      },
     },
   );
 });

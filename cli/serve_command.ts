@@ -3,6 +3,7 @@
 import { defaultInterface, listInterfaces } from "../capture/interfaces.ts";
 import type { SourceOptions } from "../capture/source.ts";
 import config from "../deno.json" with { type: "json" };
+import { resolvePasswordFiles } from "../export/attach.ts";
 import { createApp } from "../server/app.ts";
 import { Monitor } from "../pipeline/monitor.ts";
 import { serveApp } from "../server/serve.ts";
@@ -61,14 +62,23 @@ export async function serveCommand(args: ServeArgs): Promise<number> {
       promiscuous: args.promiscuous,
       immediate: args.immediate,
     };
+  let exportArgs;
+  try {
+    exportArgs = resolvePasswordFiles(args.export);
+  } catch (error) {
+    console.error(`netwatch: ${(error as Error).message}`);
+    return 2;
+  }
   const monitor = await Monitor.start(source, args.flows, {
     workers: args.workers ?? defaultWorkers(),
+    export: exportArgs,
   });
   const app = createApp({
     monitor,
     version: config.version,
     token,
     listInterfaces,
+    exportStatus: () => monitor.exportStatus,
     streamLimits: args.maxStreamConnections === undefined
       ? {}
       : { maxConnections: args.maxStreamConnections },
@@ -91,6 +101,10 @@ export async function serveCommand(args: ServeArgs): Promise<number> {
     `netwatch: serving http://${shown}:${server.port}/ (${what}` +
       `${token === undefined ? "" : ", token required"})`,
   );
+  if (args.export.destinations.length > 0) {
+    const to = monitor.exportStatus.map((s) => s.destination).join(", ");
+    console.error(`netwatch: exporting flows to ${to}`);
+  }
   // A capture that fails later (interface gone) keeps the server up: /health reports it.
   const watch = setInterval(() => {
     if (monitor.state === "error" && monitor.error) {
@@ -106,6 +120,7 @@ export async function serveCommand(args: ServeArgs): Promise<number> {
   await stopped;
   for (const signal of signals) Deno.removeSignalListener(signal, stop);
   clearInterval(watch);
+  // Stopping also exports every active flow as ended ("forced") and drains the queues.
   await monitor.stop();
   await server.shutdown();
   monitor.close();

@@ -16,6 +16,9 @@ import { type CaptureSink, runSource } from "../capture/capture_loop.ts";
 import { PacketBatch } from "../capture/packet_batch.ts";
 import type { CaptureStats, PcapHandle } from "../capture/pcap_handle.ts";
 import type { SourceOptions } from "../capture/source.ts";
+import { createExporters, exportListener, stopExport } from "../export/attach.ts";
+import type { ExportArgs } from "../export/export_url.ts";
+import type { Exporters } from "../export/exporters.ts";
 import type { FromShard, ShardStatus, ToShard } from "./protocol.ts";
 import { Shard, shardError } from "./shard.ts";
 
@@ -31,11 +34,13 @@ const BATCH_CAPACITY = 4096;
 
 let shard: Shard;
 let source: SourceOptions;
+let exporters: Exporters | undefined;
 let fanoutGroup: number | undefined;
 let stopping = false;
 let wake: (() => void) | undefined;
 let waiting: PcapHandle | undefined;
 let started = false;
+let capturing: Promise<void> = Promise.resolve();
 const batch = new PacketBatch(BATCH_CAPACITY);
 const status: ShardStatus = {
   state: "starting",
@@ -132,6 +137,7 @@ function snapshot(): ShardStatus {
   status.truncated = c.truncated;
   status.engineNow = shard.engine.now;
   status.overruns = before.overruns + currentOverruns;
+  if (exporters) status.export = exporters.status();
   if (source.kind === "interface") {
     status.stats = {
       received: before.received + (current?.received ?? 0),
@@ -216,6 +222,36 @@ async function capture(): Promise<void> {
   sendStatus();
 }
 
+/**
+ * Stops the capture (if it still runs) and, when it has ended, exports every flow still active
+ * as ended ("forced") and drains the export queues (at most 10 s). The engine stays readable.
+ */
+async function shutdown(): Promise<void> {
+  stopping = true;
+  waiting?.breakLoop();
+  wake?.();
+  wake = undefined;
+  await capturing;
+  if (status.state === "running") status.state = "stopped";
+  if (exporters) await stopExport(shard.engine, exporters);
+  status.finished = true;
+  sendStatus();
+}
+
+/** This shard's exporters: each shard is its own IPFIX observation domain (base + shard). */
+function startExport(args: ExportArgs | undefined, index: number): Exporters | undefined {
+  if (!args || args.destinations.length === 0) return undefined;
+  const destinations = args.destinations.map((d) =>
+    "observationDomainId" in d && typeof d.observationDomainId === "number"
+      ? { ...d, observationDomainId: d.observationDomainId + index }
+      : d
+  );
+  return createExporters(
+    { ...args, destinations },
+    source.kind === "interface" ? source.device : undefined,
+  );
+}
+
 self.onmessage = (event: MessageEvent<ToShard>) => {
   const message = event.data;
   switch (message.type) {
@@ -223,18 +259,21 @@ self.onmessage = (event: MessageEvent<ToShard>) => {
       source = message.source;
       fanoutGroup = message.fanoutGroup;
       try {
+        exporters = startExport(message.export, message.shard);
         shard = new Shard({
           ...message.flows,
           idOffset: message.shard,
           idStride: message.shards,
+          onFlowEnd: exporters && exportListener(exporters),
         });
+        exporters?.start();
       } catch (error) {
         post({ type: "start-failed", kind: "failed", message: (error as Error).message });
         return;
       }
       setInterval(sendStatus, STATUS_MS);
       setInterval(tick, TICK_MS);
-      capture();
+      capturing = capture();
       break;
     case "query":
       try {
@@ -244,10 +283,7 @@ self.onmessage = (event: MessageEvent<ToShard>) => {
       }
       break;
     case "stop":
-      stopping = true;
-      waiting?.breakLoop();
-      wake?.();
-      wake = undefined;
+      if (!stopping) shutdown();
       break;
     case "close":
       self.close();

@@ -8,6 +8,8 @@
 import { CaptureError } from "../capture/capture_error.ts";
 import type { CaptureStats } from "../capture/pcap_handle.ts";
 import type { SourceOptions } from "../capture/source.ts";
+import type { ExportArgs } from "../export/export_url.ts";
+import type { ExportStatus } from "../export/types.ts";
 import type { FlowConfig } from "../flows/flow_config.ts";
 import type { FlowPage } from "../flows/query.ts";
 import {
@@ -80,6 +82,8 @@ interface Worker_ {
 export interface MonitorOptions {
   /** Pipeline workers (live capture only; files use one). Default 1. */
   workers?: number;
+  /** Where ended flows go (--export). */
+  export?: ExportArgs;
 }
 
 /** Capture and engines in workers. Create with Monitor.start(); stop(), then close(). */
@@ -115,6 +119,7 @@ export class Monitor implements MonitorLike {
         shard,
         shards: count,
         fanoutGroup: group,
+        export: options.export,
       }));
     }
     try {
@@ -239,6 +244,28 @@ export class Monitor implements MonitorLike {
     return out;
   }
 
+  /** Export destinations summed over shards (each exports its own flows). */
+  get exportStatus(): ExportStatus[] {
+    const merged = new Map<string, ExportStatus>();
+    for (const w of this.#workers) {
+      for (const d of w.status.export ?? []) {
+        const seen = merged.get(d.destination);
+        if (!seen) {
+          merged.set(d.destination, { ...d });
+          continue;
+        }
+        seen.queued += d.queued;
+        seen.capacity += d.capacity;
+        seen.sent += d.sent;
+        seen.dropped += d.dropped;
+        seen.failures += d.failures;
+        if (d.state !== "ok") seen.state = d.state;
+        seen.last_error ??= d.last_error;
+      }
+    }
+    return [...merged.values()];
+  }
+
   /** Asks one worker. */
   #askOne<T>(w: Worker_, request: ShardRequest): Promise<T> {
     if (this.#closed) return Promise.reject(new QueryError({ kind: "failed", message: "closed" }));
@@ -320,10 +347,11 @@ export class Monitor implements MonitorLike {
   /** Stops capturing; keeps every figure for reading. Safe to call twice. */
   async stop(): Promise<void> {
     for (const w of this.#workers) w.worker.postMessage({ type: "stop" } satisfies ToShard);
-    const deadline = Date.now() + 5000;
+    // A worker that exports drains its queues for up to 10 s after its capture stopped.
+    const deadline = Date.now() + 15_000;
     while (
       Date.now() < deadline &&
-      this.#workers.some((w) => w.status.state === "running" || w.status.state === "starting")
+      this.#workers.some((w) => !w.status.finished && w.status.state !== "error")
     ) {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }

@@ -1,6 +1,8 @@
 // Messages between the main thread and a pipeline worker (capture, decode and flow engine).
 
 import type { CaptureErrorKind } from "../capture/capture_error.ts";
+import type { ExportArgs } from "../export/export_url.ts";
+import type { ExportStatus } from "../export/types.ts";
 import type { CaptureStats } from "../capture/pcap_handle.ts";
 import type { SourceInfo, SourceOptions } from "../capture/source.ts";
 import type {
@@ -69,6 +71,10 @@ export interface ShardStatus {
   packetsPerSecond: number;
   /** The engine's clock: latest packet time (epoch seconds). */
   engineNow: number;
+  /** This shard's export destinations (--export), when any. */
+  export?: ExportStatus[];
+  /** Set once a stop has been carried out to the end (capture closed, export drained). */
+  finished?: boolean;
 }
 
 /** Main thread -> worker. */
@@ -82,6 +88,8 @@ export type ToShard =
     shards: number;
     /** PACKET_FANOUT group to join (live capture with several shards). */
     fanoutGroup?: number;
+    /** Where ended flows go (--export): each shard exports its own flows. */
+    export?: ExportArgs;
   }
   | { type: "query"; id: number; request: ShardRequest }
   | { type: "stop" }

@@ -25,6 +25,9 @@ const NEEDS = {
     ["chromium", () => existsSync("/usr/bin/chromium")],
     ["systemd", () => hasCommand("systemd-analyze")],
     ["util-linux", () => hasCommand("setpriv")],
+    ["nfdump", () => hasCommand("nfcapd")],
+    ["pmacct", () => hasCommand("nfacctd")],
+    ["clickhouse-server", () => existsSync("/usr/sbin/clickhouse-server")],
   ],
 };
 

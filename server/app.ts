@@ -36,7 +36,7 @@ import {
   statsView,
   talkersView,
 } from "./views.ts";
-import type { WindowName } from "./wire.ts";
+import type { ExportStatus, WindowName } from "./wire.ts";
 
 /** Process memory figures (Deno.memoryUsage() by default). */
 export type MemoryReader = () => { rss: number; heapUsed: number; heapTotal: number };
@@ -53,6 +53,8 @@ export interface AppOptions {
   /** Seconds without a pong before a stream connection is closed (default 30). */
   idleTimeoutSec?: number;
   memory?: MemoryReader;
+  /** Export destinations' state for /stats and /metrics (default: none). */
+  exportStatus?: () => ExportStatus[];
 }
 
 /** The app and what must be stopped with it. */
@@ -72,6 +74,7 @@ export function createApp(options: AppOptions): NetwatchApp {
   const m = options.monitor;
   const { version, token } = options;
   const memory = options.memory ?? (() => Deno.memoryUsage());
+  const exports = options.exportStatus ?? (() => []);
   const hub: StreamHub = new StreamHub({
     snapshot(topic, params): Promise<unknown> {
       switch (topic) {
@@ -82,7 +85,7 @@ export function createApp(options: AppOptions): NetwatchApp {
         case "protocols":
           return protocolsView(m, params as { window?: WindowName });
         case "stats":
-          return statsView(m, version, hub.stats(), memory());
+          return statsView(m, version, hub.stats(), memory(), exports());
       }
     },
     totals() {
@@ -112,7 +115,7 @@ export function createApp(options: AppOptions): NetwatchApp {
   app.openapi(healthRoute, (c) => c.json(healthView(m, version), 200));
   app.openapi(
     statsRoute,
-    async (c) => c.json(await statsView(m, version, hub.stats(), memory()), 200),
+    async (c) => c.json(await statsView(m, version, hub.stats(), memory(), exports()), 200),
   );
   app.openapi(interfacesRoute, (c) => {
     let list;
@@ -172,7 +175,14 @@ export function createApp(options: AppOptions): NetwatchApp {
     metricsRoute,
     async (c) =>
       c.text(
-        renderMetrics(m, await asked(m, { op: "figures" }), hub.stats(), memory(), startedAtSec),
+        renderMetrics(
+          m,
+          await asked(m, { op: "figures" }),
+          hub.stats(),
+          memory(),
+          startedAtSec,
+          exports(),
+        ),
         200,
         { "Content-Type": METRICS_CONTENT_TYPE },
       ),

@@ -2,7 +2,7 @@
 
 import type { EngineFigures } from "../flows/engine_views.ts";
 import type { MonitorLike } from "./monitor_like.ts";
-import type { StreamStats } from "./wire.ts";
+import type { ExportStatus, StreamStats } from "./wire.ts";
 
 /** Content type of the text exposition format. */
 export const METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
@@ -45,6 +45,7 @@ export function renderMetrics(
   stream: StreamStats,
   memory: { rss: number; heapUsed: number },
   startedAtSec: number,
+  exports: ExportStatus[] = [],
 ): string {
   const c = m.capture;
   const out = new Exposition();
@@ -153,5 +154,39 @@ export function renderMetrics(
     "Start time of the process since the epoch.",
     startedAtSec,
   );
+  exportMetrics(out, exports);
   return out.text();
+}
+
+/** Flow export: per destination (label `destination`, the URL without password). */
+function exportMetrics(out: Exposition, exports: ExportStatus[]): void {
+  if (exports.length === 0) return;
+  const each = (value: (s: ExportStatus) => number): Sample[] =>
+    exports.map((s): Sample => [{ destination: s.destination, kind: s.kind }, value(s)]);
+  out.family(
+    "netwatch_export_up",
+    "gauge",
+    "1 while the destination takes records, 0 while it is retrying or failed.",
+    each((s) => (s.state === "ok" ? 1 : 0)),
+  );
+  out.family("netwatch_export_queue_records", "gauge", "Records waiting.", each((s) => s.queued));
+  out.family(
+    "netwatch_export_queue_capacity_records",
+    "gauge",
+    "Most records the queue holds.",
+    each((s) => s.capacity),
+  );
+  out.family("netwatch_export_sent_records_total", "counter", "Records sent.", each((s) => s.sent));
+  out.family(
+    "netwatch_export_dropped_records_total",
+    "counter",
+    "Records lost: queue full, or refused by the destination.",
+    each((s) => s.dropped),
+  );
+  out.family(
+    "netwatch_export_failures_total",
+    "counter",
+    "Sends that failed and were retried.",
+    each((s) => s.failures),
+  );
 }

@@ -171,6 +171,19 @@ const StreamStatsSchema = z.object({
   connections_refused: z.number(),
 });
 
+const ExportStatusSchema = z.object({
+  destination: z.string(),
+  kind: z.enum(["ipfix", "ipfix+tcp", "clickhouse"]),
+  state: z.enum(["connecting", "ok", "retrying", "failed"]),
+  queued: z.number(),
+  capacity: z.number(),
+  sent: z.number(),
+  dropped: z.number(),
+  failures: z.number(),
+  last_error: z.string().nullable(),
+  last_sent_ms: z.number().nullable(),
+});
+
 export const StatsSchema = z.object({
   version: z.string(),
   uptime_sec: z.number(),
@@ -211,6 +224,7 @@ export const StatsSchema = z.object({
     heap_total_bytes: z.number(),
   }),
   stream: StreamStatsSchema,
+  export: z.array(ExportStatusSchema),
 }).openapi("Stats");
 
 export const InterfacesSchema = z.object({

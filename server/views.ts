@@ -7,6 +7,7 @@ import type { ShardAnswers, ShardRequest } from "../pipeline/protocol.ts";
 import { ApiError, badParameter } from "./errors.ts";
 import type { MonitorLike } from "./monitor_like.ts";
 import type {
+  ExportStatus,
   FlowsResponse,
   HealthResponse,
   SeriesResponse,
@@ -112,6 +113,7 @@ export async function statsView(
   version: string,
   stream: StreamStats,
   memory: { rss: number; heapUsed: number; heapTotal: number },
+  exports: ExportStatus[] = [],
 ): Promise<StatsResponse> {
   const e = await asked(m, { op: "figures" });
   const c = m.capture;
@@ -142,6 +144,7 @@ export async function statsView(
       heap_total_bytes: memory.heapTotal,
     },
     stream,
+    export: exports,
   };
 }
 

@@ -2,6 +2,7 @@
 //
 // The dashboard imports this module with `import type` only. Field names are the JSON keys.
 
+import type { ExportStatus } from "../export/types.ts";
 import type {
   EngineFigures,
   ProtocolsAnswer,
@@ -12,7 +13,7 @@ import type { FlowRecord } from "../flows/flow_record.ts";
 import type { HostStats } from "../flows/hosts.ts";
 import type { SeriesAnswer } from "../flows/series_view.ts";
 
-export type { FlowRecord, HostStats, WindowName };
+export type { ExportStatus, FlowRecord, HostStats, WindowName };
 
 /** The body of every 4xx and 5xx answer. */
 export interface ErrorBody {
@@ -76,6 +77,8 @@ export interface StatsResponse {
   hosts: EngineFigures["hosts"];
   memory: { rss_bytes: number; heap_used_bytes: number; heap_total_bytes: number };
   stream: StreamStats;
+  /** Flow export destinations (--export), in order; empty when none. */
+  export: ExportStatus[];
 }
 
 /** Figures of the WebSocket stream, in /stats. */

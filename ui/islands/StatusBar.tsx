@@ -29,6 +29,12 @@ export default function StatusBar({ version }: StatusBarProps) {
   const dropped = capture
     ? capture.dropped_kernel + capture.dropped_interface + capture.overruns
     : 0;
+  // Flow export (--export): the worst state of any destination, and what was sent and lost.
+  const exports = s?.export ?? [];
+  const exportState = ["failed", "retrying", "connecting", "ok"].find((state) =>
+    exports.some((e) => e.state === state)
+  );
+  const exportLost = exports.reduce((n, e) => n + e.dropped, 0);
   const retryIn = c.retryAt === null ? 0 : Math.max(0, Math.ceil((c.retryAt - now) / 1000));
   const streamText = c.status === "live"
     ? "Live"
@@ -95,6 +101,21 @@ export default function StatusBar({ version }: StatusBarProps) {
               : "…"}
           </dd>
         </div>
+        {exports.length > 0 && (
+          <div class={exportLost > 0 || exportState === "failed" ? "bad" : ""}>
+            <dt>Export</dt>
+            <dd
+              data-testid="export"
+              title={exports.map((e) =>
+                `${e.destination}: ${e.state}, ${e.sent} sent, ${e.dropped} dropped, ` +
+                `queue ${e.queued}/${e.capacity}${e.last_error ? ` (${e.last_error})` : ""}`
+              ).join("\n")}
+            >
+              {exportState} · {formatCount(exports.reduce((n, e) => n + e.sent, 0))} sent
+              {exportLost > 0 ? ` · ${formatCount(exportLost)} dropped` : ""}
+            </dd>
+          </div>
+        )}
         <div>
           <dt>Uptime</dt>
           <dd>{s ? formatDuration(s.uptime_sec) : "…"}</dd>

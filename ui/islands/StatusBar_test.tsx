@@ -52,3 +52,36 @@ Deno.test("StatusBar says why a live capture stopped and that it retries", () =>
   assert.match(html, /retries every few seconds/);
   stats.value = null;
 });
+
+Deno.test("StatusBar shows export state, records sent and drops when exporting", () => {
+  const status = {
+    destination: "clickhouse+http://db:8123/netwatch",
+    kind: "clickhouse",
+    queued: 10,
+    capacity: 100000,
+    failures: 2,
+    last_error: "ClickHouse at http://db:8123/ unreachable",
+    last_sent_ms: null,
+  } as const;
+  stats.value = {
+    ...statsWith({}),
+    export: [
+      { ...status, state: "ok", sent: 1500, dropped: 0 },
+      {
+        ...status,
+        destination: "ipfix://c:4739",
+        kind: "ipfix",
+        state: "retrying",
+        sent: 20,
+        dropped: 7,
+      },
+    ],
+  };
+  const html = renderToString(h(StatusBar, { version: "0.0.0" }));
+  assert.match(html, /data-testid="export"[^>]*>retrying · 1,520 sent/);
+  assert.match(html, /7 dropped/);
+  assert.match(html, /unreachable/, "the reason is in the tooltip");
+  stats.value = statsWith({});
+  assert.doesNotMatch(renderToString(h(StatusBar, { version: "0.0.0" })), /data-testid="export"/);
+  stats.value = null;
+});

@@ -25,6 +25,15 @@ export const FLOW_COLUMNS =
 
 const EMPTY = new Uint8Array(0);
 
+/** Protocol numbers by name: protoNumber() scans its table on every call. */
+const PROTO_NUMBERS = new Map<string, number>();
+
+function protoNumberOf(name: string): number {
+  let n = PROTO_NUMBERS.get(name);
+  if (n === undefined) PROTO_NUMBERS.set(name, n = protoNumber(name));
+  return n;
+}
+
 /** Inserts flow rows, giving each a free rowid. */
 export class FlowWriter {
   readonly #insert: StatementSync;
@@ -82,7 +91,7 @@ export class FlowWriter {
         lastUs - ms * 1000,
         lastUs - firstUs,
         flow.id,
-        protoNumber(flow.proto),
+        protoNumberOf(flow.proto),
         src,
         flow.src_port,
         dst,

@@ -184,6 +184,7 @@ export class HistoryStore {
       try {
         this.#rollup.run();
         this.labels.touch();
+        this.hosts.touch();
         writeMeta(this.db, "max_duration_us", this.#flows.maxDurationUs);
         writeMeta(this.db, "max_flow_id", this.#flows.maxFlowId);
         writeMeta(this.db, "max_bump_ms", this.#flows.maxBumpMs);

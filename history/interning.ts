@@ -71,22 +71,31 @@ export class Labels {
   }
 }
 
+/** What is known of a host: its id and the newest name, country and ASN seen. */
+interface KnownHost {
+  id: number;
+  name: string | null;
+  country: string | null;
+  asn: number | null;
+}
+
 /** Host ids by address; the newest name, country and ASN seen are kept on the host row. */
 export class Hosts {
   readonly #find: StatementSync;
   readonly #insert: StatementSync;
-  readonly #update: StatementSync;
-  #ids = new Map<string, number>();
+  readonly #describe: StatementSync;
+  readonly #touch: StatementSync;
+  #known = new Map<string, KnownHost>();
+  /** Ids used since the last touch(), with the newest time. */
+  #used = new Map<number, number>();
 
   constructor(db: DatabaseSync) {
-    this.#find = db.prepare("SELECT id FROM host WHERE address = ?");
+    this.#find = db.prepare("SELECT id, name, country, asn FROM host WHERE address = ?");
     this.#insert = db.prepare(
       "INSERT INTO host (address, name, country, asn, last_used) VALUES (?, ?, ?, ?, ?)",
     );
-    this.#update = db.prepare(
-      `UPDATE host SET name = coalesce(?, name), country = coalesce(?, country),
-         asn = coalesce(?, asn), last_used = max(last_used, ?) WHERE id = ?`,
-    );
+    this.#describe = db.prepare("UPDATE host SET name = ?, country = ?, asn = ? WHERE id = ?");
+    this.#touch = db.prepare("UPDATE host SET last_used = max(last_used, ?) WHERE id = ?");
   }
 
   /** The id of `address`, created when new; records what is known of it at `time`. */
@@ -97,18 +106,46 @@ export class Hosts {
     asn: number | null,
     time: number,
   ): number {
-    let id = this.#ids.get(address) ?? this.#find.get(address)?.id as number | undefined;
-    if (id === undefined) {
-      id = Number(this.#insert.run(address, name, country, asn, time).lastInsertRowid);
-    } else {
-      this.#update.run(name, country, asn, time, id);
+    let known = this.#known.get(address);
+    if (!known) {
+      const row = this.#find.get(address);
+      known = row
+        ? {
+          id: row.id as number,
+          name: row.name as string | null,
+          country: row.country as string | null,
+          asn: row.asn as number | null,
+        }
+        : {
+          id: Number(this.#insert.run(address, name, country, asn, time).lastInsertRowid),
+          name,
+          country,
+          asn,
+        };
+      if (this.#known.size >= CACHE_LIMIT) this.#known.clear();
+      this.#known.set(address, known);
     }
-    if (this.#ids.size >= CACHE_LIMIT) this.#ids.clear();
-    this.#ids.set(address, id);
-    return id;
+    // A new name, country or ASN replaces the old; an unknown one (null) keeps it.
+    const changed = (name !== null && name !== known.name) ||
+      (country !== null && country !== known.country) || (asn !== null && asn !== known.asn);
+    if (changed) {
+      known.name = name ?? known.name;
+      known.country = country ?? known.country;
+      known.asn = asn ?? known.asn;
+      this.#describe.run(known.name, known.country, known.asn, known.id);
+    }
+    if ((this.#used.get(known.id) ?? -Infinity) < time) this.#used.set(known.id, time);
+    return known.id;
+  }
+
+  /** Writes the newest use of each host used since the last call (inside the transaction). */
+  touch(): void {
+    for (const [id, time] of this.#used) this.#touch.run(Math.floor(time), id);
+    this.#used.clear();
   }
 
   forget(): void {
-    this.#ids.clear();
+    this.#known.clear();
+    this.#used.clear();
   }
 }

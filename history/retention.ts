@@ -1,11 +1,16 @@
 // Retention: the size cap and the age limit, dropping the oldest data first, finest tier first.
 //
-// The cap is on the real files (database + WAL), read with stat. Past `cap - walLimit` the
-// oldest data goes until the file is under `0.9 * cap - walLimit`: flows first, then minute
-// rows, then 5-minute rows, then learned names, and hourly rows last. Freed pages go back to the
-// file system (auto_vacuum = INCREMENTAL) in steps, with a WAL checkpoint after each, so the WAL
-// never grows past its limit while space is reclaimed. Minute and 5-minute rows are cut at hour
-// boundaries, so an hour's roll-up never loses some of its minutes while others remain.
+// The cap is on the real files: database + WAL. When the pages in use (plus the WAL) pass
+// `cap - walLimit`, the oldest data goes until they are under `0.9 * cap - walLimit`: flows
+// first, then minute rows, then 5-minute rows, then learned names, and hourly rows last. Minute
+// and 5-minute rows are cut at whole hours and never in the newest hour, so an hour's roll-up
+// never loses some of its minutes while others remain.
+//
+// Freed pages stay in the file, up to a tenth of the cap, for the next minutes' rows to reuse:
+// giving them back only to grow the file again would move pages for nothing. Beyond that (after
+// a large age cut, or a lowered cap) they go back to the file system (auto_vacuum =
+// INCREMENTAL), in steps with a WAL checkpoint when the WAL fills, so the WAL stays bounded. The
+// file therefore stays under `cap - walLimit` and the WAL under `walLimit`.
 
 import type { DatabaseSync } from "node:sqlite";
 import { RID_PER_MS } from "./flow_rows.ts";
@@ -18,17 +23,21 @@ export function walLimitOf(capBytes: number): number {
   return Math.min(16 << 20, Math.max(256 << 10, Math.floor(capBytes / 16)));
 }
 
+function sizeOf(file: string): number {
+  try {
+    return Deno.statSync(file).size;
+  } catch {
+    return 0;
+  }
+}
+
 /** Bytes of the database file and its WAL (0 for a missing file). */
 export function fileBytes(path: string): number {
-  let total = 0;
-  for (const file of [path, `${path}-wal`]) {
-    try {
-      total += Deno.statSync(file).size;
-    } catch {
-      // not there
-    }
-  }
-  return total;
+  return sizeOf(path) + sizeOf(`${path}-wal`);
+}
+
+function walBytes(path: string): number {
+  return sizeOf(`${path}-wal`);
 }
 
 /** Rows deleted per transaction, so no delete holds the database (and queries) for long. */
@@ -45,7 +54,7 @@ interface Stage {
    * even when `cut` falls inside it (the size cap must make progress; the age must not cut
    * early).
    */
-  cut(cut: number, force: boolean): void;
+  cut(cut: number, force: boolean): boolean;
 }
 
 /** Enforces the cap and the age on one database. */
@@ -59,6 +68,8 @@ export class Retention {
   readonly #walLimit: number;
   readonly #forget: () => void;
   #lastAgeRun = -Infinity;
+  /** Horizons by meta key, read once and kept in step with the table. */
+  readonly #horizons = new Map<string, number>();
 
   constructor(db: DatabaseSync, options: StoreOptions, forget: () => void) {
     this.#db = db;
@@ -71,8 +82,14 @@ export class Retention {
 
   /** Time before which tier `tierId` was trimmed, or -Infinity. */
   horizon(tierId: number): number {
-    const value = readMeta(this.#db, `horizon_${tierId}`);
-    return value === undefined ? -Infinity : Number(value);
+    const key = `horizon_${tierId}`;
+    let value = this.#horizons.get(key);
+    if (value === undefined) {
+      const stored = readMeta(this.#db, key);
+      value = stored === undefined ? -Infinity : Number(stored);
+      this.#horizons.set(key, value);
+    }
+    return value;
   }
 
   horizons(): Record<Tier, number> {
@@ -81,10 +98,14 @@ export class Retention {
     return out;
   }
 
-  /** Runs when the files are past the trigger, or once a minute (of `nowSec`) with an age. */
+  /**
+   * Runs when the pages in use pass the trigger, when the file is over the cap (a lowered
+   * cap), or once a minute (of `nowSec`) with an age.
+   */
   maybeRun(nowSec: number): void {
     const ageDue = this.maxAgeSec !== undefined && nowSec - this.#lastAgeRun >= 60;
-    if (ageDue || fileBytes(this.#path) > this.capBytes - this.#walLimit) this.run(nowSec);
+    const full = this.#usedBytes() > this.capBytes - this.#walLimit;
+    if (ageDue || full || fileBytes(this.#path) > this.capBytes) this.run(nowSec);
   }
 
   /** Drops what is older than the age, then the oldest data until the cap holds. */
@@ -95,25 +116,30 @@ export class Retention {
       const cutoff = nowSec - this.maxAgeSec;
       for (const stage of this.#stages()) {
         const span = stage.span();
-        if (span && span[0] < cutoff) {
-          stage.cut(cutoff, false);
-          removed = true;
-        }
+        if (span && span[0] < cutoff) removed = stage.cut(cutoff, false) || removed;
       }
     }
     const target = 0.9 * this.capBytes - this.#walLimit;
-    let size = fileBytes(this.#path);
+    let size = this.#usedBytes();
     if (size > this.capBytes - this.#walLimit) {
       for (const stage of this.#stages()) {
+        /** Bytes freed per second of the stage's span, learnt from the last pass. */
+        let rate = 0;
         for (let pass = 0; pass < MAX_PASSES && size > target; pass++) {
           const span = stage.span();
           if (!span) break;
-          // Cut a share of the stage's span a little above the share of the file over target.
-          const share = Math.min(1, Math.max(0.02, 1.25 * (size - target) / size));
-          stage.cut(span[0] + Math.max(1, (span[1] - span[0]) * share), true);
+          // First a share of the span a little above the share of the file over target;
+          // then as much span as the last pass's yield says the rest needs.
+          const width = span[1] - span[0];
+          const guess = rate > 0
+            ? 1.1 * (size - target) / rate
+            : width * 1.25 * (size - target) / size;
+          const cut = Math.max(1, 0.02 * width, guess);
+          if (!stage.cut(span[0] + cut, true)) break;
           removed = true;
-          this.#reclaim();
-          size = fileBytes(this.#path);
+          const before = size;
+          size = this.#usedBytes();
+          rate = Math.max(0, before - size) / cut;
         }
         if (size <= target) break;
       }
@@ -121,8 +147,24 @@ export class Retention {
     if (removed) {
       this.runs++;
       this.#prune();
-      this.#reclaim();
     }
+    this.#reclaim();
+  }
+
+  /** Pages in the file, free pages, and the page size. */
+  #pages(): { pages: number; free: number; pageSize: number } {
+    const db = this.#db;
+    return {
+      pages: db.prepare("PRAGMA page_count").get()!.page_count as number,
+      free: db.prepare("PRAGMA freelist_count").get()!.freelist_count as number,
+      pageSize: db.prepare("PRAGMA page_size").get()!.page_size as number,
+    };
+  }
+
+  /** Bytes of the pages in use, plus the WAL: what the files take without free pages. */
+  #usedBytes(): number {
+    const { pages, free, pageSize } = this.#pages();
+    return (pages - free) * pageSize + walBytes(this.#path);
   }
 
   #stages(): Stage[] {
@@ -136,7 +178,7 @@ export class Retention {
       },
       cut: (cut) => {
         const end = Math.floor(cut * 1000) * RID_PER_MS;
-        this.#chunked("flow", "rid", end, "horizon_flows", Math.floor(cut * 1000) / 1000);
+        return this.#chunked("flow", "rid", end, "horizon_flows", Math.floor(cut * 1000) / 1000);
       },
     };
     const tierStage = (tier: Tier): Stage => ({
@@ -146,11 +188,16 @@ export class Retention {
         return row.lo === null ? null : [row.lo as number, row.hi as number];
       },
       cut: (cut, force) => {
-        // Whole hours only.
+        const span = tierStage(tier).span();
+        if (!span) return false;
+        // Whole hours only, and never the newest hour: minutes still arrive for it, and its
+        // roll-ups are recomputed from its minute rows.
         let at = Math.floor(cut / 3600) * 3600;
-        const span = force ? tierStage(tier).span() : null;
-        if (span) at = Math.max(at, Math.floor(span[0] / 3600) * 3600 + 3600);
+        if (force) at = Math.max(at, Math.floor(span[0] / 3600) * 3600 + 3600);
+        at = Math.min(at, Math.floor(span[1] / 3600) * 3600);
+        if (at <= span[0]) return false;
         this.#deleteTier(TIER_ID[tier], at);
+        return true;
       },
     });
     const names: Stage = {
@@ -160,15 +207,21 @@ export class Retention {
         ).get()!;
         return row.lo === null ? null : [row.lo as number, row.hi as number];
       },
-      cut: (cut) => {
-        db.prepare("DELETE FROM learned_name WHERE last_seen < ?").run(cut);
-      },
+      cut: (cut) =>
+        Number(db.prepare("DELETE FROM learned_name WHERE last_seen < ?").run(cut).changes) > 0,
     };
     return [flows, tierStage("1m"), tierStage("5m"), names, tierStage("1h")];
   }
 
   /** Deletes rows of `table` with `column` < `end` in chunks, then records the horizon. */
-  #chunked(table: string, column: string, end: number, horizonKey: string, horizon: number) {
+  #chunked(
+    table: string,
+    column: string,
+    end: number,
+    horizonKey: string,
+    horizon: number,
+  ): boolean {
+    let deleted = 0;
     const db = this.#db;
     const nth = db.prepare(
       `SELECT ${column} AS v FROM ${table} WHERE ${column} < ? ORDER BY ${column} LIMIT 1 OFFSET ?`,
@@ -177,11 +230,10 @@ export class Retention {
     for (;;) {
       const next = nth.get(end, DELETE_CHUNK)?.v as number | undefined;
       this.#transaction(() => {
-        remove.run(next ?? end);
+        deleted += Number(remove.run(next ?? end).changes);
         if (next === undefined) this.#raiseHorizon(horizonKey, horizon);
       });
-      if (next === undefined) break;
-      this.#reclaim();
+      if (next === undefined) return deleted > 0;
     }
   }
 
@@ -194,9 +246,12 @@ export class Retention {
     });
   }
 
+  /** Raises a horizon (inside the transaction that deletes up to it). */
   #raiseHorizon(key: string, value: number): void {
     const old = readMeta(this.#db, key);
     if (old === undefined || Number(old) < value) writeMeta(this.#db, key, value);
+    // Read again from the table once the transaction is over.
+    this.#horizons.delete(key);
   }
 
   /** Drops hosts and labels no row refers to any more. */
@@ -230,15 +285,23 @@ export class Retention {
     this.#forget();
   }
 
-  /** Gives free pages back to the file system in steps, checkpointing the WAL after each. */
+  /**
+   * Gives back the free pages beyond the reserve kept for reuse (see the file comment), in
+   * steps of half the WAL limit, checkpointing when a step has filled the WAL that far.
+   */
   #reclaim(): void {
     const db = this.#db;
-    const step = Math.max(16, Math.floor(this.#walLimit / 4096 / 2));
-    for (let i = 0; i < 100_000; i++) {
-      const free = db.prepare("PRAGMA freelist_count").get()!.freelist_count as number;
-      if (free === 0) break;
-      db.exec(`PRAGMA incremental_vacuum(${Math.min(free, step)})`);
-      db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+    const { pages, free, pageSize } = this.#pages();
+    const room = Math.floor((this.capBytes - this.#walLimit) / pageSize) - (pages - free);
+    const keep = Math.max(0, Math.min(free, room, Math.floor(0.1 * this.capBytes / pageSize)));
+    let excess = free - keep;
+    if (excess <= 0) return;
+    const step = Math.max(16, Math.floor(this.#walLimit / pageSize / 2));
+    while (excess > 0) {
+      const n = Math.min(excess, step);
+      db.exec(`PRAGMA incremental_vacuum(${n})`);
+      excess -= n;
+      if (walBytes(this.#path) > this.#walLimit / 2) db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
     }
     db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
   }

@@ -25,10 +25,10 @@ export function classify(error: unknown): Failure {
 }
 
 /** The one line for a database that cannot be used; history then stays in memory only. */
-export function failureLine(path: string, error: unknown): string {
+export function failureLine(path: string, error: unknown, kind?: Failure): string {
   const message = (error instanceof Error ? error.message : String(error)).split("\n")[0];
   const head = "History off, keeping the last hour in memory only:";
-  switch (error instanceof SchemaError ? "schema" : classify(error)) {
+  switch (error instanceof SchemaError ? "schema" : kind ?? classify(error)) {
     case "schema":
       return `${head} ${message}`;
     case "locked":
@@ -127,13 +127,17 @@ export function openDatabase(path: string, walLimit: number): Opened {
   try {
     Deno.mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   } catch (error) {
-    return { error: failureLine(path, new Error(`permission denied: ${errorText(error)}`)) };
+    return { error: failureLine(path, new Error(errorText(error)), "unwritable") };
   }
   try {
     return { db: tryOpen(path, walLimit), movedAside: null };
   } catch (error) {
-    if (error instanceof SchemaError || classify(error) !== "corrupt") {
+    if (error instanceof SchemaError || classify(error) === "locked") {
       return { error: failureLine(path, error) };
+    }
+    if (classify(error) !== "corrupt") {
+      const reason = osError(path);
+      return { error: reason ? failureLine(path, reason, "unwritable") : failureLine(path, error) };
     }
     let aside: string;
     try {
@@ -146,6 +150,26 @@ export function openDatabase(path: string, walLimit: number): Opened {
     } catch (again) {
       return { error: failureLine(path, again) };
     }
+  }
+}
+
+/**
+ * The operating system's reason a file cannot be opened for writing ("Permission denied"),
+ * which SQLite's "unable to open database file" leaves out; undefined when it can be.
+ */
+function osError(path: string): Error | undefined {
+  let existed = true;
+  try {
+    Deno.statSync(path);
+  } catch {
+    existed = false;
+  }
+  try {
+    Deno.openSync(path, { read: true, write: true, create: true }).close();
+    if (!existed) Deno.removeSync(path);
+    return undefined;
+  } catch (error) {
+    return new Error(errorText(error));
   }
 }
 

@@ -2,6 +2,8 @@
 
 import { parseArgs } from "node:util";
 import type { FlowConfig } from "../flows/flow_config.ts";
+import { DEFAULT_CAP_BYTES, MIN_CAP_BYTES } from "../history/retention.ts";
+import { formatBytes, parseAge, parseSize } from "../history/size_units.ts";
 
 /** A mistake in the command line: printed with a hint, exit code 2. */
 export class UsageError extends Error {
@@ -46,6 +48,15 @@ Serve options (and -i, -f, --snaplen, --buffer-size, --no-promisc, --immediate):
                          icmp (30), other (60), and active (1800) for long flows
       --max-stream-connections N
                          open WebSocket streams at most; more get 503 (default 256)
+History options (serve):
+      --data-dir DIR     where history is kept (default: $STATE_DIRECTORY under systemd,
+                         /var/lib/netwatch for root, else $XDG_STATE_HOME/netwatch or
+                         ~/.local/state/netwatch)
+      --retention-size SIZE
+                         disk the history may take, e.g. 500MB, 2GiB (default 512MiB);
+                         the oldest data goes first, flow records before totals
+      --retention AGE    also drop history older than this, e.g. 30d, 12h (default: none)
+      --no-history       keep only the last hour, in memory, as before
 Report options:
   -f, --filter EXPR      count only packets matching a BPF filter
       --flows            list every flow record (timeouts apply in file time)
@@ -95,6 +106,20 @@ export interface ServeArgs {
   bufferBytes?: number;
   promiscuous: boolean;
   immediate: boolean;
+  /** On-disk history: where, how big, how old. */
+  history: HistoryArgs;
+}
+
+/** The history options of `serve`. */
+export interface HistoryArgs {
+  /** False with --no-history: memory only. */
+  enabled: boolean;
+  /** --data-dir; undefined: the default (history/data_dir.ts defaultDataDir()). */
+  dataDir?: string;
+  /** --retention-size in bytes. */
+  capBytes: number;
+  /** --retention in seconds; undefined: no age limit, only the size. */
+  maxAgeSec?: number;
 }
 
 export interface ReportArgs {
@@ -155,6 +180,7 @@ export function parseCommandLine(argv: string[]): Args {
         "max-hosts": { type: "string" },
         "history-minutes": { type: "string" },
         timeouts: { type: "string" },
+        ...HISTORY_OPTIONS,
       },
     });
   } catch (error) {
@@ -203,6 +229,7 @@ export function parseCommandLine(argv: string[]): Args {
         "max-hosts",
         "history-minutes",
         "timeouts",
+        ...Object.keys(HISTORY_OPTIONS),
         "snaplen",
         "buffer-size",
         "no-promisc",
@@ -244,6 +271,7 @@ export function parseCommandLine(argv: string[]): Args {
         bufferBytes: bufferMib === undefined ? undefined : Math.round(bufferMib * 1048576),
         promiscuous: !values["no-promisc"],
         immediate: values.immediate === true,
+        history: historyArgs(values),
       };
     }
     case "interfaces":
@@ -363,4 +391,53 @@ function flowLimits(values: Record<string, string | boolean | undefined>): Parti
     limits[field] = positive(`timeouts ${key}`, value.trim()) as never;
   }
   return limits;
+}
+
+// History options: one block, so this file's other options are not touched by them.
+
+const HISTORY_OPTIONS = {
+  "data-dir": { type: "string" },
+  "no-history": { type: "boolean" },
+  "retention-size": { type: "string" },
+  retention: { type: "string" },
+} as const;
+
+/** The history options of `serve`, checked. */
+function historyArgs(values: Record<string, string | boolean | undefined>): HistoryArgs {
+  const dataDir = values["data-dir"] as string | undefined;
+  const size = values["retention-size"] as string | undefined;
+  const age = values.retention as string | undefined;
+  if (values["no-history"]) {
+    const given = ["data-dir", "retention-size", "retention"].find((k) => values[k] !== undefined);
+    if (given) throw new UsageError(`--${given} does not apply with --no-history`);
+    return { enabled: false, capBytes: DEFAULT_CAP_BYTES };
+  }
+  if (dataDir !== undefined && dataDir.trim() === "") throw new UsageError("--data-dir is empty");
+  let capBytes = DEFAULT_CAP_BYTES;
+  if (size !== undefined) {
+    try {
+      capBytes = parseSize(size);
+    } catch (error) {
+      throw new UsageError(
+        (error as Error).message.replace("Invalid size", "Invalid --retention-size"),
+      );
+    }
+    if (capBytes < MIN_CAP_BYTES) {
+      throw new UsageError(
+        `Invalid --retention-size "${size}": expected at least ${formatBytes(MIN_CAP_BYTES)}`,
+      );
+    }
+  }
+  let maxAgeSec: number | undefined;
+  if (age !== undefined) {
+    try {
+      maxAgeSec = parseAge(age);
+    } catch (error) {
+      throw new UsageError((error as Error).message.replace("Invalid age", "Invalid --retention"));
+    }
+    if (maxAgeSec < 3600) {
+      throw new UsageError(`Invalid --retention "${age}": expected at least 1h`);
+    }
+  }
+  return { enabled: true, dataDir, capBytes, maxAgeSec };
 }

@@ -18,6 +18,15 @@ import { readMeta, TIER_ID, writeMeta } from "./schema.ts";
 import type { StoreOptions, Tier } from "./types.ts";
 import { TIERS } from "./types.ts";
 
+/**
+ * Default --retention-size: 512 MiB. A month of the minute, 5-minute and hourly tiers with 100
+ * hosts a minute takes about a quarter of it (see README), leaving the rest for flow records:
+ * days of them on a small server, an hour or two at 2,000 new flows per second.
+ */
+export const DEFAULT_CAP_BYTES = 512 * 2 ** 20;
+/** The smallest cap accepted: the schema, the WAL and the newest hour need a few MB. */
+export const MIN_CAP_BYTES = 10e6;
+
 /** WAL bytes allowed: a sixteenth of the cap, between 256 KiB and 16 MiB. */
 export function walLimitOf(capBytes: number): number {
   return Math.min(16 << 20, Math.max(256 << 10, Math.floor(capBytes / 16)));

@@ -2,7 +2,7 @@
 // with each other, from a seed. Used by the history bench and by the retention tests.
 //
 // "Time-compressed": every minute of the range gets its totals and host rows, as the engine
-// would send them, but only `flowsPerMinute` flow records. A month at 2,000 new flows/s is
+// would send them, but only `keepFlowsPerMinute` of its flow records. A month at 2,000 new flows/s is
 // 5.2 billion flows, more than any cap keeps; the bench writes the flows of the last hours at
 // the full rate instead (see history_bench.ts).
 
@@ -16,8 +16,10 @@ export interface MonthOptions {
   /** First minute (epoch seconds; rounded down to the minute). */
   start: number;
   minutes: number;
-  /** Flow records per minute. */
+  /** Flows per minute: the traffic the totals and host rows are made from. */
   flowsPerMinute: number;
+  /** Flow records handed over per minute, the first of them (default all). */
+  keepFlowsPerMinute?: number;
   /** Host rows kept per minute (top N; the rest go to "other"). */
   topN: number;
   /** Distinct remote addresses traffic is drawn from. */
@@ -151,6 +153,7 @@ export function* generateMonth(o: MonthOptions): Generator<GeneratedMinute> {
       services,
       apps,
     };
-    yield { totals, hosts, flows };
+    const keep = o.keepFlowsPerMinute ?? flows.length;
+    yield { totals, hosts, flows: keep < flows.length ? flows.slice(0, keep) : flows };
   }
 }

@@ -39,3 +39,13 @@ export function prefixRange(text: string): { low: Uint8Array; high: Uint8Array }
   }
   return { low, high };
 }
+
+/** The key of a host row: its address blob, and the empty blob for "other". */
+export function hostKey(address: string): Uint8Array | undefined {
+  return address === "other" ? new Uint8Array(0) : addressBlob(address);
+}
+
+/** The address text of a host key. */
+export function hostAddress(key: Uint8Array): string {
+  return key.length === 0 ? "other" : blobAddress(key);
+}

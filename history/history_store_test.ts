@@ -1,6 +1,7 @@
 // HistoryStore: minutes in, series/talkers/protocols out with exact totals and the right tier.
 
 import assert from "node:assert/strict";
+import { hostAddress } from "./address_blob.ts";
 import { HistoryStore } from "./history_store.ts";
 import type { HostMinute, MinuteTotals } from "./types.ts";
 
@@ -204,8 +205,9 @@ Deno.test("roll-ups keep the top N hosts of each interval exactly and sum the re
   const all = Array.from({ length: 60 }, (_, i) => hosts(i)).flat();
   const hour = store.db.prepare(
     `SELECT h.address AS address, t.bytes_sent AS bs FROM host_traffic t
-     JOIN host h ON h.id = t.host WHERE t.tier = 2 ORDER BY h.address`,
-  ).all();
+     JOIN host h ON h.id = t.host WHERE t.tier = 2`,
+  ).all().map((row) => ({ address: hostAddress(row.address as Uint8Array), bs: row.bs as number }))
+    .sort((a, b) => a.address.localeCompare(b.address));
   assert.deepEqual(hour.map((r) => r.address), ["10.0.0.3", "10.0.0.4", "other"]);
   const of = (address: string) =>
     sum(all.filter((h) => h.address === address).map((h) => h.bytes_sent));

@@ -1,6 +1,7 @@
 // Interned labels and hosts: each distinct name or address is one row, referred to by its id.
 
 import type { DatabaseSync, StatementSync } from "node:sqlite";
+import { hostKey } from "./address_blob.ts";
 
 /** Cached ids at most; past it the cache starts over (the table keeps every entry). */
 const CACHE_LIMIT = 100_000;
@@ -79,7 +80,11 @@ interface KnownHost {
   asn: number | null;
 }
 
-/** Host ids by address; the newest name, country and ASN seen are kept on the host row. */
+/**
+ * Host ids by address; the newest name, country and ASN seen are kept on the host row. The
+ * address is stored as its blob (4 or 16 bytes; empty for "other"), half the text's size in
+ * the table and again in its unique index. A host that is not an address counts as "other".
+ */
 export class Hosts {
   readonly #find: StatementSync;
   readonly #insert: StatementSync;
@@ -108,7 +113,9 @@ export class Hosts {
   ): number {
     let known = this.#known.get(address);
     if (!known) {
-      const row = this.#find.get(address);
+      const key = hostKey(address);
+      if (!key) return this.id("other", null, null, null, time);
+      const row = this.#find.get(key);
       known = row
         ? {
           id: row.id as number,
@@ -117,7 +124,7 @@ export class Hosts {
           asn: row.asn as number | null,
         }
         : {
-          id: Number(this.#insert.run(address, name, country, asn, time).lastInsertRowid),
+          id: Number(this.#insert.run(key, name, country, asn, time).lastInsertRowid),
           name,
           country,
           asn,

@@ -6,6 +6,7 @@
 // trimmed by retention, the edge widens to the next coarser bucket instead.
 
 import type { DatabaseSync } from "node:sqlite";
+import { hostAddress, hostKey } from "./address_blob.ts";
 import { LabelKind, TIER_ID } from "./schema.ts";
 import { checkRange } from "./series_query.ts";
 import type {
@@ -101,7 +102,8 @@ export function queryTalkers(
       sums.set(host, sum);
     }
   }
-  const otherId = db.prepare("SELECT id FROM host WHERE address = ?").get(OTHER_HOST)?.id;
+  const otherId = db.prepare("SELECT id FROM host WHERE address = ?").get(hostKey(OTHER_HOST)!)
+    ?.id;
   const other = sums.get(otherId as number) ??
     { bytes_sent: 0, bytes_received: 0, packets_sent: 0, packets_received: 0 };
   sums.delete(otherId as number);
@@ -119,7 +121,7 @@ export function queryTalkers(
   const talkers: TalkerRow[] = ranked.map(([id, sum]) => {
     const host = describe.get(id);
     return {
-      address: (host?.address as string) ?? "?",
+      address: host ? hostAddress(host.address as Uint8Array) : "?",
       name: (host?.name as string | null) ?? null,
       country: (host?.country as string | null) ?? null,
       asn: (host?.asn as number | null) ?? null,

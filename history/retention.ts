@@ -1,10 +1,12 @@
 // Retention: the size cap and the age limit, dropping the oldest data first, finest tier first.
 //
 // The cap is on the real files: database + WAL. When the pages in use (plus the WAL) pass
-// `cap - walLimit`, the oldest data goes until they are under `0.9 * cap - walLimit`: flows
-// first, then minute rows, then 5-minute rows, then learned names, and hourly rows last. Minute
-// and 5-minute rows are cut at whole hours and never in the newest hour, so an hour's roll-up
-// never loses some of its minutes while others remain.
+// `cap - walLimit`, the oldest data goes until they are under `0.9 * cap - walLimit`: flow
+// records first, down to a floor of a quarter of the cap; then minute rows, then 5-minute rows,
+// then learned names; then flow records below their floor; hourly rows last. (Without the
+// floor, months of minute rows would, once they fill the cap, push out every new flow record.)
+// Minute and 5-minute rows are cut at whole hours and never in the newest hour, so an hour's
+// roll-up never loses some of its minutes while others remain.
 //
 // Freed pages stay in the file, up to a tenth of the cap, for the next minutes' rows to reuse:
 // giving them back only to grow the file again would move pages for nothing. Beyond that (after
@@ -51,8 +53,13 @@ function walBytes(path: string): number {
 
 /** Rows deleted per transaction, so no delete holds the database (and queries) for long. */
 const DELETE_CHUNK = 20_000;
-/** Size passes at most, per run: each removes at least 2% of a stage's span. */
+/** Size passes at most, per stage and run: each removes at least 2% of a stage's span. */
 const MAX_PASSES = 400;
+/**
+ * Flow records keep at least this share of the cap before finer tiers give way to them: a
+ * month or more of minute rows must not push out the newest flows.
+ */
+const FLOW_FLOOR_SHARE = 0.25;
 
 /** What one stage of the size cap removes, oldest first. */
 interface Stage {
@@ -131,26 +138,25 @@ export class Retention {
     const target = 0.9 * this.capBytes - this.#walLimit;
     let size = this.#usedBytes();
     if (size > this.capBytes - this.#walLimit) {
-      for (const stage of this.#stages()) {
-        /** Bytes freed per second of the stage's span, learnt from the last pass. */
-        let rate = 0;
-        for (let pass = 0; pass < MAX_PASSES && size > target; pass++) {
-          const span = stage.span();
-          if (!span) break;
-          // First a share of the span a little above the share of the file over target;
-          // then as much span as the last pass's yield says the rest needs.
-          const width = span[1] - span[0];
-          const guess = rate > 0
-            ? 1.1 * (size - target) / rate
-            : width * 1.25 * (size - target) / size;
-          const cut = Math.max(1, 0.02 * width, guess);
-          if (!stage.cut(span[0] + cut, true)) break;
-          removed = true;
-          const before = size;
-          size = this.#usedBytes();
-          rate = Math.max(0, before - size) / cut;
-        }
+      const [flows, m1, m5, names, h1] = this.#stages();
+      // Flow records above their floor go first; then minute, 5-minute rows and names; then
+      // flow records below the floor; hourly rows last.
+      const flowBytes = this.#tableBytes("flow");
+      const aboveFloor = flowBytes - FLOW_FLOOR_SHARE * this.capBytes;
+      const order: [Stage, number, number][] = [
+        [flows, aboveFloor, flowBytes],
+        [m1, Infinity, Infinity],
+        [m5, Infinity, Infinity],
+        [names, Infinity, Infinity],
+        [flows, Infinity, Infinity],
+        [h1, Infinity, Infinity],
+      ];
+      for (const [stage, most, bytes] of order) {
         if (size <= target) break;
+        if (most <= 0) continue;
+        const trimmed = this.#trim(stage, size, target, most, bytes);
+        removed ||= trimmed.cut;
+        size = trimmed.size;
       }
     }
     if (removed) {
@@ -174,6 +180,52 @@ export class Retention {
   #usedBytes(): number {
     const { pages, free, pageSize } = this.#pages();
     return (pages - free) * pageSize + walBytes(this.#path);
+  }
+
+  /**
+   * Cuts the oldest of `stage` (which holds `bytes`, if known) until the used bytes are down to
+   * `target` or `most` bytes were freed; returns the used bytes after, and whether it cut.
+   */
+  #trim(
+    stage: Stage,
+    size: number,
+    target: number,
+    most: number,
+    bytes: number,
+  ): { size: number; cut: boolean } {
+    const start = size;
+    let cutAny = false;
+    /** Bytes freed per second of the stage's span, learnt from the last pass. */
+    let rate = 0;
+    for (let pass = 0; pass < MAX_PASSES; pass++) {
+      const need = Math.min(size - target, most - (start - size));
+      const span = stage.span();
+      if (need <= 0 || !span) break;
+      // First a share of the span a little above the share of the file to free (or of the
+      // stage, when its size is known); then as much span as the last pass's yield says.
+      const width = span[1] - span[0];
+      const share = need / (bytes < Infinity ? bytes : size);
+      const guess = rate > 0 ? 1.1 * need / rate : 1.25 * width * share;
+      const cut = Math.max(1, 0.02 * width, guess);
+      if (!stage.cut(span[0] + cut, true)) break;
+      cutAny = true;
+      const before = size;
+      size = this.#usedBytes();
+      rate = Math.max(0, before - size) / cut;
+    }
+    return { size, cut: cutAny };
+  }
+
+  /** Bytes of a table's pages (dbstat); Infinity where SQLite was built without it. */
+  #tableBytes(table: string): number {
+    try {
+      const row = this.#db.prepare(
+        "SELECT sum(pgsize) AS bytes FROM dbstat WHERE name = ? AND aggregate = TRUE",
+      ).get(table);
+      return (row?.bytes as number | null) ?? 0;
+    } catch {
+      return Infinity;
+    }
   }
 
   #stages(): Stage[] {

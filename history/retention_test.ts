@@ -15,7 +15,7 @@ function open(capBytes: number, maxAgeSec?: number) {
   return { store: opened.store, path };
 }
 
-Deno.test("the size cap holds under a generated month, dropping the finest data first", () => {
+Deno.test("the size cap holds under a generated month; tiers give way, flows keep a floor", () => {
   const cap = 4 << 20;
   const { store, path } = open(cap);
   let bytes = 0;
@@ -43,10 +43,17 @@ Deno.test("the size cap holds under a generated month, dropping the finest data 
   assert.ok(largest <= cap, `the files reached ${largest} bytes, over the cap of ${cap}`);
   const status = store.status();
   assert.ok(status.retention_runs > 0, "the month should not fit: the test must exercise the cap");
-  // The hourly tier kept the whole month; finer tiers and flows kept the most recent part.
+  // The hourly tier kept the whole month; finer tiers kept the most recent part, and flow
+  // records their floor (a quarter of the cap) of the newest.
   const { flows, "1m": m1, "5m": m5, "1h": h1 } = status.oldest;
   assert.equal(h1, START);
-  assert.ok(m5! > h1! && m1! >= m5! && flows! >= m1! - 3600, JSON.stringify(status.oldest));
+  assert.ok(m5! > h1! && m1! >= m5!, JSON.stringify(status.oldest));
+  const newest = store.query({ kind: "flows", query: { limit: 1 } });
+  assert.ok(newest.flows[0].last_ts > START + 30 * 86400 - 60, "the newest flows are kept");
+  const flowBytes = store.db.prepare(
+    "SELECT sum(pgsize) AS b FROM dbstat WHERE name = 'flow' AND aggregate = TRUE",
+  ).get()!.b as number;
+  assert.ok(flows! < m1! && flowBytes >= 0.2 * cap, `${flows} ${flowBytes}`);
   // The month's totals are still exact from the hourly tier.
   const end = START + 30 * 86400 - 1;
   const series = store.query({ kind: "series", from: START, to: end, step: 86400 });
@@ -59,6 +66,26 @@ Deno.test("the size cap holds under a generated month, dropping the finest data 
   assert.ok(old.covered_from === null || old.covered_from <= START);
   store.close();
   assert.ok(fileBytes(path) <= cap);
+});
+
+Deno.test("flow records go first when they are what fills the cap", () => {
+  const cap = 4 << 20;
+  const { store, path } = open(cap);
+  let minute = 0;
+  for (const m of generateMonth({ start: START, minutes: 1440, flowsPerMinute: 100, topN: 10 })) {
+    store.addMinute(m.totals, m.hosts);
+    store.addFlows(m.flows);
+    if (++minute % 30 === 0) {
+      store.commit(m.totals.minute);
+      assert.ok(fileBytes(path) <= cap, `${fileBytes(path)} bytes after minute ${minute}`);
+    }
+  }
+  const { oldest, retention_runs } = store.status();
+  assert.ok(retention_runs > 0);
+  // Every tier still holds the whole day; only the oldest flow records went.
+  assert.deepEqual([oldest["1m"], oldest["5m"], oldest["1h"]], [START, START, START]);
+  assert.ok(oldest.flows! > START + 3600, `flows from ${oldest.flows}`);
+  store.close();
 });
 
 Deno.test("retention by age drops older data in every tier and keeps newer data exactly", () => {

@@ -5,7 +5,8 @@
 //   1 5m, 2 1h) leading the primary key: a tier's range is one contiguous run of the B-tree for
 //   queries and for retention's deletes. WITHOUT ROWID: the key is the row, stored once.
 // - Names that repeat (protocols, services, apps, TLS server names, states) are interned in
-//   `label`, and host addresses in `host`, so each traffic row holds small integers.
+//   `label`, and host addresses (as 4- or 16-byte blobs) in `host`, so each traffic row holds
+//   small integers.
 // - `flow`'s rowid is the flow's end time in milliseconds times 2048 plus a tie-breaker (see
 //   flow_rows.ts): flows arrive roughly in end order, so inserts append, the table is clustered
 //   by time, and a time range is a rowid range with no separate index to store or update.
@@ -35,7 +36,7 @@ CREATE TABLE label (
   id INTEGER PRIMARY KEY, kind INTEGER NOT NULL, name TEXT NOT NULL,
   last_used INTEGER NOT NULL DEFAULT 0, UNIQUE (kind, name));
 CREATE TABLE host (
-  id INTEGER PRIMARY KEY, address TEXT NOT NULL UNIQUE, name TEXT, country TEXT, asn INTEGER,
+  id INTEGER PRIMARY KEY, address BLOB NOT NULL UNIQUE, name TEXT, country TEXT, asn INTEGER,
   last_used INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE totals (
   tier INTEGER NOT NULL, t INTEGER NOT NULL,

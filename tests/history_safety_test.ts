@@ -166,6 +166,23 @@ Deno.test("SIGTERM flushes what was written before it", async () => {
   assert.equal(storedMinutes(`${dir}/netwatch.db`).length, posted);
 });
 
+Deno.test("VACUUM INTO copies the database while the worker writes (the documented backup)", async () => {
+  const dir = await Deno.makeTempDir();
+  const client = await openClient(dir);
+  const data = month(60);
+  for (const m of data.slice(0, 30)) client.writer.minute(m.totals, m.hosts);
+  await client.flush();
+  for (const m of data.slice(30)) client.writer.minute(m.totals, m.hosts);
+  const other = new DatabaseSync(`${dir}/netwatch.db`);
+  other.exec(`VACUUM INTO '${dir}/backup.db'`);
+  other.close();
+  await client.close();
+  // A consistent snapshot: at least what was committed before, a whole number of minutes.
+  const minutes = storedMinutes(`${dir}/backup.db`);
+  assert.ok(minutes.length >= 30, `${minutes.length} minutes in the copy`);
+  assert.deepEqual(minutes, data.slice(0, minutes.length).map((m) => m.totals.minute));
+});
+
 Deno.test("a database that is not one is kept aside with one line, and a new one started", async () => {
   const dir = await Deno.makeTempDir();
   const garbage = new TextEncoder().encode("not a database, ".repeat(512));

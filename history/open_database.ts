@@ -3,7 +3,7 @@
 
 import { DatabaseSync } from "node:sqlite";
 import { dirname } from "node:path";
-import { migrate, readMeta, SchemaError, writeMeta } from "./schema.ts";
+import { migrate, readMeta, SchemaError, storedVersion, writeMeta } from "./schema.ts";
 
 /** An open database, or the one line that says why there is none. */
 export type Opened =
@@ -48,10 +48,12 @@ export function failureLine(path: string, error: unknown, kind?: Failure): strin
 }
 
 /** Pragmas of every connection; WAL size bounded by `walLimit` bytes. */
-function configure(db: DatabaseSync, walLimit: number): void {
+function configure(db: DatabaseSync, path: string, walLimit: number): void {
   db.exec("PRAGMA busy_timeout = 2000");
   // Fails with "file is not a database" on garbage: the first read of the header.
   const fresh = (db.prepare("SELECT count(*) AS n FROM sqlite_master").get()!.n as number) === 0;
+  // Before anything is written (even the journal mode): a file that is not ours stays as it is.
+  storedVersion(db, path);
   // Must precede the first table; it lets retention give pages back to the file system.
   if (fresh) db.exec("PRAGMA auto_vacuum = INCREMENTAL");
   const mode = db.prepare("PRAGMA journal_mode = WAL").get()!.journal_mode;
@@ -109,7 +111,7 @@ function exists(path: string): boolean {
 function tryOpen(path: string, walLimit: number): DatabaseSync {
   const db = new DatabaseSync(path);
   try {
-    configure(db, walLimit);
+    configure(db, path, walLimit);
     prepare(db, path);
     return db;
   } catch (error) {

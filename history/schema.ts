@@ -99,12 +99,12 @@ export function writeMeta(db: DatabaseSync, key: string, value: string | number)
 }
 
 /**
- * Brings the open database (inside a write transaction) to SCHEMA_VERSION. Throws SchemaError
- * for a file another program made or a newer Netwatch wrote: those are never touched.
+ * The schema version of the open database (0 for an empty one). Throws SchemaError for a file
+ * another program made or a newer Netwatch wrote: those are never touched. Reads only.
  */
-export function migrate(db: DatabaseSync, path: string): void {
+export function storedVersion(db: DatabaseSync, path: string): number {
   const stored = readMeta(db, "schema_version");
-  let version = stored === undefined ? 0 : Number(stored);
+  const version = stored === undefined ? 0 : Number(stored);
   if (version === 0) {
     const tables = db.prepare("SELECT count(*) AS n FROM sqlite_master").get()!.n as number;
     if (tables > 0) {
@@ -117,7 +117,12 @@ export function migrate(db: DatabaseSync, path: string): void {
         `${SCHEMA_VERSION}); upgrade Netwatch or set another --data-dir`,
     );
   }
-  for (; version < SCHEMA_VERSION; version++) {
+  return version;
+}
+
+/** Brings the open database (inside a write transaction) to SCHEMA_VERSION. */
+export function migrate(db: DatabaseSync, path: string): void {
+  for (let version = storedVersion(db, path); version < SCHEMA_VERSION; version++) {
     MIGRATIONS[version](db);
     writeMeta(db, "schema_version", version + 1);
   }

@@ -41,6 +41,8 @@ export class HistoryWriter {
   readonly #maxQueued: number;
   #flows: StoredFlow[] = [];
   readonly #timer: ReturnType<typeof setInterval>;
+  /** Resolvers of drain(), called when the queue empties. */
+  #drained: (() => void)[] = [];
 
   constructor(target: WriteTarget, options: { maxQueued?: number; flushMs?: number } = {}) {
     this.#target = target;
@@ -95,6 +97,26 @@ export class HistoryWriter {
   /** The worker committed (or gave up on) `items` items. */
   acked(items: number): void {
     this.stats.queued = Math.max(0, this.stats.queued - items);
+    if (this.stats.queued === 0) {
+      for (const resolve of this.#drained.splice(0)) resolve();
+    }
+  }
+
+  /**
+   * Sends what is buffered and resolves when the worker has committed everything this writer
+   * sent (within a commit interval), or after `timeoutMs`. Resolves true when drained. Call it
+   * before HistoryClient.close() on shutdown: writes on a port are not ordered with the close.
+   */
+  drain(timeoutMs = 5000): Promise<boolean> {
+    this.flushFlows();
+    if (this.stats.queued === 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(false), timeoutMs);
+      this.#drained.push(() => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
   }
 
   /** Sends what is buffered and stops the timer. */

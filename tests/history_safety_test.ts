@@ -57,10 +57,8 @@ Deno.test("history written through the worker is served again after a restart", 
     },
   ]);
   // Port writes arrive on their own channel: wait until the worker has committed them all.
-  for (let i = 0; i < 500 && (port.stats.queued > 0 || client.writer.stats.queued > 0); i++) {
-    await client.flush();
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+  assert.equal(await port.drain(), true);
+  assert.equal(await client.writer.drain(), true);
   const range = { from: START, to: START + 90 * 60 - 1 };
   const queries = {
     series: await client.query({ kind: "series", ...range, breakdown: "service" }),

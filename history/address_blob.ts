@@ -7,8 +7,33 @@ import { formatIpv4, formatIpv6 } from "../capture/ip_address.ts";
 import { addressWordsOf } from "../flows/address_parse.ts";
 import { parsePrefix } from "../flows/query_filter.ts";
 
+/** The 4 bytes of a dotted quad, or undefined; the common case, without splitting strings. */
+function ipv4Blob(text: string): Uint8Array | undefined {
+  const blob = new Uint8Array(4);
+  let part = 0;
+  let value = 0;
+  let digits = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      value = value * 10 + (c - 48);
+      if (++digits > 3 || value > 255) return undefined;
+    } else if (c === 46 && digits > 0 && part < 3) {
+      blob[part++] = value;
+      value = 0;
+      digits = 0;
+    } else {
+      return undefined;
+    }
+  }
+  if (part !== 3 || digits === 0) return undefined;
+  blob[3] = value;
+  return blob;
+}
+
 /** The blob of an address's text, or undefined when it is not an address. */
 export function addressBlob(text: string): Uint8Array | undefined {
+  if (!text.includes(":")) return ipv4Blob(text);
   const parsed = addressWordsOf(text);
   if (!parsed) return undefined;
   const blob = new Uint8Array(parsed.v6 ? 16 : 4);

@@ -9,7 +9,19 @@ Deno.test("addressBlob() and blobAddress() round-trip IPv4 and IPv6 in 4 and 16 
     assert.equal(blob.length, text.includes(":") ? 16 : 4);
     assert.equal(blobAddress(blob), text);
   }
-  assert.equal(addressBlob("10.0.0.300"), undefined);
+  for (
+    const bad of [
+      "10.0.0.300",
+      "10.0.0",
+      "10.0.0.1.2",
+      "10..0.1",
+      "1.2.3.",
+      "a.b.c.d",
+      "0010.1.1.1",
+    ]
+  ) {
+    assert.equal(addressBlob(bad), undefined, bad);
+  }
   assert.equal(blobAddress(new Uint8Array(3)), "?");
 });
 

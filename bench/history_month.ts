@@ -116,6 +116,8 @@ export function* generateMonth(o: MonthOptions): Generator<GeneratedMinute> {
         state: proto === 6 ? (ps > 0 ? "SF" : "S0") : ps > 0 ? "SF" : "S0",
         service: service === "" ? null : service,
         no_ports: false,
+        aggregate: false,
+        rate_now: 0,
         server_name: app?.startsWith("TLS") ? `www.${app.slice(4).toLowerCase()}.com` : null,
         app,
         tunnel: null,

@@ -17,6 +17,7 @@ import type { StoredFlow } from "./types.ts";
 export const RID_PER_MS = 2048;
 /** The flow's `flags` bits. */
 const FLAG_NO_PORTS = 1;
+const FLAG_AGGREGATE = 2;
 
 /** The columns a flow row is read with; see flowOfRow(). */
 export const FLOW_COLUMNS =
@@ -102,7 +103,7 @@ export class FlowWriter {
         flow.packets_s2c,
         flow.bytes_s2c,
         ...values,
-        flow.no_ports ? FLAG_NO_PORTS : 0,
+        (flow.no_ports ? FLAG_NO_PORTS : 0) | (flow.aggregate ? FLAG_AGGREGATE : 0),
       ).changes;
       // A row from an earlier run or transaction holds that rowid: take the next.
       if (Number(changes) === 1) break;
@@ -144,6 +145,9 @@ export function flowOfRow(row: Record<string, unknown>, labels: Labels): StoredF
     state: labels.name(row.state as number | null) ?? "OTH",
     service: labels.name(row.service as number | null),
     no_ports: ((row.flags as number) & FLAG_NO_PORTS) !== 0,
+    aggregate: ((row.flags as number) & FLAG_AGGREGATE) !== 0,
+    // Ended flows have no current rate.
+    rate_now: 0,
     server_name: labels.name(row.sni as number | null),
     app: labels.name(row.app as number | null),
     tunnel: labels.name(row.tunnel as number | null),

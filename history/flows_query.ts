@@ -7,7 +7,7 @@
 
 import type { DatabaseSync, SQLInputValue } from "node:sqlite";
 import { protoName, protoNumber } from "../flows/flow_record.ts";
-import { MAX_LIMIT, type SortKey } from "../flows/query.ts";
+import { encodeCursor, MAX_LIMIT, type SortKey } from "../flows/query.ts";
 import { CompiledFilter } from "../flows/query_filter.ts";
 import { blobAddress, prefixRange } from "./address_blob.ts";
 import { FLOW_COLUMNS, flowOfRow, RID_PER_MS } from "./flow_rows.ts";
@@ -15,7 +15,15 @@ import type { Labels } from "./interning.ts";
 import { LabelKind } from "./schema.ts";
 import type { FlowsQuery, FlowsResult } from "./types.ts";
 
-const SORT_KEYS: readonly SortKey[] = ["bytes", "packets", "duration", "first", "last", "rate"];
+const SORT_KEYS: readonly SortKey[] = [
+  "bytes",
+  "packets",
+  "duration",
+  "first",
+  "last",
+  "rate",
+  "rate_now",
+];
 
 /** End and start time in seconds, computed as flowOfRow() computes last_ts and first_ts. */
 const LAST = `(((rid / ${RID_PER_MS}) * 1000 + lus) / 1e6)`;
@@ -29,13 +37,11 @@ const SORT_VALUE: Record<SortKey, string> = {
   first: FIRST,
   last: LAST,
   rate: "((bc + bs) / max(1.0, dur / 1e6))",
+  // Ended flows have no current rate: 0, as flows/query.ts gives its ended records.
+  rate_now: "0",
 };
 
-/** Same encoding as flows/query.ts: base64 of "sort|order|signed value|id". */
-export function encodeCursor(sort: SortKey, order: string, value: number, id: number): string {
-  return btoa(`${sort}|${order}|${value}|${id}`).replace(/=+$/, "");
-}
-
+/** Reads a cursor of flows/query.ts's encodeCursor(): base64 of "sort|order|value|id". */
 function decodeCursor(cursor: string, sort: SortKey, order: string): [number, number] {
   let parts: string[];
   try {
@@ -180,7 +186,10 @@ export function queryFlows(
   if (q.endedBefore !== undefined && !Number.isFinite(q.endedBefore)) {
     throw new TypeError(`Invalid endedBefore "${q.endedBefore}": expected epoch seconds`);
   }
-  if (q.active === true) return { flows: [], total: 0, next_cursor: null };
+  // Stored flows all ended.
+  if (q.active === true) {
+    return { flows: [], total: 0, next_cursor: null, ...(q.withValues ? { values: [] } : {}) };
+  }
   const sign = order === "asc" ? 1 : -1;
   const where = filterTerms(db, labels, q, bounds);
   const total = db.prepare(`SELECT count(*) AS n FROM flow ${where.sql}`).get(...where.args)!
@@ -219,7 +228,9 @@ export function queryFlows(
     const last = kept[limit - 1];
     next = encodeCursor(sort, order, last.v as number, last.fid as number);
   }
-  return { flows, total, next_cursor: next };
+  const answer: FlowsResult = { flows, total, next_cursor: next };
+  if (q.withValues) answer.values = kept.slice(0, limit).map((row) => row.v as number);
+  return answer;
 }
 
 /**

@@ -46,6 +46,8 @@ function randomFlows(count: number, seed: number): StoredFlow[] {
       state: pick(STATES),
       service: pick(SERVICES),
       no_ports: rand() < 0.05,
+      aggregate: rand() < 0.02,
+      rate_now: 0,
       server_name: rand() < 0.3 ? pick(["www.YouTube.com", "api.example.org"]) : null,
       app: rand() < 0.3 ? pick(["TLS.YouTube", "DNS"]) : null,
       tunnel: rand() < 0.05 ? "vxlan" : null,
@@ -78,6 +80,8 @@ function sortValue(f: StoredFlow, sort: string): number {
       return us(f.first_ts) / 1e6;
     case "rate":
       return bytes / Math.max(1, dur);
+    case "rate_now":
+      return 0;
     default:
       return us(f.last_ts) / 1e6;
   }
@@ -149,6 +153,7 @@ Deno.test("flows() filters, sorts and pages as the /flows reference does", () =>
     { sort: "duration" },
     { sort: "first", order: "asc" },
     { sort: "rate" },
+    { sort: "rate_now" },
     { order: "asc" },
     { from: T0 + 1000, to: T0 + 2000 },
     { to: T0 + 600, sort: "bytes" },
@@ -185,8 +190,18 @@ Deno.test("flows() filters, sorts and pages as the /flows reference does", () =>
       cursor = page.next_cursor;
     }
     assert.deepEqual(got, want, label);
-    const slice = store.query({ kind: "flows", query: { ...q, offset: 11, limit: 5 } });
+    const slice = store.query({
+      kind: "flows",
+      query: { ...q, offset: 11, limit: 5, withValues: true },
+    });
     assert.deepEqual(slice.flows.map((f) => f.id), want.slice(11, 16), `${label} offset`);
+    const sign = q.order === "asc" ? 1 : -1;
+    assert.deepEqual(
+      slice.values,
+      // flows/query.ts gives ended records a rate_now of 0, not -0.
+      slice.flows.map((f) => sign * sortValue(f, q.sort ?? "last") || 0),
+      `${label} values`,
+    );
   }
   store.close();
 });

@@ -159,6 +159,8 @@ export interface FlowsResult {
   flows: StoredFlow[];
   total: number;
   next_cursor: string | null;
+  /** With `withValues`: each row's signed sort value, as flows/query.ts gives (for merging). */
+  values?: number[];
 }
 
 export interface NamesResult {

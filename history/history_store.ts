@@ -11,7 +11,7 @@ import { Hosts, Labels } from "./interning.ts";
 import { openDatabase } from "./open_database.ts";
 import { queryProtocols, queryTalkers } from "./range_query.ts";
 import { fileBytes, Retention, walLimitOf } from "./retention.ts";
-import { Rollup } from "./rollup.ts";
+import { type HostSum, keepTop, Rollup } from "./rollup.ts";
 import { LabelKind, NAME_SOURCES, readMeta, TIER_ID, writeMeta } from "./schema.ts";
 import { querySeries } from "./series_query.ts";
 import type {
@@ -25,7 +25,7 @@ import type {
   StoredFlow,
   StoreOptions,
 } from "./types.ts";
-import { TIERS } from "./types.ts";
+import { OTHER_HOST, TIERS } from "./types.ts";
 
 /** Default hosts kept exactly per interval of every tier. */
 export const DEFAULT_HOSTS_PER_INTERVAL = 100;
@@ -47,6 +47,9 @@ export class HistoryStore {
   readonly #insertTotals: StatementSync;
   readonly #insertBreakdown: StatementSync;
   readonly #insertHost: StatementSync;
+  readonly #minuteHosts: StatementSync;
+  readonly #clearMinuteHosts: StatementSync;
+  readonly #topN: number;
   readonly #upsertName: StatementSync;
   readonly #names: StatementSync;
 
@@ -70,16 +73,30 @@ export class HistoryStore {
       this.hosts,
       options.hostsPerInterval ?? DEFAULT_HOSTS_PER_INTERVAL,
     );
+    // A minute's parts add up: each shard of the pipeline sends its own.
     this.#insertTotals = db.prepare(
-      "INSERT OR REPLACE INTO totals (tier, t, packets, bytes, dropped) VALUES (?, ?, ?, ?, ?)",
+      `INSERT INTO totals (tier, t, packets, bytes, dropped) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (tier, t) DO UPDATE SET packets = packets + excluded.packets,
+         bytes = bytes + excluded.bytes, dropped = dropped + excluded.dropped`,
     );
     this.#insertBreakdown = db.prepare(
-      "INSERT OR REPLACE INTO breakdown (tier, t, label, packets, bytes) VALUES (?, ?, ?, ?, ?)",
+      `INSERT INTO breakdown (tier, t, label, packets, bytes) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (tier, t, label) DO UPDATE SET packets = packets + excluded.packets,
+         bytes = bytes + excluded.bytes`,
     );
+    this.#topN = options.hostsPerInterval ?? DEFAULT_HOSTS_PER_INTERVAL;
+    const minuteTier = TIER_ID["1m"];
     this.#insertHost = db.prepare(
-      `INSERT OR REPLACE INTO host_traffic
+      `INSERT INTO host_traffic
          (tier, t, host, bytes_sent, bytes_received, packets_sent, packets_received)
-       VALUES (${TIER_ID["1m"]}, ?, ?, ?, ?, ?, ?)`,
+       VALUES (${minuteTier}, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.#minuteHosts = db.prepare(
+      `SELECT host, bytes_sent, bytes_received, packets_sent, packets_received FROM host_traffic
+       WHERE tier = ${minuteTier} AND t = ?`,
+    );
+    this.#clearMinuteHosts = db.prepare(
+      `DELETE FROM host_traffic WHERE tier = ${minuteTier} AND t = ?`,
     );
     this.#upsertName = db.prepare(
       `INSERT INTO learned_name (address, name, source, first_seen, last_seen)
@@ -116,7 +133,10 @@ export class HistoryStore {
     if (!this.db.isTransaction) this.db.exec("BEGIN");
   }
 
-  /** Adds a finished minute: its totals and its host rows (top N and "other"). */
+  /**
+   * Adds a finished minute: its totals and its host rows (top N and "other"). Parts of one
+   * minute add up, so each pipeline shard sends its own once (a part sent twice counts twice).
+   */
   addMinute(totals: MinuteTotals, hosts: HostMinute[]): void {
     const minute = Math.floor(totals.minute / 60) * 60;
     if (minute < this.retention.horizon(TIER_ID["1m"])) {
@@ -140,20 +160,50 @@ export class HistoryStore {
         this.#insertBreakdown.run(tier, minute, label, share.packets, share.bytes);
       }
     }
-    for (const host of hosts) {
-      const id = this.hosts.id(host.address, host.name, host.country, host.asn, minute);
-      this.#insertHost.run(
-        minute,
-        id,
-        host.bytes_sent,
-        host.bytes_received,
-        host.packets_sent,
-        host.packets_received,
-      );
-    }
+    this.#addHosts(minute, hosts);
     this.#rollup.mark(minute);
     this.written.minutes++;
     this.written.host_rows += hosts.length;
+  }
+
+  /**
+   * Adds host rows to a minute: summed with the rows it has (another shard's part), then the
+   * top N kept exactly and the rest folded into "other".
+   */
+  #addHosts(minute: number, hosts: HostMinute[]): void {
+    const sums = new Map<number, HostSum>();
+    const add = (row: HostSum) => {
+      const sum = sums.get(row.host);
+      if (!sum) return sums.set(row.host, { ...row });
+      sum.bytes_sent += row.bytes_sent;
+      sum.bytes_received += row.bytes_received;
+      sum.packets_sent += row.packets_sent;
+      sum.packets_received += row.packets_received;
+    };
+    const existing = this.#minuteHosts.all(minute) as unknown as HostSum[];
+    for (const row of existing) add(row);
+    for (const h of hosts) {
+      add({
+        host: this.hosts.id(h.address, h.name, h.country, h.asn, minute),
+        bytes_sent: h.bytes_sent,
+        bytes_received: h.bytes_received,
+        packets_sent: h.packets_sent,
+        packets_received: h.packets_received,
+      });
+    }
+    if (sums.size === 0) return;
+    const otherId = this.hosts.id(OTHER_HOST, null, null, null, minute);
+    if (existing.length > 0) this.#clearMinuteHosts.run(minute);
+    for (const row of keepTop([...sums.values()], otherId, this.#topN)) {
+      this.#insertHost.run(
+        minute,
+        row.host,
+        row.bytes_sent,
+        row.bytes_received,
+        row.packets_sent,
+        row.packets_received,
+      );
+    }
   }
 
   /** Adds ended flows. */

@@ -217,6 +217,53 @@ Deno.test("roll-ups keep the top N hosts of each interval exactly and sum the re
   store.close();
 });
 
+Deno.test("a minute sent in parts (one per pipeline shard) adds up, hosts re-ranked", () => {
+  const { store } = openStore({ hostsPerInterval: 3 });
+  const whole = minute(4);
+  const half = (m: MinuteTotals, k: 0 | 1): MinuteTotals => {
+    const split = (x: number) => k === 0 ? Math.floor(x / 2) : x - Math.floor(x / 2);
+    const shares = (r: Record<string, { packets: number; bytes: number }>) =>
+      Object.fromEntries(
+        Object.entries(r).map((
+          [n, v],
+        ) => [n, { packets: split(v.packets), bytes: split(v.bytes) }]),
+      );
+    return {
+      minute: m.minute,
+      packets: split(m.packets),
+      bytes: split(m.bytes),
+      dropped: split(m.dropped),
+      protocols: shares(m.protocols),
+      services: shares(m.services),
+      apps: shares(m.apps),
+    };
+  };
+  // Shard 0 saw hosts 1-2, shard 1 hosts 2-4 (a host's flows can land on both).
+  const rows = hosts(4);
+  store.addMinute(half(whole, 0), [rows[0], rows[1]]);
+  store.addMinute(half(whole, 1), [rows[1], rows[2], rows[3], rows[4]]);
+  store.commit(T0);
+  const p = store.query({ kind: "protocols", from: T0 + 240, to: T0 + 299 });
+  assert.equal(p.bytes, whole.bytes);
+  assert.equal(p.packets, whole.packets);
+  assert.deepEqual(p.protocols.find((s) => s.name === "tcp"), {
+    name: "tcp",
+    ...whole.protocols.tcp,
+  });
+  const t = store.query({ kind: "talkers", from: T0 + 240, to: T0 + 299, limit: 10 });
+  // 10.0.0.2 counted twice (both shards), 3 hosts kept, 10.0.0.1 folded into other.
+  assert.deepEqual(
+    t.talkers.map((h) => [h.address, h.bytes_sent]),
+    [
+      ["10.0.0.4", 20],
+      ["10.0.0.3", 15],
+      ["10.0.0.2", 20],
+    ].sort((a, b) => (b[1] as number) - (a[1] as number)),
+  );
+  assert.equal(t.other.bytes_sent, rows[0].bytes_sent + rows[4].bytes_sent);
+  store.close();
+});
+
 Deno.test("names() returns what was learned, widening first and last seen", () => {
   const { store } = openStore();
   store.addNames([

@@ -14,12 +14,42 @@ import { OTHER_HOST } from "./types.ts";
 /** Coarser tiers and their bucket lengths. */
 const ROLLED = [{ tier: TIER_ID["5m"], seconds: 300 }, { tier: TIER_ID["1h"], seconds: 3600 }];
 
-interface HostSum {
+/** A host's traffic over an interval, by host id. */
+export interface HostSum {
   host: number;
   bytes_sent: number;
   bytes_received: number;
   packets_sent: number;
   packets_received: number;
+}
+
+/**
+ * The `n` rows with the most bytes (sent + received; ties to the lower id), largest first, and
+ * one row of host `otherId` summing the others and any `otherId` row given (left out when there
+ * is nothing to sum).
+ */
+export function keepTop(rows: HostSum[], otherId: number, n: number): HostSum[] {
+  const other: HostSum = {
+    host: otherId,
+    bytes_sent: 0,
+    bytes_received: 0,
+    packets_sent: 0,
+    packets_received: 0,
+  };
+  const named = rows.filter((row) => row.host !== otherId);
+  named.sort((a, b) =>
+    (b.bytes_sent + b.bytes_received) - (a.bytes_sent + a.bytes_received) || a.host - b.host
+  );
+  const rest = [...named.slice(n), ...rows.filter((row) => row.host === otherId)];
+  for (const row of rest) {
+    other.bytes_sent += row.bytes_sent;
+    other.bytes_received += row.bytes_received;
+    other.packets_sent += row.packets_sent;
+    other.packets_received += row.packets_received;
+  }
+  const kept = named.slice(0, n);
+  if (rest.length > 0) kept.push(other);
+  return kept;
 }
 
 /** Recomputes the coarser rows of the minutes marked since the last run. */
@@ -86,26 +116,7 @@ export class Rollup {
     const rows = this.#sumHosts.all(start, start + seconds) as unknown as HostSum[];
     if (rows.length === 0) return;
     const otherId = this.hosts.id(OTHER_HOST, null, null, null, start);
-    const other: HostSum = {
-      host: otherId,
-      bytes_sent: 0,
-      bytes_received: 0,
-      packets_sent: 0,
-      packets_received: 0,
-    };
-    const named = rows.filter((row) => row.host !== otherId);
-    named.sort((a, b) =>
-      (b.bytes_sent + b.bytes_received) - (a.bytes_sent + a.bytes_received) || a.host - b.host
-    );
-    const rest = [...named.slice(this.topN), ...rows.filter((row) => row.host === otherId)];
-    for (const row of rest) {
-      other.bytes_sent += row.bytes_sent;
-      other.bytes_received += row.bytes_received;
-      other.packets_sent += row.packets_sent;
-      other.packets_received += row.packets_received;
-    }
-    for (const row of named.slice(0, this.topN)) this.#insert(tier, start, row);
-    if (rest.length > 0) this.#insert(tier, start, other);
+    for (const row of keepTop(rows, otherId, this.topN)) this.#insert(tier, start, row);
   }
 
   #insert(tier: number, start: number, row: HostSum): void {

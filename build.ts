@@ -15,7 +15,12 @@ export const TARGETS = {
 export type Target = keyof typeof TARGETS;
 
 /** Files the binary loads at run time besides the static import graph. */
-const INCLUDES = ["capture/capture_worker.ts", "pipeline/engine_worker.ts", "ui/dist"];
+const INCLUDES = [
+  "capture/capture_worker.ts",
+  "pipeline/engine_worker.ts",
+  "history/history_worker.ts",
+  "ui/dist",
+];
 
 const ROOT = new URL("./", import.meta.url).pathname;
 

@@ -3,6 +3,8 @@
 import { parseArgs } from "node:util";
 import { type ExportArgs, parseExportArgs } from "../export/export_url.ts";
 import type { FlowConfig } from "../flows/flow_config.ts";
+import { DEFAULT_CAP_BYTES, MIN_CAP_BYTES } from "../history/retention.ts";
+import { formatBytes, parseAge, parseSize } from "../history/size_units.ts";
 
 /** A mistake in the command line: printed with a hint, exit code 2. */
 export class UsageError extends Error {
@@ -57,6 +59,15 @@ Serve options (and -i, -f, --snaplen, --buffer-size, --no-promisc, --immediate):
                          ClickHouse: drop day partitions older than DAYS days
       --export-password-file FILE
                          ClickHouse: read the password from FILE (first line)
+History options (serve):
+      --data-dir DIR     where history is kept (default: $STATE_DIRECTORY under systemd,
+                         /var/lib/netwatch for root, else $XDG_STATE_HOME/netwatch or
+                         ~/.local/state/netwatch)
+      --retention-size SIZE
+                         disk the history may take, e.g. 500MB, 2GiB (default 512MiB);
+                         the oldest data goes first, flow records before totals
+      --retention AGE    also drop history older than this, e.g. 30d, 12h (default: none)
+      --no-history       keep only the last hour, in memory, as before
 Report options:
   -f, --filter EXPR      count only packets matching a BPF filter
       --flows            list every flow record (timeouts apply in file time)
@@ -110,6 +121,20 @@ export interface ServeArgs {
   immediate: boolean;
   /** Flow export destinations and settings (--export*). */
   export: ExportArgs;
+  /** On-disk history: where, how big, how old. */
+  history: HistoryArgs;
+}
+
+/** The history options of `serve`. */
+export interface HistoryArgs {
+  /** False with --no-history: memory only. */
+  enabled: boolean;
+  /** --data-dir; undefined: the default (history/data_dir.ts defaultDataDir()). */
+  dataDir?: string;
+  /** --retention-size in bytes. */
+  capBytes: number;
+  /** --retention in seconds; undefined: no age limit, only the size. */
+  maxAgeSec?: number;
 }
 
 export interface ReportArgs {
@@ -176,6 +201,7 @@ export function parseCommandLine(argv: string[]): Args {
         "export-biflow": { type: "boolean" },
         "export-retention": { type: "string" },
         "export-password-file": { type: "string" },
+        ...HISTORY_OPTIONS,
       },
     });
   } catch (error) {
@@ -225,6 +251,7 @@ export function parseCommandLine(argv: string[]): Args {
         "max-hosts",
         "history-minutes",
         "timeouts",
+        ...Object.keys(HISTORY_OPTIONS),
         "snaplen",
         "buffer-size",
         "no-promisc",
@@ -275,6 +302,7 @@ export function parseCommandLine(argv: string[]): Args {
         promiscuous: !values["no-promisc"],
         immediate: values.immediate === true,
         export: exportArgs(values),
+        history: historyArgs(values),
       };
     }
     case "interfaces":
@@ -417,4 +445,53 @@ function flowLimits(values: Record<string, unknown>): Partial<FlowConfig> {
     limits[field] = positive(`timeouts ${key}`, value.trim()) as never;
   }
   return limits;
+}
+
+// History options: one block, so this file's other options are not touched by them.
+
+const HISTORY_OPTIONS = {
+  "data-dir": { type: "string" },
+  "no-history": { type: "boolean" },
+  "retention-size": { type: "string" },
+  retention: { type: "string" },
+} as const;
+
+/** The history options of `serve`, checked. */
+function historyArgs(values: Record<string, string | string[] | boolean | undefined>): HistoryArgs {
+  const dataDir = values["data-dir"] as string | undefined;
+  const size = values["retention-size"] as string | undefined;
+  const age = values.retention as string | undefined;
+  if (values["no-history"]) {
+    const given = ["data-dir", "retention-size", "retention"].find((k) => values[k] !== undefined);
+    if (given) throw new UsageError(`--${given} does not apply with --no-history`);
+    return { enabled: false, capBytes: DEFAULT_CAP_BYTES };
+  }
+  if (dataDir !== undefined && dataDir.trim() === "") throw new UsageError("--data-dir is empty");
+  let capBytes = DEFAULT_CAP_BYTES;
+  if (size !== undefined) {
+    try {
+      capBytes = parseSize(size);
+    } catch (error) {
+      throw new UsageError(
+        (error as Error).message.replace("Invalid size", "Invalid --retention-size"),
+      );
+    }
+    if (capBytes < MIN_CAP_BYTES) {
+      throw new UsageError(
+        `Invalid --retention-size "${size}": expected at least ${formatBytes(MIN_CAP_BYTES)}`,
+      );
+    }
+  }
+  let maxAgeSec: number | undefined;
+  if (age !== undefined) {
+    try {
+      maxAgeSec = parseAge(age);
+    } catch (error) {
+      throw new UsageError((error as Error).message.replace("Invalid age", "Invalid --retention"));
+    }
+    if (maxAgeSec < 3600) {
+      throw new UsageError(`Invalid --retention "${age}": expected at least 1h`);
+    }
+  }
+  return { enabled: true, dataDir, capBytes, maxAgeSec };
 }

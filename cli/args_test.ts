@@ -49,6 +49,7 @@ Deno.test("parseCommandLine() reads serve's replay, listen and token options", (
         retentionDays: undefined,
         passwordFile: undefined,
       },
+      history: { enabled: true, dataDir: undefined, capBytes: 512 * 2 ** 20, maxAgeSec: undefined },
     },
   );
 });
@@ -122,6 +123,47 @@ Deno.test("parseCommandLine() refuses bad flow limits, naming them", () => {
       [["--timeouts", "dns=5"], /KEY one of tcp, tcp-closed, udp, icmp, other, active/],
       [["--timeouts", "udp=soon"], /--timeouts udp "soon"/],
       [["capture", "--max-flows", "9"], /does not apply to "capture"/],
+    ] as const
+  ) {
+    assert.throws(() => parseCommandLine([...argv]), message, argv.join(" "));
+  }
+});
+
+Deno.test("parseCommandLine() reads serve's history options", () => {
+  const args = parseCommandLine([
+    "--data-dir",
+    "/srv/netwatch",
+    "--retention-size",
+    "2GiB",
+    "--retention",
+    "30d",
+  ]);
+  assert.deepEqual(args.command === "serve" && args.history, {
+    enabled: true,
+    dataDir: "/srv/netwatch",
+    capBytes: 2 * 2 ** 30,
+    maxAgeSec: 30 * 86400,
+  });
+  const sizes = [["500MB", 500e6], ["1.5G", 1.5 * 2 ** 30], ["300MiB", 300 * 2 ** 20]] as const;
+  for (const [text, bytes] of sizes) {
+    const parsed = parseCommandLine(["--retention-size", text]);
+    assert.equal(parsed.command === "serve" && parsed.history.capBytes, bytes, text);
+  }
+  const off = parseCommandLine(["--no-history"]);
+  assert.equal(off.command === "serve" && off.history.enabled, false);
+});
+
+Deno.test("parseCommandLine() refuses bad history options, naming them", () => {
+  for (
+    const [argv, message] of [
+      [["--retention-size", "lots"], /Invalid --retention-size "lots": expected a number/],
+      [["--retention-size", "5MB"], /--retention-size "5MB": expected at least 10.0 MB/],
+      [["--retention-size", "12XB"], /Invalid --retention-size "12XB"/],
+      [["--retention", "30"], /Invalid --retention "30": expected a number and a unit/],
+      [["--retention", "10m"], /Invalid --retention "10m": expected at least 1h/],
+      [["--data-dir", ""], /--data-dir is empty/],
+      [["--no-history", "--retention", "7d"], /--retention does not apply with --no-history/],
+      [["capture", "--data-dir", "/x"], /does not apply to "capture"/],
     ] as const
   ) {
     assert.throws(() => parseCommandLine([...argv]), message, argv.join(" "));

@@ -1,0 +1,204 @@
+// History bench: insert cost, disk bytes per day at a flow rate, and query p99 over a month.
+//
+//   deno run -A bench/history_bench.ts            # a month of tiers, flows at 2,000/s to the cap
+//   deno run -A bench/history_bench.ts --quick    # 3 days, 20 minutes of flows: checks it works
+//
+// Phases: (1) a generated month of minute totals and host rows (time-compressed: no flow
+// records), giving the tiers' bytes per day; (2) flow records at --rate for the month's last
+// hours until the size cap starts dropping them, giving insert cost and bytes per flow;
+// (3) the cost the engine's thread pays to hand a flow to the history worker; (4) p50/p99 of
+// the queries the dashboard makes, over the full database. Results go to bench/out/history.json.
+
+import { parseArgs } from "node:util";
+import { HistoryClient } from "../history/history_client.ts";
+import { HistoryStore } from "../history/history_store.ts";
+import { fileBytes } from "../history/retention.ts";
+import { formatBytes, parseSize } from "../history/size_units.ts";
+import type { HistoryQuery } from "../history/types.ts";
+import { generateMonth } from "./history_month.ts";
+
+const { values } = parseArgs({
+  args: Deno.args,
+  options: {
+    quick: { type: "boolean" },
+    days: { type: "string" },
+    rate: { type: "string", default: "2000" },
+    cap: { type: "string", default: "512MiB" },
+    top: { type: "string", default: "100" },
+    "flow-minutes": { type: "string" },
+    runs: { type: "string", default: "100" },
+  },
+});
+const quick = values.quick === true;
+const days = Number(values.days ?? (quick ? 3 : 30));
+const rate = Number(values.rate);
+const cap = parseSize(values.cap!);
+const top = Number(values.top);
+const flowMinutes = Number(values["flow-minutes"] ?? (quick ? 20 : 24 * 60));
+const runs = Number(values.runs);
+const END = 1_700_002_800 + days * 86400;
+const START = END - days * 86400;
+
+const dir = await Deno.makeTempDir({ prefix: "netwatch-history-bench-" });
+const path = `${dir}/netwatch.db`;
+const opened = HistoryStore.open({ path, capBytes: cap, hostsPerInterval: top });
+if (!opened.store) throw new Error(opened.error);
+const store = opened.store;
+const results: Record<string, unknown> = { days, rate, cap, top, sqlite: sqliteVersion() };
+
+function sqliteVersion(): string {
+  return store.db.prepare("SELECT sqlite_version() AS v").get()!.v as string;
+}
+
+// (1) The tiers: a month of minutes with enough traffic for `top` hosts a minute.
+{
+  const t0 = performance.now();
+  let minutes = 0;
+  let hostRows = 0;
+  const month = generateMonth({
+    start: START,
+    minutes: days * 1440,
+    flowsPerMinute: Math.max(60, top * 2),
+    keepFlowsPerMinute: 0,
+    topN: top,
+    remotes: 20_000,
+  });
+  for (const m of month) {
+    store.addMinute(m.totals, m.hosts);
+    hostRows += m.hosts.length;
+    if (++minutes % 60 === 0) store.commit(m.totals.minute);
+  }
+  store.commit(END);
+  const bytes = fileBytes(path);
+  results.tiers = {
+    minutes,
+    host_rows_per_minute: hostRows / minutes,
+    seconds_with_generation: (performance.now() - t0) / 1000,
+    bytes_per_day: bytes / days,
+  };
+  console.log(
+    `tiers: ${days} days, ${(hostRows / minutes).toFixed(0)} host rows a minute: ` +
+      `${formatBytes(bytes / days)} a day`,
+  );
+}
+
+// (2) Flow records at the full rate, over the month's last minutes, one commit a second.
+{
+  const before = fileBytes(path);
+  const perSecond = rate;
+  let flows = 0;
+  let insertMs = 0;
+  let linear: { flows: number; bytes: number } | undefined;
+  const gen = generateMonth({
+    start: END - flowMinutes * 60,
+    minutes: flowMinutes,
+    flowsPerMinute: rate * 60,
+    topN: 0,
+    remotes: 50_000,
+    seed: 2,
+  });
+  for (const m of gen) {
+    for (let i = 0; i < m.flows.length; i += perSecond) {
+      const batch = m.flows.slice(i, i + perSecond);
+      const t = performance.now();
+      store.addFlows(batch);
+      store.commit(m.totals.minute + i / perSecond);
+      insertMs += performance.now() - t;
+      flows += batch.length;
+      // Bytes per flow from the growth before the cap first dropped anything.
+      if (store.retention.runs === 0) linear = { flows, bytes: fileBytes(path) - before };
+    }
+    if (quick && store.retention.runs > 0) break;
+  }
+  const perFlow = linear ? linear.bytes / linear.flows : NaN;
+  results.flows = {
+    inserted: flows,
+    insert_us_per_flow: insertMs * 1000 / flows,
+    flows_per_second: flows / (insertMs / 1000),
+    bytes_per_flow: perFlow,
+    kept_at_cap: store.query({ kind: "flows", query: { limit: 1 } }).total,
+    retention_runs: store.retention.runs,
+  };
+  console.log(
+    `flows: ${flows} inserted, ${(insertMs * 1000 / flows).toFixed(1)} µs each in the worker ` +
+      `(${Math.round(flows / (insertMs / 1000))}/s), ${perFlow.toFixed(1)} bytes each`,
+  );
+  const tiers = (results.tiers as { bytes_per_day: number }).bytes_per_day;
+  const perDay: Record<string, number> = {};
+  for (const r of [10, 100, 1000, 2000]) perDay[r] = r * 86400 * perFlow + tiers;
+  results.bytes_per_day_at_rate = perDay;
+  for (const [r, bytes] of Object.entries(perDay)) {
+    console.log(
+      `  ${r} flows/s: ${formatBytes(bytes)} a day; ${formatBytes(cap)} holds ` +
+        `${(cap / bytes).toFixed(1)} days of flows and tiers`,
+    );
+  }
+}
+
+// (3) What the engine's thread pays per flow handed to the worker.
+{
+  const client = await HistoryClient.open({ path: `${dir}/handoff.db`, capBytes: 64 << 20 });
+  const flows = generateMonth({ start: END, minutes: 1, flowsPerMinute: 50_000, topN: 0 })
+    .next().value!.flows;
+  const t = performance.now();
+  for (const flow of flows) client.writer.flow(flow);
+  client.writer.flushFlows();
+  const us = (performance.now() - t) * 1000 / flows.length;
+  await client.close();
+  results.handoff_us_per_flow = us;
+  console.log(`hand-off: ${us.toFixed(2)} µs per flow on the calling thread`);
+}
+
+// (4) Queries over the whole database, `runs` times each with a moving end.
+{
+  const p = (sorted: number[], q: number) =>
+    sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+  const queries: Record<string, (to: number) => HistoryQuery> = {
+    "talkers 24 h, top 10": (to) => ({ kind: "talkers", from: to - 86400, to, limit: 10 }),
+    [`series ${days} d`]: (to) => ({ kind: "series", from: to - days * 86400, to }),
+    "series 24 h by service": (to) => ({
+      kind: "series",
+      from: to - 86400,
+      to,
+      breakdown: "service",
+    }),
+    "protocols 24 h": (to) => ({ kind: "protocols", from: to - 86400, to }),
+    "flows, newest 100": () => ({ kind: "flows", query: { limit: 100 } }),
+    "flows 1 h by bytes": (to) => ({
+      kind: "flows",
+      query: { from: to - 3600, to, sort: "bytes", limit: 100 },
+    }),
+    "flows of one /24": () => ({ kind: "flows", query: { address: "10.0.3.0/24", limit: 100 } }),
+  };
+  const timing: Record<string, { p50_ms: number; p99_ms: number; tier?: string }> = {};
+  for (const [name, make] of Object.entries(queries)) {
+    const ms: number[] = [];
+    let tier: string | undefined;
+    const count = name.startsWith("flows") ? Math.min(runs, 20) : runs;
+    for (let i = 0; i < count; i++) {
+      const to = END - Math.floor(Math.random() * 120) * 60;
+      const t = performance.now();
+      const result = store.query(make(to) as never) as { tier?: string };
+      ms.push(performance.now() - t);
+      tier = result.tier;
+    }
+    ms.sort((a, b) => a - b);
+    timing[name] = { p50_ms: p(ms, 0.5), p99_ms: p(ms, 0.99), tier };
+    console.log(
+      `${name}: p50 ${p(ms, 0.5).toFixed(1)} ms, p99 ${p(ms, 0.99).toFixed(1)} ms` +
+        (tier ? ` (${tier})` : ""),
+    );
+  }
+  results.queries = timing;
+}
+
+results.file_bytes = fileBytes(path);
+results.status = store.status();
+store.close();
+await Deno.mkdir(new URL("./out/", import.meta.url), { recursive: true });
+await Deno.writeTextFile(
+  new URL("./out/history.json", import.meta.url),
+  JSON.stringify(results, null, 2) + "\n",
+);
+await Deno.remove(dir, { recursive: true });
+console.log(`database: ${formatBytes(results.file_bytes as number)} (cap ${formatBytes(cap)})`);

@@ -1,0 +1,158 @@
+// Ended flows as compact rows: the rowid is the end time, addresses are blobs, names interned.
+//
+// rowid = end time in milliseconds * 2048 + k, with k telling apart flows that end in the same
+// millisecond (up to 2048; more move to the next millisecond and `lus` says how far back their
+// real end is). It stays below 2^53, so JavaScript numbers hold it exactly until the year 2109.
+// `lus` is the end time's microseconds past the rowid's millisecond and `dur` the duration in
+// microseconds, so first_ts and last_ts come back exactly as they went in.
+
+import type { DatabaseSync, StatementSync } from "node:sqlite";
+import { protoName, protoNumber } from "../flows/flow_record.ts";
+import { addressBlob, blobAddress } from "./address_blob.ts";
+import type { Labels } from "./interning.ts";
+import { LabelKind } from "./schema.ts";
+import type { StoredFlow } from "./types.ts";
+
+/** rowids per millisecond. */
+export const RID_PER_MS = 2048;
+/** The flow's `flags` bits. */
+const FLAG_NO_PORTS = 1;
+const FLAG_AGGREGATE = 2;
+
+/** The columns a flow row is read with; see flowOfRow(). */
+export const FLOW_COLUMNS =
+  "rid, lus, dur, fid, proto, src, sport, dst, dport, vlan, pc, bc, ps, bs, state, service, " +
+  "app, sni, tunnel, reason, flags";
+
+const EMPTY = new Uint8Array(0);
+
+/** Protocol numbers by name: protoNumber() scans its table on every call. */
+const PROTO_NUMBERS = new Map<string, number>();
+
+function protoNumberOf(name: string): number {
+  let n = PROTO_NUMBERS.get(name);
+  if (n === undefined) PROTO_NUMBERS.set(name, n = protoNumber(name));
+  return n;
+}
+
+/** Inserts flow rows, giving each a free rowid. */
+export class FlowWriter {
+  readonly #insert: StatementSync;
+  /** Next k per millisecond, for this transaction's flows. */
+  #nextK = new Map<number, number>();
+  /** Longest duration stored (microseconds): how far before a range a flow may start. */
+  maxDurationUs: number;
+  /** Largest engine flow id stored. */
+  maxFlowId: number;
+  /** Most milliseconds a rowid was moved past its flow's end (more than 2048 in one ms). */
+  maxBumpMs: number;
+
+  constructor(
+    db: DatabaseSync,
+    private readonly labels: Labels,
+    stored: { maxDurationUs: number; maxFlowId: number; maxBumpMs: number },
+  ) {
+    this.#insert = db.prepare(
+      `INSERT OR IGNORE INTO flow (${FLOW_COLUMNS})
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.maxDurationUs = stored.maxDurationUs;
+    this.maxFlowId = stored.maxFlowId;
+    this.maxBumpMs = stored.maxBumpMs;
+  }
+
+  /** Inserts `flow` (inside the caller's transaction). */
+  add(flow: StoredFlow): void {
+    const lastUs = Math.round(flow.last_ts * 1e6);
+    const firstUs = Math.round(flow.first_ts * 1e6);
+    const time = flow.last_ts;
+    const label = (kind: number, name: string | null | undefined) =>
+      name === null || name === undefined || name === "" ? null : this.labels.id(kind, name, time);
+    const values = [
+      label(LabelKind.State, flow.state),
+      label(LabelKind.Service, flow.service),
+      label(LabelKind.App, flow.app),
+      label(LabelKind.ServerName, flow.server_name),
+      label(LabelKind.Tunnel, flow.tunnel),
+      label(LabelKind.EndReason, flow.end_reason),
+    ];
+    const src = addressBlob(flow.src_ip) ?? EMPTY;
+    const dst = addressBlob(flow.dst_ip) ?? EMPTY;
+    const endMs = Math.floor(lastUs / 1000);
+    let ms = endMs;
+    for (;;) {
+      const k = this.#nextK.get(ms) ?? 0;
+      if (k >= RID_PER_MS) {
+        ms++;
+        continue;
+      }
+      this.#nextK.set(ms, k + 1);
+      const changes = this.#insert.run(
+        ms * RID_PER_MS + k,
+        lastUs - ms * 1000,
+        lastUs - firstUs,
+        flow.id,
+        protoNumberOf(flow.proto),
+        src,
+        flow.src_port,
+        dst,
+        flow.dst_port,
+        flow.vlan,
+        flow.packets_c2s,
+        flow.bytes_c2s,
+        flow.packets_s2c,
+        flow.bytes_s2c,
+        ...values,
+        (flow.no_ports ? FLAG_NO_PORTS : 0) | (flow.aggregate ? FLAG_AGGREGATE : 0),
+      ).changes;
+      // A row from an earlier run or transaction holds that rowid: take the next.
+      if (Number(changes) === 1) break;
+    }
+    if (ms - endMs > this.maxBumpMs) this.maxBumpMs = ms - endMs;
+    if (lastUs - firstUs > this.maxDurationUs) this.maxDurationUs = lastUs - firstUs;
+    if (flow.id > this.maxFlowId) this.maxFlowId = flow.id;
+  }
+
+  /** Ends the transaction's bookkeeping (the rowids it handed out are now in the table). */
+  committed(): void {
+    this.#nextK.clear();
+  }
+}
+
+/** End time in microseconds of a row. */
+export function rowEndUs(row: Record<string, unknown>): number {
+  return Math.floor(Number(row.rid) / RID_PER_MS) * 1000 + Number(row.lus);
+}
+
+/** The record of a flow row read with FLOW_COLUMNS. */
+export function flowOfRow(row: Record<string, unknown>, labels: Labels): StoredFlow {
+  const lastUs = rowEndUs(row);
+  const flow: StoredFlow = {
+    id: row.fid as number,
+    active: false,
+    proto: protoName(row.proto as number),
+    src_ip: blobAddress(row.src as Uint8Array),
+    src_port: row.sport as number,
+    dst_ip: blobAddress(row.dst as Uint8Array),
+    dst_port: row.dport as number,
+    vlan: row.vlan as number | null,
+    packets_c2s: row.pc as number,
+    bytes_c2s: row.bc as number,
+    packets_s2c: row.ps as number,
+    bytes_s2c: row.bs as number,
+    first_ts: (lastUs - (row.dur as number)) / 1e6,
+    last_ts: lastUs / 1e6,
+    state: labels.name(row.state as number | null) ?? "OTH",
+    service: labels.name(row.service as number | null),
+    no_ports: ((row.flags as number) & FLAG_NO_PORTS) !== 0,
+    aggregate: ((row.flags as number) & FLAG_AGGREGATE) !== 0,
+    // Ended flows have no current rate.
+    rate_now: 0,
+    server_name: labels.name(row.sni as number | null),
+    app: labels.name(row.app as number | null),
+    tunnel: labels.name(row.tunnel as number | null),
+  };
+  const reason = labels.name(row.reason as number | null);
+  if (reason !== null) flow.end_reason = reason;
+  return flow;
+}

@@ -1,0 +1,251 @@
+// flows(): stored flows come back exactly, and every filter, sort and page agrees with a plain
+// JavaScript reference of the /flows semantics (flows/query.ts).
+
+import assert from "node:assert/strict";
+import { protoName, protoNumber } from "../flows/flow_record.ts";
+import { parsePrefix } from "../flows/query_filter.ts";
+import { addressWordsOf } from "../flows/address_parse.ts";
+import { mulberry32 } from "../tests/helpers/random.ts";
+import { HistoryStore } from "./history_store.ts";
+import type { FlowsQuery, StoredFlow } from "./types.ts";
+
+const T0 = 1_700_000_000;
+const STATES = ["SF", "S0", "REJ", "RSTO", "OTH"];
+const SERVICES = ["https", "dns", "ssh", null];
+
+function randomFlows(count: number, seed: number): StoredFlow[] {
+  const rand = mulberry32(seed);
+  const pick = <T>(list: readonly T[]) => list[Math.floor(rand() * list.length)];
+  const flows: StoredFlow[] = [];
+  for (let i = 0; i < count; i++) {
+    const proto = pick(["tcp", "udp", "icmp", "icmpv6", "gre"]);
+    const v6 = proto === "icmpv6" || rand() < 0.2;
+    const address = (net: number) =>
+      v6
+        ? `2001:db8:${net}::${Math.floor(rand() * 65535).toString(16)}`
+        : `10.${net}.${Math.floor(rand() * 4)}.${Math.floor(rand() * 256)}`;
+    // A few flows end in the same microsecond, to share rowid milliseconds.
+    const last = i % 50 < 5 ? T0 + 3000.5 : T0 + Math.round(rand() * 7200e6) / 1e6;
+    const first = Math.round((last - rand() ** 3 * 600) * 1e6) / 1e6;
+    const packets = Math.floor(rand() * 100);
+    flows.push({
+      id: 1000 + i,
+      active: false,
+      proto,
+      src_ip: address(1),
+      src_port: Math.floor(rand() * 65536),
+      dst_ip: address(2),
+      dst_port: pick([443, 53, 22, 8443, 0]),
+      vlan: rand() < 0.1 ? 42 : null,
+      packets_c2s: packets,
+      bytes_c2s: packets * 77,
+      packets_s2c: i % 7,
+      bytes_s2c: (i % 7) * 1400 + (i % 3 === 0 ? 500 : 0),
+      first_ts: first,
+      last_ts: last,
+      state: pick(STATES),
+      service: pick(SERVICES),
+      no_ports: rand() < 0.05,
+      aggregate: rand() < 0.02,
+      rate_now: 0,
+      server_name: rand() < 0.3 ? pick(["www.YouTube.com", "api.example.org"]) : null,
+      app: rand() < 0.3 ? pick(["TLS.YouTube", "DNS"]) : null,
+      tunnel: rand() < 0.05 ? "vxlan" : null,
+      end_reason: pick(["idle", "fin", "active"]),
+    });
+  }
+  return flows;
+}
+
+function inPrefix(address: string, cidr: string): boolean {
+  const p = parsePrefix(cidr);
+  const a = addressWordsOf(address)!;
+  return a.v6 === p.v6 && [0, 1, 2, 3].every((w) => ((a.words[w] & p.mask[w]) >>> 0) === p.net[w]);
+}
+
+const us = (t: number) => Math.round(t * 1e6);
+
+/** The sort value flows/query.ts uses. */
+function sortValue(f: StoredFlow, sort: string): number {
+  const dur = (us(f.last_ts) - us(f.first_ts)) / 1e6;
+  const bytes = f.bytes_c2s + f.bytes_s2c;
+  switch (sort) {
+    case "bytes":
+      return bytes;
+    case "packets":
+      return f.packets_c2s + f.packets_s2c;
+    case "duration":
+      return dur;
+    case "first":
+      return us(f.first_ts) / 1e6;
+    case "rate":
+      return bytes / Math.max(1, dur);
+    case "rate_now":
+      return 0;
+    default:
+      return us(f.last_ts) / 1e6;
+  }
+}
+
+/** The /flows semantics in plain JavaScript. */
+function reference(flows: StoredFlow[], q: FlowsQuery): StoredFlow[] {
+  const icmp = (f: StoredFlow) => f.proto === "icmp" || f.proto === "icmpv6";
+  const text = (q.text ?? "").toLowerCase();
+  const keep = flows.filter((f) =>
+    q.active !== true &&
+    (q.from === undefined || f.last_ts >= q.from) &&
+    (q.to === undefined || f.first_ts <= q.to) &&
+    (q.endedBefore === undefined || f.last_ts < q.endedBefore) &&
+    (q.proto === undefined || protoNumber(f.proto) === protoNumber(String(q.proto))) &&
+    (q.vlan === undefined || f.vlan === q.vlan) &&
+    (q.service === undefined || f.service === q.service) &&
+    (q.state === undefined || f.state === q.state.toUpperCase()) &&
+    (q.minBytes === undefined || f.bytes_c2s + f.bytes_s2c >= q.minBytes) &&
+    (q.port === undefined || (!icmp(f) && (f.src_port === q.port || f.dst_port === q.port))) &&
+    (q.serverPort === undefined || (!icmp(f) && f.dst_port === q.serverPort)) &&
+    (!q.address || inPrefix(f.src_ip, q.address) || inPrefix(f.dst_ip, q.address)) &&
+    (!q.client || inPrefix(f.src_ip, q.client)) &&
+    (!q.server || inPrefix(f.dst_ip, q.server)) &&
+    (text === "" ||
+      (f.service ?? "").includes(text) ||
+      protoName(protoNumber(f.proto)).includes(text) ||
+      (/^\d{1,5}$/.test(text) && !icmp(f) &&
+        (String(f.src_port).includes(text) || String(f.dst_port).includes(text))) ||
+      (/^[0-9a-f.:]+$/.test(text) && (f.src_ip.includes(text) || f.dst_ip.includes(text))) ||
+      (f.server_name ?? "").toLowerCase().includes(text) ||
+      (f.app ?? "").toLowerCase().includes(text))
+  );
+  const sign = q.order === "asc" ? 1 : -1;
+  const sort = q.sort ?? "last";
+  return keep.sort((a, b) => sign * sortValue(a, sort) - sign * sortValue(b, sort) || a.id - b.id);
+}
+
+function storeWith(flows: StoredFlow[]): HistoryStore {
+  const opened = HistoryStore.open({ path: `${Deno.makeTempDirSync()}/h.db`, capBytes: 1e9 });
+  if (!opened.store) throw new Error(opened.error);
+  for (let i = 0; i < flows.length; i += 500) {
+    opened.store.addFlows(flows.slice(i, i + 500));
+    opened.store.commit(T0);
+  }
+  return opened.store;
+}
+
+const FLOWS = randomFlows(3000, 7);
+
+Deno.test("flows() gives back each stored flow exactly", () => {
+  const store = storeWith(FLOWS);
+  const page = store.query({
+    kind: "flows",
+    query: { limit: 10_000, sort: "first", order: "asc" },
+  });
+  assert.equal(page.total, FLOWS.length);
+  const byId = new Map(page.flows.map((f) => [f.id, f]));
+  for (const flow of FLOWS) assert.deepEqual(byId.get(flow.id), flow);
+  store.close();
+});
+
+Deno.test("flows() filters, sorts and pages as the /flows reference does", () => {
+  const store = storeWith(FLOWS);
+  const queries: FlowsQuery[] = [
+    {},
+    { sort: "bytes" },
+    { sort: "packets", order: "asc" },
+    { sort: "duration" },
+    { sort: "first", order: "asc" },
+    { sort: "rate" },
+    { sort: "rate_now" },
+    { order: "asc" },
+    { from: T0 + 1000, to: T0 + 2000 },
+    { to: T0 + 600, sort: "bytes" },
+    { endedBefore: T0 + 3000.5 },
+    { proto: "udp" },
+    { proto: 47 },
+    { vlan: 42 },
+    { service: "ssh", sort: "rate" },
+    { state: "rej" },
+    { minBytes: 5000 },
+    { port: 443 },
+    { serverPort: 53 },
+    { address: "10.1.2.0/24" },
+    { client: "2001:db8:1::/48", sort: "bytes" },
+    { server: "10.2.0.0/16", proto: "tcp" },
+    { text: "youtube" },
+    { text: "10.2.3" },
+    { text: "44" },
+    { text: "icmp" },
+    { active: true },
+    { active: false, minBytes: 100, sort: "bytes", order: "asc" },
+  ];
+  for (const q of queries) {
+    const want = reference(FLOWS, q).map((f) => f.id);
+    const label = JSON.stringify(q);
+    // Every page, by cursor, 97 rows at a time.
+    const got: number[] = [];
+    let cursor: string | undefined;
+    for (let pages = 0; pages < 100; pages++) {
+      const page = store.query({ kind: "flows", query: { ...q, limit: 97, cursor } });
+      assert.equal(page.total, want.length, label);
+      got.push(...page.flows.map((f) => f.id));
+      if (!page.next_cursor) break;
+      cursor = page.next_cursor;
+    }
+    assert.deepEqual(got, want, label);
+    const slice = store.query({
+      kind: "flows",
+      query: { ...q, offset: 11, limit: 5, withValues: true },
+    });
+    assert.deepEqual(slice.flows.map((f) => f.id), want.slice(11, 16), `${label} offset`);
+    const sign = q.order === "asc" ? 1 : -1;
+    assert.deepEqual(
+      slice.values,
+      // flows/query.ts gives ended records a rate_now of 0, not -0.
+      slice.flows.map((f) => sign * sortValue(f, q.sort ?? "last") || 0),
+      `${label} values`,
+    );
+  }
+  store.close();
+});
+
+Deno.test("flows() keeps exact end order when more than 2048 flows end in one millisecond", () => {
+  const burst = randomFlows(2600, 3).map((f, i) => ({
+    ...f,
+    first_ts: T0 + 10,
+    last_ts: T0 + 20 + (i % 3) / 1e6,
+  }));
+  const store = storeWith(burst);
+  for (const order of ["asc", "desc"] as const) {
+    const want = reference(burst, { order }).map((f) => f.id);
+    const got: number[] = [];
+    let cursor: string | undefined;
+    for (let pages = 0; pages < 100; pages++) {
+      const page = store.query({ kind: "flows", query: { order, limit: 500, cursor } });
+      got.push(...page.flows.map((f) => f.id));
+      if (!page.next_cursor) break;
+      cursor = page.next_cursor;
+    }
+    assert.deepEqual(got, want, order);
+  }
+  const all = store.query({ kind: "flows", query: { limit: 10_000 } }).flows;
+  assert.ok(all.every((f) => f.last_ts >= T0 + 20 && f.last_ts < T0 + 20.001));
+  store.close();
+});
+
+Deno.test("flows() refuses what /flows refuses, with its messages", () => {
+  const store = storeWith(FLOWS.slice(0, 10));
+  const bad: [FlowsQuery, RegExp][] = [
+    [{ sort: "size" as never }, /Invalid sort "size"/],
+    [{ order: "up" as never }, /Invalid order/],
+    [{ limit: 0 }, /Invalid limit "0"/],
+    [{ offset: -1 }, /Invalid offset/],
+    [{ address: "10.0.0.0/33" }, /Invalid prefix length/],
+    [{ service: "nope" }, /Unknown service "nope"/],
+    [{ state: "XX" }, /Unknown state/],
+    [{ proto: "bogus" }, /Unknown protocol/],
+    [{ cursor: "!!" }, /Invalid cursor/],
+    [{ cursor: btoa("bytes|desc|5|1"), sort: "last" }, /was made for sort=bytes/],
+  ];
+  for (const [q, message] of bad) {
+    assert.throws(() => store.query({ kind: "flows", query: q }), message, JSON.stringify(q));
+  }
+  store.close();
+});

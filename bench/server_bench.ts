@@ -163,6 +163,7 @@ export async function benchStream(
       `udp port ${udpPort}`,
       "--listen",
       `127.0.0.1:${port}`,
+      "--no-history",
     ],
     stdout: "null",
     stderr: "piped",

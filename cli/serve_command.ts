@@ -3,7 +3,10 @@
 import { defaultInterface, listInterfaces } from "../capture/interfaces.ts";
 import type { SourceOptions } from "../capture/source.ts";
 import config from "../deno.json" with { type: "json" };
+import { join } from "node:path";
 import { resolvePasswordFiles } from "../export/attach.ts";
+import { DATABASE_FILE, defaultDataDir } from "../history/data_dir.ts";
+import { HistoryClient } from "../history/history_client.ts";
 import { createApp } from "../server/app.ts";
 import { Monitor } from "../pipeline/monitor.ts";
 import { serveApp } from "../server/serve.ts";
@@ -69,15 +72,25 @@ export async function serveCommand(args: ServeArgs): Promise<number> {
     console.error(`netwatch: ${(error as Error).message}`);
     return 2;
   }
-  const monitor = await Monitor.start(source, args.flows, {
-    workers: args.workers ?? defaultWorkers(),
-    export: exportArgs,
-  });
+  const history = await openHistory(args);
+  let monitor;
+  try {
+    monitor = await Monitor.start(source, args.flows, {
+      workers: args.workers ?? defaultWorkers(),
+      export: exportArgs,
+      history: history &&
+        { port: () => history.writerPort(), idBase: history.status().max_flow_id },
+    });
+  } catch (error) {
+    await history?.close();
+    throw error;
+  }
   const app = createApp({
     monitor,
     version: config.version,
     token,
     listInterfaces,
+    history,
     exportStatus: () => monitor.exportStatus,
     streamLimits: args.maxStreamConnections === undefined
       ? {}
@@ -88,6 +101,7 @@ export async function serveCommand(args: ServeArgs): Promise<number> {
     server = await serveApp(app, host, port);
   } catch (error) {
     await monitor.stop();
+    await history?.close();
     monitor.close();
     app.close();
     console.error(`netwatch: cannot listen on ${host}:${port}: ${(error as Error).message}`);
@@ -120,11 +134,34 @@ export async function serveCommand(args: ServeArgs): Promise<number> {
   await stopped;
   for (const signal of signals) Deno.removeSignalListener(signal, stop);
   clearInterval(watch);
-  // Stopping also exports every active flow as ended ("forced") and drains the queues.
+  // Stopping also exports every active flow as ended ("forced"), drains the export queues and
+  // writes the current minute to history; then the history store commits and closes.
   await monitor.stop();
+  await history?.close();
   await server.shutdown();
   monitor.close();
   return 0;
+}
+
+/**
+ * The history store of --data-dir (or the default directory), or undefined with --no-history
+ * or when no directory can be found. A store that cannot be opened says so in one line and
+ * Netwatch goes on memory-only (HistoryClient never throws).
+ */
+async function openHistory(args: ServeArgs): Promise<HistoryClient | undefined> {
+  if (!args.history.enabled) return undefined;
+  const dir = args.history.dataDir ?? defaultDataDir((n) => Deno.env.get(n), Deno.uid());
+  if (dir === undefined) {
+    console.error(
+      "netwatch: history is off: no data directory (set --data-dir DIR, or --no-history)",
+    );
+    return undefined;
+  }
+  return await HistoryClient.open({
+    path: join(dir, DATABASE_FILE),
+    capBytes: args.history.capBytes,
+    maxAgeSec: args.history.maxAgeSec,
+  });
 }
 
 /**

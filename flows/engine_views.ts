@@ -64,6 +64,11 @@ export interface EngineFigures {
     aggregated: number;
     history: number;
     history_capacity: number;
+    /**
+     * The earliest last-packet time of the ended flows memory holds (null: none): older ended
+     * flows are only in history, on disk.
+     */
+    oldest_ended: number | null;
   };
   hosts: { count: number; capacity: number; evicted: number };
   /** Flow packets and bytes since start by protocol class (never decrease). */
@@ -175,6 +180,7 @@ export function protocolsView(engine: FlowEngine, nowSec: number, window: Window
 export function engineFigures(
   engine: FlowEngine,
   protocols: EngineFigures["protocols"],
+  oldestEnded: number | null,
 ): EngineFigures {
   const c = engine.config;
   const hosts = engine.hosts;
@@ -192,6 +198,7 @@ export function engineFigures(
       aggregated: engine.aggregated,
       history: engine.history.count,
       history_capacity: c.maxHistoryRecords,
+      oldest_ended: oldestEnded,
     },
     hosts: { count: hosts.count, capacity: hosts.maxHosts, evicted: hosts.evicted },
     protocols,

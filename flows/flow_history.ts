@@ -83,6 +83,19 @@ export class FlowHistory {
     }
   }
 
+  /** The earliest last-packet time of the records held, or null (a scan: about 2 ns each). */
+  oldestLast(): number | null {
+    if (this.count === 0) return null;
+    const f64 = this.store.f64;
+    const half = HISTORY_WORDS >> 1;
+    let min = Infinity;
+    for (let n = 0; n < this.count; n++) {
+      const last = f64[this.slotAt(n) * half + F_LAST];
+      if (last < min) min = last;
+    }
+    return min;
+  }
+
   /** Store slot of the `n`th oldest record held (0 = oldest). */
   slotAt(n: number): number {
     const at = this.head + n;

@@ -119,6 +119,9 @@ export function hostStatsAt(
     packets_received: w[3],
     rate_sent: rate[0],
     rate_received: rate[1],
+    name: null,
+    country: null,
+    asn: null,
   };
 }
 
@@ -164,4 +167,50 @@ function compareAddress(t: HostTable, a: number, b: number): number {
     if (x !== y) return x - y;
   }
   return 0;
+}
+
+/** Per-host traffic of one minute, as parallel arrays over the hosts that had any. */
+export interface MinuteOfHosts {
+  count: number;
+  bytesSent: Float64Array;
+  bytesReceived: Float64Array;
+  packetsSent: Float64Array;
+  packetsReceived: Float64Array;
+  /** Host slot of each entry. */
+  slots: Int32Array;
+}
+
+/**
+ * Every host's traffic in `minute` (epoch minute number), read from its minute buckets while
+ * the table still holds them (within the last hour of the host's traffic).
+ */
+export function hostsOfMinute(t: HostTable, minute: number): MinuteOfHosts {
+  const n = t.count;
+  const out: MinuteOfHosts = {
+    count: 0,
+    bytesSent: new Float64Array(n),
+    bytesReceived: new Float64Array(n),
+    packetsSent: new Float64Array(n),
+    packetsReceived: new Float64Array(n),
+    slots: new Int32Array(n),
+  };
+  for (let s = 0; s < t.slotsUsed; s++) {
+    if (!t.inUse(s)) continue;
+    const last = t.rec[s * REC + R_LAST_MINUTE];
+    const first = t.rec[s * REC + R_FIRST_MINUTE];
+    if (minute > last || minute <= last - MINUTES || minute < first) continue;
+    const b = s * MINUTES + (minute % MINUTES);
+    const sent = t.minBytes[b * MIN_F64];
+    const recv = t.minBytes[b * MIN_F64 + 1];
+    const ps = t.minPkts[b * MIN_U32 + M_PKTS_SENT];
+    const pr = t.minPkts[b * MIN_U32 + M_PKTS_RECV];
+    if (sent + recv + ps + pr === 0) continue;
+    const i = out.count++;
+    out.bytesSent[i] = sent;
+    out.bytesReceived[i] = recv;
+    out.packetsSent[i] = ps;
+    out.packetsReceived[i] = pr;
+    out.slots[i] = s;
+  }
+  return out;
 }

@@ -66,6 +66,11 @@ export interface HostStats {
   /** Bytes per second over the last RATE_SECONDS full seconds. */
   rate_sent: number;
   rate_received: number;
+  /** The host's best name learned from traffic (DNS answers, SNI, ...), or null. */
+  name: string | null;
+  /** ISO country code and AS number from --geoip databases, or null. */
+  country: string | null;
+  asn: number | null;
 }
 
 /**

@@ -41,7 +41,11 @@ export interface HostMinute {
 }
 
 /** An ended flow: the API's FlowRecord plus the fields being added this round. */
-export type StoredFlow = FlowRecord & {
+export type StoredFlow = Omit<FlowRecord, "rate_now" | "aggregate"> & {
+  /** An aggregate of one-packet flows (FlowRecord.aggregate); absent means false. */
+  aggregate?: boolean;
+  /** Ended flows have no current rate: 0 when given. */
+  rate_now?: number;
   server_name?: string | null;
   app?: string | null;
   tunnel?: string | null;

@@ -19,6 +19,9 @@ import type { SourceOptions } from "../capture/source.ts";
 import { createExporters, exportListener, stopExport } from "../export/attach.ts";
 import type { ExportArgs } from "../export/export_url.ts";
 import type { Exporters } from "../export/exporters.ts";
+import type { FlowEndListener } from "../flows/flow_engine.ts";
+import { HistoryWriter } from "../history/history_writer.ts";
+import { HistoryFeed } from "./history_feed.ts";
 import type { FromShard, ShardStatus, ToShard } from "./protocol.ts";
 import { Shard, shardError } from "./shard.ts";
 
@@ -35,6 +38,7 @@ const BATCH_CAPACITY = 4096;
 let shard: Shard;
 let source: SourceOptions;
 let exporters: Exporters | undefined;
+let feed: HistoryFeed | undefined;
 let fanoutGroup: number | undefined;
 let stopping = false;
 let wake: (() => void) | undefined;
@@ -156,6 +160,7 @@ function tick(): void {
   const s = snapshot();
   const dropped = s.stats ? s.stats.droppedByKernel + s.stats.droppedByInterface : 0;
   shard.tick(nowSec(), dropped);
+  feed?.tick(shard.engine);
   const at = performance.now();
   status.packetsPerSecond = (s.packets - lastRate.packets) * 1000 /
     Math.max(1, at - lastRate.at);
@@ -234,8 +239,18 @@ async function shutdown(): Promise<void> {
   await capturing;
   if (status.state === "running") status.state = "stopped";
   if (exporters) await stopExport(shard.engine, exporters);
+  if (feed) await feed.finish(shard.engine);
   status.finished = true;
   sendStatus();
+}
+
+/** One end listener calling `a` then `b` (either may be missing). */
+function both(a?: FlowEndListener, b?: FlowEndListener): FlowEndListener | undefined {
+  if (!a || !b) return a ?? b;
+  return function ended(store, slot, reason) {
+    a(store, slot, reason);
+    b(store, slot, reason);
+  };
 }
 
 /** This shard's exporters: each shard is its own IPFIX observation domain (base + shard). */
@@ -260,11 +275,12 @@ self.onmessage = (event: MessageEvent<ToShard>) => {
       fanoutGroup = message.fanoutGroup;
       try {
         exporters = startExport(message.export, message.shard);
+        if (message.history) feed = new HistoryFeed(HistoryWriter.onPort(message.history));
         shard = new Shard({
           ...message.flows,
-          idOffset: message.shard,
+          idOffset: (message.idBase ?? 0) + message.shard,
           idStride: message.shards,
-          onFlowEnd: exporters && exportListener(exporters),
+          onFlowEnd: both(exporters && exportListener(exporters), feed?.listener()),
         });
         exporters?.start();
       } catch (error) {

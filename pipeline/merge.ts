@@ -169,7 +169,7 @@ export function mergeFigures(answers: EngineFigures[]): EngineFigures {
   addShares(protocols, answers[0].protocols);
   for (const a of answers.slice(1)) {
     for (const key of Object.keys(flows) as (keyof EngineFigures["flows"])[]) {
-      flows[key] += a.flows[key];
+      if (key !== "oldest_ended") flows[key] += a.flows[key];
     }
     hosts.count += a.hosts.count;
     hosts.capacity += a.hosts.capacity;
@@ -177,6 +177,8 @@ export function mergeFigures(answers: EngineFigures[]): EngineFigures {
     addShares(protocols, a.protocols);
   }
   flows.fill = answers.reduce((sum, a) => sum + a.flows.fill, 0) / answers.length;
+  const oldest = answers.map((a) => a.flows.oldest_ended).filter((x) => x !== null);
+  flows.oldest_ended = oldest.length ? Math.min(...oldest) : null;
   return {
     flows,
     hosts,

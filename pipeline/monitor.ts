@@ -84,6 +84,8 @@ export interface MonitorOptions {
   workers?: number;
   /** Where ended flows go (--export). */
   export?: ExportArgs;
+  /** History: a port to its store per worker (made by the caller), and the id to start after. */
+  history?: { port: () => MessagePort; idBase: number };
 }
 
 /** Capture and engines in workers. Create with Monitor.start(); stop(), then close(). */
@@ -120,6 +122,8 @@ export class Monitor implements MonitorLike {
         shards: count,
         fanoutGroup: group,
         export: options.export,
+        history: options.history?.port(),
+        idBase: options.history?.idBase,
       }));
     }
     try {
@@ -180,7 +184,7 @@ export class Monitor implements MonitorLike {
         w.pending.clear();
         reject(new CaptureError("failed", message));
       };
-      worker.postMessage(start);
+      worker.postMessage(start, start.history ? [start.history] : []);
     });
   }
 

@@ -90,6 +90,10 @@ export type ToShard =
     fanoutGroup?: number;
     /** Where ended flows go (--export): each shard exports its own flows. */
     export?: ExportArgs;
+    /** A port to the history store's worker (transferred), when history is on. */
+    history?: MessagePort;
+    /** Record ids start after this (the largest id history holds). */
+    idBase?: number;
   }
   | { type: "query"; id: number; request: ShardRequest }
   | { type: "stop" }

@@ -20,6 +20,8 @@ export class Shard {
   readonly #totals = new ProtocolTotals();
   /** Kernel and interface drops already folded into the engine's series. */
   #droppedSoFar = 0;
+  /** The history ring's earliest last-packet time, as of the last tick. */
+  #oldestEnded: number | null = null;
 
   constructor(options: FlowEngineOptions = {}) {
     this.engine = new FlowEngine(options);
@@ -42,6 +44,7 @@ export class Shard {
     }
     this.engine.tick(nowSec);
     this.#totals.read(this.engine.series, nowSec);
+    this.#oldestEnded = this.engine.history.oldestLast();
   }
 
   /** Answers `request` at `nowSec`; throws ParameterError on a parameter it cannot accept. */
@@ -72,7 +75,7 @@ export class Shard {
         value = seriesView(e.series, nowSec, r.params);
         break;
       case "figures":
-        value = engineFigures(e, this.#totals.read(e.series, nowSec));
+        value = engineFigures(e, this.#totals.read(e.series, nowSec), this.#oldestEnded);
         break;
     }
     return value as ShardAnswers[R["op"]];

@@ -4,6 +4,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { CaptureError } from "../capture/capture_error.ts";
+import type { HistoryClient } from "../history/history_client.ts";
 import { loginCookie, requireToken, tokenMatches } from "./auth.ts";
 import { flowsCsv } from "./csv.ts";
 import { ApiError, onError, onNotFound } from "./errors.ts";
@@ -25,17 +26,9 @@ import {
 import { StreamHub, type StreamLimits } from "./stream_hub.ts";
 import { streamHandler } from "./stream_route.ts";
 import { mountUi } from "./ui_routes.ts";
+import { flowsRange, protocolsRange, seriesRange, talkersRange } from "./ranges.ts";
 import { validationHook } from "./validation.ts";
-import {
-  asked,
-  type FlowParams,
-  flowsView,
-  healthView,
-  protocolsView,
-  seriesView,
-  statsView,
-  talkersView,
-} from "./views.ts";
+import { asked, type FlowParams, healthView, statsView } from "./views.ts";
 import type { ExportStatus, WindowName } from "./wire.ts";
 
 /** Process memory figures (Deno.memoryUsage() by default). */
@@ -55,6 +48,8 @@ export interface AppOptions {
   memory?: MemoryReader;
   /** Export destinations' state for /stats and /metrics (default: none). */
   exportStatus?: () => ExportStatus[];
+  /** History on disk: ranges older than memory are read from it (default: memory only). */
+  history?: HistoryClient;
 }
 
 /** The app and what must be stopped with it. */
@@ -75,15 +70,16 @@ export function createApp(options: AppOptions): NetwatchApp {
   const { version, token } = options;
   const memory = options.memory ?? (() => Deno.memoryUsage());
   const exports = options.exportStatus ?? (() => []);
+  const ranges = { monitor: m, history: options.history };
   const hub: StreamHub = new StreamHub({
     snapshot(topic, params): Promise<unknown> {
       switch (topic) {
         case "flows":
-          return flowsView(m, params as FlowParams);
+          return flowsRange(ranges, params as FlowParams);
         case "talkers":
-          return talkersView(m, params as Parameters<typeof talkersView>[1]);
+          return talkersRange(ranges, params as Parameters<typeof talkersRange>[1]);
         case "protocols":
-          return protocolsView(m, params as { window?: WindowName });
+          return protocolsRange(ranges, params as { window?: WindowName });
         case "stats":
           return statsView(m, version, hub.stats(), memory(), exports());
       }
@@ -141,7 +137,7 @@ export function createApp(options: AppOptions): NetwatchApp {
   });
   app.openapi(flowsRoute, async (c) => {
     const { format, ...query } = c.req.valid("query");
-    const page = await flowsView(m, query);
+    const page = await flowsRange(ranges, query);
     const csv = format === "csv" ||
       (format === undefined && /\btext\/csv\b/i.test(c.req.header("accept") ?? ""));
     if (csv) {
@@ -161,15 +157,15 @@ export function createApp(options: AppOptions): NetwatchApp {
   });
   app.openapi(
     seriesRoute,
-    async (c) => c.json(await seriesView(m, c.req.valid("query")), 200),
+    async (c) => c.json(await seriesRange(ranges, c.req.valid("query")), 200),
   );
   app.openapi(
     talkersRoute,
-    async (c) => c.json(await talkersView(m, c.req.valid("query")), 200),
+    async (c) => c.json(await talkersRange(ranges, c.req.valid("query")), 200),
   );
   app.openapi(
     protocolsRoute,
-    async (c) => c.json(await protocolsView(m, c.req.valid("query")), 200),
+    async (c) => c.json(await protocolsRange(ranges, c.req.valid("query")), 200),
   );
   app.openapi(
     metricsRoute,

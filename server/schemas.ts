@@ -119,18 +119,22 @@ export const flowIdParams = params({
 
 export const seriesQuery = params({
   metric: oneOf(["bps", "pps"]).optional().openapi({ description: "Default bps" }),
-  breakdown: oneOf(["none", "protocol", "service"]).optional()
-    .openapi({ description: "Default none" }),
+  breakdown: oneOf(["none", "protocol", "service", "app"]).optional()
+    .openapi({ description: "Default none; app from history only" }),
   from: epochSeconds.optional().openapi({ description: "Default: to - 300" }),
-  to: epochSeconds.optional().openapi({ description: "Default: now" }),
+  to: epochSeconds.optional().openapi({ description: "Default: the last finished second" }),
   step: wholeNumber(1, 86400).optional().openapi({
-    description: "Seconds per point, rounded up to the resolution (1 s for the last hour, " +
-      "60 s before); default the resolution",
+    description: "Seconds per point, rounded up to the tier's resolution (memory: 1 s for " +
+      "the last hour, 60 s before; history: 60 s, 300 s or 3600 s); default the resolution",
   }),
 });
 
 export const talkersQuery = params({
-  window: oneOf(WINDOWS).optional().openapi({ description: "Default 5m; now: last 3 s rate" }),
+  window: oneOf(WINDOWS).optional()
+    .openapi({ description: "Default now (the last 3 finished seconds' rate)" }),
+  from: epochSeconds.optional()
+    .openapi({ description: "A range instead of a window (from history when older)" }),
+  to: epochSeconds.optional().openapi({ description: "End of the range; default now" }),
   by: oneOf(["bytes", "packets", "sent", "received"]).optional()
     .openapi({ description: "Default bytes; sent and received rank by bytes" }),
   limit: wholeNumber(1, 1000).optional().openapi({ description: "Default 10" }),
@@ -138,6 +142,9 @@ export const talkersQuery = params({
 
 export const protocolsQuery = params({
   window: oneOf(WINDOWS).optional().openapi({ description: "Default 5m" }),
+  from: epochSeconds.optional()
+    .openapi({ description: "A range instead of a window (from history when older)" }),
+  to: epochSeconds.optional().openapi({ description: "End of the range; default now" }),
 });
 
 export const emptyQuery = params({});
@@ -216,6 +223,7 @@ export const StatsSchema = z.object({
     aggregated: z.number(),
     history: z.number(),
     history_capacity: z.number(),
+    oldest_ended: z.number().nullable(),
   }),
   hosts: z.object({ count: z.number(), capacity: z.number(), evicted: z.number() }),
   memory: z.object({
@@ -270,6 +278,7 @@ export const FlowsSchema = z.object({
 }).openapi("FlowPage");
 
 export const SeriesSchema = z.object({
+  tier: z.string(),
   metric: z.enum(["bps", "pps"]),
   unit: z.string(),
   step: z.number(),
@@ -280,7 +289,10 @@ export const SeriesSchema = z.object({
 }).openapi("Series");
 
 export const TalkersSchema = z.object({
-  window: z.enum(WINDOWS),
+  window: z.enum(WINDOWS).nullable(),
+  tier: z.string(),
+  from: z.number().nullable(),
+  to: z.number().nullable(),
   by: z.enum(["bytes", "packets", "sent", "received"]),
   talkers: z.array(z.object({
     address: z.string(),
@@ -290,17 +302,24 @@ export const TalkersSchema = z.object({
     packets_received: z.number(),
     rate_sent: z.number(),
     rate_received: z.number(),
+    name: z.string().nullable(),
+    country: z.string().nullable(),
+    asn: z.number().nullable(),
   })),
 }).openapi("Talkers");
 
 const Share = z.object({ name: z.string(), packets: z.number(), bytes: z.number() });
 
 export const ProtocolsSchema = z.object({
-  window: z.enum(WINDOWS),
+  window: z.enum(WINDOWS).nullable(),
+  tier: z.string(),
+  from: z.number().nullable(),
+  to: z.number().nullable(),
   seconds: z.number(),
   packets: z.number(),
   bytes: z.number(),
   dropped: z.number(),
   protocols: z.array(Share),
   services: z.array(Share),
+  apps: z.array(Share),
 }).openapi("Protocols");

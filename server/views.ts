@@ -1,21 +1,11 @@
 // Reads a monitor into the wire shapes: one function per view, shared by REST routes and streams.
 
 import type { FlowQuery } from "../flows/query.ts";
-import type { SeriesParams } from "../flows/series_view.ts";
 import { QueryError } from "../pipeline/monitor.ts";
 import type { ShardAnswers, ShardRequest } from "../pipeline/protocol.ts";
 import { ApiError, badParameter } from "./errors.ts";
 import type { MonitorLike } from "./monitor_like.ts";
-import type {
-  ExportStatus,
-  FlowsResponse,
-  HealthResponse,
-  SeriesResponse,
-  StatsResponse,
-  StreamStats,
-  TalkersResponse,
-  WindowName,
-} from "./wire.ts";
+import type { ExportStatus, HealthResponse, StatsResponse, StreamStats } from "./wire.ts";
 
 /** Validated flow-query parameters as the API names them (schemas.ts flowQueryShape). */
 export interface FlowParams {
@@ -86,11 +76,6 @@ export async function asked<R extends ShardRequest>(
   }
 }
 
-/** A page of flows; a cursor the engine cannot use is a 400 naming `cursor`. */
-export function flowsView(m: MonitorLike, p: FlowParams): Promise<FlowsResponse> {
-  return asked(m, { op: "flows", query: flowQuery(p) });
-}
-
 /** GET /health. */
 export function healthView(m: MonitorLike, version: string): HealthResponse {
   return {
@@ -146,27 +131,6 @@ export async function statsView(
     stream,
     export: exports,
   };
-}
-
-/** GET /talkers: "now" ranks by the rate over the last few seconds, others by window totals. */
-export async function talkersView(
-  m: MonitorLike,
-  p: { window?: WindowName; by?: TalkersResponse["by"]; limit?: number },
-): Promise<TalkersResponse> {
-  const window = p.window ?? "5m";
-  const by = p.by ?? "bytes";
-  const talkers = await asked(m, { op: "talkers", window, by, limit: p.limit ?? 10 });
-  return { window, by, talkers };
-}
-
-/** GET /protocols: totals by protocol class and service over a window. */
-export function protocolsView(m: MonitorLike, p: { window?: WindowName }) {
-  return asked(m, { op: "protocols", window: p.window ?? "5m" });
-}
-
-/** GET /series. */
-export function seriesView(m: MonitorLike, p: SeriesParams): Promise<SeriesResponse> {
-  return asked(m, { op: "series", params: p });
 }
 
 function round3(x: number): number {

@@ -116,14 +116,32 @@ export interface FlowsResponse {
   next_cursor: string | null;
 }
 
+/**
+ * Where an answer over time came from: "memory" (the live rings: 1 s for the last hour, 1 min
+ * for the day), or a history tier on disk: "1m", "5m", "1h" (the step says the resolution).
+ */
+export type Tier = "memory" | "1m" | "5m" | "1h";
+
 /** GET /api/v1/series. `t` and every `values` array line up. */
-export type SeriesResponse = SeriesAnswer;
+export type SeriesResponse = SeriesAnswer & { tier: Tier };
 
-/** GET /api/v1/talkers. */
-export type TalkersResponse = TalkersAnswer;
+/** GET /api/v1/talkers: over a window ending now, or a range (`from`, `to`). */
+export interface TalkersResponse extends Omit<TalkersAnswer, "window"> {
+  window: WindowName | null;
+  tier: Tier;
+  from: number | null;
+  to: number | null;
+}
 
-/** GET /api/v1/protocols. */
-export type ProtocolsResponse = ProtocolsAnswer;
+/** GET /api/v1/protocols: over a window ending now, or a range (`from`, `to`). */
+export interface ProtocolsResponse extends Omit<ProtocolsAnswer, "window"> {
+  window: WindowName | null;
+  tier: Tier;
+  from: number | null;
+  to: number | null;
+  /** By application ("TLS.YouTube", "DNS"...), busiest first. */
+  apps: { name: string; packets: number; bytes: number }[];
+}
 
 /** Topics of the WebSocket stream. */
 export type Topic = "rates" | "protocols" | "talkers" | "flows" | "stats";

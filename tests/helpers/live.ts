@@ -4,13 +4,20 @@
 import { cliCommand } from "./cli.ts";
 import { type TestHost, type TestLink, waitForLine } from "./netns.ts";
 
-/** Starts `netwatch serve -i <host's veth>` on 127.0.0.1:`port` in the host's namespace. */
+/**
+ * Starts `netwatch serve -i <host's veth>` on 127.0.0.1:`port` in the host's namespace, with
+ * `extra` options; history in a fresh temporary directory unless `extra` says otherwise.
+ */
 export async function startServeIn(
   link: TestLink,
   host: TestHost,
   port: number,
+  extra: string[] = [],
 ): Promise<{ child: Deno.ChildProcess; rest: Promise<string> }> {
   const [program, ...lead] = cliCommand();
+  const history = extra.some((a) => a === "--no-history" || a.startsWith("--data-dir"))
+    ? []
+    : ["--data-dir", Deno.makeTempDirSync({ prefix: "nwhist" })];
   const child = link.spawn(host, [
     program,
     ...lead,
@@ -19,6 +26,8 @@ export async function startServeIn(
     host.dev,
     "--listen",
     `127.0.0.1:${port}`,
+    ...history,
+    ...extra,
   ], { stdout: "null", stderr: "piped" });
   try {
     const ready = await waitForLine(child.stderr, /serving http/, 60_000, "netwatch serve");

@@ -26,6 +26,12 @@ export interface ServeOptions {
   noCommand?: boolean;
   /** Longest wait for the "serving" line or an exit (default 30 s). */
   timeoutMs?: number;
+  /**
+   * History directory: each process gets a fresh temporary one (removed when it exits) unless
+   * one is given here (a restart test passes the same one twice) or `extra` sets --data-dir or
+   * --no-history.
+   */
+  dataDir?: string;
 }
 
 /** A running serve process, its whole output kept. */
@@ -54,10 +60,15 @@ export async function launchServe(options: ServeOptions): Promise<StartResult> {
   const port = options.port ?? freePort();
   const timeoutMs = options.timeoutMs ?? 30_000;
   const [program, ...lead] = cliCommand();
+  const extra = options.extra ?? [];
+  const ownsHistory = options.dataDir === undefined &&
+    !extra.some((a) => a === "--no-history" || a.startsWith("--data-dir"));
+  const dataDir = ownsHistory ? Deno.makeTempDirSync({ prefix: "nwhist" }) : options.dataDir;
   const args = [
     ...(options.noCommand ? [] : ["serve"]),
     ...["--read", options.file, "--speed", String(options.speed ?? "max")],
-    ...["--listen", `${options.host ?? "127.0.0.1"}:${port}`, ...(options.extra ?? [])],
+    ...["--listen", `${options.host ?? "127.0.0.1"}:${port}`, ...extra],
+    ...(dataDir !== undefined ? ["--data-dir", dataDir] : []),
   ];
   const child = new Deno.Command(program, {
     args: [...lead, ...args],
@@ -75,6 +86,7 @@ export async function launchServe(options: ServeOptions): Promise<StartResult> {
   const pumped = Promise.all([pump(child.stdout, "stdout"), pump(child.stderr, "stderr")]);
   const exited = child.status.then(async (s) => {
     await pumped;
+    if (ownsHistory && dataDir) Deno.removeSync(dataDir, { recursive: true });
     return s.code;
   });
   let done = false;

@@ -1,0 +1,208 @@
+// Answers over time from memory or from history, whichever holds the range: one API for both.
+//
+// Memory holds what happened since Netwatch started: the last hour at 1 s, the day at 1 min,
+// top talkers for windows up to an hour ending now, ended flows for an hour. History (on disk)
+// holds every finished minute since it was first started, rolled up to 5 min and 1 h, and the
+// ended flows its size cap keeps. A range that starts before memory's reach is read from
+// history, which picks its own tier and says so; everything else comes from memory.
+
+import type { HistoryClient } from "../history/history_client.ts";
+import type { FlowPage } from "../flows/query.ts";
+import { mergeFlowPages } from "../pipeline/merge.ts";
+import { badParameter } from "./errors.ts";
+import type { MonitorLike } from "./monitor_like.ts";
+import { asked, type FlowParams, flowQuery } from "./views.ts";
+import type {
+  FlowsResponse,
+  ProtocolsResponse,
+  SeriesResponse,
+  TalkersResponse,
+  Tier,
+  WindowName,
+} from "./wire.ts";
+
+/** Where ranges older than memory go (undefined: memory only, --no-history). */
+export interface Ranges {
+  monitor: MonitorLike;
+  history?: HistoryClient;
+}
+
+/** The first second memory holds data of: when the monitor started. */
+export function memoryFrom(m: MonitorLike): number {
+  return Math.floor(Date.now() / 1000 - m.uptimeSec);
+}
+
+/** The last finished second: "now" everywhere in the API means up to it. */
+function lastFinished(m: MonitorLike): number {
+  return Math.floor(m.nowSec) - 1;
+}
+
+/** Seconds a window covers ("now" is the last 3 finished seconds). */
+const WINDOW_SECONDS: Record<WindowName, number> = {
+  now: 3,
+  "1m": 60,
+  "5m": 300,
+  "15m": 900,
+  "60m": 3600,
+};
+
+/** Checks a range: `from` at most `to`. */
+function checkRange(from: number, to: number, p: { from?: number }): void {
+  if (from > to) throw badParameter("from", p.from, `expected at most to (${to})`);
+}
+
+/** GET /series. */
+export async function seriesRange(
+  r: Ranges,
+  p: {
+    metric?: "bps" | "pps";
+    breakdown?: "none" | "protocol" | "service" | "app";
+    from?: number;
+    to?: number;
+    step?: number;
+  },
+): Promise<SeriesResponse> {
+  const m = r.monitor;
+  const to = p.to ?? lastFinished(m);
+  const from = p.from ?? to - 299;
+  checkRange(from, to, p);
+  if (r.history && (from < memoryFrom(m) || p.breakdown === "app")) {
+    const h = await r.history.query({ kind: "series", ...p, from, to });
+    if (h) {
+      const { tier, metric, unit, step, t, series } = h;
+      return { tier, metric, unit, step, from: h.from, to: h.to, t, series };
+    }
+  }
+  if (p.breakdown === "app") {
+    throw badParameter(
+      "breakdown",
+      "app",
+      "expected none, protocol or service (app needs history)",
+    );
+  }
+  const answer = await asked(m, {
+    op: "series",
+    params: { ...p, breakdown: p.breakdown as "none" | "protocol" | "service", from, to },
+  });
+  return { tier: "memory", ...answer };
+}
+
+/** GET /talkers. */
+export async function talkersRange(
+  r: Ranges,
+  p: {
+    window?: WindowName;
+    from?: number;
+    to?: number;
+    by?: TalkersResponse["by"];
+    limit?: number;
+  },
+): Promise<TalkersResponse> {
+  const m = r.monitor;
+  const by = p.by ?? "bytes";
+  const limit = p.limit ?? 10;
+  if (p.from === undefined && p.to === undefined) {
+    const window = p.window ?? "now";
+    const talkers = await asked(m, { op: "talkers", window, by, limit });
+    return { window, tier: "memory", from: null, to: null, by, talkers };
+  }
+  const to = p.to ?? Math.floor(m.nowSec);
+  const from = p.from ?? to - 300;
+  checkRange(from, to, p);
+  if (r.history && (from < memoryFrom(m) || to < lastFinished(m) - 60)) {
+    const h = await r.history.query({ kind: "talkers", from, to, by, limit });
+    if (h) {
+      const talkers = h.talkers.map((t) => ({ ...t }));
+      return { window: null, tier: h.tier, from: h.from, to: h.to, by, talkers };
+    }
+  }
+  // Memory answers windows ending now: the smallest window that covers the range.
+  const span = to - from;
+  const window = (["1m", "5m", "15m", "60m"] as const).find((w) => WINDOW_SECONDS[w] >= span);
+  if (!window || to < lastFinished(m) - 60) {
+    throw badParameter(
+      "from",
+      p.from,
+      "expected a range within the last hour ending now (older ranges need history)",
+    );
+  }
+  const talkers = await asked(m, { op: "talkers", window, by, limit });
+  return { window, tier: "memory", from, to, by, talkers };
+}
+
+/** GET /protocols. */
+export async function protocolsRange(
+  r: Ranges,
+  p: { window?: WindowName; from?: number; to?: number },
+): Promise<ProtocolsResponse> {
+  const m = r.monitor;
+  if (p.from === undefined && p.to === undefined) {
+    const window = p.window ?? "5m";
+    const a = await asked(m, { op: "protocols", window });
+    return { ...a, window, tier: "memory", from: null, to: null, apps: [] };
+  }
+  const to = p.to ?? Math.floor(m.nowSec);
+  const from = p.from ?? to - 300;
+  checkRange(from, to, p);
+  if (r.history && (from < memoryFrom(m) || to < lastFinished(m) - 60)) {
+    const h = await r.history.query({ kind: "protocols", from, to });
+    if (h) {
+      return {
+        window: null,
+        tier: h.tier,
+        from: h.from,
+        to: h.to,
+        seconds: h.seconds,
+        packets: h.packets,
+        bytes: h.bytes,
+        dropped: h.dropped,
+        protocols: h.protocols,
+        services: h.services,
+        apps: h.apps,
+      };
+    }
+  }
+  const span = to - from;
+  const window = (["1m", "5m", "15m", "60m"] as const).find((w) => WINDOW_SECONDS[w] >= span);
+  if (!window) {
+    throw badParameter("from", p.from, "expected a range within the last hour (older: history)");
+  }
+  const a = await asked(m, { op: "protocols", window });
+  return { ...a, window, tier: "memory" as Tier, from, to, apps: [] };
+}
+
+/**
+ * GET /flows: flows in memory (active, and ended within the hour) and, with history, ended
+ * flows on disk that memory no longer holds, merged into one page by the same sort.
+ */
+export async function flowsRange(r: Ranges, p: FlowParams): Promise<FlowsResponse> {
+  const m = r.monitor;
+  const query = flowQuery(p);
+  if (!r.history || query.active === true) return await asked(m, { op: "flows", query });
+  const offset = query.offset ?? 0;
+  const limit = query.limit ?? 50;
+  const wide = { ...query, offset: 0, limit: offset + limit + 1, withValues: true };
+  const [memory, figures] = await Promise.all([
+    asked(m, { op: "flows", query: wide }),
+    asked(m, { op: "figures" }),
+  ]);
+  // Disk holds every ended flow; memory the ones that ended since its oldest ended record.
+  const endedBefore = figures.flows.oldest_ended ?? Math.floor(m.nowSec) + 1;
+  let disk: FlowPage | null = null;
+  try {
+    disk = await r.history.query({ kind: "flows", query: { ...wide, endedBefore } }) as
+      | FlowPage
+      | null;
+  } catch (error) {
+    if (error instanceof TypeError || error instanceof RangeError) {
+      throw badParameter("query", p.q ?? "", error.message);
+    }
+    throw error;
+  }
+  if (!disk || disk.total === 0) return await asked(m, { op: "flows", query });
+  const diskPage: FlowPage = {
+    ...disk,
+    flows: disk.flows.map((f) => ({ ...f, rate_now: 0, aggregate: f.aggregate ?? false })),
+  };
+  return mergeFlowPages([memory, diskPage], query);
+}

@@ -238,8 +238,10 @@ async function shutdown(): Promise<void> {
   wake = undefined;
   await capturing;
   if (status.state === "running") status.state = "stopped";
-  if (exporters) await stopExport(shard.engine, exporters);
+  // Every flow still active ends now ("forced"): export and history get it like any other.
+  shard.engine.endAll();
   if (feed) await feed.finish(shard.engine);
+  if (exporters) await stopExport(shard.engine, exporters);
   status.finished = true;
   sendStatus();
 }

@@ -316,14 +316,22 @@ function positiveInteger(name: string, value: string | undefined): number | unde
   return n;
 }
 
-/** node:util parseArgs errors are several lines long; users get one. */
+/**
+ * node:util parseArgs errors are several lines long; users get one. Its messages quote the
+ * option as declared ("'-i, --interface <value>'" or "'--read <value>'"), so the names are
+ * taken from that quote: the long name, and the short one in brackets when there is one.
+ */
 function parseErrorLine(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   const code = (error as { code?: string }).code;
-  const option = /'(-[^' ]+)/.exec(message)?.[1];
+  const quoted = /'(?:-(\w), )?(--?[^' ,]+)/.exec(message);
+  const option = quoted?.[2];
   if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" && option) return `Unknown option "${option}"`;
   if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE" && option) {
-    return `Option "${option}" needs a value (write ${option}=VALUE for one starting with "-")`;
+    if (/does not take an argument/.test(message)) return `Option "${option}" takes no value`;
+    const short = quoted?.[1] ? ` (-${quoted[1]})` : "";
+    return `Option "${option}"${short} needs a value ` +
+      `(write ${option}=VALUE for one starting with "-")`;
   }
   return message.split("\n")[0];
 }

@@ -32,6 +32,7 @@ import {
   type FlowParams,
   flowsView,
   healthView,
+  interfaceView,
   protocolsView,
   statsView,
   talkersView,
@@ -123,16 +124,7 @@ export function createApp(options: AppOptions): NetwatchApp {
       throw error;
     }
     return c.json({
-      interfaces: list.map((i) => ({
-        name: i.name,
-        description: i.description,
-        addresses: i.addresses,
-        loopback: i.loopback,
-        up: i.up,
-        running: i.running,
-        wireless: i.wireless,
-        is_default: i.isDefault,
-      })),
+      interfaces: list.map(interfaceView),
       capturing: m.source.kind === "interface" ? m.source.device : null,
     }, 200);
   });

@@ -1,5 +1,6 @@
 // Reads a monitor into the wire shapes: one function per view, shared by REST routes and streams.
 
+import type { InterfaceInfo } from "../capture/interfaces.ts";
 import type { FlowQuery } from "../flows/query.ts";
 import { type HostStats, type HostWindow, RATE_SECONDS } from "../flows/hosts.ts";
 import { ApiError, badParameter } from "./errors.ts";
@@ -7,6 +8,7 @@ import type { MonitorLike } from "./monitor_like.ts";
 import type {
   FlowsResponse,
   HealthResponse,
+  InterfacesResponse,
   ProtocolsResponse,
   StatsResponse,
   StreamStats,
@@ -214,4 +216,18 @@ export function protocolsView(m: MonitorLike, p: { window?: WindowName }): Proto
 
 function round3(x: number): number {
   return Math.round(x * 1000) / 1000;
+}
+
+/** One interface as `/interfaces` and `netwatch interfaces --format json` show it. */
+export function interfaceView(i: InterfaceInfo): InterfacesResponse["interfaces"][number] {
+  return {
+    name: i.name,
+    description: i.description,
+    addresses: i.addresses,
+    loopback: i.loopback,
+    up: i.up,
+    running: i.running,
+    wireless: i.wireless,
+    is_default: i.isDefault,
+  };
 }

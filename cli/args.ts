@@ -1,6 +1,7 @@
 // Command-line parsing: commands, their options, and the usage text.
 
 import { parseArgs } from "node:util";
+import { netRawHint } from "../capture/capture_error.ts";
 import type { FlowConfig } from "../flows/flow_config.ts";
 
 /** A mistake in the command line: printed with a hint, exit code 2. */
@@ -52,7 +53,7 @@ Report options:
 Common options:
       --format FORMAT    text (default) or json
 
-Capturing needs CAP_NET_RAW: sudo setcap cap_net_raw=eip $(command -v netwatch)
+Capturing needs CAP_NET_RAW. ${netRawHint()}.
 Exit codes: 0 ok, 1 runtime error, 2 usage error.`;
 
 export type Format = "text" | "json";

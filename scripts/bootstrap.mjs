@@ -17,6 +17,7 @@ const NEEDS = {
   test: [
     ["libpcap0.8", () => hasLibpcap()],
     ["tshark", () => hasCommand("tshark")],
+    ["tcpdump", () => hasCommand("tcpdump")],
     ["tcpreplay", () => hasCommand("tcpreplay")],
     ["iproute2", () => hasCommand("ip")],
     ["iputils-ping", () => hasCommand("ping")],

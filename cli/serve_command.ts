@@ -101,9 +101,11 @@ export async function serveCommand(args: ServeArgs): Promise<number> {
   const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
   for (const signal of signals) Deno.addSignalListener(signal, stop);
   await stopped;
-  for (const signal of signals) Deno.removeSignalListener(signal, stop);
   clearInterval(watch);
   await monitor.stop();
   await server.shutdown();
+  // Only now: Ctrl-C under `npm start` brings SIGINT twice (from the terminal and forwarded by
+  // npm), and a second one without a listener would kill the process mid-shutdown.
+  for (const signal of signals) Deno.removeSignalListener(signal, stop);
   return 0;
 }

@@ -2,7 +2,7 @@
 
 import assert from "node:assert/strict";
 import { HostTable } from "./hosts.ts";
-import { batchOf, type TestPacket } from "./test_helpers.ts";
+import { batchOf, type TestPacket } from "../tests/helpers/packets.ts";
 
 function add(hosts: HostTable, packets: TestPacket[]): void {
   const batch = batchOf(packets);

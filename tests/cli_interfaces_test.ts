@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { listInterfaces } from "../capture/interfaces.ts";
 import { createApp } from "../server/app.ts";
-import { sampleMonitor } from "../server/test_monitor.ts";
+import { sampleMonitor } from "./helpers/local_monitor.ts";
 import { runCli } from "./helpers/cli.ts";
 
 /** /api/v1/interfaces from an app listing this machine's interfaces. */

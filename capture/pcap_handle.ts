@@ -6,7 +6,7 @@
 // the stream is rewound. fmemopen silently drops writes once full, so each dispatch asks for at
 // most as many packets as can fit at the handle's snapshot length.
 
-import { CaptureError } from "./capture_error.ts";
+import { CaptureError, netRawHint } from "./capture_error.ts";
 import { listInterfaces } from "./interfaces.ts";
 import { cString, libpcap, PCAP_ERRBUF_SIZE, readCString } from "./libpcap.ts";
 import { type LinkType, linkType } from "./link_types.ts";
@@ -352,9 +352,7 @@ function activationError(device: string, status: number, detail: string): Captur
     case PCAP_ERROR_PROMISC_PERM_DENIED:
       return new CaptureError(
         "permission",
-        `Cannot capture on "${device}": permission denied. Grant CAP_NET_RAW instead of running ` +
-          "as root: `sudo setcap cap_net_raw=eip $(command -v netwatch)`, or " +
-          "`AmbientCapabilities=CAP_NET_RAW` under systemd",
+        `Cannot capture on "${device}": permission denied. ${netRawHint()}`,
       );
     case PCAP_ERROR_IFACE_NOT_UP:
       return new CaptureError(

@@ -2,6 +2,7 @@
 
 import { parseArgs } from "node:util";
 import { type ExportArgs, parseExportArgs } from "../export/export_url.ts";
+import { netRawHint } from "../capture/capture_error.ts";
 import type { FlowConfig } from "../flows/flow_config.ts";
 import { DEFAULT_CAP_BYTES, MIN_CAP_BYTES } from "../history/retention.ts";
 import { formatBytes, parseAge, parseSize } from "../history/size_units.ts";
@@ -74,7 +75,7 @@ Report options:
 Common options:
       --format FORMAT    text (default) or json
 
-Capturing needs CAP_NET_RAW: sudo setcap cap_net_raw=eip $(command -v netwatch)
+Capturing needs CAP_NET_RAW. ${netRawHint()}.
 Exit codes: 0 ok, 1 runtime error, 2 usage error.`;
 
 export type Format = "text" | "json";
@@ -398,14 +399,22 @@ function exportArgs(values: Parameters<typeof parseExportArgs>[0]): ExportArgs {
   }
 }
 
-/** node:util parseArgs errors are several lines long; users get one. */
+/**
+ * node:util parseArgs errors are several lines long; users get one. Its messages quote the
+ * option as declared ("'-i, --interface <value>'" or "'--read <value>'"), so the names are
+ * taken from that quote: the long name, and the short one in brackets when there is one.
+ */
 function parseErrorLine(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   const code = (error as { code?: string }).code;
-  const option = /'(-[^' ]+)/.exec(message)?.[1];
+  const quoted = /'(?:-(\w), )?(--?[^' ,]+)/.exec(message);
+  const option = quoted?.[2];
   if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" && option) return `Unknown option "${option}"`;
   if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE" && option) {
-    return `Option "${option}" needs a value (write ${option}=VALUE for one starting with "-")`;
+    if (/does not take an argument/.test(message)) return `Option "${option}" takes no value`;
+    const short = quoted?.[1] ? ` (-${quoted[1]})` : "";
+    return `Option "${option}"${short} needs a value ` +
+      `(write ${option}=VALUE for one starting with "-")`;
   }
   return message.split("\n")[0];
 }

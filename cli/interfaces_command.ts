@@ -1,13 +1,15 @@
 // `netwatch interfaces`: the interfaces libpcap can capture on, default first marked.
 
 import { listInterfaces } from "../capture/interfaces.ts";
+import { interfaceView } from "../server/views.ts";
 import type { InterfacesArgs } from "./args.ts";
 
 /** Prints the interface list. */
 export function interfacesCommand(args: InterfacesArgs): number {
   const list = listInterfaces();
   if (args.format === "json") {
-    console.log(JSON.stringify(list, null, 2));
+    // The API's field names (is_default, not isDefault): one vocabulary for programs.
+    console.log(JSON.stringify(list.map(interfaceView), null, 2));
     return 0;
   }
   const width = Math.max(4, ...list.map((i) => i.name.length));

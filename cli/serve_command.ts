@@ -132,7 +132,6 @@ export async function serveCommand(args: ServeArgs): Promise<number> {
   const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
   for (const signal of signals) Deno.addSignalListener(signal, stop);
   await stopped;
-  for (const signal of signals) Deno.removeSignalListener(signal, stop);
   clearInterval(watch);
   // Stopping also exports every active flow as ended ("forced"), drains the export queues and
   // writes the current minute to history; then the history store commits and closes.
@@ -140,6 +139,9 @@ export async function serveCommand(args: ServeArgs): Promise<number> {
   await history?.close();
   await server.shutdown();
   monitor.close();
+  // Only now: Ctrl-C under `npm start` brings SIGINT twice (from the terminal and forwarded by
+  // npm), and a second one without a listener would kill the process mid-shutdown.
+  for (const signal of signals) Deno.removeSignalListener(signal, stop);
   return 0;
 }
 

@@ -1,15 +1,21 @@
 // Makes `npm start` and `npm test` work on a fresh Debian machine with Node: installs what is
-// missing (the pinned Deno from npm, libpcap and the test tools from Debian when run as root),
-// then runs the Deno task. For `test` it prints "N passed, N failed" from the JUnit report.
+// missing (the pinned Deno from npm, libpcap and the test tools from Debian when run as root).
+// For `start` it then builds the dashboard bundle and links the real Deno binary at .cache/deno,
+// and exits: package.json's start script then `exec`s that binary on main.ts, so the server is
+// the only process under npm and npm's SIGINT/SIGTERM reach it. For `test` it runs the tests
+// and prints "N passed, N failed" from the JUnit report.
 
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const deno = join(root, "node_modules", ".bin", "deno");
 const junit = join(root, ".cache", "junit.xml");
+/** Where `start` links the real Deno binary for package.json's start script to exec. */
+const runtimeLink = join(root, ".cache", "deno");
 
 /** Debian packages each command needs, with a command that shows whether one is there. */
 const NEEDS = {
@@ -17,6 +23,7 @@ const NEEDS = {
   test: [
     ["libpcap0.8", () => hasLibpcap()],
     ["tshark", () => hasCommand("tshark")],
+    ["tcpdump", () => hasCommand("tcpdump")],
     ["tcpreplay", () => hasCommand("tcpreplay")],
     ["iproute2", () => hasCommand("ip")],
     ["iputils-ping", () => hasCommand("ping")],
@@ -81,6 +88,16 @@ function installDeno() {
   if (run(deno, ["install", "--quiet"]) !== 0) process.exit(1);
 }
 
+/**
+ * The Deno executable itself, not npm's bin.cjs launcher (a node process that would stay
+ * between npm and Deno and not pass signals on). The deno package's own installer API finds
+ * the binary of this platform's @deno/* package whatever the node_modules layout.
+ */
+function realDeno() {
+  const require = createRequire(join(root, "node_modules", "deno", "package.json"));
+  return require("./install_api.cjs").runInstall();
+}
+
 /** Counts from Deno's JUnit report: every test case, and those with a failure or error. */
 function summarise() {
   if (!existsSync(junit)) return { passed: 0, failed: 1, skipped: 0 };
@@ -104,12 +121,16 @@ if (!(command in NEEDS)) {
 }
 installDebianPackages(command);
 installDeno();
-if (command === "start") {
-  process.exit(run(deno, ["task", "start", ...rest]));
-}
+const runtime = realDeno();
 mkdirSync(dirname(junit), { recursive: true });
+if (command === "start") {
+  if (run(runtime, ["task", "build:ui"]) !== 0) process.exit(1);
+  rmSync(runtimeLink, { force: true });
+  symlinkSync(runtime, runtimeLink);
+  process.exit(0);
+}
 rmSync(junit, { force: true });
-const code = run(deno, ["task", "test", ...rest]);
+const code = run(runtime, ["task", "test", ...rest]);
 const { passed, failed, skipped } = summarise();
 const reported = failed > 0 ? failed : code === 0 ? 0 : 1;
 console.log(`${passed} passed, ${reported} failed${skipped ? `, ${skipped} skipped` : ""}`);

@@ -28,7 +28,7 @@ import { streamHandler } from "./stream_route.ts";
 import { mountUi } from "./ui_routes.ts";
 import { flowsRange, protocolsRange, seriesRange, talkersRange } from "./ranges.ts";
 import { validationHook } from "./validation.ts";
-import { asked, type FlowParams, healthView, statsView } from "./views.ts";
+import { asked, type FlowParams, healthView, interfaceView, statsView } from "./views.ts";
 import type { ExportStatus, WindowName } from "./wire.ts";
 
 /** Process memory figures (Deno.memoryUsage() by default). */
@@ -122,16 +122,7 @@ export function createApp(options: AppOptions): NetwatchApp {
       throw error;
     }
     return c.json({
-      interfaces: list.map((i) => ({
-        name: i.name,
-        description: i.description,
-        addresses: i.addresses,
-        loopback: i.loopback,
-        up: i.up,
-        running: i.running,
-        wireless: i.wireless,
-        is_default: i.isDefault,
-      })),
+      interfaces: list.map(interfaceView),
       capturing: m.source.kind === "interface" ? m.source.device : null,
     }, 200);
   });

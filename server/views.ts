@@ -1,11 +1,18 @@
 // Reads a monitor into the wire shapes: one function per view, shared by REST routes and streams.
 
+import type { InterfaceInfo } from "../capture/interfaces.ts";
 import type { FlowQuery } from "../flows/query.ts";
 import { QueryError } from "../pipeline/monitor.ts";
 import type { ShardAnswers, ShardRequest } from "../pipeline/protocol.ts";
 import { ApiError, badParameter } from "./errors.ts";
 import type { MonitorLike } from "./monitor_like.ts";
-import type { ExportStatus, HealthResponse, StatsResponse, StreamStats } from "./wire.ts";
+import type {
+  ExportStatus,
+  HealthResponse,
+  InterfacesResponse,
+  StatsResponse,
+  StreamStats,
+} from "./wire.ts";
 
 /** Validated flow-query parameters as the API names them (schemas.ts flowQueryShape). */
 export interface FlowParams {
@@ -135,4 +142,18 @@ export async function statsView(
 
 function round3(x: number): number {
   return Math.round(x * 1000) / 1000;
+}
+
+/** One interface as `/interfaces` and `netwatch interfaces --format json` show it. */
+export function interfaceView(i: InterfaceInfo): InterfacesResponse["interfaces"][number] {
+  return {
+    name: i.name,
+    description: i.description,
+    addresses: i.addresses,
+    loopback: i.loopback,
+    up: i.up,
+    running: i.running,
+    wireless: i.wireless,
+    is_default: i.isDefault,
+  };
 }

@@ -1,4 +1,4 @@
-// Every broken capture in shared/pcaps/malformed through the whole pipeline: `netwatch serve
+// Every broken capture in tests/data/pcaps/malformed through the whole pipeline: `netwatch serve
 // --read FILE` (capture worker -> flow engine -> HTTP API), checked against `report` on the same
 // file. No crash, no hang, bounded memory; decode errors show in /stats and /metrics.
 

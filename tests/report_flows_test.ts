@@ -8,61 +8,10 @@
 import assert from "node:assert/strict";
 import { generateCapture } from "../bench/generate_capture.ts";
 import { runCli } from "./helpers/cli.ts";
+import { account, reportConversations, type Sums } from "./helpers/conversations.ts";
 import { corpusFiles, corpusPath, readCsv } from "./helpers/corpus.ts";
 
 const outer = new Map(readCsv("real/EXPECTED_OUTER.csv").map((row) => [row.file, row]));
-
-/** Packets and bytes in each direction of a 5-tuple: "lo" sent by the end that sorts first. */
-interface Sums {
-  packetsLo: number;
-  bytesLo: number;
-  packetsHi: number;
-  bytesHi: number;
-}
-
-/** Expanded lowercase text of an IPv6 address (eight 4-digit groups); IPv4 unchanged. */
-function canonicalIp(text: string): string {
-  if (!text.includes(":")) return text;
-  let address = text.toLowerCase();
-  const dotted = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(address);
-  if (dotted) {
-    const [a, b, c, d] = dotted.slice(1).map(Number);
-    address = address.slice(0, dotted.index) +
-      `${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
-  }
-  const [head, tail] = address.includes("::") ? address.split("::") : [address, undefined];
-  const left = head ? head.split(":") : [];
-  const right = tail ? tail.split(":") : [];
-  const groups = tail === undefined
-    ? left
-    : [...left, ...Array(8 - left.length - right.length).fill("0"), ...right];
-  assert.equal(groups.length, 8, `Cannot parse IPv6 address "${text}"`);
-  return groups.map((g) => g.padStart(4, "0")).join(":");
-}
-
-/** Adds one packet from (srcIp, srcPort) to (dstIp, dstPort) to the sums of its 5-tuple. */
-function account(
-  sums: Map<string, Sums>,
-  proto: string,
-  src: [string, number],
-  dst: [string, number],
-  packets: number,
-  bytes: number,
-): void {
-  const a = `${canonicalIp(src[0])}|${src[1]}`;
-  const b = `${canonicalIp(dst[0])}|${dst[1]}`;
-  const srcIsLo = a <= b;
-  const key = `${proto}|${srcIsLo ? a : b}|${srcIsLo ? b : a}`;
-  const entry = sums.get(key) ?? { packetsLo: 0, bytesLo: 0, packetsHi: 0, bytesHi: 0 };
-  if (srcIsLo) {
-    entry.packetsLo += packets;
-    entry.bytesLo += bytes;
-  } else {
-    entry.packetsHi += packets;
-    entry.bytesHi += bytes;
-  }
-  sums.set(key, entry);
-}
 
 const FIELDS = [
   "frame.protocols",
@@ -151,17 +100,12 @@ for (const file of corpusFiles("real")) {
     assert.equal(report.tcp_udp_5tuples, Number(want.flows_tcpudp_5tuple));
     assert.equal(expected.size, Number(want.flows_tcpudp_5tuple), "tshark's own 5-tuple count");
 
-    const got = new Map<string, Sums>();
     const ids = new Set<number>();
     for (const flow of report.flows) {
       assert.ok(!ids.has(flow.id), `flow id ${flow.id} appears twice`);
       ids.add(flow.id);
-      if ((flow.proto !== "tcp" && flow.proto !== "udp") || flow.no_ports) continue;
-      const src: [string, number] = [flow.src_ip, flow.src_port];
-      const dst: [string, number] = [flow.dst_ip, flow.dst_port];
-      account(got, flow.proto, src, dst, flow.packets_c2s, flow.bytes_c2s);
-      account(got, flow.proto, dst, src, flow.packets_s2c, flow.bytes_s2c);
     }
+    const got = reportConversations(report.flows);
     const sorted = (m: Map<string, Sums>) => new Map([...m].sort(([a], [b]) => a < b ? -1 : 1));
     assert.deepEqual(sorted(got), sorted(expected));
   });

@@ -1,4 +1,4 @@
-// `netwatch report` on every broken capture in shared/pcaps/malformed: no crash, no hang, no
+// `netwatch report` on every broken capture in tests/data/pcaps/malformed: no crash, no hang, no
 // stack trace; either a report of every packet libpcap delivers, or one clear line and exit 1.
 
 import assert from "node:assert/strict";

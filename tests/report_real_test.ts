@@ -1,4 +1,4 @@
-// `netwatch report` against tshark's ground truth for every capture in shared/pcaps/real.
+// `netwatch report` against tshark's ground truth for every capture in tests/data/pcaps/real.
 
 import assert from "node:assert/strict";
 import { runCli } from "./helpers/cli.ts";

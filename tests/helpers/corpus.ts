@@ -10,8 +10,9 @@ export function corpusPath(relative: string): string {
 }
 
 /**
- * Rows of a CSV file in the corpus, keyed by header. The corpus CSVs have no quoted commas
- * (checked: every row must have as many fields as the header).
+ * Rows of a CSV file in the corpus, keyed by header. Leading `#` lines are notes (the truth
+ * files' first line names the tools and versions that made them) and are skipped. The corpus
+ * CSVs have no quoted commas (checked: every row must have as many fields as the header).
  */
 export function readCsv(relative: string): Record<string, string>[] {
   const path = corpusPath(relative);
@@ -21,13 +22,15 @@ export function readCsv(relative: string): Record<string, string>[] {
   } catch (error) {
     throw new Error(`The capture corpus is missing (${path}): ${error}`);
   }
-  const [header, ...lines] = text.trim().split(/\r?\n/);
+  const all = text.trim().split(/\r?\n/);
+  const notes = all.findIndex((line) => !line.startsWith("#"));
+  const [header, ...lines] = all.slice(notes < 0 ? all.length : notes);
   const keys = header.split(",");
   return lines.map((line, n) => {
     const fields = line.split(",");
     if (fields.length !== keys.length) {
       throw new Error(
-        `${relative} line ${n + 2}: ${fields.length} fields, header has ${keys.length}`,
+        `${relative} line ${notes + n + 2}: ${fields.length} fields, header has ${keys.length}`,
       );
     }
     return Object.fromEntries(keys.map((key, i) => [key, fields[i]]));

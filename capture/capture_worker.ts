@@ -8,7 +8,7 @@
 /// <reference lib="deno.worker" />
 
 import { CaptureError } from "./capture_error.ts";
-import { PacketBatch } from "./packet_batch.ts";
+import { copySlot, PacketBatch } from "./packet_batch.ts";
 import { openCaptureFile, type PacketReader } from "./pcap_file.ts";
 import { PcapHandle } from "./pcap_handle.ts";
 import type { FromWorker, SourceOptions, ToWorker } from "./source.ts";
@@ -225,21 +225,6 @@ async function readPaced(handle: PacketReader, speed: number, rebase: boolean): 
 function setTimestamp(batch: PacketBatch, i: number, ms: number): void {
   batch.tsSec[i] = Math.floor(ms / 1000);
   batch.tsNsec[i] = Math.round((ms % 1000) * 1e6);
-}
-
-function copySlot(from: PacketBatch, i: number, to: PacketBatch, j: number): void {
-  to.tsSec[j] = from.tsSec[i];
-  to.tsNsec[j] = from.tsNsec[i];
-  to.wireLen[j] = from.wireLen[i];
-  to.src.set(from.src.subarray(i * 4, i * 4 + 4), j * 4);
-  to.dst.set(from.dst.subarray(i * 4, i * 4 + 4), j * 4);
-  to.srcPort[j] = from.srcPort[i];
-  to.dstPort[j] = from.dstPort[i];
-  to.vlan[j] = from.vlan[i];
-  to.kind[j] = from.kind[i];
-  to.proto[j] = from.proto[i];
-  to.flags[j] = from.flags[i];
-  to.tcpFlags[j] = from.tcpFlags[i];
 }
 
 function reportError(error: unknown): void {

@@ -69,8 +69,9 @@ export class PcapngWalker {
 
   /**
    * Reads the section header and the blocks up to the first interface description from the
-   * start of a file, whose first `end` bytes `view` holds. Returns the walker and where the next block starts, or
-   * undefined when the file is not a plain pcapng file (or its start is not within `end`).
+   * start of a file, whose first `end` bytes `view` holds. Returns the walker and where the
+   * next block starts, or undefined when the file is not a plain pcapng file (or its start is
+   * not within `end`).
    * `passedThrough` tells which link types libpcap reports unchanged.
    */
   static open(

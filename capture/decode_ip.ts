@@ -23,10 +23,10 @@ const PROTO_GRE = 47;
 const MAX_PAYLOAD = 0xffff;
 
 /**
- * The UDP ports that carry a tunnel, by port, and TunnelKind. Every one is below 8192, so the
- * table is 8 KiB and stays in the L1 cache: one load per UDP port.
+ * The UDP ports that carry a tunnel, by port, and TunnelKind. Every one is below 16384, so the
+ * table is 16 KiB and stays in the L1 cache: one load per UDP port.
  */
-const TUNNEL_PORT_LIMIT = 8192;
+const TUNNEL_PORT_LIMIT = 16384;
 const UDP_TUNNEL = new Uint8Array(TUNNEL_PORT_LIMIT);
 UDP_TUNNEL[4789] = TunnelKind.Vxlan; // IANA
 UDP_TUNNEL[8472] = TunnelKind.Vxlan; // Linux's default before the IANA port (flannel, OVS)

@@ -6,6 +6,7 @@ import { formatAddress } from "../../capture/ip_address.ts";
 import { Flag, PacketKind } from "../../capture/packet_batch.ts";
 
 const FIELDS = [
+  "frame.len",
   "frame.protocols",
   "ip.src",
   "ip.dst",
@@ -28,6 +29,11 @@ const EXTENSION = /^ipv6\.(hopopts|routing|fraghdr|dstopts)$/;
  * after it: "4 10.0.0.1 10.0.0.2 tcp 1234 80", "6 ... other", or "-" with no IP header.
  */
 export async function tsharkInnermost(path: string): Promise<string[]> {
+  return (await tsharkFrames(path)).map((f) => f.inner);
+}
+
+/** tsharkInnermost()'s description of each frame, with the frame's length on the wire. */
+export async function tsharkFrames(path: string): Promise<{ inner: string; len: number }[]> {
   let output: Deno.CommandOutput;
   try {
     output = await new Deno.Command("tshark", {
@@ -61,13 +67,13 @@ export async function tsharkInnermost(path: string): Promise<string[]> {
   const lines = new TextDecoder().decode(output.stdout).split("\n");
   if (lines.at(-1) === "") lines.pop();
   return lines.map((line) => {
-    const [protocols, ip4src, ip4dst, ip6src, ip6dst, tsp, tdp, usp, udp] = line.split("\t");
+    const [len, protocols, ip4src, ip4dst, ip6src, ip6dst, tsp, tdp, usp, udp] = line.split("\t");
     const stack = protocols.split(":");
     let at = -1;
     for (let n = 0; n < stack.length && !QUOTING.has(stack[n]); n++) {
       if (stack[n] === "ip" || stack[n] === "ipv6") at = n;
     }
-    if (at < 0) return "-";
+    if (at < 0) return { inner: "-", len: Number(len) };
     const v6 = stack[at] === "ipv6";
     const index = stack.slice(0, at).filter((layer) => layer === stack[at]).length;
     const pick = (values: string, k: number) => values.split(",")[k] ?? "?";
@@ -82,7 +88,7 @@ export async function tsharkInnermost(path: string): Promise<string[]> {
       const [sp, dp] = transport === "tcp" ? [tsp, tdp] : [usp, udp];
       tail = `${transport} ${pick(sp, k)} ${pick(dp, k)}`;
     }
-    return `${v6 ? 6 : 4} ${src} ${dst} ${tail}`;
+    return { inner: `${v6 ? 6 : 4} ${src} ${dst} ${tail}`, len: Number(len) };
   });
 }
 
@@ -114,7 +120,7 @@ export function netwatchInnermost(path: string): { frames: string[]; tunnels: nu
 }
 
 /** Expanded lowercase IPv6 text (eight 4-digit groups); IPv4 unchanged. */
-function canonical(text: string): string {
+export function canonical(text: string): string {
   if (!text.includes(":")) return text;
   let address = text.toLowerCase();
   const dotted = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(address);

@@ -165,6 +165,7 @@ export function decodeIpv6(
  * Reads ports (TCP, UDP) or type and code (ICMP, ICMPv6) at `p`, and where the TCP or UDP
  * payload is. Header fields are read up to `end` (the captured bytes); the payload stops at
  * `stop`, the end the IP header declares. Returns the TunnelKind the protocol or port names.
+ * Each protocol has its own small function, so that the common ones inline.
  */
 function decodeTransport(
   b: Uint8Array,
@@ -176,56 +177,10 @@ function decodeTransport(
   batch: PacketBatch,
   i: number,
 ): number {
-  const avail = end - p;
-  if (proto === IpProto.Tcp) {
-    if (avail < 4) {
-      batch.flags[i] |= Flag.Truncated;
-      return TunnelKind.None;
-    }
-    batch.srcPort[i] = dv.getUint16(p); // bytes 0-1: source port
-    batch.dstPort[i] = dv.getUint16(p + 2); // bytes 2-3: destination port
-    batch.flags[i] |= Flag.Ports;
-    if (avail < 14) {
-      if (avail >= 8) batch.tcpSeq[i] = dv.getUint32(p + 4);
-      batch.flags[i] |= Flag.Truncated;
-      return TunnelKind.None;
-    }
-    batch.tcpSeq[i] = dv.getUint32(p + 4); // bytes 4-7: sequence number
-    batch.tcpFlags[i] = b[p + 13]; // byte 13: CWR ECE URG ACK PSH RST SYN FIN
-    const headerLen = (b[p + 12] >> 4) << 2; // byte 12: data offset in 32-bit words
-    if (headerLen < 20) {
-      batch.flags[i] |= Flag.Malformed;
-      return TunnelKind.None;
-    }
-    setPayload(batch, i, p + headerLen, stop);
-    return TunnelKind.None;
-  }
-  if (proto === IpProto.Udp) {
-    if (avail < 4) {
-      batch.flags[i] |= Flag.Truncated;
-      return TunnelKind.None;
-    }
-    const srcPort = dv.getUint16(p);
-    const dstPort = dv.getUint16(p + 2);
-    batch.srcPort[i] = srcPort;
-    batch.dstPort[i] = dstPort;
-    batch.flags[i] |= Flag.Ports;
-    if (avail < 8) return TunnelKind.None;
-    // bytes 4-5: length, header included; 0 in IPv6 jumbograms (the IP length rules then)
-    const udpLen = dv.getUint16(p + 4);
-    if (udpLen !== 0 && udpLen < 8) return TunnelKind.None;
-    const udpStop = udpLen !== 0 && p + udpLen < stop ? p + udpLen : stop;
-    if (!setPayload(batch, i, p + 8, udpStop)) return TunnelKind.None;
-    let tunnel = dstPort < TUNNEL_PORT_LIMIT ? UDP_TUNNEL[dstPort] : 0;
-    if (tunnel === 0 && srcPort < TUNNEL_PORT_LIMIT) tunnel = UDP_TUNNEL[srcPort];
-    if (tunnel !== 0) {
-      tunnelAt.start = p + 8;
-      tunnelAt.end = udpStop;
-    }
-    return tunnel;
-  }
+  if (proto === IpProto.Tcp) return decodeTcp(b, dv, p, end, stop, batch, i);
+  if (proto === IpProto.Udp) return decodeUdp(dv, p, end, stop, batch, i);
   if (proto === IpProto.Icmp || proto === IpProto.Icmpv6) {
-    if (avail < 2) {
+    if (end - p < 2) {
       batch.flags[i] |= Flag.Truncated;
       return TunnelKind.None;
     }
@@ -235,6 +190,85 @@ function decodeTransport(
     return TunnelKind.None;
   }
   if (proto !== PROTO_GRE && proto !== PROTO_IPV4 && proto !== PROTO_IPV6) return TunnelKind.None;
+  return ipTunnel(proto, p, stop, batch, i);
+}
+
+function decodeTcp(
+  b: Uint8Array,
+  dv: DataView,
+  p: number,
+  end: number,
+  stop: number,
+  batch: PacketBatch,
+  i: number,
+): number {
+  const avail = end - p;
+  if (avail < 4) {
+    batch.flags[i] |= Flag.Truncated;
+    return TunnelKind.None;
+  }
+  batch.srcPort[i] = dv.getUint16(p); // bytes 0-1: source port
+  batch.dstPort[i] = dv.getUint16(p + 2); // bytes 2-3: destination port
+  if (avail < 14) {
+    batch.flags[i] |= Flag.Ports | Flag.Truncated;
+    if (avail >= 8) batch.tcpSeq[i] = dv.getUint32(p + 4);
+    return TunnelKind.None;
+  }
+  batch.tcpSeq[i] = dv.getUint32(p + 4); // bytes 4-7: sequence number
+  batch.tcpFlags[i] = b[p + 13]; // byte 13: CWR ECE URG ACK PSH RST SYN FIN
+  const headerLen = (b[p + 12] >> 4) << 2; // byte 12: data offset in 32-bit words
+  if (headerLen < 20) {
+    batch.flags[i] |= Flag.Ports | Flag.Malformed;
+    return TunnelKind.None;
+  }
+  batch.flags[i] |= Flag.Ports;
+  const start = p + headerLen;
+  if (start < stop) {
+    const length = stop - start;
+    batch.payloadOffset[i] = start;
+    batch.payloadLength[i] = length < MAX_PAYLOAD ? length : MAX_PAYLOAD;
+  }
+  return TunnelKind.None;
+}
+
+function decodeUdp(
+  dv: DataView,
+  p: number,
+  end: number,
+  stop: number,
+  batch: PacketBatch,
+  i: number,
+): number {
+  const avail = end - p;
+  if (avail < 4) {
+    batch.flags[i] |= Flag.Truncated;
+    return TunnelKind.None;
+  }
+  const srcPort = dv.getUint16(p);
+  const dstPort = dv.getUint16(p + 2);
+  batch.srcPort[i] = srcPort;
+  batch.dstPort[i] = dstPort;
+  batch.flags[i] |= Flag.Ports;
+  if (avail < 8) return TunnelKind.None;
+  // bytes 4-5: length, header included; 0 in IPv6 jumbograms (the IP length rules then)
+  const udpLen = dv.getUint16(p + 4);
+  const udpStop = udpLen === 0 || p + udpLen > stop ? stop : p + udpLen;
+  const start = p + 8;
+  if (udpLen !== 0 && udpLen < 8 || start >= udpStop) return TunnelKind.None;
+  const length = udpStop - start;
+  batch.payloadOffset[i] = start;
+  batch.payloadLength[i] = length < MAX_PAYLOAD ? length : MAX_PAYLOAD;
+  let tunnel = dstPort < TUNNEL_PORT_LIMIT ? UDP_TUNNEL[dstPort] : 0;
+  if (tunnel === 0 && srcPort < TUNNEL_PORT_LIMIT) tunnel = UDP_TUNNEL[srcPort];
+  if (tunnel !== 0) {
+    tunnelAt.start = start;
+    tunnelAt.end = udpStop;
+  }
+  return tunnel;
+}
+
+/** IP-in-IP, 6in4, 4in6, 6in6 and GRE: the IP payload is the tunnel. */
+function ipTunnel(proto: number, p: number, stop: number, batch: PacketBatch, i: number): number {
   if (p >= stop) return TunnelKind.None;
   tunnelAt.start = p;
   tunnelAt.end = stop;
@@ -242,13 +276,4 @@ function decodeTransport(
   const v6 = batch.kind[i] === PacketKind.Ipv6;
   if (proto === PROTO_IPV4) return v6 ? TunnelKind.Ip4in6 : TunnelKind.IpIp;
   return v6 ? TunnelKind.Ip6in6 : TunnelKind.Ip6in4;
-}
-
-/** Records a payload of [start, stop) if it holds a byte; true when it does. */
-function setPayload(batch: PacketBatch, i: number, start: number, stop: number): boolean {
-  if (start >= stop) return false;
-  const length = stop - start;
-  batch.payloadOffset[i] = start;
-  batch.payloadLength[i] = length < MAX_PAYLOAD ? length : MAX_PAYLOAD;
-  return true;
 }

@@ -70,7 +70,8 @@ function decodeLink(
   const capLen = end - off;
   switch (decoder) {
     case LinkDecoder.Ethernet:
-      return decodeEthertype(b, dv, EtherType.Ethernet, off, end, batch, i);
+      if (capLen < 14) return invalid(batch, i, Flag.Truncated);
+      return decodeEthertype(b, dv, dv.getUint16(off + 12), off + 14, end, batch, i);
     case LinkDecoder.LinuxSll:
       // bytes 2-3: ARPHRD type; 14-15: protocol (an ethertype for most devices)
       if (capLen < 16) return invalid(batch, i, Flag.Truncated);
@@ -157,11 +158,10 @@ function decodeEthertype(
 ): number {
   let tags = 0;
   for (let step = 0; step < MAX_LINK_STEPS; step++) {
+    // The common case first, before a switch over sparse values.
+    if (type === EtherType.Ipv4) return decodeIpv4(b, dv, p, end, batch, i);
+    if (type === EtherType.Ipv6) return decodeIpv6(b, dv, p, end, batch, i);
     switch (type) {
-      case EtherType.Ipv4:
-        return decodeIpv4(b, dv, p, end, batch, i);
-      case EtherType.Ipv6:
-        return decodeIpv6(b, dv, p, end, batch, i);
       case EtherType.Vlan:
       case EtherType.QinQ:
       case EtherType.QinQOld:

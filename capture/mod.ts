@@ -6,7 +6,7 @@ export { defaultInterface, type InterfaceInfo, listInterfaces } from "./interfac
 export { formatAddress, formatIpv4, formatIpv6 } from "./ip_address.ts";
 export { libpcap } from "./libpcap.ts";
 export { LinkDecoder, type LinkType, linkType } from "./link_types.ts";
-export { Flag, IpProto, PacketBatch, PacketKind } from "./packet_batch.ts";
+export { Flag, IpProto, PacketBatch, PacketKind, TunnelKind, tunnelName } from "./packet_batch.ts";
 export {
   type CaptureStats,
   DEFAULT_BUFFER_BYTES,

@@ -190,7 +190,8 @@ export class PcapHandle {
    * appending. Returns the number of packets read: 0 means the end of the file, or for a live
    * handle in non-blocking mode that none are waiting (a blocking live handle waits here: use
    * waitAndRead()). Throws CaptureError("failed") on a read error, after decoding every packet
-   * read before it.
+   * read before it. Sets `batch.raw` to the handle's record memory: the payload offsets of the
+   * packets this call decoded point into it until the next read.
    */
   read(batch: PacketBatch, limit = this.#perDispatch): number {
     const pcap = this.#pcap;

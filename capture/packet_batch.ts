@@ -93,8 +93,9 @@ const NO_BYTES = new Uint8Array(0);
  * `kind`, `src`, `dst`, `proto`, ports, `flags` and `tcpFlags` describe the innermost IP and
  * transport header: a tunnelled packet (`tunnel` not None) is described by what it carries, as
  * nDPI and Zeek key flows. `outerKind`, `outerProto` and `outerFlags` keep the outermost IP
- * header's class for per-packet counts; they are 0 when `tunnel` is None, and then the outermost
- * header is the one `kind`, `proto` and `flags` describe.
+ * header's class for per-packet counts; they are set only when `tunnel` is not None (when it is
+ * None, the outermost header is the one `kind`, `proto` and `flags` describe, and the outer
+ * fields hold whatever an earlier packet left: they are not cleared, to save the stores).
  */
 export class PacketBatch {
   readonly capacity: number;
@@ -143,7 +144,7 @@ export class PacketBatch {
   readonly tcpFlags: Uint8Array;
   /** One of `TunnelKind`: the outermost tunnel removed, None when the packet was not in one. */
   readonly tunnel: Uint8Array;
-  /** With a tunnel: `PacketKind` of the outermost IP header. */
+  /** With a tunnel (else undefined content): `PacketKind` of the outermost IP header. */
   readonly outerKind: Uint8Array;
   /** With a tunnel: protocol of the outermost IP header (17 for UDP tunnels, 47 for GRE, ...). */
   readonly outerProto: Uint8Array;
@@ -259,7 +260,5 @@ export function clearSlot(batch: PacketBatch, i: number): void {
   batch.flags[i] = 0;
   batch.tcpFlags[i] = 0;
   batch.tunnel[i] = 0;
-  batch.outerKind[i] = 0;
-  batch.outerProto[i] = 0;
-  batch.outerFlags[i] = 0;
+  // outerKind, outerProto and outerFlags mean something only with a tunnel, which sets them.
 }

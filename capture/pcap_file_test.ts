@@ -40,9 +40,10 @@ function readAll(reader: PacketReader, perRead: number) {
           ...batch.src.subarray(i * 4, i * 4 + 4),
           ...batch.dst.subarray(i * 4, i * 4 + 4),
           batch.tunnel[i],
-          batch.outerKind[i],
-          batch.outerProto[i],
-          batch.outerFlags[i],
+          // The outer fields mean something only with a tunnel.
+          batch.tunnel[i] ? batch.outerKind[i] : -1,
+          batch.tunnel[i] ? batch.outerProto[i] : -1,
+          batch.tunnel[i] ? batch.outerFlags[i] : -1,
           batch.tcpSeq[i],
           batch.payloadLength[i],
           // The payload bytes themselves: offsets must be right in either reader's memory.

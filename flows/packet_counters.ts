@@ -47,7 +47,7 @@ export class PacketCounters {
       this.bytes += wireLen[i];
       const inner = flags[i];
       const t = tunnel[i];
-      const anyHeader = inner | outerFlags[i];
+      const anyHeader = t === 0 ? inner : inner | outerFlags[i];
       if (anyHeader & Flag.Malformed) this.malformed++;
       if (anyHeader & Flag.Truncated) this.truncated++;
       if (inner & Flag.TunnelLimit) this.tunnelsTooDeep++;

@@ -64,6 +64,7 @@ Deno.test("PacketCounters counts a tunnelled packet by its outer header, and the
   batch.outerFlags[1] = Flag.L4 | Flag.Ports;
   // A later fragment of a GTP-U packet is not taken out: it counts as it is.
   packet(batch, PacketKind.Ipv6, Flag.Fragment | Flag.NonFirstFragment, 17, 1280);
+  batch.outerFlags[2] = Flag.Malformed; // left by an earlier packet: no tunnel, so not read
   const c = new PacketCounters();
   c.add(batch);
   assert.deepEqual([c.ipv4, c.ipv6, c.tcp, c.udp, c.otherL4, c.nonFirstFragments], [

@@ -8,7 +8,6 @@
 
 import { EtherType } from "./ethertype.ts";
 import {
-  FRAME_NOT_IP,
   FRAME_TRUNCATED,
   framed,
   read80211,
@@ -140,9 +139,13 @@ function decodeFraming(
   batch: PacketBatch,
   i: number,
 ): number {
-  if (type === FRAME_TRUNCATED) return invalid(batch, i, Flag.Truncated);
-  if (type === FRAME_NOT_IP) return nonIp(batch, i);
+  if (type < 0) return notFramed(type, batch, i);
   return decodeEthertype(b, dv, type, framed.offset, end, batch, i);
+}
+
+/** Records why a framing reader found no ethertype (FRAME_TRUNCATED or FRAME_NOT_IP). */
+function notFramed(type: number, batch: PacketBatch, i: number): number {
+  return type === FRAME_TRUNCATED ? invalid(batch, i, Flag.Truncated) : nonIp(batch, i);
 }
 
 /**
@@ -205,13 +208,13 @@ function decodeEthertype(
         continue;
       case EtherType.Ppp:
         type = readPpp(b, p, end);
-        if (type < 0) return decodeFraming(type, b, dv, end, batch, i);
+        if (type < 0) return notFramed(type, batch, i);
         p = framed.offset;
         continue;
       case EtherType.Ieee80211:
       case EtherType.Ieee80211Capwap:
         type = read80211(b, dv, p, end, type === EtherType.Ieee80211Capwap);
-        if (type < 0) return decodeFraming(type, b, dv, end, batch, i);
+        if (type < 0) return notFramed(type, batch, i);
         p = framed.offset;
         continue;
       case EtherType.IpByVersion: {

@@ -3,7 +3,8 @@
 
 import assert from "node:assert/strict";
 import { decodeOne, eth, frame, INNER_TCP, INNER_UDP6 } from "../tests/helpers/frames.ts";
-import { PcapWriter } from "../tests/helpers/pcap_file.ts";
+import { corpusPath } from "../tests/helpers/corpus.ts";
+import { parsePcap, PcapWriter } from "../tests/helpers/pcap_file.ts";
 import { netwatchInnermost, tsharkInnermost } from "../tests/helpers/tshark_inner.ts";
 import { linkType } from "./link_types.ts";
 import { PacketKind } from "./packet_batch.ts";
@@ -74,6 +75,42 @@ Deno.test("PPP, Cisco HDLC and 802.11 captures decode as tshark decodes them", a
       const got = netwatchInnermost(path).frames;
       assert.equal(want.length, frames.length, `tshark read every frame of DLT ${dlt}`);
       assert.deepEqual(got, want, `DLT ${dlt}: ${frames.map(([, what]) => what).join(", ")}`);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a real capture re-framed as PPP and Cisco HDLC decodes to the same packets", async () => {
+  const source = parsePcap(Deno.readFileSync(corpusPath("real/zeek_wikipedia.pcap")));
+  assert.equal(source.linktype, 1, "an Ethernet capture");
+  const original = netwatchInnermost(corpusPath("real/zeek_wikipedia.pcap")).frames;
+  // Each framing's header for IPv4 and for IPv6, by DLT.
+  const framings: [number, string, string][] = [
+    [9, "ff03 0021", "ff03 0057"], // PPP
+    [50, "0f00 0800", "8f00 86dd"], // Cisco HDLC on a PPP serial link
+    [51, "1100 0001 0000 0021", "1100 0001 0000 0057"], // PPPoE without Ethernet
+    [104, "0f00 0800", "0f00 86dd"], // Cisco HDLC
+    [204, "01 ff03 0021", "00 ff03 0057"], // PPP with a direction byte
+    [205, "00 0f00 0800", "01 0f00 86dd"], // Cisco HDLC with a direction byte
+  ];
+  const dir = await Deno.makeTempDir();
+  try {
+    for (const [dlt, ipv4, ipv6] of framings) {
+      const path = `${dir}/dlt${dlt}.pcap`;
+      const writer = new PcapWriter(path, dlt);
+      const kept: string[] = [];
+      source.records.forEach((record, n) => {
+        const type = (record.data[12] << 8) | record.data[13];
+        if (type !== 0x0800 && type !== 0x86dd) return; // ARP has no place on these links
+        const header = frame(type === 0x0800 ? ipv4 : ipv6);
+        const data = new Uint8Array([...header, ...record.data.subarray(14)]);
+        writer.write(record.tsSec, record.tsFrac, data, record.wireLen - 14 + header.length);
+        kept.push(original[n]);
+      });
+      writer.close();
+      assert.ok(kept.length > 100, `${kept.length} IP packets`);
+      assert.deepEqual(netwatchInnermost(path).frames, kept, `DLT ${dlt}`);
     }
   } finally {
     await Deno.remove(dir, { recursive: true });

@@ -11,7 +11,7 @@
 import { Flag, PacketBatch, PacketKind } from "../capture/packet_batch.ts";
 import { createApp } from "../server/app.ts";
 import { serveApp } from "../server/serve.ts";
-import { TestMonitor } from "../server/test_monitor.ts";
+import { LocalMonitor } from "../tests/helpers/local_monitor.ts";
 import { cliCommand } from "../tests/helpers/cli.ts";
 import { waitForLine } from "../tests/helpers/netns.ts";
 import { freePort } from "../tests/helpers/serve.ts";
@@ -50,8 +50,8 @@ function percentile(sorted: number[], p: number): number {
 }
 
 /** Fills an engine with `count` distinct TCP/UDP flows between 50,000 clients and 200 servers. */
-function fillMonitor(count: number): TestMonitor {
-  const m = new TestMonitor();
+function fillMonitor(count: number): LocalMonitor {
+  const m = new LocalMonitor();
   const t0 = Math.floor(Date.now() / 1000) - 60;
   const batch = new PacketBatch(4096);
   for (let done = 0; done < count;) {

@@ -34,6 +34,7 @@ const PCAP_SYMBOLS = {
     nonblocking: true,
   },
   pcap_breakloop: { parameters: ["pointer"], result: "void" },
+  pcap_fileno: { parameters: ["pointer"], result: "i32" },
   pcap_setnonblock: { parameters: ["pointer", "i32", "buffer"], result: "i32" },
   pcap_stats: { parameters: ["pointer", "buffer"], result: "i32" },
   pcap_dump_fopen: { parameters: ["pointer", "pointer"], result: "pointer" },
@@ -50,6 +51,7 @@ const LIBC_SYMBOLS = {
   setvbuf: { parameters: ["pointer", "pointer", "i32", "usize"], result: "i32" },
   __fsetlocking: { parameters: ["pointer", "i32"], result: "i32" },
   fclose: { parameters: ["pointer"], result: "i32" },
+  setsockopt: { parameters: ["i32", "i32", "i32", "buffer", "u32"], result: "i32" },
   dlopen: { parameters: ["buffer", "i32"], result: "pointer" },
   dlsym: { parameters: ["pointer", "buffer"], result: "pointer" },
 } as const satisfies Deno.ForeignLibraryInterface;

@@ -27,6 +27,12 @@ const PCAP_ERROR_PERM_DENIED = -8;
 const PCAP_ERROR_IFACE_NOT_UP = -9;
 const PCAP_ERROR_PROMISC_PERM_DENIED = -11;
 const SEEK_SET = 0;
+/** setsockopt() level and option for a fanout group (linux/if_packet.h). */
+const SOL_PACKET = 263;
+const PACKET_FANOUT = 18;
+const PACKET_FANOUT_HASH = 0;
+/** Reassemble IP fragments before hashing, so a datagram's fragments go to one socket. */
+const PACKET_FANOUT_FLAG_DEFRAG = 0x8000;
 const IOFBF = 0;
 /** __fsetlocking(): the caller guarantees the stream is not used by two threads at once. */
 const FSETLOCKING_BYCALLER = 2;
@@ -235,6 +241,27 @@ export class PcapHandle {
   }
 
   /** Makes a pending waitAndRead() resolve soon (pcap_breakloop(); safe from this thread). */
+  /**
+   * Joins PACKET_FANOUT group `group` (1-65535) in hash mode: the kernel splits the interface's
+   * packets among the sockets of the group by a symmetric hash of the flow, so both directions
+   * of a flow reach the same socket (one worker each). Linux only; throws CaptureError.
+   */
+  joinFanout(group: number): void {
+    if (!this.#pcap) return;
+    const { pcap, libc } = libpcap();
+    const fd = pcap.pcap_fileno(this.#pcap);
+    // PACKET_FANOUT value: group id in the low 16 bits, mode and flags above.
+    const value = new Uint32Array([
+      ((group & 0xffff) | ((PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_DEFRAG) << 16)) >>> 0,
+    ]);
+    if (libc.setsockopt(fd, SOL_PACKET, PACKET_FANOUT, value, 4) !== 0) {
+      throw new CaptureError(
+        "failed",
+        `Cannot split "${this.device}" across workers (PACKET_FANOUT failed): use --workers 1`,
+      );
+    }
+  }
+
   breakLoop(): void {
     if (this.#pcap) libpcap().pcap.pcap_breakloop(this.#pcap);
   }

@@ -46,6 +46,8 @@ Serve options (and -i, -f, --snaplen, --buffer-size, --no-promisc, --immediate):
                          icmp (30), other (60), and active (1800) for long flows
       --max-stream-connections N
                          open WebSocket streams at most; more get 503 (default 256)
+      --workers N        live capture: split the interface across N capture workers
+                         (PACKET_FANOUT; default half the cores, at most 8)
 Report options:
   -f, --filter EXPR      count only packets matching a BPF filter
       --flows            list every flow record (timeouts apply in file time)
@@ -89,6 +91,8 @@ export interface ServeArgs {
   insecureNoAuth: boolean;
   /** Open WebSocket streams at most (default: the hub's, 256). */
   maxStreamConnections?: number;
+  /** Live capture workers (PACKET_FANOUT); unset: chosen from the core count. */
+  workers?: number;
   /** Flow engine limits and timeouts; unset ones keep the engine's defaults. */
   flows: Partial<FlowConfig>;
   snaplen?: number;
@@ -150,6 +154,7 @@ export function parseCommandLine(argv: string[]): Args {
         "token-file": { type: "string" },
         "insecure-no-auth": { type: "boolean" },
         "max-stream-connections": { type: "string" },
+        workers: { type: "string" },
         "max-flows": { type: "string" },
         "max-history": { type: "string" },
         "max-hosts": { type: "string" },
@@ -198,6 +203,7 @@ export function parseCommandLine(argv: string[]): Args {
         "token-file",
         "insecure-no-auth",
         "max-stream-connections",
+        "workers",
         "max-flows",
         "max-history",
         "max-hosts",
@@ -222,6 +228,9 @@ export function parseCommandLine(argv: string[]): Args {
         throw new UsageError("Give either --token or --token-file, not both");
       }
       if (values.token === "") throw new UsageError("--token is empty");
+      if (values.workers !== undefined && values.read !== undefined) {
+        throw new UsageError("--workers applies to live capture only (a file is read by one)");
+      }
       const bufferMib = positive("buffer-size", values["buffer-size"]);
       return {
         command,
@@ -240,6 +249,7 @@ export function parseCommandLine(argv: string[]): Args {
           "max-stream-connections",
           values["max-stream-connections"],
         ),
+        workers: boundedInteger("workers", values.workers, 1, 64),
         snaplen: positiveInteger("snaplen", values.snaplen),
         bufferBytes: bufferMib === undefined ? undefined : Math.round(bufferMib * 1048576),
         promiscuous: !values["no-promisc"],
@@ -312,6 +322,20 @@ function positiveInteger(name: string, value: string | undefined): number | unde
   const n = positive(name, value);
   if (n !== undefined && !Number.isInteger(n)) {
     throw new UsageError(`Invalid --${name} "${value}": expected a whole number`);
+  }
+  return n;
+}
+
+/** A whole number in [min, max], or undefined when the option was not given. */
+function boundedInteger(
+  name: string,
+  value: string | undefined,
+  min: number,
+  max: number,
+): number | undefined {
+  const n = positiveInteger(name, value);
+  if (n !== undefined && (n < min || n > max)) {
+    throw new UsageError(`Invalid --${name} "${value}": expected ${min} to ${max}`);
   }
   return n;
 }

@@ -38,6 +38,7 @@ Deno.test("parseCommandLine() reads serve's replay, listen and token options", (
       insecureNoAuth: false,
       flows: {},
       maxStreamConnections: undefined,
+      workers: undefined,
       snaplen: undefined,
       bufferBytes: undefined,
       promiscuous: true,

@@ -20,12 +20,17 @@ export function reportCommand(args: ReportArgs): number {
       onFlowEnd: (store, slot) => ended.push(flowRecord(store, slot, false)),
     })
     : undefined;
+  let tickedSecond = -1;
   const result = readCaptureFile(args.file, (batch) => {
     counters.add(batch);
     tuples.add(batch);
     if (engine) {
       engine.add(batch);
-      engine.tick(engine.now); // timeouts in file time
+      // Timeouts in file time, swept once per second of it, as a live capture is.
+      if (Math.floor(engine.now) !== tickedSecond) {
+        tickedSecond = Math.floor(engine.now);
+        engine.tick(engine.now);
+      }
     }
   }, args.filter);
   let flows: FlowRecord[] | undefined;

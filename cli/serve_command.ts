@@ -4,7 +4,7 @@ import { defaultInterface, listInterfaces } from "../capture/interfaces.ts";
 import type { SourceOptions } from "../capture/source.ts";
 import config from "../deno.json" with { type: "json" };
 import { createApp } from "../server/app.ts";
-import { Monitor } from "../server/monitor.ts";
+import { Monitor } from "../pipeline/monitor.ts";
 import { serveApp } from "../server/serve.ts";
 import { type ServeArgs, UsageError } from "./args.ts";
 
@@ -61,7 +61,9 @@ export async function serveCommand(args: ServeArgs): Promise<number> {
       promiscuous: args.promiscuous,
       immediate: args.immediate,
     };
-  const monitor = await Monitor.start(source, args.flows);
+  const monitor = await Monitor.start(source, args.flows, {
+    workers: args.workers ?? defaultWorkers(),
+  });
   const app = createApp({
     monitor,
     version: config.version,
@@ -76,6 +78,7 @@ export async function serveCommand(args: ServeArgs): Promise<number> {
     server = await serveApp(app, host, port);
   } catch (error) {
     await monitor.stop();
+    monitor.close();
     app.close();
     console.error(`netwatch: cannot listen on ${host}:${port}: ${(error as Error).message}`);
     return 1;
@@ -105,5 +108,16 @@ export async function serveCommand(args: ServeArgs): Promise<number> {
   clearInterval(watch);
   await monitor.stop();
   await server.shutdown();
+  monitor.close();
   return 0;
+}
+
+/**
+ * Capture workers for live capture: half the cores, at most 8. Each worker is a capture and
+ * engine thread that can use a core; the other half is left for the kernel's receive path,
+ * the HTTP thread and the rest of the machine.
+ */
+export function defaultWorkers(): number {
+  const cores = navigator.hardwareConcurrency || 1;
+  return Math.min(8, Math.max(1, Math.floor(cores / 2)));
 }

@@ -21,13 +21,19 @@ export interface FlowConfig {
   historyRetentionSec: number;
   /** Cap on hosts in the host table; when full, the least recently seen one is evicted. */
   maxHosts: number;
+  /**
+   * One-packet flows (a SYN, a ping) kept apart until a second packet comes; when full, the
+   * oldest is folded into its server's aggregate record (a flood's shape, not its sources).
+   */
+  maxEmbryos: number;
 }
 
 /**
  * Defaults. Memory at these caps (see flows_bench.ts for measurements): active flows about
- * 120 bytes each (1,000,000 -> ~120 MB), history 92 bytes per record (2,000,000 -> ~185 MB),
- * hosts about 1.6 KB each (65,536 -> ~105 MB), time series about 5 MB: well under 1 GB.
- * Tables grow by doubling up to their cap, so a small workload uses little.
+ * 125 bytes each with their index (1,000,000 -> ~125 MB), history 104 bytes per record
+ * (2,000,000 -> ~208 MB), one-packet flows 125 bytes (262,144 -> ~33 MB), hosts about 1.6 KB
+ * each (65,536 -> ~105 MB), time series about 5 MB: well under 1 GB. Tables are allocated at
+ * their cap but the OS commits pages only when used, so a small workload uses little.
  */
 export const DEFAULT_FLOW_CONFIG: Readonly<FlowConfig> = Object.freeze({
   tcpTimeoutSec: 300,
@@ -40,6 +46,7 @@ export const DEFAULT_FLOW_CONFIG: Readonly<FlowConfig> = Object.freeze({
   maxHistoryRecords: 2_000_000,
   historyRetentionSec: 3600,
   maxHosts: 65_536,
+  maxEmbryos: 262_144,
 });
 
 /** The defaults overridden by `overrides`; throws RangeError on a value that cannot work. */
@@ -50,7 +57,7 @@ export function resolveFlowConfig(overrides: Partial<FlowConfig> = {}): FlowConf
       throw new RangeError(`Flow config ${name} must be a non-negative number, got ${value}`);
     }
   }
-  for (const name of ["maxActiveFlows", "maxHosts"] as const) {
+  for (const name of ["maxActiveFlows", "maxHosts", "maxEmbryos"] as const) {
     if (!Number.isInteger(config[name]) || config[name] < 1) {
       throw new RangeError(`Flow config ${name} must be a positive integer, got ${config[name]}`);
     }

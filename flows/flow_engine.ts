@@ -1,65 +1,80 @@
 // The flow engine: packets in, bidirectional flows, history, hosts and time series out.
 //
-// add(batch) is the packet path: per packet it builds the key in a scratch array, finds or
-// inserts the flow, updates counters in place and moves the flow to the tail of its recency
-// list. No objects, strings, closures or exceptions per packet. tick(now) ends idle flows and
-// prunes history; time is packet time, so a file replays the same way whatever the wall clock.
-//
-// Hosts and time series are accounted per flow and per second, not per packet: the first
-// packet a flow has in the current second puts it on a pending list with a copy of its
-// counters, and when the second ends (or a reader asks) each pending flow adds what it gained
-// since the copy to its two hosts and to the series. A flow with 200 packets in a second costs
-// two host updates, not 400. The totals are the same as packet by packet: a packet from an
-// earlier second than the current one (out of order) is still accounted at once, in its own
-// second, and kept out of its flow's pending gain.
+// add(batch) is the packet path: per packet it builds the key in a scratch array, finds the flow
+// (or its single-packet embryo) and updates the record in place. No objects, strings, closures
+// or exceptions per packet. A new flow whose first packet has nothing to inspect (TCP without
+// payload, ICMP) starts in the embryo ring (embryo_table.ts) and becomes a full flow at its second
+// packet; when the ring is full its oldest entry is folded into an aggregate record per server,
+// so a flood is summarised and counted instead of turning the flow table and history over.
+// tick(now) ends idle flows (a sweep of the tables, once per second of packet time) and prunes
+// the history; time is packet time, so a file replays the same way whatever the wall clock.
 
 import { IpProto, type PacketBatch, PacketKind } from "../capture/packet_batch.ts";
+import type { EmbryoTable } from "./embryo_table.ts";
 import { type FlowConfig, resolveFlowConfig } from "./flow_config.ts";
 import { hashKey, isFlowPacket, KEY_WORDS, KeyResult, packetKey } from "./flow_key.ts";
+import { EndReason, type FlowEndListener } from "./flow_end.ts";
 import { FlowHistory } from "./flow_history.ts";
-import { type FlowRecord, flowRecord } from "./flow_record.ts";
-import { type FlowStore, MetaBit } from "./flow_store.ts";
-import { FLOW_CLASSES, FlowClass, FlowTable } from "./flow_table.ts";
+import {
+  ACTIVE_WORDS,
+  B_BITS,
+  B_SERVICE,
+  F_BYTES_AB,
+  F_BYTES_BA,
+  F_FIRST,
+  F_LAST,
+  type FlowStore,
+  MetaBit,
+  W_META,
+  W_PKTS_AB,
+  W_PKTS_BA,
+} from "./flow_store.ts";
+import { flowSources, recordById, recordsOf } from "./flow_sources.ts";
+import type { FlowRecord } from "./flow_record.ts";
+import { FlowTable, rebuildIndexOf } from "./flow_table.ts";
+import { type FlowOwner, SinglePacketFlows } from "./single_packet_flows.ts";
+import {
+  clearRecord,
+  embryoClass,
+  orientRecord,
+  setService,
+  tcpRecord,
+  timeoutClassOf,
+} from "./record_ops.ts";
+import { HashIndex } from "./hash_index.ts";
 import { HostTable } from "./hosts.ts";
-import { type FlowPage, type FlowQuery, queryFlows } from "./query.ts";
-import { serviceIndex } from "./services.ts";
-import { FlowBit, tcpClosed, TcpFlag, updateTcpBits } from "./tcp_state.ts";
+import { type FlowPage, type FlowQuery, type FlowSource, queryFlows } from "./query.ts";
+import { SecondAccounting } from "./second_accounting.ts";
 import { L4Class, TimeSeries } from "./time_series.ts";
 
-/** Why a flow record ended. */
-export const EndReason = {
-  /** No packet within the idle timeout of its class. */
-  Idle: 0,
-  /** Longer than the active timeout: the flow goes on as a new record. */
-  Active: 1,
-  /** The table was full and this was the least recently seen flow. */
-  Evicted: 2,
-} as const;
-
-/**
- * Called with each record as it ends, while the slot still holds it (read it with
- * flowRecord() or the store's arrays; do not keep the slot). Runs on the packet path.
- */
-export type FlowEndListener = (store: FlowStore, slot: number, reason: number) => void;
-
-/**
- * Flows the pending list holds (FlowTable.pending is 16-bit); when it fills, it is accounted
- * early, which is exact: every entry belongs to the current second.
- */
-const PENDING_CAPACITY = 16_384;
+export { END_REASON_NAMES, EndReason, type FlowEndListener } from "./flow_end.ts";
 
 /** Options of a FlowEngine: configuration overrides and an optional end listener. */
 export interface FlowEngineOptions extends Partial<FlowConfig> {
   onFlowEnd?: FlowEndListener;
+  /** Added to every record id, and ids step by `idStride`: shards of one monitor never clash. */
+  idOffset?: number;
+  idStride?: number;
 }
 
-/** Bidirectional flow accounting with bounded state (layout and lists: see flow_table.ts). */
+/** Timeout classes: TCP open, TCP closed, UDP, ICMP, other. */
+const TIMEOUT_CLASSES = 5;
+
+/** Bidirectional flow accounting with bounded state. */
 export class FlowEngine {
   readonly config: FlowConfig;
   readonly table: FlowTable;
+  /** One-packet flows: the embryo ring and what becomes of them. */
+  readonly single: SinglePacketFlows;
+  /**
+   * One index over both: full flows are entries [0, maxActiveFlows), one-packet flows the
+   * entries after, so finding a packet's flow costs one probe whichever table holds it.
+   */
+  readonly #index: HashIndex;
   readonly history: FlowHistory;
   readonly #hosts: HostTable;
   readonly #series: TimeSeries;
+  readonly #acct: SecondAccounting;
   /** Latest packet time seen (epoch seconds); 0 before any. */
   now = 0;
   /** Packets given to add(). */
@@ -68,151 +83,189 @@ export class FlowEngine {
   nonFlowPackets = 0;
   /** IP packets whose transport protocol could not be reached (cut-short IPv6 chains): no flow. */
   ipNoProtoPackets = 0;
-  /** Flow records started and ended, by reason. */
+  /** Flow records started (embryos included) and ended, by reason. */
   flowsStarted = 0;
   endedIdle = 0;
   endedActive = 0;
   evicted = 0;
-  private readonly timeouts = new Float64Array(FLOW_CLASSES);
+  endedForced = 0;
+  private readonly timeouts = new Float64Array(TIMEOUT_CLASSES);
   private readonly activeTimeout: number;
   private readonly key = new Uint32Array(KEY_WORDS);
   private readonly onFlowEnd: FlowEndListener | undefined;
-  private nextId = 1;
-  /** The epoch second pending traffic belongs to: the latest packet's whole second. */
-  private second = -1;
-  /**
-   * Flows with traffic in `second` not yet accounted to hosts and series, with their counters
-   * as they were before it (slot -1: the flow ended and was accounted then). Entry p is flow
-   * s's when FlowTable.pending[s] = p + 1, p < pendingCount and pendingSlot[p] = s, so that
-   * emptying the list writes nothing to the flows' own records.
-   */
-  private pendingCount = 0;
-  private readonly pendingSlot = new Int32Array(PENDING_CAPACITY);
-  private readonly pendingPktsAB = new Float64Array(PENDING_CAPACITY);
-  private readonly pendingPktsBA = new Float64Array(PENDING_CAPACITY);
-  private readonly pendingBytesAB = new Float64Array(PENDING_CAPACITY);
-  private readonly pendingBytesBA = new Float64Array(PENDING_CAPACITY);
+  private nextId: number;
+  private readonly idStride: number;
 
   constructor(options: FlowEngineOptions = {}) {
-    const { onFlowEnd, ...overrides } = options;
+    const { onFlowEnd, idOffset = 0, idStride = 1, ...overrides } = options;
     this.config = resolveFlowConfig(overrides);
     const c = this.config;
-    this.table = new FlowTable(c.maxActiveFlows);
+    this.#index = new HashIndex(c.maxActiveFlows + c.maxEmbryos, 1024);
+    this.table = new FlowTable(c.maxActiveFlows, this.#index, 0);
     this.history = new FlowHistory(c.maxHistoryRecords, c.historyRetentionSec);
     this.#hosts = new HostTable(c.maxHosts);
     this.#series = new TimeSeries();
-    this.timeouts[FlowClass.TcpOpen] = c.tcpTimeoutSec;
-    this.timeouts[FlowClass.TcpClosed] = c.tcpClosedTimeoutSec;
-    this.timeouts[FlowClass.Udp] = c.udpTimeoutSec;
-    this.timeouts[FlowClass.Icmp] = c.icmpTimeoutSec;
-    this.timeouts[FlowClass.Other] = c.otherTimeoutSec;
+    this.#acct = new SecondAccounting(this.table.store, this.#hosts, this.#series);
+    const owner: FlowOwner = {
+      flows: this.table,
+      acct: this.#acct,
+      hosts: this.#hosts,
+      series: this.#series,
+      newId: () => {
+        const id = this.nextId;
+        this.nextId += this.idStride;
+        this.flowsStarted++;
+        return id;
+      },
+      newFlow: (key, h, ts) => this.newFlow(key, h, ts),
+      insertFlow: (key, h) => this.insertFlow(key, h),
+      ended: (store, slot, reason) => this.ended(store, slot, reason),
+    };
+    this.single = new SinglePacketFlows(c.maxEmbryos, owner, this.#index, c.maxActiveFlows);
+    const rebuild = (records: number) =>
+      rebuildIndexOf(this.#index, [this.table, this.single.table], records);
+    this.table.rebuildIndex = rebuild;
+    this.single.table.rebuildIndex = rebuild;
+    this.timeouts[0] = c.tcpTimeoutSec;
+    this.timeouts[1] = c.tcpClosedTimeoutSec;
+    this.timeouts[2] = c.udpTimeoutSec;
+    this.timeouts[3] = c.icmpTimeoutSec;
+    this.timeouts[4] = c.otherTimeoutSec;
     this.activeTimeout = c.activeTimeoutSec;
     this.onFlowEnd = onFlowEnd;
+    this.nextId = 1 + idOffset;
+    this.idStride = idStride;
   }
 
   /** Traffic per host; reading it first accounts the pending traffic of the current second. */
   get hosts(): HostTable {
-    this.accountPending();
+    this.settle();
     return this.#hosts;
   }
 
   /** Traffic per second and minute; reading it first accounts pending traffic, as hosts does. */
   get series(): TimeSeries {
-    this.accountPending();
+    this.settle();
     return this.#series;
+  }
+
+  /** The embryo ring (one-packet flows). */
+  get embryos(): EmbryoTable {
+    return this.single.table;
+  }
+
+  /** One-packet flows folded into aggregate records because the embryo ring was full. */
+  get aggregated(): number {
+    return this.single.aggregated;
+  }
+
+  /** Accounts everything pending: flows' gains of the second, new one-packet flows' hosts. */
+  private settle(): void {
+    this.#acct.flush();
+    this.single.accountNew(this.#acct.second);
   }
 
   /** Accounts every packet of `batch`. */
   add(batch: PacketBatch): void {
     const n = batch.count;
-    const { tsSec, tsNsec, wireLen, tcpFlags } = batch;
+    const { tsSec, tsNsec, wireLen, tcpFlags, proto } = batch;
     const key = this.key;
     const table = this.table;
-    const store = table.store;
+    const embryos = this.embryos;
+    const acct = this.#acct;
+    const u32 = table.store.u32;
+    const f64 = table.store.f64;
+    const u8 = table.store.u8;
+    const maxFlows = table.maxFlows;
     for (let i = 0; i < n; i++) {
       const second = tsSec[i];
       const ts = second + tsNsec[i] * 1e-9;
       const len = wireLen[i];
-      if (second > this.second) {
-        this.accountPending();
-        this.second = second;
+      if (second > acct.second) {
+        this.settle();
+        acct.second = second;
       }
       if (ts > this.now) this.now = ts;
       this.packets++;
       if (!isFlowPacket(batch, i)) {
-        const kind = batch.kind[i];
-        if (kind === PacketKind.Ipv4 || kind === PacketKind.Ipv6) {
-          this.ipNoProtoPackets++;
-          this.#hosts.addPacket(batch, i, len);
-        } else {
-          this.nonFlowPackets++;
-        }
-        this.#series.addPacket(ts, len, L4Class.NonFlow, 0);
+        this.addNonFlow(batch, i, ts, len);
         continue;
       }
       const result = packetKey(batch, i, key);
       const fromB = (result & KeyResult.FromB) !== 0;
+      const flags = proto[i] === IpProto.Tcp ? tcpFlags[i] : 0;
       const h = hashKey(key);
-      let s = table.find(key, h);
+      let s = this.find(key, h);
+      let e = -1;
+      if (s >= maxFlows) {
+        e = s - maxFlows;
+        s = -1;
+      }
       if (s >= 0) {
-        if (ts - store.last[s] > this.timeouts[table.cls[s]]) {
+        const r = s * ACTIVE_WORDS;
+        if (ts - f64[(r >> 1) + F_LAST] > this.timeouts[this.timeoutClass(s)]) {
           this.endRecord(s, EndReason.Idle);
           this.startRecord(s, ts, 0);
-          this.orient(s, result, batch.proto[i] === IpProto.Tcp ? tcpFlags[i] : 0);
-        } else if (ts - store.first[s] > this.activeTimeout) {
+          this.orient(s, result, flags);
+        } else if (ts - f64[(r >> 1) + F_FIRST] > this.activeTimeout) {
           this.endRecord(s, EndReason.Active);
           // The connection goes on: keep its orientation and handshake.
-          this.startRecord(s, ts, store.bits[s]);
+          this.startRecord(s, ts, u8[r * 4 + B_BITS]);
         }
       } else {
-        if (table.full) {
-          const victim = table.leastRecent();
-          this.endRecord(victim, EndReason.Evicted);
-          table.remove(victim);
+        if (e >= 0 && ts - embryos.firstTs(e) > this.timeouts[embryoClass(key[0])]) {
+          // Its one packet timed out before this one came (no sweep ran in between).
+          this.single.end(e, EndReason.Idle);
+          e = -1;
         }
-        s = table.insert(key, h, FlowClass.Other);
-        this.startRecord(s, ts, 0);
-        this.orient(s, result, batch.proto[i] === IpProto.Tcp ? tcpFlags[i] : 0);
+        if (e >= 0) {
+          s = this.single.promote(e, key, h);
+        } else if (this.startsAsEmbryo(batch, i)) {
+          this.single.add(key, h, ts, len, result, flags);
+          continue;
+        } else {
+          s = this.newFlow(key, h, ts);
+          this.orient(s, result, flags);
+        }
       }
-      const late = second < this.second;
-      if (!late && this.pendingEntry(s) < 0) this.markPending(s);
+      const r = s * ACTIVE_WORDS;
+      const late = second < acct.second;
+      if (!late) acct.mark(s);
       if (fromB) {
-        store.pktsBA[s]++;
-        store.bytesBA[s] += len;
+        u32[r + W_PKTS_BA]++;
+        f64[(r >> 1) + F_BYTES_BA] += len;
       } else {
-        store.pktsAB[s]++;
-        store.bytesAB[s] += len;
+        u32[r + W_PKTS_AB]++;
+        f64[(r >> 1) + F_BYTES_AB] += len;
       }
-      if (ts > store.last[s]) store.last[s] = ts;
-      if (ts < store.first[s]) store.first[s] = ts;
-      const meta = store.meta[s];
-      const proto = meta & 255;
-      let cls: number = FlowClass.Other;
-      if (proto === IpProto.Tcp && (meta & MetaBit.NoPorts) === 0) {
-        this.updateTcp(s, tcpFlags[i], fromB);
-        cls = tcpClosed(store.tcpA[s], store.tcpB[s]) ? FlowClass.TcpClosed : FlowClass.TcpOpen;
-      } else if (proto === IpProto.Udp) {
-        cls = FlowClass.Udp;
-      } else if (proto === IpProto.Icmp || proto === IpProto.Icmpv6) {
-        cls = FlowClass.Icmp;
-      }
-      table.touch(s, cls);
-      if (late) this.accountLate(batch, i, s, ts, len, fromB);
+      if (ts > f64[(r >> 1) + F_LAST]) f64[(r >> 1) + F_LAST] = ts;
+      if (ts < f64[(r >> 1) + F_FIRST]) f64[(r >> 1) + F_FIRST] = ts;
+      if (flags !== 0 && (u32[r + W_META] & MetaBit.NoPorts) === 0) this.updateTcp(s, flags, fromB);
+      if (late) acct.late(s, second, len, fromB);
     }
   }
 
-  /** Ends flows idle past their timeout at `nowSec` (packet time) and prunes the history. */
+  /**
+   * Ends flows idle past their timeout at `nowSec` (packet time) and prunes the history. It
+   * sweeps every record (about 2 ns a flow): call it about once a second, not per batch.
+   */
   tick(nowSec: number = this.now): void {
-    const table = this.table;
-    const last = table.store.last;
-    for (let c = 0; c < FLOW_CLASSES; c++) {
-      const timeout = this.timeouts[c];
-      for (let s = table.heads[c]; s >= 0 && nowSec - last[s] > timeout; s = table.heads[c]) {
-        this.endRecord(s, EndReason.Idle);
-        table.remove(s);
-      }
-    }
+    this.sweep(nowSec);
     this.history.prune(nowSec);
+  }
+
+  /** Ends every flow and embryo now (shutdown, end of a file): reason Forced. */
+  endAll(): void {
+    const table = this.table;
+    for (let s = 0; s < table.slotsUsed; s++) {
+      if (!table.inUse(s)) continue;
+      this.endRecord(s, EndReason.Forced);
+      table.remove(s);
+    }
+    const embryos = this.embryos;
+    for (let e = 0; e < embryos.slotsUsed; e++) {
+      if (embryos.alive(e)) this.single.end(e, EndReason.Forced);
+    }
   }
 
   /** Counts packets the kernel or interface dropped, at time `nowSec`. */
@@ -220,211 +273,154 @@ export class FlowEngine {
     this.#series.addDrops(nowSec, dropped);
   }
 
-  /**
-   * Accounts the traffic flows gained in the current second to their hosts and the series.
-   * Runs when a packet of a later second arrives and before hosts or series are read.
-   */
-  private accountPending(): void {
-    const n = this.pendingCount;
-    if (n === 0) return;
-    const slots = this.pendingSlot;
-    for (let p = 0; p < n; p++) {
-      const s = slots[p];
-      if (s >= 0) this.accountGain(s, p);
-    }
-    this.pendingCount = 0;
-  }
-
-  /** Puts flow `s` on the pending list with its counters as they are now. */
-  private markPending(s: number): void {
-    if (this.pendingCount === PENDING_CAPACITY) this.accountPending();
-    const p = this.pendingCount++;
-    const store = this.table.store;
-    this.pendingSlot[p] = s;
-    this.pendingPktsAB[p] = store.pktsAB[s];
-    this.pendingPktsBA[p] = store.pktsBA[s];
-    this.pendingBytesAB[p] = store.bytesAB[s];
-    this.pendingBytesBA[p] = store.bytesBA[s];
-    this.table.pending[s] = p + 1;
-  }
-
-  /** Flow `s`'s entry in the pending list, or -1. */
-  private pendingEntry(s: number): number {
-    const p = this.table.pending[s] - 1;
-    return p >= 0 && p < this.pendingCount && this.pendingSlot[p] === s ? p : -1;
-  }
-
-  /** Accounts what flow `s` gained since pending entry `p` was made, in the current second. */
-  private accountGain(s: number, p: number): void {
-    const store = this.table.store;
-    const pktsAB = store.pktsAB[s] - this.pendingPktsAB[p];
-    const pktsBA = store.pktsBA[s] - this.pendingPktsBA[p];
-    const bytesAB = store.bytesAB[s] - this.pendingBytesAB[p];
-    const bytesBA = store.bytesBA[s] - this.pendingBytesBA[p];
-    if (pktsAB + pktsBA === 0) return;
-    const meta = store.meta[s];
-    const v6 = (meta & MetaBit.V6) !== 0 ? 1 : 0;
-    const a = s << 3;
-    const second = this.second;
-    this.#hosts.addTraffic(store.addr, a, v6, second, bytesAB, pktsAB, bytesBA, pktsBA);
-    this.#hosts.addTraffic(store.addr, a + 4, v6, second, bytesBA, pktsBA, bytesAB, pktsAB);
-    const l4 = l4Class(meta & 255);
-    this.#series.addTraffic(second, pktsAB + pktsBA, bytesAB + bytesBA, l4, store.service[s]);
-  }
-
-  /**
-   * Accounts packet `i`, of flow `s` but from a second before the current one, at once in its
-   * own second, and keeps it out of the flow's pending gain.
-   */
-  private accountLate(
-    batch: PacketBatch,
-    i: number,
-    s: number,
-    ts: number,
-    len: number,
-    fromB: boolean,
-  ): void {
-    this.#hosts.addPacket(batch, i, len);
-    const store = this.table.store;
-    this.#series.addPacket(ts, len, l4Class(store.meta[s] & 255), store.service[s]);
-    const p = this.pendingEntry(s);
-    if (p < 0) return;
-    if (fromB) {
-      this.pendingPktsBA[p]++;
-      this.pendingBytesBA[p] += len;
-    } else {
-      this.pendingPktsAB[p]++;
-      this.pendingBytesAB[p] += len;
-    }
-  }
-
-  /** Records of every active flow (not for the packet path: allocates). */
-  activeRecords(): FlowRecord[] {
-    const out: FlowRecord[] = [];
-    const table = this.table;
-    for (let s = 0; s < table.capacity; s++) {
-      if (table.inUse(s)) out.push(flowRecord(table.store, s, true));
-    }
-    return out;
-  }
-
-  /** Records of the history, oldest ended first. */
-  endedRecords(): FlowRecord[] {
-    const out: FlowRecord[] = [];
-    const history = this.history;
-    for (let n = 0; n < history.count; n++) {
-      out.push(flowRecord(history.store, history.slotAt(n), false));
-    }
-    return out;
+  /** The record sets queries read: active flows, one-packet flows, then the history. */
+  get sources(): FlowSource[] {
+    return flowSources(this.table, this.embryos, this.history);
   }
 
   /** A page of active and ended flows (see query.ts); throws TypeError/RangeError on bad input. */
   query(query: FlowQuery): FlowPage {
-    return queryFlows(this.table, this.history, query);
+    this.settle();
+    return queryFlows(this.sources, query, Math.max(this.now, this.#acct.second));
+  }
+
+  /** Records of every active flow, one-packet flows included (not for the packet path). */
+  activeRecords(): FlowRecord[] {
+    return recordsOf(this.sources.slice(0, 2), this.now);
+  }
+
+  /** Records of the history, oldest ended first. */
+  endedRecords(): FlowRecord[] {
+    return recordsOf(this.sources.slice(2), this.now);
   }
 
   /** The record with id `id`, active or in the history, or undefined. */
   flowById(id: number): FlowRecord | undefined {
-    const table = this.table;
-    const ids = table.store.id;
-    for (let s = 0; s < table.capacity; s++) {
-      if (ids[s] === id && table.inUse(s)) return flowRecord(table.store, s, true);
-    }
-    const history = this.history;
-    for (let n = 0; n < history.count; n++) {
-      const slot = history.slotAt(n);
-      if (history.store.id[slot] === id) return flowRecord(history.store, slot, false);
-    }
-    return undefined;
+    this.settle();
+    return recordById(this.sources, id, this.now);
   }
 
   /** Flows ended so far, by any reason. */
   get flowsEnded(): number {
-    return this.endedIdle + this.endedActive + this.evicted;
+    return this.endedIdle + this.endedActive + this.evicted + this.endedForced;
   }
 
-  private endRecord(s: number, reason: number): void {
-    const store = this.table.store;
-    const p = this.pendingEntry(s);
-    if (p >= 0) {
-      this.accountGain(s, p);
-      this.pendingSlot[p] = -1;
-    }
-    this.history.push(store, s);
-    if (this.onFlowEnd !== undefined) this.onFlowEnd(store, s, reason);
-    if (reason === EndReason.Idle) this.endedIdle++;
-    else if (reason === EndReason.Active) this.endedActive++;
-    else this.evicted++;
-  }
-
-  /** Resets slot `s` (key kept) as a new record starting at `ts` with FlowBit `bits`. */
-  private startRecord(s: number, ts: number, bits: number): void {
-    const store = this.table.store;
-    store.pktsAB[s] = 0;
-    store.pktsBA[s] = 0;
-    store.bytesAB[s] = 0;
-    store.bytesBA[s] = 0;
-    store.first[s] = ts;
-    store.last[s] = ts;
-    store.tcpA[s] = 0;
-    store.tcpB[s] = 0;
-    store.bits[s] = bits;
-    store.id[s] = this.nextId++;
-    if (bits === 0) this.setService(s);
-    this.flowsStarted++;
+  /** Flows being tracked: full records and one-packet embryos. */
+  get activeFlows(): number {
+    return this.table.count + this.embryos.count;
   }
 
   /**
-   * Orients a new flow: the sender of its first packet is the client, unless that packet is
-   * an answer (ICMP echo reply and the like, or a TCP SYN-ACK), whose sender is the server.
+   * The flow with `key` (hash `h`): a full flow's slot, an embryo's slot + maxActiveFlows, or -1.
    */
-  private orient(s: number, result: number, tcpFlags: number): void {
-    const fromB = (result & KeyResult.FromB) !== 0;
-    const answer = (result & KeyResult.Reply) !== 0 ||
-      (tcpFlags & (TcpFlag.Syn | TcpFlag.Ack)) === (TcpFlag.Syn | TcpFlag.Ack);
-    const store = this.table.store;
-    if (fromB !== answer) store.bits[s] |= FlowBit.ClientIsB;
-    this.setService(s);
+  private find(key: Uint32Array, h: number): number {
+    const index = this.#index;
+    const maxFlows = this.table.maxFlows;
+    const t32 = this.table.store.u32;
+    const e32 = this.embryos.store.u32;
+    for (let x = index.first(h); x >= 0; x = index.next()) {
+      const u32 = x < maxFlows ? t32 : e32;
+      const r = (x < maxFlows ? x : x - maxFlows) * ACTIVE_WORDS;
+      if (
+        u32[r] === key[0] && u32[r + 9] === key[9] && u32[r + 1] === key[1] &&
+        u32[r + 5] === key[5] && u32[r + 2] === key[2] && u32[r + 3] === key[3] &&
+        u32[r + 4] === key[4] && u32[r + 6] === key[6] && u32[r + 7] === key[7] &&
+        u32[r + 8] === key[8]
+      ) return x;
+    }
+    return -1;
   }
 
-  /** OR's the segment's flags into its direction; a SYN (without ACK) names the client. */
-  private updateTcp(s: number, flags: number, fromB: boolean): void {
-    const store = this.table.store;
-    if (fromB) store.tcpB[s] |= flags;
-    else store.tcpA[s] |= flags;
-    const before = store.bits[s];
-    let bits = updateTcpBits(before, flags, fromB);
-    if (bits !== before && (flags & (TcpFlag.Syn | TcpFlag.Ack)) === TcpFlag.Syn) {
-      const clientIsB = (bits & FlowBit.ClientIsB) !== 0;
-      const clientSyn = (bits & (clientIsB ? FlowBit.SynB : FlowBit.SynA)) !== 0;
-      const serverSyn = (bits & (clientIsB ? FlowBit.SynA : FlowBit.SynB)) !== 0;
-      // The first pure SYN seen comes from the server end: that end is the client after all.
-      if (serverSyn && !clientSyn) {
-        bits ^= FlowBit.ClientIsB;
-        store.bits[s] = bits;
-        this.setService(s);
-        return;
+  /** The timeout class of full flow `s`: TCP open or closed, UDP, ICMP, other. */
+  private timeoutClass(s: number): number {
+    return timeoutClassOf(this.table.store, s);
+  }
+
+  /** Ends idle full flows and embryos. */
+  private sweep(nowSec: number): void {
+    const table = this.table;
+    const f64 = table.store.f64;
+    for (let s = 0; s < table.slotsUsed; s++) {
+      if (!table.inUse(s)) continue;
+      const last = f64[((s * ACTIVE_WORDS) >> 1) + F_LAST];
+      if (nowSec - last > this.timeouts[this.timeoutClass(s)]) {
+        this.endRecord(s, EndReason.Idle);
+        table.remove(s);
       }
     }
-    store.bits[s] = bits;
+    this.single.sweep(nowSec, this.timeouts);
   }
 
-  private setService(s: number): void {
+  /** A packet with no flow: non-IP, undecoded, invalid, or IP with its transport unreachable. */
+  private addNonFlow(batch: PacketBatch, i: number, ts: number, len: number): void {
+    const kind = batch.kind[i];
+    if (kind === PacketKind.Ipv4 || kind === PacketKind.Ipv6) {
+      this.ipNoProtoPackets++;
+      this.#hosts.addPacket(batch, i, len);
+    } else {
+      this.nonFlowPackets++;
+    }
+    this.#series.addPacket(ts, len, L4Class.NonFlow, 0);
+  }
+
+  /** True when packet `i` opens its flow in the embryo ring: nothing in it to inspect. */
+  private startsAsEmbryo(batch: PacketBatch, i: number): boolean {
+    const p = batch.proto[i];
+    return p === IpProto.Tcp || p === IpProto.Icmp || p === IpProto.Icmpv6;
+  }
+
+  /** A new full flow for `key`, making room if the table is full. */
+  private newFlow(key: Uint32Array, h: number, ts: number): number {
+    const s = this.insertFlow(key, h);
+    this.startRecord(s, ts, 0);
+    return s;
+  }
+
+  /** A slot for `key` in the flow table, evicting a flow if it is full. */
+  private insertFlow(key: Uint32Array, h: number): number {
+    const table = this.table;
+    if (table.full) {
+      const victim = table.victim();
+      this.endRecord(victim, EndReason.Evicted);
+      table.remove(victim);
+    }
+    return table.insert(key, h);
+  }
+
+  private endRecord(s: number, reason: number): void {
+    this.#acct.settle(s);
+    this.ended(this.table.store, s, reason);
+  }
+
+  /** A record ended: to the history, to the listener, counted. */
+  private ended(store: FlowStore, slot: number, reason: number): void {
+    this.history.push(store, slot, reason);
+    if (this.onFlowEnd !== undefined) this.onFlowEnd(store, slot, reason);
+    if (reason === EndReason.Idle) this.endedIdle++;
+    else if (reason === EndReason.Active) this.endedActive++;
+    else if (reason === EndReason.Evicted) this.evicted++;
+    else this.endedForced++;
+  }
+
+  /** Resets full flow `s` (key kept) as a new record starting at `ts` with FlowBit `bits`. */
+  private startRecord(s: number, ts: number, bits: number): void {
     const store = this.table.store;
-    const ports = store.ports[s];
-    const clientIsB = (store.bits[s] & FlowBit.ClientIsB) !== 0;
-    const server = clientIsB ? ports >>> 16 : ports & 0xffff;
-    const client = clientIsB ? ports & 0xffff : ports >>> 16;
-    store.service[s] = store.meta[s] & MetaBit.NoPorts
-      ? 0
-      : serviceIndex(store.meta[s] & 255, server, client);
+    const keep = store.u8[s * ACTIVE_WORDS * 4 + B_SERVICE];
+    clearRecord(store, s, ts, this.nextId);
+    this.nextId += this.idStride;
+    store.u8[s * ACTIVE_WORDS * 4 + B_BITS] = bits;
+    if (bits === 0) setService(store, s);
+    else store.u8[s * ACTIVE_WORDS * 4 + B_SERVICE] = keep;
+    this.flowsStarted++;
   }
-}
 
-/** Time-series protocol class of an IP protocol number. */
-function l4Class(proto: number): number {
-  if (proto === IpProto.Tcp) return L4Class.Tcp;
-  if (proto === IpProto.Udp) return L4Class.Udp;
-  if (proto === IpProto.Icmp || proto === IpProto.Icmpv6) return L4Class.Icmp;
-  return L4Class.Other;
+  /** Orients new flow `s` from its first packet (see orientRecord()). */
+  private orient(s: number, result: number, tcpFlags: number): void {
+    orientRecord(this.table.store, s, result, tcpFlags);
+  }
+
+  /** OR's the segment's flags into its direction of flow `s`. */
+  private updateTcp(s: number, flags: number, fromB: boolean): void {
+    tcpRecord(this.table.store, s, flags, fromB);
+  }
 }

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { PacketKind } from "../capture/packet_batch.ts";
 import { EndReason, FlowEngine } from "./flow_engine.ts";
 import { type FlowRecord, flowRecord } from "./flow_record.ts";
-import { batchOf, type TestPacket } from "./test_helpers.ts";
+import { batchOf, type TestPacket } from "../tests/helpers/packets.ts";
 
 function udp(ts: number, src = "10.0.0.1", dst = "10.0.0.2", len = 100): TestPacket {
   return { ts, src, dst, proto: 17, sport: 5000, dport: 53, len };
@@ -109,11 +109,11 @@ Deno.test("when full, the least recently seen flow is evicted and counted", () =
 Deno.test("eviction picks the least recent flow across protocol classes", () => {
   const engine = new FlowEngine({ maxActiveFlows: 2 });
   engine.add(batchOf([
-    { ts: 1, src: "10.0.0.1", dst: "10.0.0.2", proto: 1, sport: 8, dport: 0 },
+    { ts: 1, src: "10.0.0.1", dst: "10.0.0.2", proto: 47, sport: 0, dport: 0 },
     udp(2),
-    { ts: 3, src: "10.0.0.1", dst: "10.0.0.2", proto: 6, sport: 9, dport: 80, tcp: 2 },
+    { ts: 3, src: "10.0.0.1", dst: "10.0.0.2", proto: 17, sport: 9, dport: 80 },
   ]));
-  assert.deepEqual(engine.endedRecords().map((f) => f.proto), ["icmp"]);
+  assert.deepEqual(engine.endedRecords().map((f) => f.proto), ["gre"]);
 });
 
 Deno.test("the table grows past its initial size and finds every flow again", () => {

@@ -1,25 +1,25 @@
 // Ended flows: a ring of flow records in the order they ended, capped by count and by age.
 
-import { FLOW_STORE_BYTES_PER_SLOT, FlowStore } from "./flow_store.ts";
+import { B_HOSTS_DONE, B_REASON, F_LAST, FlowStore, HISTORY_WORDS } from "./flow_store.ts";
 
 /**
  * A ring of ended flow records. It keeps at most `maxRecords` (the oldest is dropped and counted
  * when a new one arrives) and, through prune(), only records whose last packet is within
- * `retentionSec` of the time given. Storage grows by doubling up to `maxRecords`.
+ * `retentionSec` of the time given.
  *
  * Records enter in the order flows end, which is close to, not exactly, the order of their last
  * packet (an idle flow ends a timeout after its last packet, an evicted one at once). prune()
  * stops at the first record that is still recent, so a record may outlive the retention by at
  * most the longest idle timeout.
  *
- * The store is allocated at `maxRecords` at once by default (pages are committed as records are
- * first written); a smaller `initialCapacity` makes it grow by doubling instead.
+ * The store is allocated at `maxRecords` at once: pages are committed as records are first
+ * written, so memory follows use without growth copies.
  */
 export class FlowHistory {
   readonly maxRecords: number;
   readonly retentionSec: number;
-  /** The records; replaced by a larger store when the ring grows. */
-  store: FlowStore;
+  /** The records, in the ended-record layout of flow_store.ts. */
+  readonly store: FlowStore;
   /** Ring position of the oldest record. */
   head = 0;
   /** Records held. */
@@ -31,7 +31,7 @@ export class FlowHistory {
   /** Records ever added. */
   added = 0;
 
-  constructor(maxRecords: number, retentionSec: number, initialCapacity = maxRecords) {
+  constructor(maxRecords: number, retentionSec: number) {
     if (!Number.isInteger(maxRecords) || maxRecords < 0) {
       throw new RangeError(`maxRecords must be a whole number, got ${maxRecords}`);
     }
@@ -40,22 +40,21 @@ export class FlowHistory {
     }
     this.maxRecords = maxRecords;
     this.retentionSec = retentionSec;
-    this.store = new FlowStore(Math.min(maxRecords, initialCapacity));
+    this.store = new FlowStore(maxRecords, HISTORY_WORDS);
   }
 
   /** Bytes per record held. */
   static get bytesPerRecord(): number {
-    return FLOW_STORE_BYTES_PER_SLOT;
+    return FlowStore.bytesPerRecord(HISTORY_WORDS);
   }
 
-  /** Copies slot `slot` of `source` in as the newest record. */
-  push(source: FlowStore, slot: number): void {
+  /** Copies slot `slot` of `source` in as the newest record, ended for `reason` (EndReason). */
+  push(source: FlowStore, slot: number, reason: number): void {
     if (this.maxRecords === 0) {
       this.dropped++;
       return;
     }
     const store = this.store;
-    if (this.count === store.capacity && store.capacity < this.maxRecords) this.grow();
     let at: number;
     if (this.count === store.capacity) {
       at = this.head;
@@ -67,15 +66,17 @@ export class FlowHistory {
       this.count++;
     }
     store.copyFrom(source, slot, at);
+    store.u8[at * HISTORY_WORDS * 4 + B_REASON] = reason;
+    store.u8[at * HISTORY_WORDS * 4 + B_HOSTS_DONE] = 0;
     this.added++;
   }
 
   /** Drops records whose last packet is older than `nowSec - retentionSec`. */
   prune(nowSec: number): void {
     const cutoff = nowSec - this.retentionSec;
-    const last = this.store.last;
+    const f64 = this.store.f64;
     const capacity = this.store.capacity;
-    while (this.count > 0 && last[this.head] < cutoff) {
+    while (this.count > 0 && f64[this.head * (HISTORY_WORDS >> 1) + F_LAST] < cutoff) {
       this.head = this.head + 1 === capacity ? 0 : this.head + 1;
       this.count--;
       this.expired++;
@@ -92,15 +93,5 @@ export class FlowHistory {
   clear(): void {
     this.head = 0;
     this.count = 0;
-  }
-
-  /** Doubles the ring (up to maxRecords), laying the records out from slot 0. */
-  private grow(): void {
-    const old = this.store;
-    const capacity = Math.min(this.maxRecords, Math.max(16, old.capacity * 2));
-    const fresh = new FlowStore(capacity);
-    for (let n = 0; n < this.count; n++) fresh.copyFrom(old, this.slotAt(n), n);
-    this.store = fresh;
-    this.head = 0;
   }
 }

@@ -100,9 +100,15 @@ export function packetKey(batch: PacketBatch, i: number, key: Uint32Array): numb
   return result;
 }
 
+/**
+ * The hash seed, random per process: traffic crafted to collide in the flow index (to make
+ * every lookup probe far) would have to guess it.
+ */
+const SEED = crypto.getRandomValues(new Uint32Array(1))[0];
+
 /** 32-bit hash of a key (murmur3-style mixing of each word; Math.imul keeps it in int32). */
 export function hashKey(key: Uint32Array): number {
-  let h = 0x9747b28c;
+  let h = SEED;
   for (let w = 0; w < KEY_WORDS; w++) {
     let k = Math.imul(key[w], 0xcc9e2d51);
     k = (k << 15) | (k >>> 17);

@@ -1,7 +1,8 @@
 // The flow record shape for output (report JSON and the HTTP API), read from a FlowStore slot.
 
 import { formatIpv4, formatIpv6 } from "../capture/ip_address.ts";
-import { FlowStore, MetaBit } from "./flow_store.ts";
+import { type FlowStore, MetaBit } from "./flow_store.ts";
+import { flowRate } from "./second_accounting.ts";
 import { SERVICE_NAMES } from "./services.ts";
 import { CONN_STATE_NAMES, ConnState, connState, FlowBit } from "./tcp_state.ts";
 
@@ -37,6 +38,17 @@ export interface FlowRecord {
    * headers): ports are 0 and the record is not a TCP/UDP 5-tuple.
    */
   no_ports: boolean;
+  /**
+   * An aggregate of one-packet flows to one server, made when too many came at once (a flood,
+   * a scan): the client address is the unspecified address, its port 0, and every packet of
+   * `packets_c2s` and `packets_s2c` was a flow of its own.
+   */
+  aggregate: boolean;
+  /**
+   * Current rate, bytes per second over the last 3 finished seconds (0 for ended flows);
+   * `bytes / duration` is the lifetime average.
+   */
+  rate_now: number;
 }
 
 const PROTO_NAMES: Record<number, string> = {
@@ -73,21 +85,23 @@ export function protoNumber(name: string): number {
 
 /** Text of address A (`end` 0) or B (`end` 1) of a slot. */
 export function slotAddress(store: FlowStore, slot: number, end: number): string {
-  const a = (slot << 3) + (end << 2);
-  const w = store.addr;
-  return store.meta[slot] & MetaBit.V6
+  const a = slot * store.stride + 1 + (end << 2);
+  const w = store.u32;
+  return store.meta(slot) & MetaBit.V6
     ? formatIpv6(w[a], w[a + 1], w[a + 2], w[a + 3])
     : formatIpv4(w[a]);
 }
 
 /** ConnState number of a slot (TCP from its flags; other protocols from who sent packets). */
 export function slotState(store: FlowStore, slot: number): number {
-  const clientIsB = (store.bits[slot] & FlowBit.ClientIsB) !== 0;
-  const serverSent = (clientIsB ? store.pktsAB[slot] : store.pktsBA[slot]) > 0;
-  if ((store.meta[slot] & 255) === 6 && !(store.meta[slot] & MetaBit.NoPorts)) {
-    return connState(store.bits[slot], store.tcpA[slot], store.tcpB[slot], serverSent);
+  const bits = store.bits(slot);
+  const clientIsB = (bits & FlowBit.ClientIsB) !== 0;
+  const serverSent = (clientIsB ? store.pktsAB(slot) : store.pktsBA(slot)) > 0;
+  const meta = store.meta(slot);
+  if ((meta & 255) === 6 && !(meta & MetaBit.NoPorts)) {
+    return connState(bits, store.tcpA(slot), store.tcpB(slot), serverSent);
   }
-  const clientSent = (clientIsB ? store.pktsBA[slot] : store.pktsAB[slot]) > 0;
+  const clientSent = (clientIsB ? store.pktsBA(slot) : store.pktsAB(slot)) > 0;
   return udpLikeState(clientSent, serverSent);
 }
 
@@ -103,18 +117,26 @@ function micros(ts: number): number {
   return Math.round(ts * 1e6) / 1e6;
 }
 
-/** The output record of slot `slot` of `store`. */
-export function flowRecord(store: FlowStore, slot: number, active: boolean): FlowRecord {
-  const meta = store.meta[slot];
+/**
+ * The output record of slot `slot` of `store`; `nowSec` (the engine's clock) gives active
+ * records their current rate.
+ */
+export function flowRecord(
+  store: FlowStore,
+  slot: number,
+  active: boolean,
+  nowSec = 0,
+): FlowRecord {
+  const meta = store.meta(slot);
   const proto = meta & 255;
-  const clientIsB = (store.bits[slot] & FlowBit.ClientIsB) !== 0;
-  const ports = store.ports[slot];
+  const clientIsB = (store.bits(slot) & FlowBit.ClientIsB) !== 0;
+  const ports = store.ports(slot);
   const portA = ports >>> 16;
   const portB = ports & 0xffff;
   const icmp = proto === 1 || proto === 58;
-  const service = SERVICE_NAMES[store.service[slot]];
+  const service = SERVICE_NAMES[store.service(slot)];
   return {
-    id: store.id[slot],
+    id: store.id(slot),
     active,
     proto: protoName(proto),
     src_ip: slotAddress(store, slot, clientIsB ? 1 : 0),
@@ -122,14 +144,20 @@ export function flowRecord(store: FlowStore, slot: number, active: boolean): Flo
     dst_ip: slotAddress(store, slot, clientIsB ? 0 : 1),
     dst_port: icmp || !clientIsB ? portB : portA,
     vlan: meta & MetaBit.Vlan ? (meta >>> 8) & 0xffff : null,
-    packets_c2s: clientIsB ? store.pktsBA[slot] : store.pktsAB[slot],
-    bytes_c2s: clientIsB ? store.bytesBA[slot] : store.bytesAB[slot],
-    packets_s2c: clientIsB ? store.pktsAB[slot] : store.pktsBA[slot],
-    bytes_s2c: clientIsB ? store.bytesAB[slot] : store.bytesBA[slot],
-    first_ts: micros(store.first[slot]),
-    last_ts: micros(store.last[slot]),
+    packets_c2s: clientIsB ? store.pktsBA(slot) : store.pktsAB(slot),
+    bytes_c2s: clientIsB ? store.bytesBA(slot) : store.bytesAB(slot),
+    packets_s2c: clientIsB ? store.pktsAB(slot) : store.pktsBA(slot),
+    bytes_s2c: clientIsB ? store.bytesAB(slot) : store.bytesBA(slot),
+    first_ts: micros(store.first(slot)),
+    last_ts: micros(store.last(slot)),
     state: CONN_STATE_NAMES[slotState(store, slot)],
     service: service === "" ? null : service,
     no_ports: (meta & MetaBit.NoPorts) !== 0,
+    aggregate: (meta & MetaBit.Aggregate) !== 0,
+    rate_now: active && nowSec > 0 && store.stride > 26 ? round1(flowRate(store, slot, nowSec)) : 0,
   };
+}
+
+function round1(x: number): number {
+  return Math.round(x * 10) / 10;
 }

@@ -1,7 +1,7 @@
 // Bounded host table: traffic sent and received per address, over 1-60 minute windows and now.
 //
-// Same structure as the flow table: an open-addressed index (slot + 1, linear probing,
-// backward-shift deletion) and one recency list for eviction. Each host has 61 minute buckets
+// The shared hash index (hash_index.ts) finds a host's slot; one recency list, updated per
+// flow and second (not per packet), orders hosts for eviction. Each host has 61 minute buckets
 // (the current minute and the 60 before it) and 4 one-second buckets for the current rate;
 // buckets are cleared lazily when the host is next seen, and readers check their age.
 //
@@ -13,44 +13,45 @@
 
 import { formatIpv4, formatIpv6 } from "../capture/ip_address.ts";
 import { type PacketBatch, PacketKind } from "../capture/packet_batch.ts";
+import { HashIndex } from "./hash_index.ts";
 
 /** Minute buckets per host: the current minute and the 60 before it. */
-const MINUTES = 61;
+export const MINUTES = 61;
 /** Second buckets per host: the current second and the 3 before it (the rate's span). */
-const SECONDS = 4;
+export const SECONDS = 4;
 /** Full seconds the current rate averages over. */
 export const RATE_SECONDS = SECONDS - 1;
 
 /** Words of a key record: address 0-3, then these. */
 const K_HASH = 4;
-const K_V6 = 5;
+export const K_V6 = 5;
 const K_PREV = 6;
 const K_NEXT = 7;
 /** Uint32 words per key record (32 bytes). */
-const KEY = 8;
+export const KEY = 8;
 /** K_V6 of a free slot. */
-const FREE = 255;
+export const FREE = 255;
 
 /** Float64 fields of a host record (REC per host). Line 1: times and totals. */
-const R_LAST_SECOND = 0;
-const R_LAST_MINUTE = 1;
+export const R_LAST_SECOND = 0;
+export const R_LAST_MINUTE = 1;
 const R_BYTES_SENT = 2;
 const R_PKTS_SENT = 3;
 const R_BYTES_RECV = 4;
 const R_PKTS_RECV = 5;
 /** The minute the host entered the table: buckets before it read as zero, unwritten. */
-const R_FIRST_MINUTE = 6;
+export const R_FIRST_MINUTE = 6;
 /** Line 2: SECONDS second buckets of bytes sent, then of bytes received. */
-const R_SEC_SENT = 8;
-const R_SEC_RECV = 8 + SECONDS;
+export const R_SEC_SENT = 8;
+export const R_SEC_RECV = 8 + SECONDS;
 /** Float64 values per host record: 16, so 128 bytes, two cache lines. */
-const REC = 16;
+export const REC = 16;
 /** A minute bucket is 24 bytes: 3 float64 (bytes sent, bytes received, -) or 6 uint32. */
-const MIN_F64 = 3;
+export const MIN_F64 = 3;
 /** Packets sent and received sit in uint32 words 4 and 5 of the bucket (the third float64). */
-const MIN_U32 = 6;
-const M_PKTS_SENT = 4;
-const M_PKTS_RECV = 5;
+export const MIN_U32 = 6;
+export const M_PKTS_SENT = 4;
+export const M_PKTS_RECV = 5;
 
 /** Windows top talkers can be asked for, in minutes. */
 export type HostWindow = 1 | 5 | 15 | 60;
@@ -95,12 +96,7 @@ export class HostTable {
   /** MINUTES buckets per slot (bucket = minute % MINUTES), two views of the same memory. */
   minBytes = new Float64Array(0);
   minPkts = new Uint32Array(0);
-  /**
-   * Allocated once for the cap (pages are committed only when touched); the first mask + 1
-   * entries are in use. Growing rehashes in place, so it leaves no freed arrays behind.
-   */
-  private readonly index: Int32Array;
-  private mask = 15;
+  private readonly index: HashIndex;
   private head = -1;
   private tail = -1;
   private freeHead = -1;
@@ -109,6 +105,8 @@ export class HostTable {
    * growing touches no memory (a free list over every new slot wrote 32 bytes per slot).
    */
   private highWater = 0;
+  /** Hash seed, random per process (as the flow key's). */
+  private readonly seed = crypto.getRandomValues(new Uint32Array(1))[0];
 
   /** Allocates `initialCapacity` hosts (default: all; pages are committed when first used). */
   constructor(maxHosts: number, initialCapacity = maxHosts) {
@@ -116,9 +114,7 @@ export class HostTable {
       throw new RangeError(`maxHosts must be a positive integer, got ${maxHosts}`);
     }
     this.maxHosts = maxHosts;
-    let size = 16;
-    while (size * 3 < maxHosts * 4) size *= 2;
-    this.index = new Int32Array(size);
+    this.index = new HashIndex(maxHosts, Math.min(maxHosts, 1024));
     this.grow(Math.min(maxHosts, initialCapacity));
   }
 
@@ -188,85 +184,6 @@ export class HostTable {
     this.minBytes[b * MIN_F64 + 2] = 0;
   }
 
-  /**
-   * The `limit` hosts with the most traffic over the last `windowMin` minutes at `nowSec`, by
-   * bytes (or packets) sent + received (or one direction), busiest first, ties by address.
-   */
-  top(
-    nowSec: number,
-    windowMin: HostWindow,
-    limit: number,
-    by: "bytes" | "packets" = "bytes",
-    direction: "total" | "sent" | "received" = "total",
-  ): HostStats[] {
-    const nowMinute = Math.floor(Math.floor(nowSec) / 60);
-    const score = new Float64Array(this.capacity);
-    const rec = this.rec;
-    const bytes = this.minBytes;
-    const pkts = this.minPkts;
-    const useBytes = by === "bytes";
-    // The `limit` best so far, as a heap whose root is the worst of them: one pass, no sort of
-    // every host (a /talkers top 10 over 50,000 hosts sorted them all).
-    const heap: number[] = [];
-    const worse = (a: number, b: number) =>
-      score[a] < score[b] || (score[a] === score[b] && compareAddress(this, a, b) > 0);
-    for (let s = 0; s < this.highWater; s++) {
-      if (this.keys[s * KEY + K_V6] === FREE) continue;
-      // The window's sums, in the same order as window() adds them.
-      const last = rec[s * REC + R_LAST_MINUTE];
-      const first = rec[s * REC + R_FIRST_MINUTE];
-      let sent = 0;
-      let recv = 0;
-      for (let m = nowMinute - windowMin; m <= nowMinute; m++) {
-        if (m > last || m <= last - MINUTES || m < first) continue;
-        const b = s * MINUTES + (m % MINUTES);
-        if (useBytes) {
-          sent += bytes[b * MIN_F64];
-          recv += bytes[b * MIN_F64 + 1];
-        } else {
-          sent += pkts[b * MIN_U32 + M_PKTS_SENT];
-          recv += pkts[b * MIN_U32 + M_PKTS_RECV];
-        }
-      }
-      const value = direction === "sent" ? sent : direction === "received" ? recv : sent + recv;
-      if (value <= 0) continue;
-      score[s] = value;
-      if (heap.length < limit) {
-        heap.push(s);
-        for (let i = heap.length - 1; i > 0;) {
-          const parent = (i - 1) >> 1;
-          if (!worse(heap[i], heap[parent])) break;
-          [heap[i], heap[parent]] = [heap[parent], heap[i]];
-          i = parent;
-        }
-      } else if (limit > 0 && worse(heap[0], s)) {
-        heap[0] = s;
-        for (let i = 0;;) {
-          const l = 2 * i + 1;
-          const r = l + 1;
-          let w = i;
-          if (l < heap.length && worse(heap[l], heap[w])) w = l;
-          if (r < heap.length && worse(heap[r], heap[w])) w = r;
-          if (w === i) break;
-          [heap[i], heap[w]] = [heap[w], heap[i]];
-          i = w;
-        }
-      }
-    }
-    heap.sort((a, b) => score[b] - score[a] || compareAddress(this, a, b));
-    return heap.map((s) => this.stats(s, nowSec, windowMin));
-  }
-
-  /** Stats of one address ("10.0.0.1", "2001:db8::1") over a window, or undefined. */
-  host(address: string, nowSec: number, windowMin: HostWindow): HostStats | undefined {
-    for (let s = 0; s < this.highWater; s++) {
-      if (this.keys[s * KEY + K_V6] !== FREE && this.address(s) === address) {
-        return this.stats(s, nowSec, windowMin);
-      }
-    }
-    return undefined;
-  }
-
   /** Text of the address in slot `s`. */
   address(s: number): string {
     const a = s * KEY;
@@ -274,56 +191,25 @@ export class HostTable {
     return w[a + K_V6] ? formatIpv6(w[a], w[a + 1], w[a + 2], w[a + 3]) : formatIpv4(w[a]);
   }
 
-  private stats(s: number, nowSec: number, windowMin: HostWindow): HostStats {
-    const w = this.window(s, Math.floor(Math.floor(nowSec) / 60), windowMin);
-    const rate = this.rate(s, Math.floor(nowSec));
-    return {
-      address: this.address(s),
-      bytes_sent: w[0],
-      bytes_received: w[1],
-      packets_sent: w[2],
-      packets_received: w[3],
-      rate_sent: rate[0],
-      rate_received: rate[1],
-    };
+  /** Slots ever used: every host sits below this. */
+  get slotsUsed(): number {
+    return this.highWater;
   }
 
-  /** [bytes sent, bytes received, packets sent, packets received] over the window. */
-  private window(s: number, nowMinute: number, windowMin: number): number[] {
-    const out = [0, 0, 0, 0];
-    const last = this.rec[s * REC + R_LAST_MINUTE];
-    const first = this.rec[s * REC + R_FIRST_MINUTE];
-    for (let m = nowMinute - windowMin; m <= nowMinute; m++) {
-      // Buckets after the host's last minute were never written; older than 60 are reused;
-      // before the host's first minute it had no traffic here (those buckets are stale).
-      if (m > last || m <= last - MINUTES || m < first) continue;
-      const b = s * MINUTES + (m % MINUTES);
-      out[0] += this.minBytes[b * MIN_F64];
-      out[1] += this.minBytes[b * MIN_F64 + 1];
-      out[2] += this.minPkts[b * MIN_U32 + M_PKTS_SENT];
-      out[3] += this.minPkts[b * MIN_U32 + M_PKTS_RECV];
-    }
-    return out;
+  /** True when slot `s` holds a host. */
+  inUse(s: number): boolean {
+    return s < this.highWater && this.keys[s * KEY + K_V6] !== FREE;
   }
 
-  /** [sent, received] bytes per second over the RATE_SECONDS full seconds before `nowSecond`. */
-  private rate(s: number, nowSecond: number): number[] {
-    let sent = 0;
-    let recv = 0;
-    const r = s * REC;
-    const last = this.rec[r + R_LAST_SECOND];
-    for (let t = nowSecond - RATE_SECONDS; t < nowSecond; t++) {
-      if (t > last || t <= last - SECONDS) continue;
-      sent += this.rec[r + R_SEC_SENT + (t % SECONDS)];
-      recv += this.rec[r + R_SEC_RECV + (t % SECONDS)];
-    }
-    return [sent / RATE_SECONDS, recv / RATE_SECONDS];
+  /** True when slot `s` holds an IPv6 host. */
+  isV6(s: number): boolean {
+    return this.keys[s * KEY + K_V6] === 1;
   }
 
   /** Slot of the host at `words[base..base+3]`, added if new; advances its buckets. */
   private slotOf(words: Uint32Array, base: number, v6: number, second: number, minute: number) {
     // Hash: the murmur3 finaliser over the four words mixed with the version.
-    let h = v6 + 0x27d4eb2f;
+    let h = (v6 + this.seed) | 0;
     for (let w = 0; w < 4; w++) {
       h = Math.imul(h ^ words[base + w], 0x85ebca6b);
       h ^= h >>> 13;
@@ -362,19 +248,17 @@ export class HostTable {
   }
 
   private find(words: Uint32Array, base: number, v6: number, h: number): number {
-    const mask = this.mask;
-    for (let i = h & mask;; i = (i + 1) & mask) {
-      const entry = this.index[i];
-      if (entry === 0) return -1;
-      const s = entry - 1;
+    const index = this.index;
+    for (let s = index.first(h); s >= 0; s = index.next()) {
       const k = this.keys;
       const a = s * KEY;
-      if (k[a + K_HASH] !== h || k[a + K_V6] !== v6) continue;
+      if (k[a + K_V6] !== v6) continue;
       if (
         k[a] === words[base] && k[a + 1] === words[base + 1] &&
         k[a + 2] === words[base + 2] && k[a + 3] === words[base + 3]
       ) return s;
     }
+    return -1;
   }
 
   private insert(
@@ -392,10 +276,8 @@ export class HostTable {
       this.evicted++;
       this.remove(this.head);
     }
-    // The index is sized to the hosts held (at most 3/4 full), so a small table stays in cache.
-    if ((this.count + 1) * 4 > (this.mask + 1) * 3 && this.mask + 1 < this.index.length) {
-      this.rebuildIndex((this.mask + 1) * 2);
-    }
+    // The index is sized to the hosts held, so a small table stays in cache.
+    if (this.index.needsGrowth) this.rebuildIndex(this.index.grownRecords());
     let s = this.freeHead;
     if (s >= 0) this.freeHead = this.links[s * KEY + K_NEXT];
     else s = this.highWater++;
@@ -414,9 +296,7 @@ export class HostTable {
     this.rec[r + R_FIRST_MINUTE] = minute;
     this.rec[r + R_LAST_MINUTE] = minute - 1;
     this.rec[r + R_LAST_SECOND] = second - SECONDS;
-    let i = h & this.mask;
-    while (this.index[i] !== 0) i = (i + 1) & this.mask;
-    this.index[i] = s + 1;
+    if (!this.index.insert(h, s)) this.rebuildIndex(this.index.grownRecords());
     this.links[a + K_PREV] = -1;
     this.links[a + K_NEXT] = -1;
     this.append(s);
@@ -425,19 +305,8 @@ export class HostTable {
   }
 
   private remove(s: number): void {
-    const index = this.index;
-    const mask = this.mask;
     const keys = this.keys;
-    let p = keys[s * KEY + K_HASH] & mask;
-    while (index[p] !== s + 1) p = (p + 1) & mask;
-    for (let j = (p + 1) & mask; index[j] !== 0; j = (j + 1) & mask) {
-      const home = keys[(index[j] - 1) * KEY + K_HASH] & mask;
-      if (((j - home) & mask) >= ((j - p) & mask)) {
-        index[p] = index[j];
-        p = j;
-      }
-    }
-    index[p] = 0;
+    this.index.remove(keys[s * KEY + K_HASH] | 0, s);
     this.unlink(s);
     keys[s * KEY + K_V6] = FREE;
     this.links[s * KEY + K_NEXT] = this.freeHead;
@@ -484,29 +353,20 @@ export class HostTable {
     this.capacity = capacity;
   }
 
-  /** Rehashes every host into a new index of `size` entries (a power of two). */
-  private rebuildIndex(size: number): void {
+  /** Re-indexes every host, sized for `records` (growth, or an index overflow). */
+  private rebuildIndex(records: number): void {
     const index = this.index;
-    index.fill(0, 0, size);
-    const mask = size - 1;
-    for (let s = 0; s < this.highWater; s++) {
-      if (this.keys[s * KEY + K_V6] === FREE) continue;
-      let i = this.keys[s * KEY + K_HASH] & mask;
-      while (index[i] !== 0) i = (i + 1) & mask;
-      index[i] = s + 1;
+    for (let size = records, attempt = 0;; size = index.grownRecords(), attempt++) {
+      const before = index.size;
+      index.reset(Math.max(size, this.count));
+      if (attempt > 0 && index.size === before) {
+        throw new RangeError("The host index cannot grow further: the address hash is clustering");
+      }
+      let ok = true;
+      for (let s = 0; s < this.highWater && ok; s++) {
+        if (this.keys[s * KEY + K_V6] !== FREE) ok = index.insert(this.keys[s * KEY + K_HASH], s);
+      }
+      if (ok) return;
     }
-    this.mask = mask;
   }
-}
-
-/** Orders two host slots by version, then address words. */
-function compareAddress(hosts: HostTable, a: number, b: number): number {
-  const k = hosts.keys;
-  if (k[a * KEY + K_V6] !== k[b * KEY + K_V6]) return k[a * KEY + K_V6] - k[b * KEY + K_V6];
-  for (let w = 0; w < 4; w++) {
-    const x = k[a * KEY + w];
-    const y = k[b * KEY + w];
-    if (x !== y) return x - y;
-  }
-  return 0;
 }

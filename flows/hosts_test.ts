@@ -1,8 +1,9 @@
 // Tests for the host table: per-direction totals, windows, rates, top talkers, eviction.
 
 import assert from "node:assert/strict";
+import { hostStats, topHostStats } from "./host_views.ts";
 import { HostTable } from "./hosts.ts";
-import { batchOf, type TestPacket } from "./test_helpers.ts";
+import { batchOf, type TestPacket } from "../tests/helpers/packets.ts";
 
 function add(hosts: HostTable, packets: TestPacket[]): void {
   const batch = batchOf(packets);
@@ -20,14 +21,14 @@ Deno.test("top() sorts hosts by bytes sent and received over a window", () => {
     { ts: T0 + 1, src: "10.0.0.2", dst: "10.0.0.1", len: 300 },
     { ts: T0 + 2, src: "2001:db8::3", dst: "2001:db8::1", len: 5000 },
   ]);
-  const top = hosts.top(T0 + 3, 1, 10);
+  const top = topHostStats(hosts, T0 + 3, 1, 10);
   assert.deepEqual(top.map((h) => [h.address, h.bytes_sent, h.bytes_received]), [
     ["2001:db8::1", 0, 5000],
     ["2001:db8::3", 5000, 0],
     ["10.0.0.1", 1000, 300],
     ["10.0.0.2", 300, 1000],
   ]);
-  assert.deepEqual(hosts.top(T0 + 3, 1, 1, "packets", "received").map((h) => h.address), [
+  assert.deepEqual(topHostStats(hosts, T0 + 3, 1, 1, "packets", "received").map((h) => h.address), [
     "10.0.0.1",
   ]);
 });
@@ -40,10 +41,10 @@ Deno.test("a window of W minutes covers the current minute and the W before it",
     { ts: T0 + 60 * 10, src: "10.0.0.1", dst: "10.0.0.2", len: 400 }, // m + 10
   ]);
   const now = T0 + 60 * 10 + 30;
-  const sent = (w: 1 | 5 | 15 | 60) => hosts.host("10.0.0.1", now, w)!.bytes_sent;
+  const sent = (w: 1 | 5 | 15 | 60) => hostStats(hosts, "10.0.0.1", now, w)!.bytes_sent;
   assert.deepEqual([sent(1), sent(5), sent(15), sent(60)], [400, 400, 700, 700]);
   // An hour later nothing is left in any window, but the host is still known.
-  assert.equal(hosts.host("10.0.0.1", now + 3700, 60)!.bytes_sent, 0);
+  assert.equal(hostStats(hosts, "10.0.0.1", now + 3700, 60)!.bytes_sent, 0);
 });
 
 Deno.test("minute buckets wrap around an hour without leaking old traffic", () => {
@@ -52,7 +53,7 @@ Deno.test("minute buckets wrap around an hour without leaking old traffic", () =
     add(hosts, [{ ts: T0 + 60 * m, src: "10.0.0.1", dst: "10.0.0.2", len: m }]);
   }
   const now = T0 + 60 * 129;
-  const h = hosts.host("10.0.0.1", now, 60)!;
+  const h = hostStats(hosts, "10.0.0.1", now, 60)!;
   let want = 0;
   for (let m = 129 - 60; m <= 129; m++) want += m;
   assert.equal(h.bytes_sent, want);
@@ -67,9 +68,9 @@ Deno.test("the current rate averages the last full seconds", () => {
     { ts: T0 + 2.5, src: "10.0.0.1", dst: "10.0.0.2", len: 900 },
     { ts: T0 + 3.5, src: "10.0.0.1", dst: "10.0.0.2", len: 5000 }, // the current second
   ]);
-  const h = hosts.host("10.0.0.1", T0 + 3.6, 1)!;
+  const h = hostStats(hosts, "10.0.0.1", T0 + 3.6, 1)!;
   assert.equal(h.rate_sent, (300 + 600 + 900) / 3);
-  assert.equal(hosts.host("10.0.0.2", T0 + 3.6, 1)!.rate_received, 600);
+  assert.equal(hostStats(hosts, "10.0.0.2", T0 + 3.6, 1)!.rate_received, 600);
 });
 
 Deno.test("a full host table evicts the least recently seen host and counts it", () => {
@@ -81,8 +82,8 @@ Deno.test("a full host table evicts the least recently seen host and counts it",
   ]);
   assert.equal(hosts.evicted, 1);
   assert.equal(hosts.count, 3);
-  assert.equal(hosts.host("10.0.0.2", T0 + 2, 1), undefined);
-  assert.equal(hosts.host("10.0.0.1", T0 + 2, 1)!.packets_received, 2);
+  assert.equal(hostStats(hosts, "10.0.0.2", T0 + 2, 1), undefined);
+  assert.equal(hostStats(hosts, "10.0.0.1", T0 + 2, 1)!.packets_received, 2);
 });
 
 Deno.test("hosts stay findable while the table grows, its index doubles and it evicts", () => {
@@ -102,7 +103,7 @@ Deno.test("hosts stay findable while the table grows, its index doubles and it e
   add(hosts, packets(4000, 5000)); // known hosts: found, not added again
   assert.equal(hosts.count, 3000);
   assert.equal(hosts.evicted, 2001);
-  const top = hosts.top(T0 + 1, 1, 5000);
+  const top = topHostStats(hosts, T0 + 1, 1, 5000);
   assert.equal(top.length, 3000);
   const sent = new Map(top.map((h) => [h.address, h.bytes_sent]));
   for (let n = 2001; n < 5000; n++) assert.equal(sent.get(address(n)), n >= 4000 ? 200 : 100);
@@ -117,7 +118,7 @@ Deno.test("traffic out of time order still counts in its own minute and second",
     { ts: T0 + 70, src: "10.0.0.1", dst: "10.0.0.2", len: 300 }, // minute m + 1, before the first
     { ts: T0 + 110, src: "10.0.0.1", dst: "10.0.0.2", len: 7 }, // too late for the rate
   ]);
-  const at = (window: 1 | 5) => hosts.host("10.0.0.1", T0 + 126, window);
+  const at = (window: 1 | 5) => hostStats(hosts, "10.0.0.1", T0 + 126, window);
   assert.equal(at(1)?.bytes_sent, 427, "minutes m + 1 and m + 2");
   assert.equal(at(5)?.bytes_sent, 427);
   // The rate covers seconds +123 to +125: the packet at +124 is in it, the one at +110 is not.

@@ -4,15 +4,46 @@
 // loop per filter (query_filter.ts), then sort values for the survivors; the page is picked with a bounded heap of offset + limit entries, so a query costs
 // O(n log(offset + limit)) and never sorts or materialises the whole match set.
 
-import type { FlowHistory } from "./flow_history.ts";
 import { type FlowRecord, flowRecord } from "./flow_record.ts";
-import type { FlowStore } from "./flow_store.ts";
-import { type FlowTable, FREE_SLOT } from "./flow_table.ts";
+import {
+  F_BYTES_AB,
+  F_BYTES_BA,
+  F_FIRST,
+  F_ID,
+  F_LAST,
+  type FlowStore,
+  HISTORY_WORDS,
+  W_PKTS_AB,
+  W_PKTS_BA,
+} from "./flow_store.ts";
 import { CompiledFilter, type FlowFilter } from "./query_filter.ts";
+import { flowRate } from "./second_accounting.ts";
 
-/** What a page can be sorted by. "rate" is bytes per second over max(duration, 1 s). */
-export type SortKey = "bytes" | "packets" | "duration" | "first" | "last" | "rate";
-const SORT_KEYS: readonly SortKey[] = ["bytes", "packets", "duration", "first", "last", "rate"];
+/**
+ * What a page can be sorted by. "rate" is bytes per second over max(duration, 1 s) (the
+ * lifetime average); "rate_now" the current rate (the last 3 finished seconds).
+ */
+export type SortKey = "bytes" | "packets" | "duration" | "first" | "last" | "rate" | "rate_now";
+const SORT_KEYS: readonly SortKey[] = [
+  "bytes",
+  "packets",
+  "duration",
+  "first",
+  "last",
+  "rate",
+  "rate_now",
+];
+
+/** A set of flow records a query reads: the active table, the embryos, the history. */
+export interface FlowSource {
+  readonly store: FlowStore;
+  /** Active flows (they have a current rate) or ended ones. */
+  readonly active: boolean;
+  /** Writes the slots holding records into `sel` and returns how many. */
+  slots(sel: Int32Array): number;
+  /** An upper bound of slots() (the size `sel` needs). */
+  readonly bound: number;
+}
 /** Largest page. */
 export const MAX_LIMIT = 10_000;
 
@@ -28,6 +59,8 @@ export interface FlowQuery extends FlowFilter {
   limit?: number;
   /** next_cursor of the previous page, for the same sort and order. */
   cursor?: string;
+  /** Also return each row's sort value (for merging pages of several engines). */
+  withValues?: boolean;
 }
 
 /** One page of results. */
@@ -40,6 +73,11 @@ export interface FlowPage {
    * value, then id), so a cursor never skips or repeats a row whose sort value did not change.
    */
   next_cursor: string | null;
+  /**
+   * With `withValues`: each row's sort value, negated for descending order, so rows are in
+   * ascending (value, id) order.
+   */
+  values?: number[];
 }
 
 /** Reused scratch: the selection vector and the sort values of the selected slots. */
@@ -57,29 +95,49 @@ function sortValues(
   sort: number,
   sign: number,
   out: Float64Array,
+  nowSec: number,
 ): void {
-  const { bytesAB, bytesBA, pktsAB, pktsBA, first, last } = store;
+  const { f64, u32 } = store;
+  const half = store.stride >> 1;
   switch (sort) {
     case 0:
-      for (let i = 0; i < n; i++) out[i] = sign * (bytesAB[sel[i]] + bytesBA[sel[i]]);
+      for (let i = 0; i < n; i++) {
+        const f = sel[i] * half;
+        out[i] = sign * (f64[f + F_BYTES_AB] + f64[f + F_BYTES_BA]);
+      }
       break;
     case 1:
-      for (let i = 0; i < n; i++) out[i] = sign * (pktsAB[sel[i]] + pktsBA[sel[i]]);
+      for (let i = 0; i < n; i++) {
+        const r = sel[i] * store.stride;
+        out[i] = sign * (u32[r + W_PKTS_AB] + u32[r + W_PKTS_BA]);
+      }
       break;
     case 2:
-      for (let i = 0; i < n; i++) out[i] = sign * (last[sel[i]] - first[sel[i]]);
+      for (let i = 0; i < n; i++) {
+        const f = sel[i] * half;
+        out[i] = sign * (f64[f + F_LAST] - f64[f + F_FIRST]);
+      }
       break;
     case 3:
-      for (let i = 0; i < n; i++) out[i] = sign * first[sel[i]];
+      for (let i = 0; i < n; i++) out[i] = sign * f64[sel[i] * half + F_FIRST];
       break;
     case 4:
-      for (let i = 0; i < n; i++) out[i] = sign * last[sel[i]];
+      for (let i = 0; i < n; i++) out[i] = sign * f64[sel[i] * half + F_LAST];
       break;
-    default:
+    case 5:
       for (let i = 0; i < n; i++) {
-        const s = sel[i];
-        out[i] = sign * (bytesAB[s] + bytesBA[s]) / Math.max(1, last[s] - first[s]);
+        const f = sel[i] * half;
+        out[i] = sign * (f64[f + F_BYTES_AB] + f64[f + F_BYTES_BA]) /
+          Math.max(1, f64[f + F_LAST] - f64[f + F_FIRST]);
       }
+      break;
+    default: {
+      // Ended records have no current rate: 0.
+      const active = store.stride > HISTORY_WORDS;
+      for (let i = 0; i < n; i++) {
+        out[i] = active ? sign * flowRate(store, sel[i], nowSec) : 0;
+      }
+    }
   }
 }
 
@@ -155,8 +213,8 @@ class PageHeap {
 }
 
 /** True when row i sorts before row j by (value, id). */
-function before(vals: Float64Array, sel: Int32Array, ids: Float64Array, i: number, j: number) {
-  return vals[i] < vals[j] || (vals[i] === vals[j] && ids[sel[i]] < ids[sel[j]]);
+function before(vals: Float64Array, sel: Int32Array, store: FlowStore, i: number, j: number) {
+  return vals[i] < vals[j] || (vals[i] === vals[j] && store.id(sel[i]) < store.id(sel[j]));
 }
 
 function swap(vals: Float64Array, sel: Int32Array, i: number, j: number): void {
@@ -207,7 +265,7 @@ export function keepBelowSample(vals: Float64Array, sel: Int32Array, n: number, 
 function smallestFirst(
   vals: Float64Array,
   sel: Int32Array,
-  ids: Float64Array,
+  ids: FlowStore,
   n: number,
   k: number,
 ): number {
@@ -231,7 +289,8 @@ function smallestFirst(
   return k;
 }
 
-function encodeCursor(sort: SortKey, order: string, value: number, id: number): string {
+/** The opaque cursor of the row after (`value`, `id`) in a `sort`/`order` listing. */
+export function encodeCursor(sort: SortKey, order: string, value: number, id: number): string {
   return btoa(`${sort}|${order}|${value}|${id}`).replace(/=+$/, "");
 }
 
@@ -254,10 +313,11 @@ function decodeCursor(cursor: string, sort: SortKey, order: string): [number, nu
 }
 
 /**
- * Runs `query` over the active flows of `table` and the ended flows of `history`. Throws
- * TypeError or RangeError on a filter, sort or page it cannot accept (an HTTP 400).
+ * Runs `query` over `sources` (active flows, one-packet flows, history; source numbers are
+ * their positions). Throws TypeError or RangeError on a filter, sort or page it cannot accept
+ * (an HTTP 400). `nowSec` (the engine's clock) gives active flows their current rate.
  */
-export function queryFlows(table: FlowTable, history: FlowHistory, query: FlowQuery): FlowPage {
+export function queryFlows(sources: FlowSource[], query: FlowQuery, nowSec: number): FlowPage {
   const sort = query.sort ?? "last";
   const sortIndex = SORT_KEYS.indexOf(sort);
   if (sortIndex < 0) {
@@ -282,7 +342,7 @@ export function queryFlows(table: FlowTable, history: FlowHistory, query: FlowQu
   const filter = new CompiledFilter(query);
   // One extra row tells whether a next page exists.
   const heap = new PageHeap(offset + limit + 1);
-  const need = Math.max(table.slotsUsed, history.count);
+  const need = Math.max(...sources.map((source) => source.bound));
   if (scratchSel.length < need) {
     scratchSel = new Int32Array(need);
     scratchVal = new Float64Array(need);
@@ -290,26 +350,20 @@ export function queryFlows(table: FlowTable, history: FlowHistory, query: FlowQu
   const sel = scratchSel;
   const vals = scratchVal;
   let total = 0;
-  for (let source = 0; source < 2; source++) {
-    const store = source === 0 ? table.store : history.store;
-    let n = 0;
-    if (source === 0) {
-      const used = table.slotsUsed;
-      const cls = table.cls;
-      for (let s = 0; s < used; s++) if (cls[s] !== FREE_SLOT) sel[n++] = s;
-    } else {
-      for (let k = 0; k < history.count; k++) sel[n++] = history.slotAt(k);
-    }
-    n = filter.select(store, sel, n, source === 0);
+  for (let source = 0; source < sources.length; source++) {
+    const { store, active } = sources[source];
+    let n = sources[source].slots(sel);
+    n = filter.select(store, sel, n, active);
     total += n;
-    sortValues(store, sel, n, sortIndex, sign, vals);
-    const ids = store.id;
+    sortValues(store, sel, n, sortIndex, sign, vals, nowSec);
+    const f64 = store.f64;
+    const half = store.stride >> 1;
     if (query.cursor) {
       // Keep only rows after the cursor in the (value, id) order.
       let k = 0;
       for (let i = 0; i < n; i++) {
         const v = vals[i];
-        const id = ids[sel[i]];
+        const id = f64[sel[i] * half + F_ID];
         if (v > afterValue || (v === afterValue && id > afterId)) {
           vals[k] = v;
           sel[k++] = sel[i];
@@ -323,23 +377,25 @@ export function queryFlows(table: FlowTable, history: FlowHistory, query: FlowQu
       n = smallestFirst(
         vals,
         sel,
-        ids,
+        store,
         keepBelowSample(vals, sel, n, heap.capacity),
         heap.capacity,
       );
     }
-    for (let i = 0; i < n; i++) heap.offer(vals[i], ids[sel[i]], source, sel[i]);
+    for (let i = 0; i < n; i++) heap.offer(vals[i], f64[sel[i] * half + F_ID], source, sel[i]);
   }
-  const active = table.store;
   const rows = heap.sorted().slice(offset);
   const page = rows.slice(0, limit);
-  const flows = page.map((i) =>
-    flowRecord(heap.source[i] === 0 ? active : history.store, heap.slot[i], heap.source[i] === 0)
-  );
+  const flows = page.map((i) => {
+    const source = sources[heap.source[i]];
+    return flowRecord(source.store, heap.slot[i], source.active, nowSec);
+  });
   let nextCursor: string | null = null;
   if (rows.length > limit) {
     const last = page[page.length - 1];
     nextCursor = encodeCursor(sort, order, heap.value[last], heap.id[last]);
   }
-  return { total, flows, next_cursor: nextCursor };
+  const answer: FlowPage = { total, flows, next_cursor: nextCursor };
+  if (query.withValues) answer.values = page.map((i) => heap.value[i]);
+  return answer;
 }

@@ -2,7 +2,19 @@
 
 import { formatIpv4, formatIpv6 } from "../capture/ip_address.ts";
 import { protoName, protoNumber, slotState } from "./flow_record.ts";
-import { type FlowStore, MetaBit } from "./flow_store.ts";
+import {
+  B_BITS,
+  B_SERVICE,
+  F_BYTES_AB,
+  F_BYTES_BA,
+  F_FIRST,
+  F_LAST,
+  type FlowStore,
+  MetaBit,
+  W_ADDR,
+  W_META,
+  W_PORTS,
+} from "./flow_store.ts";
 import { addressWordsOf } from "./address_parse.ts";
 import { SERVICE_NAMES, serviceByName } from "./services.ts";
 import { CONN_STATE_NAMES, FlowBit } from "./tcp_state.ts";
@@ -146,45 +158,52 @@ export class CompiledFilter {
    */
   select(store: FlowStore, sel: Int32Array, n: number, active: boolean): number {
     if (this.active >= 0 && (this.active === 1) !== active) return 0;
-    const { meta } = store;
+    const u32 = store.u32;
+    const stride = store.stride;
     if (this.proto >= 0) {
       const proto = this.proto;
       let k = 0;
-      for (let i = 0; i < n; i++) if ((meta[sel[i]] & 255) === proto) sel[k++] = sel[i];
+      for (let i = 0; i < n; i++) {
+        if ((u32[sel[i] * stride + W_META] & 255) === proto) sel[k++] = sel[i];
+      }
       n = k;
     }
     if (this.vlan >= 0) {
       const want = (MetaBit.Vlan | (this.vlan << 8)) >>> 0;
       const mask = (MetaBit.Vlan | (0xffff << 8)) >>> 0;
       let k = 0;
-      for (let i = 0; i < n; i++) if (((meta[sel[i]] & mask) >>> 0) === want) sel[k++] = sel[i];
+      for (let i = 0; i < n; i++) {
+        if (((u32[sel[i] * stride + W_META] & mask) >>> 0) === want) sel[k++] = sel[i];
+      }
       n = k;
     }
     if (this.service >= 0) {
-      const service = store.service;
+      const u8 = store.u8;
       const want = this.service;
       let k = 0;
-      for (let i = 0; i < n; i++) if (service[sel[i]] === want) sel[k++] = sel[i];
+      for (let i = 0; i < n; i++) {
+        if (u8[sel[i] * stride * 4 + B_SERVICE] === want) sel[k++] = sel[i];
+      }
       n = k;
     }
     if (this.minBytes >= 0) {
-      const { bytesAB, bytesBA } = store;
+      const f64 = store.f64;
       const min = this.minBytes;
       let k = 0;
       for (let i = 0; i < n; i++) {
-        const s = sel[i];
-        if (bytesAB[s] + bytesBA[s] >= min) sel[k++] = s;
+        const f = (sel[i] * stride) >> 1;
+        if (f64[f + F_BYTES_AB] + f64[f + F_BYTES_BA] >= min) sel[k++] = sel[i];
       }
       n = k;
     }
     if (this.from !== -Infinity || this.to !== Infinity) {
-      const { first, last } = store;
+      const f64 = store.f64;
       const from = this.from;
       const to = this.to;
       let k = 0;
       for (let i = 0; i < n; i++) {
-        const s = sel[i];
-        if (last[s] >= from && first[s] <= to) sel[k++] = s;
+        const f = (sel[i] * stride) >> 1;
+        if (f64[f + F_LAST] >= from && f64[f + F_FIRST] <= to) sel[k++] = sel[i];
       }
       n = k;
     }
@@ -208,18 +227,19 @@ export class CompiledFilter {
 
   /** Port filters: either end, and the server end. ICMP type/code never count as ports. */
   private selectPorts(store: FlowStore, sel: Int32Array, n: number): number {
-    const { meta, ports, bits } = store;
+    const { u32, u8, stride } = store;
     const port = this.port;
     const serverPort = this.serverPort;
     let k = 0;
     for (let i = 0; i < n; i++) {
       const s = sel[i];
-      const proto = meta[s] & 255;
+      const r = s * stride;
+      const proto = u32[r + W_META] & 255;
       if (proto === 1 || proto === 58) continue;
-      const p = ports[s];
+      const p = u32[r + W_PORTS];
       if (port >= 0 && (p >>> 16) !== port && (p & 0xffff) !== port) continue;
       if (serverPort >= 0) {
-        const server = bits[s] & FlowBit.ClientIsB ? p >>> 16 : p & 0xffff;
+        const server = u8[r * 4 + B_BITS] & FlowBit.ClientIsB ? p >>> 16 : p & 0xffff;
         if (server !== serverPort) continue;
       }
       sel[k++] = s;
@@ -228,9 +248,9 @@ export class CompiledFilter {
   }
 
   private textMatches(store: FlowStore, slot: number): boolean {
-    const proto = store.meta[slot] & 255;
-    if (this.textServices![store.service[slot]] || this.textProtos![proto]) return true;
-    const ports = store.ports[slot];
+    const proto = store.meta(slot) & 255;
+    if (this.textServices![store.service(slot)] || this.textProtos![proto]) return true;
+    const ports = store.ports(slot);
     const icmp = proto === 1 || proto === 58;
     if (
       this.textPorts && !icmp && (this.textPorts[ports >>> 16] || this.textPorts[ports & 0xffff])
@@ -242,9 +262,9 @@ export class CompiledFilter {
   }
 
   private addressMatches(store: FlowStore, slot: number, end: number): boolean {
-    const a = (slot << 3) + (end << 2);
-    const w = store.addr;
-    if (store.meta[slot] & MetaBit.V6) {
+    const a = slot * store.stride + W_ADDR + (end << 2);
+    const w = store.u32;
+    if (store.meta(slot) & MetaBit.V6) {
       return formatIpv6(w[a], w[a + 1], w[a + 2], w[a + 3]).includes(this.text);
     }
     // Hosts repeat across flows: remember each IPv4 address's answer for this query.
@@ -262,17 +282,18 @@ export class CompiledFilter {
  * Keeps the slots with an address in `p`: `which` -1 either end, 0 the client, 1 the server.
  */
 function selectPrefix(store: FlowStore, sel: Int32Array, n: number, p: Prefix, which: number) {
-  const { meta, bits } = store;
+  const { u32, u8, stride } = store;
   // Signed views and values: int32 compares stay in registers, uint32 above 2^31 would not.
-  const addr = new Int32Array(store.addr.buffer, store.addr.byteOffset, store.addr.length);
+  const addr = new Int32Array(u32.buffer, u32.byteOffset, u32.length);
   const v6 = p.v6 ? MetaBit.V6 : 0;
   const n0 = p.net[0] | 0, n1 = p.net[1] | 0, n2 = p.net[2] | 0, n3 = p.net[3] | 0;
   const m0 = p.mask[0] | 0, m1 = p.mask[1] | 0, m2 = p.mask[2] | 0, m3 = p.mask[3] | 0;
   let k = 0;
   for (let i = 0; i < n; i++) {
     const s = sel[i];
-    if ((meta[s] & MetaBit.V6) !== v6) continue;
-    const a = s << 3; // address A; address B is at a + 4
+    const r = s * stride;
+    if ((u32[r + W_META] & MetaBit.V6) !== v6) continue;
+    const a = r + W_ADDR; // address A; address B is at a + 4
     const hitA = (addr[a] & m0) === n0 && (addr[a + 1] & m1) === n1 &&
       (addr[a + 2] & m2) === n2 && (addr[a + 3] & m3) === n3;
     const hitB = (addr[a + 4] & m0) === n0 && (addr[a + 5] & m1) === n1 &&
@@ -282,7 +303,7 @@ function selectPrefix(store: FlowStore, sel: Int32Array, n: number, p: Prefix, w
       continue;
     }
     // The client is end B when ClientIsB is set; `which` 1 asks for the other end.
-    const endB = ((bits[s] & FlowBit.ClientIsB) !== 0) !== (which === 1);
+    const endB = ((u8[r * 4 + B_BITS] & FlowBit.ClientIsB) !== 0) !== (which === 1);
     if (endB ? hitB : hitA) sel[k++] = s;
   }
   return k;

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { FlowEngine } from "./flow_engine.ts";
 import { type FlowQuery, keepBelowSample } from "./query.ts";
-import { batchOf, type TestPacket } from "./test_helpers.ts";
+import { batchOf, type TestPacket } from "../tests/helpers/packets.ts";
 
 /**
  * Six flows, labelled 1-6 as below; flow 6 comes first and ends (UDP idle) before the others

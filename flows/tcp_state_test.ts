@@ -2,7 +2,7 @@
 
 import assert from "node:assert/strict";
 import { FlowEngine } from "./flow_engine.ts";
-import { batchOf, type TestPacket } from "./test_helpers.ts";
+import { batchOf, type TestPacket } from "../tests/helpers/packets.ts";
 import { TcpFlag } from "./tcp_state.ts";
 
 const { Syn, Ack, Fin, Rst, Psh } = TcpFlag;

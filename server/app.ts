@@ -9,7 +9,6 @@ import { flowsCsv } from "./csv.ts";
 import { ApiError, onError, onNotFound } from "./errors.ts";
 import { METRICS_CONTENT_TYPE, renderMetrics } from "./metrics.ts";
 import type { InterfaceLister, MonitorLike } from "./monitor_like.ts";
-import { ProtocolTotals } from "./protocol_totals.ts";
 import {
   flowRoute,
   flowsRoute,
@@ -23,16 +22,17 @@ import {
   streamRoute,
   talkersRoute,
 } from "./routes.ts";
-import { seriesView } from "./series.ts";
 import { StreamHub, type StreamLimits } from "./stream_hub.ts";
 import { streamHandler } from "./stream_route.ts";
 import { mountUi } from "./ui_routes.ts";
 import { validationHook } from "./validation.ts";
 import {
+  asked,
   type FlowParams,
   flowsView,
   healthView,
   protocolsView,
+  seriesView,
   statsView,
   talkersView,
 } from "./views.ts";
@@ -72,9 +72,8 @@ export function createApp(options: AppOptions): NetwatchApp {
   const m = options.monitor;
   const { version, token } = options;
   const memory = options.memory ?? (() => Deno.memoryUsage());
-  const totals = new ProtocolTotals();
   const hub: StreamHub = new StreamHub({
-    snapshot(topic, params): unknown {
+    snapshot(topic, params): Promise<unknown> {
       switch (topic) {
         case "flows":
           return flowsView(m, params as FlowParams);
@@ -87,16 +86,14 @@ export function createApp(options: AppOptions): NetwatchApp {
       }
     },
     totals() {
-      const s = m.stats;
+      const c = m.capture;
       return {
-        packets: m.counters.packets,
-        bytes: m.counters.bytes,
-        dropped: s ? s.droppedByKernel + s.droppedByInterface : 0,
+        packets: c.packets,
+        bytes: c.bytes,
+        dropped: c.stats ? c.stats.droppedByKernel + c.stats.droppedByInterface : 0,
       };
     },
   }, options.streamLimits);
-  // Fold protocol totals often enough that /metrics counters never lose a second.
-  const foldTimer = setInterval(() => totals.read(m.engine.series, m.nowSec), 60_000);
   const startedAtSec = Math.round(Date.now() / 1000 - m.uptimeSec);
 
   const app = new OpenAPIHono({ defaultHook: validationHook(acceptedParameters()) });
@@ -113,7 +110,10 @@ export function createApp(options: AppOptions): NetwatchApp {
   });
 
   app.openapi(healthRoute, (c) => c.json(healthView(m, version), 200));
-  app.openapi(statsRoute, (c) => c.json(statsView(m, version, hub.stats(), memory()), 200));
+  app.openapi(
+    statsRoute,
+    async (c) => c.json(await statsView(m, version, hub.stats(), memory()), 200),
+  );
   app.openapi(interfacesRoute, (c) => {
     let list;
     try {
@@ -136,9 +136,9 @@ export function createApp(options: AppOptions): NetwatchApp {
       capturing: m.source.kind === "interface" ? m.source.device : null,
     }, 200);
   });
-  app.openapi(flowsRoute, (c) => {
+  app.openapi(flowsRoute, async (c) => {
     const { format, ...query } = c.req.valid("query");
-    const page = flowsView(m, query);
+    const page = await flowsView(m, query);
     const csv = format === "csv" ||
       (format === undefined && /\btext\/csv\b/i.test(c.req.header("accept") ?? ""));
     if (csv) {
@@ -150,24 +150,32 @@ export function createApp(options: AppOptions): NetwatchApp {
     }
     return c.json(page, 200);
   });
-  app.openapi(flowRoute, (c) => {
+  app.openapi(flowRoute, async (c) => {
     const { id } = c.req.valid("param");
-    const flow = m.engine.flowById(id);
+    const flow = await asked(m, { op: "flow", id });
     if (!flow) throw new ApiError(404, "not_found", `No flow with id ${id}`);
     return c.json(flow, 200);
   });
   app.openapi(
     seriesRoute,
-    (c) => c.json(seriesView(m.engine.series, m.nowSec, c.req.valid("query")), 200),
+    async (c) => c.json(await seriesView(m, c.req.valid("query")), 200),
   );
-  app.openapi(talkersRoute, (c) => c.json(talkersView(m, c.req.valid("query")), 200));
-  app.openapi(protocolsRoute, (c) => c.json(protocolsView(m, c.req.valid("query")), 200));
+  app.openapi(
+    talkersRoute,
+    async (c) => c.json(await talkersView(m, c.req.valid("query")), 200),
+  );
+  app.openapi(
+    protocolsRoute,
+    async (c) => c.json(await protocolsView(m, c.req.valid("query")), 200),
+  );
   app.openapi(
     metricsRoute,
-    (c) =>
-      c.text(renderMetrics(m, totals, hub.stats(), memory(), startedAtSec), 200, {
-        "Content-Type": METRICS_CONTENT_TYPE,
-      }),
+    async (c) =>
+      c.text(
+        renderMetrics(m, await asked(m, { op: "figures" }), hub.stats(), memory(), startedAtSec),
+        200,
+        { "Content-Type": METRICS_CONTENT_TYPE },
+      ),
   );
   app.openAPIRegistry.registerPath(streamRoute);
   app.get(streamRoute.path, streamHandler(hub, options.idleTimeoutSec));
@@ -207,7 +215,6 @@ export function createApp(options: AppOptions): NetwatchApp {
     close() {
       if (closed) return;
       closed = true;
-      clearInterval(foldTimer);
       hub.closeAll(1001);
     },
   };

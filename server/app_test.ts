@@ -2,7 +2,7 @@
 
 import assert from "node:assert/strict";
 import { createApp } from "./app.ts";
-import { sampleMonitor, TestMonitor } from "./test_monitor.ts";
+import { LocalMonitor, sampleMonitor } from "../tests/helpers/local_monitor.ts";
 
 const T0 = 1_700_000_000;
 
@@ -165,7 +165,7 @@ Deno.test("createApp() answers randomised bad requests with 4xx JSON, never 500"
 });
 
 Deno.test("createApp() reports a failed capture in /health and keeps serving", async () => {
-  const m = new TestMonitor();
+  const m = new LocalMonitor();
   m.state = "error";
   m.error = { kind: "no_device", message: 'Cannot capture on "eth9": no such device' };
   const a = app(m);

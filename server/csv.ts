@@ -21,6 +21,8 @@ export const FLOW_COLUMNS: readonly (keyof FlowRecord)[] = [
   "state",
   "service",
   "no_ports",
+  "aggregate",
+  "rate_now",
 ];
 
 function field(value: unknown): string {

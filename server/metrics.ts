@@ -1,7 +1,7 @@
 // GET /metrics: the Prometheus text exposition format (version 0.0.4), base units and _total.
 
+import type { EngineFigures } from "../flows/engine_views.ts";
 import type { MonitorLike } from "./monitor_like.ts";
-import type { ProtocolTotals } from "./protocol_totals.ts";
 import type { StreamStats } from "./wire.ts";
 
 /** Content type of the text exposition format. */
@@ -41,28 +41,27 @@ function format(value: number): string {
 /** Everything /metrics reports, rendered. */
 export function renderMetrics(
   m: MonitorLike,
-  totals: ProtocolTotals,
+  e: EngineFigures,
   stream: StreamStats,
   memory: { rss: number; heapUsed: number },
   startedAtSec: number,
 ): string {
-  const e = m.engine;
-  const c = m.counters;
+  const c = m.capture;
   const out = new Exposition();
   out.family("netwatch_packets_total", "counter", "Packets captured and decoded.", c.packets);
   out.family("netwatch_bytes_total", "counter", "Bytes on the wire of those packets.", c.bytes);
-  if (m.stats) {
+  if (c.stats) {
     out.family(
       "netwatch_capture_received_packets_total",
       "counter",
       "Packets the kernel saw on the interface.",
-      m.stats.received,
+      c.stats.received,
     );
   }
   out.family("netwatch_capture_dropped_packets_total", "counter", "Packets lost before decoding.", [
-    [{ reason: "kernel" }, m.stats?.droppedByKernel ?? 0],
-    [{ reason: "interface" }, m.stats?.droppedByInterface ?? 0],
-    [{ reason: "overrun" }, m.overruns],
+    [{ reason: "kernel" }, c.stats?.droppedByKernel ?? 0],
+    [{ reason: "interface" }, c.stats?.droppedByInterface ?? 0],
+    [{ reason: "overrun" }, c.overruns],
   ]);
   out.family("netwatch_decode_errors_total", "counter", "Packets with bad or cut-short headers.", [
     [{ kind: "malformed" }, c.malformed],
@@ -74,7 +73,7 @@ export function renderMetrics(
     "1 while the capture runs, 0 after it ended or failed.",
     m.state === "running" ? 1 : 0,
   );
-  const protocols = totals.read(e.series, m.nowSec);
+  const protocols = e.protocols;
   out.family(
     "netwatch_protocol_bytes_total",
     "counter",
@@ -87,26 +86,34 @@ export function renderMetrics(
     "Packets by protocol class.",
     protocols.map((p): Sample => [{ protocol: p.name }, p.packets]),
   );
-  out.family("netwatch_flows_active", "gauge", "Flows tracked now.", e.table.count);
+  out.family("netwatch_flows_active", "gauge", "Flows tracked now.", e.flows.active);
   out.family(
-    "netwatch_flows_capacity",
+    "netwatch_flows_single_packet",
     "gauge",
-    "Most flows tracked at once.",
-    e.config.maxActiveFlows,
+    "Flows tracked now that have seen one packet (part of netwatch_flows_active).",
+    e.flows.single_packet,
   );
-  out.family("netwatch_flows_started_total", "counter", "Flow records started.", e.flowsStarted);
+  out.family("netwatch_flows_capacity", "gauge", "Most flows tracked at once.", e.flows.capacity);
+  out.family("netwatch_flows_started_total", "counter", "Flow records started.", e.flows.started);
   out.family("netwatch_flows_ended_total", "counter", "Flow records ended, by reason.", [
-    [{ reason: "idle" }, e.endedIdle],
-    [{ reason: "active_timeout" }, e.endedActive],
-    [{ reason: "evicted" }, e.evicted],
+    [{ reason: "idle" }, e.flows.ended_idle],
+    [{ reason: "active_timeout" }, e.flows.ended_active_timeout],
+    [{ reason: "evicted" }, e.flows.evicted],
+    [{ reason: "forced" }, e.flows.ended_forced],
   ]);
   out.family(
     "netwatch_flow_evictions_total",
     "counter",
     "Flows evicted because the flow table was full.",
-    e.evicted,
+    e.flows.evicted,
   );
-  out.family("netwatch_flow_history_records", "gauge", "Ended flows kept.", e.history.count);
+  out.family(
+    "netwatch_flows_aggregated_total",
+    "counter",
+    "One-packet flows folded into per-server aggregate records (floods, scans).",
+    e.flows.aggregated,
+  );
+  out.family("netwatch_flow_history_records", "gauge", "Ended flows kept.", e.flows.history);
   out.family("netwatch_hosts", "gauge", "Hosts in the host table.", e.hosts.count);
   out.family(
     "netwatch_host_evictions_total",

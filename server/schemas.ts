@@ -56,7 +56,15 @@ const address = z.string("expected an IPv4 or IPv6 address or CIDR, e.g. 10.0.0.
 
 const SERVICES = SERVICE_NAMES.slice(1) as [string, ...string[]];
 const STATES = CONN_STATE_NAMES.slice(1) as [string, ...string[]];
-export const SORT_KEYS = ["bytes", "packets", "duration", "first", "last", "rate"] as const;
+export const SORT_KEYS = [
+  "bytes",
+  "packets",
+  "duration",
+  "first",
+  "last",
+  "rate",
+  "rate_now",
+] as const;
 export const WINDOWS = ["now", "1m", "5m", "15m", "60m"] as const;
 
 /** Filters, sort and page of a flow query (REST /flows and the flows topic). */
@@ -186,10 +194,13 @@ export const StatsSchema = z.object({
     active: z.number(),
     capacity: z.number(),
     fill: z.number(),
+    single_packet: z.number(),
     started: z.number(),
     ended_idle: z.number(),
     ended_active_timeout: z.number(),
+    ended_forced: z.number(),
     evicted: z.number(),
+    aggregated: z.number(),
     history: z.number(),
     history_capacity: z.number(),
   }),
@@ -234,6 +245,8 @@ export const FlowSchema = z.object({
   state: z.string(),
   service: z.string().nullable(),
   no_ports: z.boolean(),
+  aggregate: z.boolean(),
+  rate_now: z.number(),
 }).openapi("Flow");
 
 export const FlowsSchema = z.object({

@@ -20,7 +20,7 @@ export interface StreamSocket {
 /** Where updates come from. */
 export interface StreamSource {
   /** Data of a topic other than rates for validated params (the REST body of the same query). */
-  snapshot(topic: Exclude<Topic, "rates">, params: unknown): unknown;
+  snapshot(topic: Exclude<Topic, "rates">, params: unknown): unknown | Promise<unknown>;
   /** Running totals the rates topic differentiates. */
   totals(): { packets: number; bytes: number; dropped: number };
 }
@@ -77,6 +77,7 @@ export class StreamHub {
   #skipped = 0;
   #refused = 0;
   #subscriptions = 0;
+  #ticking = false;
 
   constructor(source: StreamSource, limits: Partial<StreamLimits> = {}) {
     this.#source = source;
@@ -160,31 +161,57 @@ export class StreamHub {
     };
   }
 
-  /** Sends every update due at `now` (epoch ms). Called by the timer; public for tests. */
-  tick(now: number): void {
-    const cache = new Map<string, string>();
-    for (const connection of this.#connections) {
-      for (const sub of connection.subscriptions.values()) {
-        if (sub.nextDue > now) continue;
-        sub.nextDue = nextDue(now, sub.intervalMs);
-        if (connection.closed || connection.socket.readyState !== OPEN) break;
-        if (connection.socket.bufferedAmount > this.limits.maxBufferedBytes) {
-          this.#skipped++;
-          continue;
+  /**
+   * Sends every update due at `now` (epoch ms). Called by the timer; public for tests. Data
+   * comes from the engine's worker, so a tick waits for it; a tick still running when the timer
+   * fires again is not doubled (the next one picks up whatever fell due meanwhile).
+   */
+  async tick(now: number): Promise<void> {
+    if (this.#ticking) return;
+    this.#ticking = true;
+    try {
+      const cache = new Map<string, Promise<string>>();
+      for (const connection of [...this.#connections]) {
+        for (const sub of [...connection.subscriptions.values()]) {
+          if (sub.nextDue > now) continue;
+          sub.nextDue = nextDue(now, sub.intervalMs);
+          if (connection.closed || connection.socket.readyState !== OPEN) break;
+          if (connection.socket.bufferedAmount > this.limits.maxBufferedBytes) {
+            this.#skipped++;
+            continue;
+          }
+          let data: string;
+          if (sub.topic === "rates") {
+            data = JSON.stringify(this.#rates(sub, now));
+          } else {
+            let pending = cache.get(sub.key);
+            if (!pending) {
+              const topic = sub.topic;
+              pending = Promise.resolve(this.#source.snapshot(topic, sub.params))
+                .then((value) => JSON.stringify(value));
+              cache.set(sub.key, pending);
+            }
+            try {
+              data = await pending;
+            } catch (error) {
+              this.#reply(connection, {
+                type: "error",
+                id: sub.id,
+                code: "unavailable",
+                message: error instanceof Error ? error.message : String(error),
+              });
+              continue;
+            }
+          }
+          this.#sendRaw(
+            connection,
+            `{"type":"data","id":${JSON.stringify(sub.id)},"topic":"${sub.topic}","ts":${now},` +
+              `"data":${data}}`,
+          );
         }
-        let data: string;
-        if (sub.topic === "rates") {
-          data = JSON.stringify(this.#rates(sub, now));
-        } else {
-          data = cache.get(sub.key) ?? JSON.stringify(this.#source.snapshot(sub.topic, sub.params));
-          cache.set(sub.key, data);
-        }
-        this.#sendRaw(
-          connection,
-          `{"type":"data","id":${JSON.stringify(sub.id)},"topic":"${sub.topic}","ts":${now},` +
-            `"data":${data}}`,
-        );
       }
+    } finally {
+      this.#ticking = false;
     }
   }
 

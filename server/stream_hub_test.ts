@@ -26,7 +26,7 @@ function hub(limits = {}) {
   return h;
 }
 
-Deno.test("StreamHub sends each subscription once per interval on a shared grid", () => {
+Deno.test("StreamHub sends each subscription once per interval on a shared grid", async () => {
   const h = hub();
   const s = new FakeSocket();
   const c = h.open(s);
@@ -42,25 +42,25 @@ Deno.test("StreamHub sends each subscription once per interval on a shared grid"
   );
   assert.equal(s.sent[0].type, "subscribed");
   const base = Math.ceil(Date.now() / 100) * 100 + 100;
-  for (let t = base; t < base + 1000; t += 25) h.tick(t);
+  for (let t = base; t < base + 1000; t += 25) await h.tick(t);
   const data = s.sent.filter((m) => m.type === "data");
   assert.equal(data.length, 10);
   assert.deepEqual(data[0].data, { topic: "flows", params: { limit: 5 } });
   h.closeAll();
 });
 
-Deno.test("StreamHub skips updates while a socket is backed up, then sends the latest", () => {
+Deno.test("StreamHub skips updates while a socket is backed up, then sends the latest", async () => {
   const h = hub({ maxBufferedBytes: 1000 });
   const s = new FakeSocket();
   const c = h.open(s);
   h.message(c, JSON.stringify({ op: "subscribe", id: "r", topic: "rates", interval_ms: 100 }));
   const base = Math.ceil(Date.now() / 100) * 100 + 100;
   s.bufferedAmount = 5000;
-  for (let t = base; t < base + 500; t += 100) h.tick(t);
+  for (let t = base; t < base + 500; t += 100) await h.tick(t);
   assert.equal(s.sent.filter((m) => m.type === "data").length, 0);
   assert.equal(h.stats().messages_skipped, 5);
   s.bufferedAmount = 0;
-  h.tick(base + 500);
+  await h.tick(base + 500);
   const data = s.sent.filter((m) => m.type === "data");
   assert.equal(data.length, 1);
   // One update covering the whole gap, not five queued ones.

@@ -1,13 +1,15 @@
 // Reads a monitor into the wire shapes: one function per view, shared by REST routes and streams.
 
 import type { FlowQuery } from "../flows/query.ts";
-import { type HostStats, type HostWindow, RATE_SECONDS } from "../flows/hosts.ts";
+import type { SeriesParams } from "../flows/series_view.ts";
+import { QueryError } from "../pipeline/monitor.ts";
+import type { ShardAnswers, ShardRequest } from "../pipeline/protocol.ts";
 import { ApiError, badParameter } from "./errors.ts";
 import type { MonitorLike } from "./monitor_like.ts";
 import type {
   FlowsResponse,
   HealthResponse,
-  ProtocolsResponse,
+  SeriesResponse,
   StatsResponse,
   StreamStats,
   TalkersResponse,
@@ -63,23 +65,29 @@ export function flowQuery(p: FlowParams): FlowQuery {
   };
 }
 
-/** A page of flows; a cursor the engine cannot use is a 400 naming `cursor`. */
-export function flowsView(m: MonitorLike, p: FlowParams): FlowsResponse {
+/** Answers a query, turning the engine's parameter errors into 400s that name them. */
+export async function asked<R extends ShardRequest>(
+  m: MonitorLike,
+  request: R,
+): Promise<ShardAnswers[R["op"]]> {
   try {
-    return m.engine.query(flowQuery(p));
+    return await m.ask(request);
   } catch (error) {
-    if (error instanceof TypeError || error instanceof RangeError) {
-      if (/cursor/i.test(error.message)) {
-        throw badParameter(
-          "cursor",
-          p.cursor,
-          "expected the next_cursor of a previous page with the same sort and order",
-        );
+    if (error instanceof QueryError) {
+      const d = error.detail;
+      if (d.kind === "parameter") {
+        if (d.parameter) throw badParameter(d.parameter, d.value, d.expected ?? d.message);
+        throw new ApiError(400, "bad_parameter", d.message);
       }
-      throw new ApiError(400, "bad_parameter", error.message);
+      throw new ApiError(503, "unavailable", d.message);
     }
     throw error;
   }
+}
+
+/** A page of flows; a cursor the engine cannot use is a 400 naming `cursor`. */
+export function flowsView(m: MonitorLike, p: FlowParams): Promise<FlowsResponse> {
+  return asked(m, { op: "flows", query: flowQuery(p) });
 }
 
 /** GET /health. */
@@ -99,14 +107,15 @@ export function healthView(m: MonitorLike, version: string): HealthResponse {
 }
 
 /** GET /stats. */
-export function statsView(
+export async function statsView(
   m: MonitorLike,
   version: string,
   stream: StreamStats,
   memory: { rss: number; heapUsed: number; heapTotal: number },
-): StatsResponse {
-  const e = m.engine;
-  const c = m.counters;
+): Promise<StatsResponse> {
+  const e = await asked(m, { op: "figures" });
+  const c = m.capture;
+  const { protocols: _, ...engine } = e;
   return {
     version,
     uptime_sec: round3(m.uptimeSec),
@@ -118,26 +127,15 @@ export function statsView(
       link_type: m.info?.linkType ?? null,
       packets: c.packets,
       bytes: c.bytes,
-      received: m.stats ? m.stats.received : null,
-      dropped_kernel: m.stats?.droppedByKernel ?? 0,
-      dropped_interface: m.stats?.droppedByInterface ?? 0,
-      overruns: m.overruns,
+      received: c.stats ? c.stats.received : null,
+      dropped_kernel: c.stats?.droppedByKernel ?? 0,
+      dropped_interface: c.stats?.droppedByInterface ?? 0,
+      overruns: c.overruns,
       decode_errors: { malformed: c.malformed, truncated: c.truncated },
       error: m.state === "error" && m.error ? { ...m.error } : null,
-      packets_per_sec: Math.round(m.packetsPerSecond),
+      packets_per_sec: Math.round(c.packetsPerSecond),
     },
-    flows: {
-      active: e.table.count,
-      capacity: e.config.maxActiveFlows,
-      fill: e.table.count / e.config.maxActiveFlows,
-      started: e.flowsStarted,
-      ended_idle: e.endedIdle,
-      ended_active_timeout: e.endedActive,
-      evicted: e.evicted,
-      history: e.history.count,
-      history_capacity: e.config.maxHistoryRecords,
-    },
-    hosts: { count: e.hosts.count, capacity: e.hosts.maxHosts, evicted: e.hosts.evicted },
+    ...engine,
     memory: {
       rss_bytes: memory.rss,
       heap_used_bytes: memory.heapUsed,
@@ -147,69 +145,25 @@ export function statsView(
   };
 }
 
-const WINDOW_MINUTES: Record<Exclude<WindowName, "now">, HostWindow> = {
-  "1m": 1,
-  "5m": 5,
-  "15m": 15,
-  "60m": 60,
-};
-
-/** Seconds a window covers. */
-export function windowSeconds(window: WindowName): number {
-  return window === "now" ? RATE_SECONDS : WINDOW_MINUTES[window] * 60;
-}
-
 /** GET /talkers: "now" ranks by the rate over the last few seconds, others by window totals. */
-export function talkersView(
+export async function talkersView(
   m: MonitorLike,
   p: { window?: WindowName; by?: TalkersResponse["by"]; limit?: number },
-): TalkersResponse {
+): Promise<TalkersResponse> {
   const window = p.window ?? "5m";
   const by = p.by ?? "bytes";
-  const limit = p.limit ?? 10;
-  const hosts = m.engine.hosts;
-  const now = m.nowSec;
-  const measure = by === "packets" ? "packets" : "bytes";
-  const direction = by === "sent" ? "sent" : by === "received" ? "received" : "total";
-  let talkers: HostStats[];
-  if (window === "now") {
-    const rate = (h: HostStats) =>
-      direction === "sent"
-        ? h.rate_sent
-        : direction === "received"
-        ? h.rate_received
-        : h.rate_sent + h.rate_received;
-    talkers = hosts.top(now, 1, Math.max(1, hosts.count), measure, direction)
-      .filter((h) => rate(h) > 0)
-      .sort((a, b) => rate(b) - rate(a))
-      .slice(0, limit);
-  } else {
-    talkers = hosts.top(now, WINDOW_MINUTES[window], limit, measure, direction);
-  }
+  const talkers = await asked(m, { op: "talkers", window, by, limit: p.limit ?? 10 });
   return { window, by, talkers };
 }
 
 /** GET /protocols: totals by protocol class and service over a window. */
-export function protocolsView(m: MonitorLike, p: { window?: WindowName }): ProtocolsResponse {
-  const window = p.window ?? "5m";
-  const seconds = windowSeconds(window);
-  const totals = m.engine.series.totals(m.nowSec, seconds);
-  const protocols = Object.entries(totals.protocols)
-    .map(([name, v]) => ({ name, packets: v.packets, bytes: v.bytes }))
-    .sort((a, b) => b.bytes - a.bytes || a.name.localeCompare(b.name));
-  return {
-    window,
-    seconds,
-    packets: totals.packets,
-    bytes: totals.bytes,
-    dropped: totals.dropped,
-    protocols,
-    services: totals.services.map((s) => ({
-      name: s.service,
-      packets: s.packets,
-      bytes: s.bytes,
-    })),
-  };
+export function protocolsView(m: MonitorLike, p: { window?: WindowName }) {
+  return asked(m, { op: "protocols", window: p.window ?? "5m" });
+}
+
+/** GET /series. */
+export function seriesView(m: MonitorLike, p: SeriesParams): Promise<SeriesResponse> {
+  return asked(m, { op: "series", params: p });
 }
 
 function round3(x: number): number {

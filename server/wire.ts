@@ -2,10 +2,17 @@
 //
 // The dashboard imports this module with `import type` only. Field names are the JSON keys.
 
+import type {
+  EngineFigures,
+  ProtocolsAnswer,
+  TalkersAnswer,
+  WindowName,
+} from "../flows/engine_views.ts";
 import type { FlowRecord } from "../flows/flow_record.ts";
 import type { HostStats } from "../flows/hosts.ts";
+import type { SeriesAnswer } from "../flows/series_view.ts";
 
-export type { FlowRecord, HostStats };
+export type { FlowRecord, HostStats, WindowName };
 
 /** The body of every 4xx and 5xx answer. */
 export interface ErrorBody {
@@ -65,19 +72,8 @@ export interface StatsResponse {
     /** Packets per second accounted over the last second. */
     packets_per_sec: number;
   };
-  flows: {
-    active: number;
-    capacity: number;
-    /** Active flows / capacity, 0 to 1. */
-    fill: number;
-    started: number;
-    ended_idle: number;
-    ended_active_timeout: number;
-    evicted: number;
-    history: number;
-    history_capacity: number;
-  };
-  hosts: { count: number; capacity: number; evicted: number };
+  flows: EngineFigures["flows"];
+  hosts: EngineFigures["hosts"];
   memory: { rss_bytes: number; heap_used_bytes: number; heap_total_bytes: number };
   stream: StreamStats;
 }
@@ -118,43 +114,13 @@ export interface FlowsResponse {
 }
 
 /** GET /api/v1/series. `t` and every `values` array line up. */
-export interface SeriesResponse {
-  metric: "bps" | "pps";
-  /** "bit/s" or "packet/s". */
-  unit: string;
-  /** Seconds per point. */
-  step: number;
-  from: number;
-  to: number;
-  /** Start of each point, epoch seconds. */
-  t: number[];
-  /** "total", or one entry per protocol class or service when a breakdown was asked for. */
-  series: { name: string; values: number[] }[];
-}
-
-/** Windows of /talkers and /protocols; "now" is the last few seconds. */
-export type WindowName = "now" | "1m" | "5m" | "15m" | "60m";
+export type SeriesResponse = SeriesAnswer;
 
 /** GET /api/v1/talkers. */
-export interface TalkersResponse {
-  window: WindowName;
-  by: "bytes" | "packets" | "sent" | "received";
-  talkers: HostStats[];
-}
+export type TalkersResponse = TalkersAnswer;
 
 /** GET /api/v1/protocols. */
-export interface ProtocolsResponse {
-  window: WindowName;
-  /** Seconds the window covers. */
-  seconds: number;
-  packets: number;
-  bytes: number;
-  dropped: number;
-  /** By protocol class (tcp, udp, icmp, other, non_flow), busiest first. */
-  protocols: { name: string; packets: number; bytes: number }[];
-  /** By service ("other": flows of no known service), busiest first. */
-  services: { name: string; packets: number; bytes: number }[];
-}
+export type ProtocolsResponse = ProtocolsAnswer;
 
 /** Topics of the WebSocket stream. */
 export type Topic = "rates" | "protocols" | "talkers" | "flows" | "stats";

@@ -3,6 +3,7 @@
 // into a plain HostTable and TimeSeries must give the same top talkers, rates and series, on
 // every real capture and on generated traffic out of time order.
 
+import { topHostStats } from "../flows/host_views.ts";
 import assert from "node:assert/strict";
 import { type PacketBatch, PacketKind } from "../capture/packet_batch.ts";
 import { readCaptureFile } from "../capture/read_file.ts";
@@ -10,7 +11,7 @@ import { isFlowPacket } from "../flows/flow_key.ts";
 import { FlowEngine } from "../flows/flow_engine.ts";
 import { type HostTable, HostTable as Hosts, type HostWindow } from "../flows/hosts.ts";
 import { L4Class, TimeSeries } from "../flows/time_series.ts";
-import { batchOf, type TestPacket } from "../flows/test_helpers.ts";
+import { batchOf, type TestPacket } from "./helpers/packets.ts";
 import { corpusFiles, corpusPath } from "./helpers/corpus.ts";
 import { mulberry32 } from "./helpers/random.ts";
 
@@ -54,8 +55,8 @@ function observed(hosts: HostTable, series: TimeSeries, now: number) {
   return {
     hostCount: hosts.count,
     talkers: windows.flatMap((w) => [
-      hosts.top(now, w, 50, "bytes"),
-      hosts.top(now, w, 50, "packets", "sent"),
+      topHostStats(hosts, now, w, 50, "bytes"),
+      topHostStats(hosts, now, w, 50, "packets", "sent"),
     ]),
     seconds: series.points("seconds", now, 3600),
     minutes: series.points("minutes", now, 1440),
@@ -139,8 +140,10 @@ Deno.test("per-second accounting equals packet-by-packet with packets out of tim
 });
 
 Deno.test("per-second accounting equals packet-by-packet when flows are evicted mid-second", () => {
-  // 40,000 flows in one second, in a table of 1,000: most end (evicted) with traffic pending,
-  // and more flows touch the second than the pending list holds.
+  // 40,000 flows in one second, in a table of 1,000: the UDP ones end (evicted) with traffic
+  // pending, and more flows touch the second than the pending list holds. The TCP and ICMP
+  // ones have one packet each: more than the engine accounts to hosts at once per second, so
+  // their hosts get them when they end; after endAll() every packet is accounted.
   const packets = shuffledTraffic(11, 40_000, 40_000).map((p, n) => ({
     ...p,
     ts: 5_000 + n * 1e-5,
@@ -152,6 +155,8 @@ Deno.test("per-second accounting equals packet-by-packet when flows are evicted 
     engine.add(batch);
     reference.add(batch);
   }
-  assert.ok(engine.evicted > 30_000, `evicted ${engine.evicted}`);
+  assert.ok(engine.evicted > 10_000, `evicted ${engine.evicted}`);
+  assert.ok(engine.embryos.count > 5_000, `one-packet flows ${engine.embryos.count}`);
+  engine.endAll();
   assertSame(engine, reference, "one busy second");
 });

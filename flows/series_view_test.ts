@@ -1,8 +1,8 @@
 // seriesView(): ranges, steps, downsampling and breakdowns over a synthetic time series.
 
 import assert from "node:assert/strict";
-import { seriesView } from "./series.ts";
-import { sampleMonitor } from "./test_monitor.ts";
+import { seriesView } from "./series_view.ts";
+import { sampleMonitor } from "../tests/helpers/local_monitor.ts";
 
 const T0 = 1_700_000_000;
 

@@ -1,7 +1,7 @@
 // Builds PacketBatches by hand for the flow tests: one call per packet, fields in plain words.
 
-import { Flag, PacketBatch, PacketKind } from "../capture/packet_batch.ts";
-import { addressWordsOf } from "./address_parse.ts";
+import { Flag, PacketBatch, PacketKind } from "../../capture/packet_batch.ts";
+import { addressWordsOf } from "../../flows/address_parse.ts";
 
 /** One test packet. Addresses: "10.0.0.1" or "2001:db8::1" (no embedded IPv4). */
 export interface TestPacket {

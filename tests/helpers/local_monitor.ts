@@ -1,22 +1,23 @@
-// A synthetic monitor for server tests and benchmarks: a FlowEngine fed hand-made packets.
+// An in-process monitor for server tests and benchmarks: one Shard fed hand-made packets.
 
-import type { CaptureStats } from "../capture/pcap_handle.ts";
-import type { SourceOptions } from "../capture/source.ts";
-import type { FlowConfig } from "../flows/flow_config.ts";
-import { FlowEngine } from "../flows/flow_engine.ts";
-import { PacketCounters } from "../flows/packet_counters.ts";
-import { batchOf, type TestPacket } from "../flows/test_helpers.ts";
-import type { MonitorLike } from "./monitor_like.ts";
-import type { CaptureStateName } from "./wire.ts";
+import type { CaptureStats } from "../../capture/pcap_handle.ts";
+import type { SourceOptions } from "../../capture/source.ts";
+import type { FlowConfig } from "../../flows/flow_config.ts";
+import type { FlowEngine } from "../../flows/flow_engine.ts";
+import type { PacketCounters } from "../../flows/packet_counters.ts";
+import { type CaptureFigures, type MonitorLike, QueryError } from "../../pipeline/monitor.ts";
+import type { CaptureState, ShardAnswers, ShardRequest } from "../../pipeline/protocol.ts";
+import { Shard, shardError } from "../../pipeline/shard.ts";
+import { batchOf, type TestPacket } from "./packets.ts";
 
-/** A MonitorLike whose fields tests set directly. */
-export class TestMonitor implements MonitorLike {
+/** A MonitorLike answering from a Shard on this thread; tests set its fields directly. */
+export class LocalMonitor implements MonitorLike {
   source: SourceOptions = { kind: "interface", device: "test0" };
-  readonly engine: FlowEngine;
-  readonly counters = new PacketCounters();
-  state: CaptureStateName = "running";
+  readonly shard: Shard;
+  state: CaptureState = "running";
   error?: MonitorLike["error"];
   info = { name: "test0", kind: "interface" as const, linkType: "EN10MB", dlt: 1, snaplen: 256 };
+  restarts = 0;
   stats?: CaptureStats = { received: 0, droppedByKernel: 0, droppedByInterface: 0 };
   overruns = 0;
   packetsPerSecond = 0;
@@ -25,18 +26,46 @@ export class TestMonitor implements MonitorLike {
   clock?: number;
 
   constructor(config: Partial<FlowConfig> = {}) {
-    this.engine = new FlowEngine(config);
+    this.shard = new Shard(config);
+  }
+
+  /** The shard's engine (tests look inside; the server never does). */
+  get engine(): FlowEngine {
+    return this.shard.engine;
+  }
+
+  get counters(): PacketCounters {
+    return this.shard.counters;
   }
 
   get nowSec(): number {
-    return this.clock ?? this.engine.now;
+    return this.clock ?? this.shard.engine.now;
+  }
+
+  get capture(): CaptureFigures {
+    const c = this.shard.counters;
+    return {
+      packets: c.packets,
+      bytes: c.bytes,
+      malformed: c.malformed,
+      truncated: c.truncated,
+      stats: this.stats,
+      overruns: this.overruns,
+      packetsPerSecond: this.packetsPerSecond,
+    };
+  }
+
+  ask<R extends ShardRequest>(request: R): Promise<ShardAnswers[R["op"]]> {
+    try {
+      return Promise.resolve(this.shard.answer(request, this.nowSec));
+    } catch (error) {
+      return Promise.reject(new QueryError(shardError(error)));
+    }
   }
 
   /** Accounts packets as a capture would. */
   add(packets: TestPacket[]): void {
-    const batch = batchOf(packets);
-    this.counters.add(batch);
-    this.engine.add(batch);
+    this.shard.add(batchOf(packets));
   }
 }
 
@@ -44,8 +73,8 @@ export class TestMonitor implements MonitorLike {
  * A small, varied traffic sample at `t0`: HTTPS and SSH over TCP, DNS over UDP, ICMP ping,
  * IPv6, a VLAN-tagged flow. Returns the monitor with it accounted.
  */
-export function sampleMonitor(t0 = 1_700_000_000): TestMonitor {
-  const m = new TestMonitor();
+export function sampleMonitor(t0 = 1_700_000_000): LocalMonitor {
+  const m = new LocalMonitor();
   const p: TestPacket[] = [];
   // 10.0.0.1 -> 10.0.0.2:443, handshake then data
   p.push({

@@ -1,6 +1,6 @@
 // Running per-protocol totals for /metrics, folded from the per-second ring so they never go down.
 
-import { L4_CLASS_NAMES, type TimeSeries } from "../flows/time_series.ts";
+import { L4_CLASS_NAMES, type TimeSeries } from "./time_series.ts";
 
 const L4_CLASSES = L4_CLASS_NAMES.length;
 

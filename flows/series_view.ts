@@ -1,10 +1,26 @@
-// GET /series: bits or packets per second over a time range, downsampled, optionally broken down.
+// Bits or packets per second over a time range from the in-memory rings, downsampled, broken down.
 
-import { SERVICE_NAMES } from "../flows/services.ts";
-import { L4_CLASS_NAMES, type TimeSeries } from "../flows/time_series.ts";
-import { badParameter } from "./errors.ts";
-import { MAX_POINTS } from "./schemas.ts";
-import type { SeriesResponse } from "./wire.ts";
+import { ParameterError } from "./param_error.ts";
+import { SERVICE_NAMES } from "./services.ts";
+import { L4_CLASS_NAMES, type TimeSeries } from "./time_series.ts";
+
+/** Most points one answer may hold. */
+export const MAX_POINTS = 3600;
+
+/** A series answer (GET /series). `t` and every `values` array line up. */
+export interface SeriesAnswer {
+  metric: "bps" | "pps";
+  /** "bit/s" or "packet/s". */
+  unit: string;
+  /** Seconds per point. */
+  step: number;
+  from: number;
+  to: number;
+  /** Start of each point, epoch seconds. */
+  t: number[];
+  /** "total", or one entry per protocol class or service when a breakdown was asked for. */
+  series: { name: string; values: number[] }[];
+}
 
 /** Validated /series parameters. */
 export interface SeriesParams {
@@ -23,12 +39,12 @@ const SERVICES = SERVICE_NAMES.length;
  * ring serves ranges that start within its hour, the per-minute ring older ones; `step` is
  * rounded up to a multiple of the ring's period. Periods the rings no longer hold read as 0.
  */
-export function seriesView(series: TimeSeries, nowSec: number, p: SeriesParams): SeriesResponse {
+export function seriesView(series: TimeSeries, nowSec: number, p: SeriesParams): SeriesAnswer {
   const metric = p.metric ?? "bps";
   const breakdown = p.breakdown ?? "none";
   const to = p.to ?? nowSec;
   const from = p.from ?? to - 300;
-  if (from > to) throw badParameter("from", String(p.from), `expected at most to (${to})`);
+  if (from > to) throw new ParameterError("from", p.from, `expected at most to (${to})`);
   const ring = from >= Math.floor(nowSec) - series.seconds.length + 1
     ? series.seconds
     : series.minutes;
@@ -39,9 +55,9 @@ export function seriesView(series: TimeSeries, nowSec: number, p: SeriesParams):
   const count = (end - start) / step + 1;
   if (count > MAX_POINTS) {
     const least = Math.ceil((end - start) / (MAX_POINTS - 1) / res) * res;
-    throw badParameter(
+    throw new ParameterError(
       "step",
-      String(p.step ?? res),
+      p.step ?? res,
       `expected at least ${least} for this range (at most ${MAX_POINTS} points)`,
     );
   }
@@ -72,7 +88,7 @@ export function seriesView(series: TimeSeries, nowSec: number, p: SeriesParams):
     : breakdown === "service"
     ? SERVICE_NAMES.map((name, i) => i === 0 ? "other" : name)
     : ["total"];
-  const out: SeriesResponse["series"] = [];
+  const out: SeriesAnswer["series"] = [];
   for (let k = 0; k < width; k++) {
     const values = new Array<number>(count);
     let any = false;

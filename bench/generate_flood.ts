@@ -1,0 +1,105 @@
+// Writes the worst traffic for a flow monitor: a random-source TCP SYN flood with a few heavy hosts.
+//
+// Most packets are SYNs to one server, each from a new random source address and port, so every
+// one is a new flow and a new host; the rest are full-size packets of five established
+// connections from five heavy hosts. Packets are spaced at a given rate (default 1 GbE line rate
+// for 64-byte frames: 1.488 Mpps), so the capture's clock runs as the link's would.
+
+import { PcapWriter } from "../tests/helpers/pcap_file.ts";
+import { mulberry32 } from "../tests/helpers/random.ts";
+
+export interface FloodOptions {
+  packets: number;
+  /** Share of packets that are flood SYNs (default 0.9). */
+  synShare?: number;
+  /** Packets per second of capture time (default 1,488,095: 64-byte frames at 1 Gbit/s). */
+  rate?: number;
+  seed?: number;
+}
+
+/** What was written, with the exact totals the tests check against. */
+export interface FloodCapture {
+  path: string;
+  packets: number;
+  bytes: number;
+  synPackets: number;
+  /** The flooded server, "192.168.0.1" (SYNs go to its port 80). */
+  server: string;
+  /** Heavy host address -> bytes it sent (every heavy packet goes to the server's port 443). */
+  heavy: Map<string, number>;
+  firstTs: number;
+  lastTs: number;
+}
+
+export const LINE_RATE_64B = 1_488_095;
+const SERVER = 0xc0a80001; // 192.168.0.1
+const HEAVY = 5;
+const HEAVY_FRAME = 1514;
+
+/** Writes the flood capture to `path` (Ethernet, 64-byte snaplen: headers only). */
+export function generateFlood(path: string, options: FloodOptions): FloodCapture {
+  const rnd = mulberry32(options.seed ?? 7);
+  const rate = options.rate ?? LINE_RATE_64B;
+  const synShare = options.synShare ?? 0.9;
+  const writer = new PcapWriter(path, 1, 64);
+  const frame = new Uint8Array(54);
+  const v = new DataView(frame.buffer);
+  frame.set([0x02, 0, 0, 0, 0, 1, 0x02, 0, 0, 0, 0, 2]);
+  v.setUint16(12, 0x0800);
+  frame[14] = 0x45; // IPv4, 20-byte header
+  frame[22] = 64; // TTL
+  frame[23] = 6; // TCP
+  frame[46] = 0x50; // data offset: 5 words
+  const heavy = new Map<string, number>();
+  let bytes = 0;
+  let synPackets = 0;
+  const startSec = 1_700_000_000;
+  for (let i = 0; i < options.packets; i++) {
+    const syn = rnd() < synShare;
+    let wire: number;
+    if (syn) {
+      // A new source: random public-looking address and port.
+      v.setUint32(26, (0x0b000000 + Math.floor(rnd() * 0xd0000000)) >>> 0);
+      v.setUint32(30, SERVER);
+      v.setUint16(34, 1024 + Math.floor(rnd() * 64000));
+      v.setUint16(36, 80);
+      frame[47] = 0x02; // SYN
+      wire = 60; // 64 with the FCS, which captures do not hold
+      synPackets++;
+    } else {
+      const h = Math.floor(rnd() * HEAVY);
+      const src = 0x0a090901 + h; // 10.9.9.1 - 10.9.9.5
+      v.setUint32(26, src);
+      v.setUint32(30, SERVER);
+      v.setUint16(34, 40000 + h);
+      v.setUint16(36, 443);
+      frame[47] = 0x10; // ACK
+      wire = HEAVY_FRAME;
+      const name = `10.9.9.${1 + h}`;
+      heavy.set(name, (heavy.get(name) ?? 0) + wire);
+    }
+    v.setUint16(16, wire - 14); // IP total length
+    const ns = Math.floor(i * 1e9 / rate);
+    const sec = startSec + Math.floor(ns / 1e9);
+    writer.write(sec, Math.floor((ns % 1e9) / 1000), frame, wire);
+    bytes += wire;
+  }
+  writer.close();
+  const lastNs = Math.floor((options.packets - 1) * 1e9 / rate);
+  return {
+    path,
+    packets: options.packets,
+    bytes,
+    synPackets,
+    server: "192.168.0.1",
+    heavy,
+    firstTs: startSec,
+    lastTs: startSec + Math.floor(lastNs / 1000) / 1e6,
+  };
+}
+
+if (import.meta.main) {
+  const [path = "/tmp/flood.pcap", count = "3000000"] = Deno.args;
+  const c = generateFlood(path, { packets: Number(count) });
+  console.log(`${c.path}: ${c.packets} packets, ${c.synPackets} SYNs, ${c.bytes} bytes`);
+}

@@ -1,0 +1,28 @@
+// Measures a HAProxy PROXY protocol header (v1 text or v2 binary) at the start of a TCP stream,
+// which load balancers put before the client's own first bytes (a ClientHello, a request).
+
+/** v2 signature: \r\n\r\n\0\r\nQUIT\n. */
+const V2_SIGNATURE = [0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d, 0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a];
+/** A v1 header is at most 107 bytes, CRLF included. */
+const V1_MAX = 107;
+
+/**
+ * Bytes taken by the PROXY header at `bytes[offset]` (within `length`), 0 when there is none
+ * (or it is cut short).
+ */
+export function proxyHeaderLength(bytes: Uint8Array, offset: number, length: number): number {
+  const end = Math.min(offset + length, bytes.length);
+  if (end - offset >= 16 && V2_SIGNATURE.every((b, i) => bytes[offset + i] === b)) {
+    if ((bytes[offset + 12] & 0xf0) !== 0x20) return 0; // version 2
+    const size = 16 + ((bytes[offset + 14] << 8) | bytes[offset + 15]);
+    return offset + size <= end ? size : 0;
+  }
+  // "PROXY " then addresses and ports, ended by CRLF.
+  if (end - offset < 8 || String.fromCharCode(...bytes.subarray(offset, offset + 6)) !== "PROXY ") {
+    return 0;
+  }
+  for (let i = offset + 6; i + 1 < end && i - offset < V1_MAX; i++) {
+    if (bytes[i] === 0x0d && bytes[i + 1] === 0x0a) return i + 2 - offset;
+  }
+  return 0;
+}

@@ -1,0 +1,199 @@
+// Read-only views of one flow engine: the answers a query gets, as plain JSON-ready objects.
+//
+// These run where the engine runs (its worker) and never hand out the engine's tables: the
+// server reads the engine only through them (bandwhich's display reads a snapshot, not the
+// accumulator). Shapes are the API's (server/wire.ts names them).
+
+import type { FlowEngine } from "./flow_engine.ts";
+import { hostStats, topHostStats } from "./host_views.ts";
+import type { HostStats, HostWindow } from "./hosts.ts";
+import { RATE_SECONDS } from "./hosts.ts";
+
+/** Windows of talkers and protocols; "now" is the last few finished seconds. */
+export type WindowName = "now" | "1m" | "5m" | "15m" | "60m";
+/** What talkers rank by: bytes or packets both ways, or bytes one way. */
+export type TalkerMeasure = "bytes" | "packets" | "sent" | "received";
+
+const WINDOW_MINUTES: Record<Exclude<WindowName, "now">, HostWindow> = {
+  "1m": 1,
+  "5m": 5,
+  "15m": 15,
+  "60m": 60,
+};
+
+/** Seconds a window covers. */
+export function windowSeconds(window: WindowName): number {
+  return window === "now" ? RATE_SECONDS : WINDOW_MINUTES[window] * 60;
+}
+
+/** Top talkers (GET /talkers). */
+export interface TalkersAnswer {
+  window: WindowName;
+  by: TalkerMeasure;
+  talkers: HostStats[];
+}
+
+/** Traffic by protocol class and service over a window (GET /protocols). */
+export interface ProtocolsAnswer {
+  window: WindowName;
+  /** Seconds the window covers. */
+  seconds: number;
+  packets: number;
+  bytes: number;
+  dropped: number;
+  /** By protocol class (tcp, udp, icmp, other, non_flow), busiest first. */
+  protocols: { name: string; packets: number; bytes: number }[];
+  /** By service ("other": flows of no known service), busiest first. */
+  services: { name: string; packets: number; bytes: number }[];
+}
+
+/** The engine's own figures for /stats and /metrics. */
+export interface EngineFigures {
+  flows: {
+    active: number;
+    capacity: number;
+    fill: number;
+    /** One-packet flows waiting for a second packet (part of `active`). */
+    single_packet: number;
+    started: number;
+    ended_idle: number;
+    ended_active_timeout: number;
+    ended_forced: number;
+    evicted: number;
+    /** One-packet flows folded into aggregate records because too many came at once. */
+    aggregated: number;
+    history: number;
+    history_capacity: number;
+  };
+  hosts: { count: number; capacity: number; evicted: number };
+  /** Flow packets and bytes since start by protocol class (never decrease). */
+  protocols: { name: string; packets: number; bytes: number }[];
+}
+
+/** The score of a host for `by` over a window: the value talkers rank by. */
+export function score(h: HostStats, by: TalkerMeasure, now: boolean): number {
+  if (now) {
+    return by === "sent"
+      ? h.rate_sent
+      : by === "received"
+      ? h.rate_received
+      : h.rate_sent + h.rate_received;
+  }
+  if (by === "packets") return h.packets_sent + h.packets_received;
+  if (by === "sent") return h.bytes_sent;
+  if (by === "received") return h.bytes_received;
+  return h.bytes_sent + h.bytes_received;
+}
+
+/** The busiest `limit` hosts over `window` at `nowSec`, by `by`, busiest first. */
+export function talkersView(
+  engine: FlowEngine,
+  nowSec: number,
+  window: WindowName,
+  by: TalkerMeasure,
+  limit: number,
+): TalkersAnswer {
+  return { window, by, talkers: topHosts(engine, nowSec, window, by, limit, 0) };
+}
+
+/**
+ * Hosts ranked by `by` over `window`: the best `limit`, or with `limit` 0 every host whose
+ * score is at least `atLeast` (the threshold phase of a merge across shards).
+ */
+export function topHosts(
+  engine: FlowEngine,
+  nowSec: number,
+  window: WindowName,
+  by: TalkerMeasure,
+  limit: number,
+  atLeast: number,
+): HostStats[] {
+  const hosts = engine.hosts;
+  const measure = by === "packets" ? "packets" : "bytes";
+  const direction = by === "sent" ? "sent" : by === "received" ? "received" : "total";
+  const now = window === "now";
+  const all = limit === 0 || now;
+  const minutes = now ? 1 : WINDOW_MINUTES[window];
+  let list = topHostStats(
+    hosts,
+    nowSec,
+    minutes,
+    all ? Math.max(1, hosts.count) : limit,
+    measure,
+    direction,
+  );
+  if (now) {
+    list = list.filter((h) => score(h, by, true) > 0)
+      .sort((a, b) => score(b, by, true) - score(a, by, true));
+  }
+  if (limit === 0) {
+    return list.filter((h) => {
+      const v = score(h, by, now);
+      return atLeast > 0 ? v >= atLeast : v > 0;
+    });
+  }
+  return list.slice(0, limit);
+}
+
+/** The stats of each of `addresses` over `window` (absent hosts are left out). */
+export function hostsByAddress(
+  engine: FlowEngine,
+  nowSec: number,
+  window: WindowName,
+  addresses: string[],
+): HostStats[] {
+  const minutes = window === "now" ? 1 : WINDOW_MINUTES[window];
+  const hosts = engine.hosts;
+  const out: HostStats[] = [];
+  for (const address of addresses) {
+    const h = hostStats(hosts, address, nowSec, minutes);
+    if (h) out.push(h);
+  }
+  return out;
+}
+
+/** Totals by protocol class and service over `window` at `nowSec`. */
+export function protocolsView(engine: FlowEngine, nowSec: number, window: WindowName) {
+  const seconds = windowSeconds(window);
+  const totals = engine.series.totals(nowSec, seconds);
+  const protocols = Object.entries(totals.protocols)
+    .map(([name, v]) => ({ name, packets: v.packets, bytes: v.bytes }))
+    .sort((a, b) => b.bytes - a.bytes || a.name.localeCompare(b.name));
+  const answer: ProtocolsAnswer = {
+    window,
+    seconds,
+    packets: totals.packets,
+    bytes: totals.bytes,
+    dropped: totals.dropped,
+    protocols,
+    services: totals.services.map((s) => ({ name: s.service, packets: s.packets, bytes: s.bytes })),
+  };
+  return answer;
+}
+
+/** The engine's counters and fill, for /stats and /metrics. */
+export function engineFigures(
+  engine: FlowEngine,
+  protocols: EngineFigures["protocols"],
+): EngineFigures {
+  const c = engine.config;
+  const hosts = engine.hosts;
+  return {
+    flows: {
+      active: engine.activeFlows,
+      capacity: c.maxActiveFlows,
+      fill: engine.table.count / c.maxActiveFlows,
+      single_packet: engine.embryos.count,
+      started: engine.flowsStarted,
+      ended_idle: engine.endedIdle,
+      ended_active_timeout: engine.endedActive,
+      ended_forced: engine.endedForced,
+      evicted: engine.evicted,
+      aggregated: engine.aggregated,
+      history: engine.history.count,
+      history_capacity: c.maxHistoryRecords,
+    },
+    hosts: { count: hosts.count, capacity: hosts.maxHosts, evicted: hosts.evicted },
+    protocols,
+  };
+}

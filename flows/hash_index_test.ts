@@ -1,0 +1,62 @@
+import assert from "node:assert/strict";
+import { HashIndex, MAX_DIB } from "./hash_index.ts";
+import { mulberry32 } from "../tests/helpers/random.ts";
+
+/** A reference model: a Map from slot to hash, checked against the index after every step. */
+function find(index: HashIndex, h: number, slot: number): boolean {
+  for (let s = index.first(h); s >= 0; s = index.next()) if (s === slot) return true;
+  return false;
+}
+
+Deno.test("HashIndex finds what was inserted and forgets what was removed", () => {
+  const rnd = mulberry32(11);
+  const max = 5000;
+  const index = new HashIndex(max, 16);
+  const hashes = new Map<number, number>();
+  const free: number[] = [];
+  for (let s = max - 1; s >= 0; s--) free.push(s);
+  const rebuild = (records: number) => {
+    index.reset(records);
+    for (const [slot, h] of hashes) assert(index.insert(h, slot));
+  };
+  for (let step = 0; step < 200_000; step++) {
+    if (free.length > 0 && (rnd() < 0.55 || hashes.size === 0)) {
+      const slot = free.pop()!;
+      // Few distinct hashes now and then, to make long runs and equal homes.
+      const h = rnd() < 0.2 ? Math.floor(rnd() * 64) * 0x04000000 : (rnd() * 2 ** 32) >>> 0;
+      if (index.needsGrowth) rebuild(index.grownRecords());
+      hashes.set(slot, h);
+      if (!index.insert(h, slot)) rebuild(index.grownRecords());
+    } else {
+      const slots = [...hashes.keys()];
+      const slot = slots[Math.floor(rnd() * slots.length)];
+      assert(index.remove(hashes.get(slot)!, slot));
+      hashes.delete(slot);
+      free.push(slot);
+    }
+    if (step % 997 === 0) {
+      assert.equal(index.count, hashes.size);
+      for (const [slot, h] of hashes) assert(find(index, h, slot), `slot ${slot} lost`);
+      for (const slot of free.slice(-20)) assert(!find(index, (slot * 2654435761) >>> 0, slot));
+    }
+  }
+});
+
+Deno.test("HashIndex.remove() of an absent slot changes nothing", () => {
+  const index = new HashIndex(100);
+  assert(index.insert(123, 5));
+  assert.equal(index.remove(123, 6), false);
+  assert.equal(index.remove(0x80000000, 5), false);
+  assert(find(index, 123, 5));
+  assert.equal(index.count, 1);
+});
+
+Deno.test("HashIndex reports an overflow when one home holds more than MAX_DIB entries", () => {
+  const index = new HashIndex(1000);
+  let overflowed = false;
+  for (let s = 0; s <= MAX_DIB + 1 && !overflowed; s++) overflowed = !index.insert(7, s);
+  assert(overflowed && index.overflowed);
+  index.reset(1000);
+  assert.equal(index.overflowed, false);
+  assert.equal(index.count, 0);
+});

@@ -1,0 +1,167 @@
+// Reading the host table: a host's traffic over a window and its current rate, and top talkers.
+
+import {
+  type HostStats,
+  type HostTable,
+  type HostWindow,
+  K_V6,
+  KEY,
+  M_PKTS_RECV,
+  M_PKTS_SENT,
+  MIN_F64,
+  MIN_U32,
+  MINUTES,
+  R_FIRST_MINUTE,
+  R_LAST_MINUTE,
+  R_LAST_SECOND,
+  R_SEC_RECV,
+  R_SEC_SENT,
+  RATE_SECONDS,
+  REC,
+  SECONDS,
+} from "./hosts.ts";
+
+/**
+ * The `limit` hosts with the most traffic over the last `windowMin` minutes at `nowSec`, by
+ * bytes (or packets) sent + received (or one direction), busiest first, ties by address.
+ */
+export function topHostStats(
+  t: HostTable,
+  nowSec: number,
+  windowMin: HostWindow,
+  limit: number,
+  by: "bytes" | "packets" = "bytes",
+  direction: "total" | "sent" | "received" = "total",
+): HostStats[] {
+  const nowMinute = Math.floor(Math.floor(nowSec) / 60);
+  const score = new Float64Array(t.capacity);
+  const { rec, minBytes: bytes, minPkts: pkts } = t;
+  const useBytes = by === "bytes";
+  // The `limit` best so far, as a heap whose root is the worst of them: one pass, no sort of
+  // every host (a /talkers top 10 over 50,000 hosts sorted them all).
+  const heap: number[] = [];
+  const worse = (a: number, b: number) =>
+    score[a] < score[b] || (score[a] === score[b] && compareAddress(t, a, b) > 0);
+  for (let s = 0; s < t.slotsUsed; s++) {
+    if (!t.inUse(s)) continue;
+    // The window's sums, in the same order as windowOf() adds them.
+    const last = rec[s * REC + R_LAST_MINUTE];
+    const first = rec[s * REC + R_FIRST_MINUTE];
+    let sent = 0;
+    let recv = 0;
+    for (let m = nowMinute - windowMin; m <= nowMinute; m++) {
+      if (m > last || m <= last - MINUTES || m < first) continue;
+      const b = s * MINUTES + (m % MINUTES);
+      if (useBytes) {
+        sent += bytes[b * MIN_F64];
+        recv += bytes[b * MIN_F64 + 1];
+      } else {
+        sent += pkts[b * MIN_U32 + M_PKTS_SENT];
+        recv += pkts[b * MIN_U32 + M_PKTS_RECV];
+      }
+    }
+    const value = direction === "sent" ? sent : direction === "received" ? recv : sent + recv;
+    if (value <= 0) continue;
+    score[s] = value;
+    if (heap.length < limit) {
+      heap.push(s);
+      for (let i = heap.length - 1; i > 0;) {
+        const parent = (i - 1) >> 1;
+        if (!worse(heap[i], heap[parent])) break;
+        [heap[i], heap[parent]] = [heap[parent], heap[i]];
+        i = parent;
+      }
+    } else if (limit > 0 && worse(heap[0], s)) {
+      heap[0] = s;
+      for (let i = 0;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let w = i;
+        if (l < heap.length && worse(heap[l], heap[w])) w = l;
+        if (r < heap.length && worse(heap[r], heap[w])) w = r;
+        if (w === i) break;
+        [heap[i], heap[w]] = [heap[w], heap[i]];
+        i = w;
+      }
+    }
+  }
+  heap.sort((a, b) => score[b] - score[a] || compareAddress(t, a, b));
+  return heap.map((s) => hostStatsAt(t, s, nowSec, windowMin));
+}
+
+/** Stats of one address ("10.0.0.1", "2001:db8::1") over a window, or undefined. */
+export function hostStats(
+  t: HostTable,
+  address: string,
+  nowSec: number,
+  windowMin: HostWindow,
+): HostStats | undefined {
+  for (let s = 0; s < t.slotsUsed; s++) {
+    if (t.inUse(s) && t.address(s) === address) return hostStatsAt(t, s, nowSec, windowMin);
+  }
+  return undefined;
+}
+
+/** Stats of the host in slot `s`. */
+export function hostStatsAt(
+  t: HostTable,
+  s: number,
+  nowSec: number,
+  windowMin: HostWindow,
+): HostStats {
+  const w = windowOf(t, s, Math.floor(Math.floor(nowSec) / 60), windowMin);
+  const rate = rateOf(t, s, Math.floor(nowSec));
+  return {
+    address: t.address(s),
+    bytes_sent: w[0],
+    bytes_received: w[1],
+    packets_sent: w[2],
+    packets_received: w[3],
+    rate_sent: rate[0],
+    rate_received: rate[1],
+  };
+}
+
+/** [bytes sent, bytes received, packets sent, packets received] over the window. */
+function windowOf(t: HostTable, s: number, nowMinute: number, windowMin: number): number[] {
+  const out = [0, 0, 0, 0];
+  const last = t.rec[s * REC + R_LAST_MINUTE];
+  const first = t.rec[s * REC + R_FIRST_MINUTE];
+  for (let m = nowMinute - windowMin; m <= nowMinute; m++) {
+    // Buckets after the host's last minute were never written; older than 60 are reused;
+    // before the host's first minute it had no traffic here (those buckets are stale).
+    if (m > last || m <= last - MINUTES || m < first) continue;
+    const b = s * MINUTES + (m % MINUTES);
+    out[0] += t.minBytes[b * MIN_F64];
+    out[1] += t.minBytes[b * MIN_F64 + 1];
+    out[2] += t.minPkts[b * MIN_U32 + M_PKTS_SENT];
+    out[3] += t.minPkts[b * MIN_U32 + M_PKTS_RECV];
+  }
+  return out;
+}
+
+/** [sent, received] bytes per second over the RATE_SECONDS full seconds before `nowSecond`. */
+function rateOf(t: HostTable, s: number, nowSecond: number): number[] {
+  let sent = 0;
+  let recv = 0;
+  const r = s * REC;
+  const last = t.rec[r + R_LAST_SECOND];
+  for (let x = nowSecond - RATE_SECONDS; x < nowSecond; x++) {
+    if (x > last || x <= last - SECONDS) continue;
+    sent += t.rec[r + R_SEC_SENT + (x % SECONDS)];
+    recv += t.rec[r + R_SEC_RECV + (x % SECONDS)];
+  }
+  return [sent / RATE_SECONDS, recv / RATE_SECONDS];
+}
+
+/** Orders two host slots by version, then address words. */
+function compareAddress(t: HostTable, a: number, b: number): number {
+  const k = t.keys;
+  if (k[a * KEY + K_V6] !== k[b * KEY + K_V6]) return k[a * KEY + K_V6] - k[b * KEY + K_V6];
+  for (let w = 0; w < 4; w++) {
+    const x = k[a * KEY + w];
+    const y = k[b * KEY + w];
+    if (x !== y) return x - y;
+  }
+  return 0;
+}

@@ -1,0 +1,72 @@
+// The name readers FlowInspector runs on single datagrams: DNS (and mDNS, LLMNR, NetBIOS name
+// service), DHCP, SSDP, MGCP, DTLS and NetBIOS datagrams. QUIC, which spans datagrams, is in
+// stream_readers.ts.
+
+import { Protocol } from "../../capture/payload/app_protocol.ts";
+import { type DnsMessage, parseDnsMessage } from "../../capture/payload/dns_message.ts";
+import { parseDhcp } from "../../capture/payload/dhcp_options.ts";
+import { parseHttpRequest } from "../../capture/payload/http_request.ts";
+import { parseMgcpEndpoint } from "../../capture/payload/mgcp_endpoint.ts";
+import {
+  decodeNetbiosLabel,
+  parseNetbiosDatagramName,
+} from "../../capture/payload/netbios_name.ts";
+import { parseDtlsClientHello } from "../../capture/payload/tls_client_hello.ts";
+import { NameSource } from "./passive_dns.ts";
+import type { Found } from "./stream_readers.ts";
+
+/** What one datagram said. */
+export interface DatagramResult {
+  found: Found | null;
+  /** The DNS message, when it was one (its answers go to passive DNS). */
+  dns: DnsMessage | null;
+  /** True when the sender is the client of the exchange (a query, a DTLS ClientHello). */
+  clientSent: boolean;
+}
+
+const NOTHING: DatagramResult = Object.freeze({ found: null, dns: null, clientSent: false });
+const NETBIOS_NAME_PORT = 137;
+const NETBIOS_DATAGRAM_PORT = 138;
+
+/** Reads the name in one datagram of a flow whose payload protocol is `protocol`. */
+export function readDatagramName(
+  protocol: number,
+  bytes: Uint8Array,
+  offset: number,
+  length: number,
+  srcPort: number,
+  dstPort: number,
+): DatagramResult {
+  if (protocol === Protocol.Dns || protocol === Protocol.Mdns || protocol === Protocol.Llmnr) {
+    const m = parseDnsMessage(bytes, offset, length);
+    if (!m) return NOTHING;
+    let name = m.questionName || m.firstAnswerName;
+    let source: number = NameSource.Dns;
+    if (srcPort === NETBIOS_NAME_PORT || dstPort === NETBIOS_NAME_PORT) {
+      name = decodeNetbiosLabel(name.split(".")[0]) ?? "";
+      source = NameSource.Netbios;
+    }
+    return { found: name ? { name, source } : null, dns: m, clientSent: !m.response };
+  }
+  let found: Found | null = null;
+  let clientSent = false;
+  if (protocol === Protocol.Dhcp) {
+    const name = parseDhcp(bytes, offset, length)?.hostname;
+    if (name) found = { name, source: NameSource.Dhcp };
+  } else if (protocol === Protocol.Ssdp) {
+    // nDPI reports an SSDP Host as sent ("239.255.255.250:1900"): it names no server.
+    const host = parseHttpRequest(bytes, offset, length).request?.hostHeader;
+    if (host) found = { name: host, source: NameSource.Http };
+  } else if (protocol === Protocol.Mgcp) {
+    const name = parseMgcpEndpoint(bytes, offset, length);
+    if (name) found = { name, source: NameSource.Mgcp };
+  } else if (protocol === Protocol.Dtls) {
+    const name = parseDtlsClientHello(bytes, offset, length)?.sni;
+    if (name) found = { name, source: NameSource.Sni };
+    clientSent = found !== null;
+  } else if (srcPort === NETBIOS_DATAGRAM_PORT && dstPort === NETBIOS_DATAGRAM_PORT) {
+    const name = parseNetbiosDatagramName(bytes, offset, length);
+    if (name) found = { name, source: NameSource.Netbios };
+  }
+  return found ? { found, dns: null, clientSent } : NOTHING;
+}

@@ -1,0 +1,223 @@
+// Tests for the per-flow inspector: split and reordered handshakes, QUIC across datagrams,
+// DNS answers into passive DNS, confirmation, reversed roles, budgets and slot reuse.
+
+import assert from "node:assert/strict";
+import { FlowInspector, Inspect } from "./flow_inspector.ts";
+import { NameSource, PassiveDns } from "./passive_dns.ts";
+import { NameTable } from "./name_table.ts";
+import { buildClientHello, toRecords } from "../../tests/helpers/tls_hello.ts";
+import { buildInitial, cryptoFrame } from "../../tests/helpers/quic_packet.ts";
+
+const TCP = 6;
+const UDP = 17;
+const SYN = 0x02;
+const PSH_ACK = 0x18;
+const text = (s: string) => new TextEncoder().encode(s);
+
+/** Feeds one TCP segment of slot 1's client (port 40000 -> 443). */
+function tcp(i: FlowInspector, seq: number, data: Uint8Array, fromClient = true, slot = 1): number {
+  const [sp, dp] = fromClient ? [40000, 443] : [443, 40000];
+  return i.inspect(
+    slot,
+    TCP,
+    fromClient,
+    sp,
+    dp,
+    seq,
+    data.length ? PSH_ACK : SYN,
+    data,
+    0,
+    data.length,
+    100,
+  );
+}
+
+Deno.test("inspect() reads an SNI split across three segments that arrive out of order", () => {
+  const i = new FlowInspector({ slots: 4 });
+  const stream = toRecords(buildClientHello({ sni: "www.youtube.com", paddingBefore: 2500 }));
+  const a = stream.subarray(0, 1400);
+  const b = stream.subarray(1400, 2800);
+  const c = stream.subarray(2800);
+  tcp(i, 999, new Uint8Array(0)); // SYN: data starts at 1000
+  assert.equal(tcp(i, 1000 + 2800, c) & Inspect.NameFound, 0);
+  assert.equal(tcp(i, 1000, a) & Inspect.NameFound, 0);
+  assert.equal(i.pool.used, 1);
+  const r = tcp(i, 1000 + 1400, b);
+  assert.ok(r & Inspect.NameFound);
+  assert.equal(i.nameTextOf(1), "www.youtube.com");
+  assert.equal(i.sourceOf(1), NameSource.Sni);
+  assert.equal(i.appLabelOf(1), "TLS.YouTube");
+  assert.equal(i.pool.used, 0, "the buffer goes back once the hello is read");
+  assert.ok(i.wantsMore(1), "still waiting for the server's answer");
+  const answer = tcp(i, 5000, new Uint8Array([22, 3, 3, 0, 10, 2]), false);
+  assert.ok(answer & Inspect.Confirmed);
+  assert.ok(answer & Inspect.Done);
+  assert.equal(i.wantsMore(1), false);
+  assert.equal(tcp(i, 6000, a), Inspect.Done);
+});
+
+Deno.test("inspect() starts the stream at the first hello segment when no SYN was seen", () => {
+  const i = new FlowInspector({ slots: 4 });
+  const stream = toRecords(buildClientHello({ sni: "nosyn.example", paddingBefore: 1800 }));
+  assert.equal(tcp(i, 7000, stream.subarray(0, 1000)) & Inspect.NameFound, 0);
+  tcp(i, 7000, stream.subarray(0, 1000)); // a retransmission changes nothing
+  assert.ok(tcp(i, 8000, stream.subarray(1000)) & Inspect.NameFound);
+  assert.equal(i.nameTextOf(1), "nosyn.example");
+});
+
+Deno.test("inspect() finds a ClientHello after STARTTLS and an HTTP Host", () => {
+  const i = new FlowInspector({ slots: 4 });
+  tcp(i, 0, new Uint8Array(0));
+  tcp(i, 1, text("EHLO client.example\r\n"));
+  tcp(i, 22, text("STARTTLS\r\n"));
+  assert.ok(tcp(i, 32, toRecords(buildClientHello({ sni: "mx.example" }))) & Inspect.NameFound);
+  assert.equal(i.nameTextOf(1), "mx.example");
+  assert.equal(i.appLabelOf(1), "SMTP");
+  const r = tcp(i, 0, text("GET / HTTP/1.1\r\nHost: www.netflix.com:8080\r\n\r\n"), true, 2);
+  assert.ok(r & Inspect.NameFound);
+  assert.equal(i.nameTextOf(2), "www.netflix.com");
+  assert.equal(i.appLabelOf(2), "HTTP.Netflix");
+  assert.ok(tcp(i, 0, text("HTTP/1.1 200 OK\r\n\r\n"), false, 2) & Inspect.Confirmed);
+});
+
+Deno.test("inspect() knows the hello's sender is the server side when roles were swapped", () => {
+  const i = new FlowInspector({ slots: 4 });
+  const hello = toRecords(buildClientHello({ sni: "swapped.example" }));
+  tcp(i, 10, hello, false);
+  assert.equal(i.nameTextOf(1), "swapped.example");
+  assert.equal(i.nameOwnerIsInitiator(1), true);
+  assert.ok(tcp(i, 10, new Uint8Array([22, 3, 3, 0, 1, 2]), true) & Inspect.Confirmed);
+});
+
+Deno.test("inspect() gathers a QUIC ClientHello over two Initial datagrams", () => {
+  const i = new FlowInspector({ slots: 4 });
+  const dcid = new Uint8Array([9, 8, 7, 6, 5, 4, 3, 2]);
+  const hello = buildClientHello({ sni: "www.google.com", alpn: ["h3"], paddingBefore: 1500 });
+  const one = buildInitial(1, dcid, cryptoFrame(0, hello.subarray(0, 1000)));
+  const two = buildInitial(1, dcid, cryptoFrame(1000, hello.subarray(1000)), { pn: 1 });
+  const udp = (d: Uint8Array, fromClient = true) =>
+    i.inspect(3, UDP, fromClient, 50000, 443, 0, 0, d, 0, d.length, 100);
+  assert.equal(udp(one) & Inspect.NameFound, 0);
+  assert.ok(udp(two) & Inspect.NameFound);
+  assert.equal(i.appLabelOf(3), "QUIC.Google");
+  assert.equal(i.sourceOf(3), NameSource.Quic);
+  const serverInitial = new Uint8Array(1200);
+  serverInitial[0] = 0xc0;
+  assert.ok(udp(serverInitial, false) & Inspect.Confirmed);
+});
+
+Deno.test("inspect() names a DNS flow by its query and teaches passive DNS the answer", () => {
+  const names = new NameTable(64);
+  const passive = new PassiveDns(names);
+  const i = new FlowInspector({ slots: 4, names, passiveDns: passive });
+  const query = [
+    0x12,
+    0x34,
+    0x01,
+    0x00,
+    0,
+    1,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    3,
+    0x77,
+    0x77,
+    0x77,
+    3,
+    0x61,
+    0x62,
+    0x63,
+    0,
+    0,
+    1,
+    0,
+    1,
+  ];
+  const q = new Uint8Array(query);
+  const answer = new Uint8Array([
+    ...query.slice(0, 2),
+    0x81,
+    0x80,
+    0,
+    1,
+    0,
+    1,
+    0,
+    0,
+    0,
+    0,
+    ...query.slice(12),
+    0xc0,
+    12,
+    0,
+    1,
+    0,
+    1,
+    0,
+    0,
+    1,
+    0,
+    0,
+    4,
+    192,
+    0,
+    2,
+    7,
+  ]);
+  assert.ok(i.inspect(0, UDP, true, 5000, 53, 0, 0, q, 0, q.length, 50) & Inspect.NameFound);
+  assert.ok(i.wantsMore(0));
+  assert.ok(i.inspect(0, UDP, false, 53, 5000, 0, 0, answer, 0, answer.length, 51) & Inspect.Done);
+  assert.equal(i.nameTextOf(0), "www.abc");
+  assert.equal(i.appLabelOf(0), "DNS");
+  assert.deepEqual(passive.lookup([0xc0000207], 0, false, 52), {
+    name: "www.abc",
+    source: "dns",
+    seen: 51,
+  });
+});
+
+Deno.test("inspect() stops after its budget and on protocols without names", () => {
+  const i = new FlowInspector({ slots: 4, budget: 3 });
+  const junk = text("nothing to see here");
+  tcp(i, 1, junk);
+  tcp(i, 20, junk);
+  assert.ok(tcp(i, 39, junk) & Inspect.Done);
+  assert.equal(i.nameOf(1), 0);
+  const ssh = text("SSH-2.0-OpenSSH_9.2\r\n");
+  assert.ok(tcp(i, 1, ssh, true, 2) & Inspect.Done);
+  assert.equal(i.appLabelOf(2), "SSH");
+});
+
+Deno.test("release() frees the slot's name and buffer for the next flow", () => {
+  const names = new NameTable(8);
+  const i = new FlowInspector({ slots: 2, names, buffers: 1 });
+  const stream = toRecords(buildClientHello({ sni: "held.example", paddingBefore: 2000 }));
+  tcp(i, 0, stream.subarray(0, 500));
+  assert.equal(i.pool.used, 1);
+  tcp(i, 500, stream.subarray(500));
+  const id = i.nameOf(1);
+  assert.equal(names.refsOf(id), 1);
+  i.release(1);
+  assert.equal(names.refsOf(id), 0);
+  assert.ok(i.wantsMore(1));
+  assert.equal(i.nameOf(1), 0);
+  // Slots past the first allocation grow the arrays.
+  assert.ok(
+    tcp(i, 0, text("GET / HTTP/1.1\r\nHost: a.example\r\n\r\n"), true, 5000) & Inspect.NameFound,
+  );
+});
+
+Deno.test("a pool with no free buffer still reads hellos that fit one segment", () => {
+  const i = new FlowInspector({ slots: 4, buffers: 1 });
+  const big = toRecords(buildClientHello({ sni: "big.example", paddingBefore: 2000 }));
+  tcp(i, 0, big.subarray(0, 100), true, 0); // takes the only buffer
+  tcp(i, 0, big.subarray(0, 100), true, 1); // none left: counted, given up
+  assert.equal(i.pool.drops, 1);
+  assert.ok(
+    tcp(i, 0, toRecords(buildClientHello({ sni: "small.example" })), true, 2) & Inspect.NameFound,
+  );
+});

@@ -1,0 +1,62 @@
+// When FlowInspector counts a name as confirmed by the server, and when a flow has nothing
+// more to tell: the rules, apart from the inspector's state keeping.
+
+import { Protocol } from "../../capture/payload/app_protocol.ts";
+import { isHttpResponse } from "../../capture/payload/http_request.ts";
+import { NameSource } from "./passive_dns.ts";
+
+/**
+ * True when a server-side payload answers the handshake that carried a name from `source`:
+ * a TLS handshake record (ServerHello), a QUIC long-header packet, an HTTP status line.
+ */
+export function serverConfirms(
+  source: number,
+  bytes: Uint8Array,
+  offset: number,
+  length: number,
+): boolean {
+  if (length <= 0) return false;
+  if (source === NameSource.Sni) return bytes[offset] === 22;
+  if (source === NameSource.Quic) return (bytes[offset] & 0x80) !== 0;
+  if (source === NameSource.Http) return isHttpResponse(bytes, offset, length);
+  return false;
+}
+
+/** Protocols whose flows never carry a name: once known, inspection stops. */
+const NAMELESS = new Set<number>([
+  Protocol.Ssh,
+  Protocol.Rdp,
+  Protocol.Smb,
+  Protocol.BitTorrent,
+  Protocol.WireGuard,
+  Protocol.Ntp,
+  Protocol.Stun,
+  Protocol.Postgres,
+  Protocol.Mysql,
+]);
+
+/** What the inspector knows of a flow, for nothingMoreToLearn(). */
+export interface FlowFacts {
+  named: boolean;
+  /** The server answered the handshake (TLS, QUIC, HTTP). */
+  confirmed: boolean;
+  /** A DNS response was read. */
+  answered: boolean;
+  source: number;
+  protocol: number;
+  /** A DNS-over-TCP stream. */
+  dnsTcp: boolean;
+}
+
+/**
+ * True when nothing more can be learned: a named handshake the server answered, a DNS exchange
+ * with its response, any other name, or a protocol that carries none.
+ */
+export function nothingMoreToLearn(f: FlowFacts): boolean {
+  if (!f.named) return NAMELESS.has(f.protocol);
+  if (f.source === NameSource.Sni || f.source === NameSource.Quic || f.source === NameSource.Http) {
+    return f.confirmed;
+  }
+  if (f.source === NameSource.Dns) return f.answered || (f.protocol !== Protocol.Dns && !f.dnsTcp);
+  return true;
+}

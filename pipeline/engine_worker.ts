@@ -1,0 +1,256 @@
+// A pipeline worker: capture, decode and the flow engine on one thread, answering queries.
+//
+// Packets never cross threads: each read is decoded into a batch and accounted on the spot,
+// while the raw bytes are still there. The main thread (HTTP, the stream, the dashboard) only
+// sends queries and receives answers and a status every STATUS_MS, so no load on either side
+// can stall the other: a flood saturates this thread, and the API keeps answering from the
+// next yield (a file read yields every YIELD_MS; a live read sleeps between kernel blocks).
+//
+// A live interface that fails (unplugged, down) is reopened every RETRY_MS by this worker,
+// which keeps its engine and history, so nothing is lost across the gap.
+
+/// <reference lib="deno.worker" />
+
+import { CaptureError } from "../capture/capture_error.ts";
+import { type CaptureSink, runSource } from "../capture/capture_loop.ts";
+import { PacketBatch } from "../capture/packet_batch.ts";
+import type { CaptureStats, PcapHandle } from "../capture/pcap_handle.ts";
+import type { SourceOptions } from "../capture/source.ts";
+import type { FromShard, ShardStatus, ToShard } from "./protocol.ts";
+import { Shard, shardError } from "./shard.ts";
+
+/** How often the main thread hears the counters. */
+const STATUS_MS = 100;
+/** How often idle flows are ended and drops folded into the series. */
+const TICK_MS = 1000;
+/** A long file read lets queries in this often. */
+const YIELD_MS = 5;
+/** How often a failed live interface is reopened. */
+export const RETRY_MS = 2000;
+const BATCH_CAPACITY = 4096;
+
+let shard: Shard;
+let source: SourceOptions;
+let fanoutGroup: number | undefined;
+let stopping = false;
+let wake: (() => void) | undefined;
+let waiting: PcapHandle | undefined;
+let started = false;
+const batch = new PacketBatch(BATCH_CAPACITY);
+const status: ShardStatus = {
+  state: "starting",
+  restarts: 0,
+  packets: 0,
+  bytes: 0,
+  malformed: 0,
+  truncated: 0,
+  overruns: 0,
+  packetsPerSecond: 0,
+  engineNow: 0,
+};
+/** Kernel counters of the handles before the current one, and of the current one. */
+const before = { received: 0, droppedByKernel: 0, droppedByInterface: 0, overruns: 0 };
+let current: CaptureStats | undefined;
+let currentOverruns = 0;
+let lastRate = { packets: 0, at: performance.now() };
+
+function post(message: FromShard): void {
+  self.postMessage(message);
+}
+
+function nowSec(): number {
+  return Math.max(Date.now() / 1000, shard.engine.now);
+}
+
+/** Batches are accounted here and now, then reused: nothing is queued, nothing copied. */
+const sink: CaptureSink = {
+  get stopping() {
+    return stopping;
+  },
+  take() {
+    batch.count = 0;
+    return stopping ? undefined : batch;
+  },
+  hand(filled, handle) {
+    shard.add(filled);
+    filled.count = 0;
+    if (handle) sample(handle);
+  },
+  stats(handle) {
+    sample(handle);
+  },
+  sleep(ms) {
+    if (ms <= 0) return yieldToMessages();
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  },
+  waiting(handle) {
+    waiting = handle;
+  },
+  yieldEveryMs: YIELD_MS,
+  handEachRead: true,
+  note(message) {
+    console.error(`netwatch: ${message}`);
+  },
+};
+
+/**
+ * Lets queued messages (queries, stop) run, then resumes: a message to ourselves, not
+ * setTimeout(0), which browsers and Deno clamp to 4 ms once timers nest five deep, as a read
+ * loop's do: yielding every 5 ms through it left the thread idle nearly half the time.
+ */
+const channel = new MessageChannel();
+let resumeRead: (() => void) | undefined;
+channel.port1.onmessage = () => {
+  const resume = resumeRead;
+  resumeRead = undefined;
+  resume?.();
+};
+function yieldToMessages(): Promise<void> {
+  return new Promise((resolve) => {
+    resumeRead = resolve;
+    channel.port2.postMessage(0);
+  });
+}
+
+function sample(handle: PcapHandle): void {
+  current = handle.stats();
+  currentOverruns = handle.overruns;
+}
+
+/** The status as it is now. */
+function snapshot(): ShardStatus {
+  const c = shard.counters;
+  status.packets = c.packets;
+  status.bytes = c.bytes;
+  status.malformed = c.malformed;
+  status.truncated = c.truncated;
+  status.engineNow = shard.engine.now;
+  status.overruns = before.overruns + currentOverruns;
+  if (source.kind === "interface") {
+    status.stats = {
+      received: before.received + (current?.received ?? 0),
+      droppedByKernel: before.droppedByKernel + (current?.droppedByKernel ?? 0),
+      droppedByInterface: before.droppedByInterface + (current?.droppedByInterface ?? 0),
+    };
+  }
+  return status;
+}
+
+function sendStatus(): void {
+  post({ type: "status", status: snapshot() });
+}
+
+function tick(): void {
+  const s = snapshot();
+  const dropped = s.stats ? s.stats.droppedByKernel + s.stats.droppedByInterface : 0;
+  shard.tick(nowSec(), dropped);
+  const at = performance.now();
+  status.packetsPerSecond = (s.packets - lastRate.packets) * 1000 /
+    Math.max(1, at - lastRate.at);
+  lastRate = { packets: s.packets, at };
+}
+
+/** Folds a finished handle's counters into the running totals. */
+function retire(): void {
+  before.received += current?.received ?? 0;
+  before.droppedByKernel += current?.droppedByKernel ?? 0;
+  before.droppedByInterface += current?.droppedByInterface ?? 0;
+  before.overruns += currentOverruns;
+  current = undefined;
+  currentOverruns = 0;
+}
+
+function fail(error: unknown): void {
+  status.state = "error";
+  status.error = error instanceof CaptureError
+    ? { kind: error.kind, message: error.message }
+    : { kind: "failed", message: `Capture failed: ${String(error)}` };
+}
+
+/** Captures until the end of the file, a stop, or (live) forever, reopening on failure. */
+async function capture(): Promise<void> {
+  for (;;) {
+    try {
+      const end = await runSource(source, sink, (info) => {
+        status.info = info;
+        if (started) status.restarts++;
+        started = true;
+        status.state = "running";
+        status.error = undefined;
+        sendStatus();
+      }, (handle) => {
+        if (fanoutGroup !== undefined) handle.joinFanout(fanoutGroup);
+      });
+      current = end.stats ?? current;
+      currentOverruns = end.overruns;
+      if (!stopping) status.state = "ended";
+    } catch (error) {
+      if (!started) {
+        const e = error instanceof CaptureError ? error : undefined;
+        post({
+          type: "start-failed",
+          kind: e?.kind ?? "failed",
+          message: e?.message ?? `Capture failed: ${String(error)}`,
+        });
+        return;
+      }
+      fail(error);
+      retire();
+      tick();
+      sendStatus();
+      if (source.kind === "interface" && !stopping) {
+        await sink.sleep(RETRY_MS);
+        if (!stopping) continue;
+      }
+    }
+    break;
+  }
+  if (stopping && status.state !== "error") status.state = "stopped";
+  tick();
+  sendStatus();
+}
+
+self.onmessage = (event: MessageEvent<ToShard>) => {
+  const message = event.data;
+  switch (message.type) {
+    case "start":
+      source = message.source;
+      fanoutGroup = message.fanoutGroup;
+      try {
+        shard = new Shard({
+          ...message.flows,
+          idOffset: message.shard,
+          idStride: message.shards,
+        });
+      } catch (error) {
+        post({ type: "start-failed", kind: "failed", message: (error as Error).message });
+        return;
+      }
+      setInterval(sendStatus, STATUS_MS);
+      setInterval(tick, TICK_MS);
+      capture();
+      break;
+    case "query":
+      try {
+        post({ type: "answer", id: message.id, value: shard.answer(message.request, nowSec()) });
+      } catch (error) {
+        post({ type: "failed", id: message.id, error: shardError(error) });
+      }
+      break;
+    case "stop":
+      stopping = true;
+      waiting?.breakLoop();
+      wake?.();
+      wake = undefined;
+      break;
+    case "close":
+      self.close();
+      break;
+  }
+};

@@ -1,0 +1,185 @@
+// Merging the answers of several shards (one per capture worker) into one answer.
+//
+// Shards split flows by a symmetric hash of the 5-tuple, so a flow lives in exactly one shard
+// and flow answers merge by concatenation; a host's traffic is spread over shards, so host
+// answers merge by address. Top talkers use a threshold algorithm (TPUT, Cao and Wang 2004):
+// three rounds give the exact top k without any shard sending every host.
+
+import { score, type TalkerMeasure, type WindowName } from "../flows/engine_views.ts";
+import type { EngineFigures, ProtocolsAnswer } from "../flows/engine_views.ts";
+import type { HostStats } from "../flows/hosts.ts";
+import { encodeCursor, type FlowPage, type FlowQuery } from "../flows/query.ts";
+import type { SeriesAnswer } from "../flows/series_view.ts";
+
+/** Asks every shard the same request and resolves with their answers. */
+export type AskAll = <T>(request: unknown) => Promise<T[]>;
+
+/**
+ * One page from each shard's first `offset + limit + 1` rows (asked with offset 0 and values):
+ * the rows of all, in (value, id) order, cut to the page.
+ */
+export function mergeFlowPages(pages: FlowPage[], query: FlowQuery): FlowPage {
+  const rows: { value: number; page: FlowPage; i: number }[] = [];
+  let total = 0;
+  for (const page of pages) {
+    total += page.total;
+    page.flows.forEach((_, i) => rows.push({ value: page.values![i], page, i }));
+  }
+  rows.sort((a, b) => a.value - b.value || a.page.flows[a.i].id - b.page.flows[b.i].id);
+  const offset = query.offset ?? 0;
+  const limit = query.limit ?? 100;
+  const slice = rows.slice(offset, offset + limit);
+  let next: string | null = null;
+  if (rows.length > offset + limit && slice.length > 0) {
+    const last = slice[slice.length - 1];
+    next = encodeCursor(
+      query.sort ?? "last",
+      query.order ?? "desc",
+      last.value,
+      last.page.flows[last.i].id,
+    );
+  }
+  return { total, flows: slice.map((r) => r.page.flows[r.i]), next_cursor: next };
+}
+
+/** Sums host stats of the same address. */
+export function sumHosts(lists: HostStats[][]): Map<string, HostStats> {
+  const out = new Map<string, HostStats>();
+  for (const list of lists) {
+    for (const h of list) {
+      const seen = out.get(h.address);
+      if (!seen) {
+        out.set(h.address, { ...h });
+        continue;
+      }
+      seen.bytes_sent += h.bytes_sent;
+      seen.bytes_received += h.bytes_received;
+      seen.packets_sent += h.packets_sent;
+      seen.packets_received += h.packets_received;
+      seen.rate_sent += h.rate_sent;
+      seen.rate_received += h.rate_received;
+    }
+  }
+  return out;
+}
+
+/** Busiest first by `by`, ties by address. */
+export function rankHosts(hosts: Iterable<HostStats>, by: TalkerMeasure, now: boolean) {
+  return [...hosts].sort((a, b) =>
+    score(b, by, now) - score(a, by, now) || (a.address < b.address ? -1 : 1)
+  );
+}
+
+/** What the TPUT merge asks of each shard. */
+export interface TalkerShards {
+  count: number;
+  top(limit: number): Promise<HostStats[][]>;
+  atLeast(threshold: number): Promise<HostStats[][]>;
+  exact(addresses: string[]): Promise<HostStats[][]>;
+}
+
+/** The exact top `limit` talkers over all shards, in three rounds. */
+export async function mergeTalkers(
+  shards: TalkerShards,
+  window: WindowName,
+  by: TalkerMeasure,
+  limit: number,
+): Promise<HostStats[]> {
+  const now = window === "now";
+  const first = await shards.top(limit);
+  if (shards.count === 1) return first[0];
+  // Round 1: each shard's top; the k-th best partial sum bounds the k-th best total below.
+  const partial = rankHosts(sumHosts(first).values(), by, now);
+  const tau = partial.length >= limit ? score(partial[limit - 1], by, now) : 0;
+  // Round 2: a host whose total reaches tau has at least tau / n on some shard.
+  const second = await shards.atLeast(tau / shards.count);
+  const candidates = new Set<string>();
+  for (const list of [...first, ...second]) for (const h of list) candidates.add(h.address);
+  // Round 3: exact totals of the candidates.
+  const exact = await shards.exact([...candidates]);
+  return rankHosts(sumHosts(exact).values(), by, now)
+    .filter((h) => score(h, by, now) > 0)
+    .slice(0, limit);
+}
+
+function addShares(
+  into: Map<string, { name: string; packets: number; bytes: number }>,
+  list: { name: string; packets: number; bytes: number }[],
+): void {
+  for (const x of list) {
+    const seen = into.get(x.name);
+    if (seen) {
+      seen.packets += x.packets;
+      seen.bytes += x.bytes;
+    } else into.set(x.name, { ...x });
+  }
+}
+
+function busiest(shares: Map<string, { name: string; packets: number; bytes: number }>) {
+  return [...shares.values()].sort((a, b) => b.bytes - a.bytes || a.name.localeCompare(b.name));
+}
+
+/** Protocol and service totals summed over shards. */
+export function mergeProtocols(answers: ProtocolsAnswer[]): ProtocolsAnswer {
+  const protocols = new Map();
+  const services = new Map();
+  let packets = 0, bytes = 0, dropped = 0;
+  for (const a of answers) {
+    packets += a.packets;
+    bytes += a.bytes;
+    dropped += a.dropped;
+    addShares(protocols, a.protocols);
+    addShares(services, a.services);
+  }
+  const { window, seconds } = answers[0];
+  return {
+    window,
+    seconds,
+    packets,
+    bytes,
+    // Drops are the kernel's, counted by every shard's socket: they add up too.
+    dropped,
+    protocols: busiest(protocols),
+    services: busiest(services),
+  };
+}
+
+/** Series summed point by point (every shard was asked the same explicit range). */
+export function mergeSeries(answers: SeriesAnswer[]): SeriesAnswer {
+  const out: SeriesAnswer = { ...answers[0], series: [] };
+  const byName = new Map<string, number[]>();
+  for (const a of answers) {
+    for (const s of a.series) {
+      const sum = byName.get(s.name);
+      if (!sum) byName.set(s.name, [...s.values]);
+      else s.values.forEach((v, i) => sum[i] += v);
+    }
+  }
+  // Keep the first answer's order, then names only later shards had.
+  const order = [...new Set(answers.flatMap((a) => a.series.map((s) => s.name)))];
+  out.series = order.map((name) => ({ name, values: byName.get(name)! }));
+  return out;
+}
+
+/** Engine figures summed over shards. */
+export function mergeFigures(answers: EngineFigures[]): EngineFigures {
+  const flows = { ...answers[0].flows };
+  const hosts = { ...answers[0].hosts };
+  const protocols = new Map();
+  addShares(protocols, answers[0].protocols);
+  for (const a of answers.slice(1)) {
+    for (const key of Object.keys(flows) as (keyof EngineFigures["flows"])[]) {
+      flows[key] += a.flows[key];
+    }
+    hosts.count += a.hosts.count;
+    hosts.capacity += a.hosts.capacity;
+    hosts.evicted += a.hosts.evicted;
+    addShares(protocols, a.protocols);
+  }
+  flows.fill = answers.reduce((sum, a) => sum + a.flows.fill, 0) / answers.length;
+  return {
+    flows,
+    hosts,
+    protocols: answers[0].protocols.map((p) => protocols.get(p.name)),
+  };
+}

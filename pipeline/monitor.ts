@@ -1,0 +1,343 @@
+// The long-running monitor: one or more pipeline workers (capture + engine), seen as one.
+//
+// The server never sees packets or the engine's tables: it asks questions (ask()) that the
+// workers answer from their engines, merged here when there are several, and it reads the
+// capture counters each worker sends every 100 ms. Live capture with `workers` > 1 splits the
+// interface with PACKET_FANOUT: each worker owns the flows the kernel's hash gives it.
+
+import { CaptureError } from "../capture/capture_error.ts";
+import type { CaptureStats } from "../capture/pcap_handle.ts";
+import type { SourceOptions } from "../capture/source.ts";
+import type { FlowConfig } from "../flows/flow_config.ts";
+import type { FlowPage } from "../flows/query.ts";
+import {
+  mergeFigures,
+  mergeFlowPages,
+  mergeProtocols,
+  mergeSeries,
+  mergeTalkers,
+  rankHosts,
+  sumHosts,
+} from "./merge.ts";
+import type {
+  CaptureState,
+  FromShard,
+  ShardAnswers,
+  ShardError,
+  ShardRequest,
+  ShardStatus,
+  ToShard,
+} from "./protocol.ts";
+
+/** A query a worker did not answer in time, or answered with an error. */
+export class QueryError extends Error {
+  readonly detail: ShardError;
+  constructor(detail: ShardError) {
+    super(detail.message);
+    this.name = "QueryError";
+    this.detail = detail;
+  }
+}
+
+/** How long a query may wait for a worker (it answers between reads: normally within ms). */
+const QUERY_TIMEOUT_MS = 10_000;
+
+/** Capture counters summed over the workers: the latest each reported. */
+export interface CaptureFigures {
+  packets: number;
+  bytes: number;
+  malformed: number;
+  truncated: number;
+  stats?: CaptureStats;
+  overruns: number;
+  packetsPerSecond: number;
+}
+
+/** The face of a monitor the server uses; tests use an in-process one with the same face. */
+export interface MonitorLike {
+  readonly source: SourceOptions;
+  readonly state: CaptureState;
+  readonly error?: { kind: string; message: string };
+  readonly info?: ShardStatus["info"];
+  readonly restarts: number;
+  readonly uptimeSec: number;
+  /** The monitor's clock: wall time, or a replay's clock if it runs ahead (epoch seconds). */
+  readonly nowSec: number;
+  /** The latest capture counters (at most about 100 ms old). */
+  readonly capture: CaptureFigures;
+  /** Answers `request` from every shard, merged. Rejects with QueryError. */
+  ask<R extends ShardRequest>(request: R): Promise<ShardAnswers[R["op"]]>;
+}
+
+/** A worker and what the monitor knows of it. */
+interface Worker_ {
+  worker: Worker;
+  status: ShardStatus;
+  pending: Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>;
+}
+
+/** Options of Monitor.start(). */
+export interface MonitorOptions {
+  /** Pipeline workers (live capture only; files use one). Default 1. */
+  workers?: number;
+}
+
+/** Capture and engines in workers. Create with Monitor.start(); stop(), then close(). */
+export class Monitor implements MonitorLike {
+  readonly source: SourceOptions;
+  readonly startedAt = Date.now();
+  readonly #workers: Worker_[] = [];
+  #nextId = 1;
+  #closed = false;
+
+  private constructor(source: SourceOptions) {
+    this.source = source;
+  }
+
+  /**
+   * Starts capturing. Resolves once every worker's source is open; rejects with CaptureError
+   * when one cannot be (no such interface, no permission, bad filter, unreadable file).
+   */
+  static async start(
+    source: SourceOptions,
+    flows: Partial<FlowConfig> = {},
+    options: MonitorOptions = {},
+  ): Promise<Monitor> {
+    const count = source.kind === "interface" ? Math.max(1, options.workers ?? 1) : 1;
+    const monitor = new Monitor(source);
+    const group = count > 1 ? 1 + Math.floor(Math.random() * 65534) : undefined;
+    const starts: Promise<void>[] = [];
+    for (let shard = 0; shard < count; shard++) {
+      starts.push(monitor.#spawn({
+        type: "start",
+        source,
+        flows,
+        shard,
+        shards: count,
+        fanoutGroup: group,
+      }));
+    }
+    try {
+      await Promise.all(starts);
+    } catch (error) {
+      monitor.close();
+      throw error;
+    }
+    return monitor;
+  }
+
+  #spawn(start: Extract<ToShard, { type: "start" }>): Promise<void> {
+    const worker = new Worker(new URL("./engine_worker.ts", import.meta.url).href, {
+      type: "module",
+    });
+    const w: Worker_ = {
+      worker,
+      status: {
+        state: "starting",
+        restarts: 0,
+        packets: 0,
+        bytes: 0,
+        malformed: 0,
+        truncated: 0,
+        overruns: 0,
+        packetsPerSecond: 0,
+        engineNow: 0,
+      },
+      pending: new Map(),
+    };
+    this.#workers.push(w);
+    return new Promise((resolve, reject) => {
+      worker.onmessage = (event: MessageEvent<FromShard>) => {
+        const m = event.data;
+        switch (m.type) {
+          case "status":
+            w.status = m.status;
+            if (m.status.state !== "starting") resolve();
+            break;
+          case "answer":
+            w.pending.get(m.id)?.resolve(m.value);
+            w.pending.delete(m.id);
+            break;
+          case "failed":
+            w.pending.get(m.id)?.reject(new QueryError(m.error));
+            w.pending.delete(m.id);
+            break;
+          case "start-failed":
+            reject(new CaptureError(m.kind, m.message));
+            break;
+        }
+      };
+      worker.onerror = (event) => {
+        event.preventDefault();
+        const message = `Capture worker failed: ${event.message}`;
+        w.status = { ...w.status, state: "error", error: { kind: "failed", message } };
+        for (const p of w.pending.values()) p.reject(new QueryError({ kind: "failed", message }));
+        w.pending.clear();
+        reject(new CaptureError("failed", message));
+      };
+      worker.postMessage(start);
+    });
+  }
+
+  /** Where the capture is: an error on any worker wins, then running, then how they ended. */
+  get state(): CaptureState {
+    const states = this.#workers.map((w) => w.status.state);
+    for (const s of ["error", "starting", "running", "stopped"] as const) {
+      if (states.includes(s)) return s;
+    }
+    return "ended";
+  }
+
+  get error(): MonitorLike["error"] {
+    return this.#workers.find((w) => w.status.error)?.status.error;
+  }
+
+  get info(): MonitorLike["info"] {
+    return this.#workers[0]?.status.info;
+  }
+
+  get restarts(): number {
+    return this.#workers.reduce((n, w) => n + w.status.restarts, 0);
+  }
+
+  get uptimeSec(): number {
+    return (Date.now() - this.startedAt) / 1000;
+  }
+
+  get nowSec(): number {
+    return Math.max(Date.now() / 1000, ...this.#workers.map((w) => w.status.engineNow));
+  }
+
+  /** Workers running. */
+  get workers(): number {
+    return this.#workers.length;
+  }
+
+  get capture(): CaptureFigures {
+    const out: CaptureFigures = {
+      packets: 0,
+      bytes: 0,
+      malformed: 0,
+      truncated: 0,
+      overruns: 0,
+      packetsPerSecond: 0,
+    };
+    for (const { status: s } of this.#workers) {
+      out.packets += s.packets;
+      out.bytes += s.bytes;
+      out.malformed += s.malformed;
+      out.truncated += s.truncated;
+      out.overruns += s.overruns;
+      out.packetsPerSecond += s.packetsPerSecond;
+      if (s.stats) {
+        out.stats ??= { received: 0, droppedByKernel: 0, droppedByInterface: 0 };
+        out.stats.received += s.stats.received;
+        out.stats.droppedByKernel += s.stats.droppedByKernel;
+        out.stats.droppedByInterface += s.stats.droppedByInterface;
+      }
+    }
+    return out;
+  }
+
+  /** Asks one worker. */
+  #askOne<T>(w: Worker_, request: ShardRequest): Promise<T> {
+    if (this.#closed) return Promise.reject(new QueryError({ kind: "failed", message: "closed" }));
+    const id = this.#nextId++;
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        w.pending.delete(id);
+        reject(new QueryError({ kind: "failed", message: "The capture worker did not answer" }));
+      }, QUERY_TIMEOUT_MS);
+      w.pending.set(id, {
+        resolve: (v) => {
+          clearTimeout(timer);
+          resolve(v as T);
+        },
+        reject: (e) => {
+          clearTimeout(timer);
+          reject(e);
+        },
+      });
+      const message: ToShard = { type: "query", id, request };
+      w.worker.postMessage(message);
+    });
+  }
+
+  #askAll<T>(request: ShardRequest): Promise<T[]> {
+    return Promise.all(this.#workers.map((w) => this.#askOne<T>(w, request)));
+  }
+
+  ask<R extends ShardRequest>(request: R): Promise<ShardAnswers[R["op"]]> {
+    return this.#ask(request as ShardRequest) as Promise<ShardAnswers[R["op"]]>;
+  }
+
+  async #ask(r: ShardRequest): Promise<unknown> {
+    if (this.#workers.length === 1) return this.#askOne(this.#workers[0], r);
+    switch (r.op) {
+      case "flows": {
+        const offset = r.query.offset ?? 0;
+        const limit = r.query.limit ?? 100;
+        const pages = await this.#askAll<FlowPage>({
+          op: "flows",
+          query: { ...r.query, offset: 0, limit: offset + limit + 1, withValues: true },
+        });
+        return mergeFlowPages(pages, r.query);
+      }
+      case "flow":
+        return (await this.#askAll(r)).find((x) => x !== null) ?? null;
+      case "talkers":
+        return mergeTalkers(
+          {
+            count: this.#workers.length,
+            top: (limit) => this.#askAll({ op: "talkers", window: r.window, by: r.by, limit }),
+            atLeast: (atLeast) =>
+              this.#askAll({ op: "talkersAtLeast", window: r.window, by: r.by, atLeast }),
+            exact: (addresses) => this.#askAll({ op: "hosts", window: r.window, addresses }),
+          },
+          r.window,
+          r.by,
+          r.limit,
+        );
+      case "talkersAtLeast":
+      case "hosts": {
+        const lists = await this.#askAll<ShardAnswers["hosts"]>(r);
+        const by = r.op === "talkersAtLeast" ? r.by : "bytes";
+        return rankHosts(sumHosts(lists).values(), by, r.window === "now");
+      }
+      case "protocols":
+        return mergeProtocols(await this.#askAll(r));
+      case "series": {
+        // One explicit range for every shard, so that their points line up.
+        const to = r.params.to ?? this.nowSec;
+        const params = { ...r.params, to, from: r.params.from ?? to - 300 };
+        return mergeSeries(await this.#askAll({ op: "series", params }));
+      }
+      case "figures":
+        return mergeFigures(await this.#askAll(r));
+    }
+  }
+
+  /** Stops capturing; keeps every figure for reading. Safe to call twice. */
+  async stop(): Promise<void> {
+    for (const w of this.#workers) w.worker.postMessage({ type: "stop" } satisfies ToShard);
+    const deadline = Date.now() + 5000;
+    while (
+      Date.now() < deadline &&
+      this.#workers.some((w) => w.status.state === "running" || w.status.state === "starting")
+    ) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  /** Ends the workers (after stop()). Safe to call twice. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const w of this.#workers) {
+      for (const p of w.pending.values()) {
+        p.reject(new QueryError({ kind: "failed", message: "closed" }));
+      }
+      w.worker.terminate();
+    }
+  }
+}

@@ -1,0 +1,96 @@
+// Messages between the main thread and a pipeline worker (capture, decode and flow engine).
+
+import type { CaptureErrorKind } from "../capture/capture_error.ts";
+import type { CaptureStats } from "../capture/pcap_handle.ts";
+import type { SourceInfo, SourceOptions } from "../capture/source.ts";
+import type {
+  EngineFigures,
+  ProtocolsAnswer,
+  TalkerMeasure,
+  WindowName,
+} from "../flows/engine_views.ts";
+import type { FlowConfig } from "../flows/flow_config.ts";
+import type { FlowRecord } from "../flows/flow_record.ts";
+import type { HostStats } from "../flows/hosts.ts";
+import type { FlowPage, FlowQuery } from "../flows/query.ts";
+import type { SeriesAnswer, SeriesParams } from "../flows/series_view.ts";
+
+/** Where a capture is in its life ("ended": a replayed file reached its end). */
+export type CaptureState = "starting" | "running" | "ended" | "stopped" | "error";
+
+/** What a shard is asked. Every answer is computed in the worker, from its engine. */
+export type ShardRequest =
+  | { op: "flows"; query: FlowQuery }
+  | { op: "flow"; id: number }
+  | { op: "talkers"; window: WindowName; by: TalkerMeasure; limit: number }
+  /** Every host whose score is at least `atLeast` (a merge's threshold phase). */
+  | { op: "talkersAtLeast"; window: WindowName; by: TalkerMeasure; atLeast: number }
+  | { op: "hosts"; window: WindowName; addresses: string[] }
+  | { op: "protocols"; window: WindowName }
+  | { op: "series"; params: SeriesParams }
+  | { op: "figures" };
+
+/** The answer of each request, by op. */
+export interface ShardAnswers {
+  flows: FlowPage;
+  flow: FlowRecord | null;
+  talkers: HostStats[];
+  talkersAtLeast: HostStats[];
+  hosts: HostStats[];
+  protocols: ProtocolsAnswer;
+  series: SeriesAnswer;
+  figures: EngineFigures;
+}
+
+/** A failed request: a bad parameter (a 400) or anything else (a 500). */
+export interface ShardError {
+  kind: "parameter" | "failed";
+  message: string;
+  parameter?: string;
+  value?: unknown;
+  expected?: string;
+}
+
+/** Capture counters of one shard, sent every STATUS_MS and with every change of state. */
+export interface ShardStatus {
+  state: CaptureState;
+  error?: { kind: CaptureErrorKind; message: string };
+  info?: SourceInfo;
+  /** Times a failed live interface was reopened. */
+  restarts: number;
+  packets: number;
+  bytes: number;
+  malformed: number;
+  truncated: number;
+  /** Kernel counters since the shard started, across reopened handles (live only). */
+  stats?: CaptureStats;
+  overruns: number;
+  /** Packets per second accounted over the last second. */
+  packetsPerSecond: number;
+  /** The engine's clock: latest packet time (epoch seconds). */
+  engineNow: number;
+}
+
+/** Main thread -> worker. */
+export type ToShard =
+  | {
+    type: "start";
+    source: SourceOptions;
+    flows: Partial<FlowConfig>;
+    /** This shard's number and how many there are (record ids step by `shards`). */
+    shard: number;
+    shards: number;
+    /** PACKET_FANOUT group to join (live capture with several shards). */
+    fanoutGroup?: number;
+  }
+  | { type: "query"; id: number; request: ShardRequest }
+  | { type: "stop" }
+  | { type: "close" };
+
+/** Worker -> main thread. */
+export type FromShard =
+  | { type: "status"; status: ShardStatus }
+  | { type: "answer"; id: number; value: unknown }
+  | { type: "failed"; id: number; error: ShardError }
+  /** The source could not be opened at start: the monitor's start() rejects with it. */
+  | { type: "start-failed"; kind: CaptureErrorKind; message: string };

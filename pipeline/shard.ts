@@ -1,0 +1,113 @@
+// One shard of the monitor: packet counters and a flow engine, and the answers to every query.
+//
+// A pipeline worker owns one (pipeline/engine_worker.ts); tests own one in-process
+// (pipeline/local_monitor.ts). Either way the engine is read only through answer().
+
+import type { PacketBatch } from "../capture/packet_batch.ts";
+import { engineFigures, hostsByAddress, protocolsView, topHosts } from "../flows/engine_views.ts";
+import { FlowEngine, type FlowEngineOptions } from "../flows/flow_engine.ts";
+import { PacketCounters } from "../flows/packet_counters.ts";
+import { ParameterError } from "../flows/param_error.ts";
+import { ProtocolTotals } from "../flows/protocol_totals.ts";
+import type { FlowPage, FlowQuery } from "../flows/query.ts";
+import { seriesView } from "../flows/series_view.ts";
+import type { ShardAnswers, ShardError, ShardRequest } from "./protocol.ts";
+
+/** Counters and an engine, answering queries about them. */
+export class Shard {
+  readonly counters = new PacketCounters();
+  readonly engine: FlowEngine;
+  readonly #totals = new ProtocolTotals();
+  /** Kernel and interface drops already folded into the engine's series. */
+  #droppedSoFar = 0;
+
+  constructor(options: FlowEngineOptions = {}) {
+    this.engine = new FlowEngine(options);
+  }
+
+  /** Accounts a batch (the packet path). */
+  add(batch: PacketBatch): void {
+    this.counters.add(batch);
+    this.engine.add(batch);
+  }
+
+  /**
+   * Once a second: folds new drops (a running total) into the series, ends idle flows at
+   * `nowSec` and folds the protocol totals (so they never miss a second of the ring).
+   */
+  tick(nowSec: number, droppedTotal: number): void {
+    if (droppedTotal > this.#droppedSoFar) {
+      this.engine.addDrops(nowSec, droppedTotal - this.#droppedSoFar);
+      this.#droppedSoFar = droppedTotal;
+    }
+    this.engine.tick(nowSec);
+    this.#totals.read(this.engine.series, nowSec);
+  }
+
+  /** Answers `request` at `nowSec`; throws ParameterError on a parameter it cannot accept. */
+  answer<R extends ShardRequest>(request: R, nowSec: number): ShardAnswers[R["op"]] {
+    const e = this.engine;
+    const r = request as ShardRequest;
+    let value: unknown;
+    switch (r.op) {
+      case "flows":
+        value = this.#flows(r.query);
+        break;
+      case "flow":
+        value = e.flowById(r.id) ?? null;
+        break;
+      case "talkers":
+        value = topHosts(e, nowSec, r.window, r.by, r.limit, 0);
+        break;
+      case "talkersAtLeast":
+        value = topHosts(e, nowSec, r.window, r.by, 0, r.atLeast);
+        break;
+      case "hosts":
+        value = hostsByAddress(e, nowSec, r.window, r.addresses);
+        break;
+      case "protocols":
+        value = protocolsView(e, nowSec, r.window);
+        break;
+      case "series":
+        value = seriesView(e.series, nowSec, r.params);
+        break;
+      case "figures":
+        value = engineFigures(e, this.#totals.read(e.series, nowSec));
+        break;
+    }
+    return value as ShardAnswers[R["op"]];
+  }
+
+  #flows(query: FlowQuery): FlowPage {
+    try {
+      return this.engine.query(query);
+    } catch (error) {
+      if (error instanceof TypeError && /cursor/i.test(error.message)) {
+        throw new ParameterError(
+          "cursor",
+          query.cursor,
+          "expected the next_cursor of a previous page with the same sort and order",
+        );
+      }
+      throw error;
+    }
+  }
+}
+
+/** An error thrown by answer(), as it crosses to the main thread. */
+export function shardError(error: unknown): ShardError {
+  if (error instanceof ParameterError) {
+    return {
+      kind: "parameter",
+      message: error.message,
+      parameter: error.parameter,
+      value: error.value,
+      expected: error.expected,
+    };
+  }
+  // The engine throws TypeError and RangeError for filters, sorts and pages it cannot accept.
+  if (error instanceof TypeError || error instanceof RangeError) {
+    return { kind: "parameter", message: error.message };
+  }
+  return { kind: "failed", message: error instanceof Error ? error.message : String(error) };
+}

@@ -1,0 +1,161 @@
+// Drives FlowInspector over a capture for the name tests: tshark gives each packet's innermost
+// addresses, ports, TCP sequence and L4 payload (until the decoders carry payload offsets),
+// plus its own names (SNI, QUIC SNI, HTTP Host, DNS query) as the truth to compare with.
+
+import { FlowInspector } from "../../flows/identity/flow_inspector.ts";
+import { hex } from "./tls_hello.ts";
+
+/** One flow as the harness saw it. */
+export interface HarnessFlow {
+  /** "TCP|UDP a:port b:port", endpoints sorted, as flowKey() builds it. */
+  key: string;
+  /** The inspector's name ("" when none) and label. */
+  name: string;
+  app: string;
+  /** Names tshark saw in the flow, by kind, in order (lower-cased). */
+  tshark: { sni: string[]; quic: string[]; host: string[]; dns: string[] };
+}
+
+const FIELDS = [
+  "frame.protocols",
+  "ip.src",
+  "ip.dst",
+  "ipv6.src",
+  "ipv6.dst",
+  "tcp.srcport",
+  "tcp.dstport",
+  "udp.srcport",
+  "udp.dstport",
+  "tcp.seq_raw",
+  "tcp.flags",
+  "tcp.payload",
+  "udp.payload",
+  "frame.time_epoch",
+  "tls.handshake.type",
+  "tls.handshake.extensions_server_name",
+  "http.host",
+  "http.request",
+  "dns.qry.name",
+  "dns.flags.response",
+  "quic.long.packet_type",
+  "gquic.tag.sni",
+];
+
+/** The flow key for an endpoint pair: protocol, then both "address:port" sorted. */
+export function flowKey(proto: string, a: string, b: string): string {
+  return `${proto} ${[canonical(a), canonical(b)].sort().join(" ")}`;
+}
+
+/** "[v6]:port" with the address in full (tshark and nDPI compress zero groups differently). */
+function canonical(endpoint: string): string {
+  const m = /^\[(.*)\]:(\d+)$/.exec(endpoint);
+  if (!m) return endpoint;
+  const [head, tail] = m[1].includes("::") ? m[1].split("::") : [m[1], ""];
+  const h = head ? head.split(":") : [];
+  const t = tail ? tail.split(":") : [];
+  const groups = [...h, ...new Array(8 - h.length - t.length).fill("0"), ...t];
+  return `[${groups.map((g) => g.toLowerCase().replace(/^0+(?=.)/, "")).join(":")}]:${m[2]}`;
+}
+
+/** Runs tshark on `path` and the inspector over its flows; throws when tshark is missing. */
+export async function inspectCapture(path: string): Promise<Map<string, HarnessFlow>> {
+  const args = [
+    "-r",
+    path,
+    "-n",
+    "-T",
+    "fields",
+    "-E",
+    "separator=\t",
+    "-E",
+    "occurrence=a",
+    "-E",
+    "aggregator=|",
+  ];
+  for (const f of FIELDS) args.push("-e", f);
+  let output: Deno.CommandOutput;
+  try {
+    output = await new Deno.Command("tshark", { args, stdout: "piped", stderr: "piped" }).output();
+  } catch (error) {
+    throw new Error(`tshark is needed for the name tests (apt-get install tshark): ${error}`);
+  }
+  const text = new TextDecoder().decode(output.stdout);
+  const inspector = new FlowInspector({ slots: 1024 });
+  const flows = new Map<string, HarnessFlow & { slot: number; client: string }>();
+  for (const line of text.split("\n")) {
+    if (!line) continue;
+    const f = line.split("\t");
+    // Every occurrence, "|"-joined: the innermost header's is the last.
+    const all = (name: string) => (f[FIELDS.indexOf(name)] ?? "").split("|").filter((v) => v);
+    const get = (name: string) => all(name).at(-1) ?? "";
+    const layers = get("frame.protocols").split(":");
+    const l4 = Math.max(layers.lastIndexOf("tcp"), layers.lastIndexOf("udp"));
+    if (l4 < 0 || layers.slice(0, l4).some((p) => p.startsWith("icmp"))) continue;
+    const proto = layers[l4] === "tcp" ? "TCP" : "UDP";
+    const v6 = layers.lastIndexOf("ipv6") > layers.lastIndexOf("ip");
+    const src = v6 ? `[${get("ipv6.src")}]` : get("ip.src");
+    const dst = v6 ? `[${get("ipv6.dst")}]` : get("ip.dst");
+    const sport = proto === "TCP" ? get("tcp.srcport") : get("udp.srcport");
+    const dport = proto === "TCP" ? get("tcp.dstport") : get("udp.dstport");
+    if (!sport || !src) continue;
+    const from = `${src}:${sport}`;
+    const key = flowKey(proto, from, `${dst}:${dport}`);
+    let flow = flows.get(key);
+    if (!flow) {
+      flow = {
+        key,
+        name: "",
+        app: "",
+        tshark: { sni: [], quic: [], host: [], dns: [] },
+        slot: flows.size,
+        client: from,
+      };
+      flows.set(key, flow);
+    }
+    collectTruth(flow, get, all);
+    if (!inspector.wantsMore(flow.slot)) continue;
+    const payload = hex(proto === "TCP" ? get("tcp.payload") : get("udp.payload"));
+    inspector.inspect(
+      flow.slot,
+      proto === "TCP" ? 6 : 17,
+      from === flow.client,
+      Number(sport),
+      Number(dport),
+      Number(get("tcp.seq_raw")) >>> 0,
+      Number(get("tcp.flags")) & 0xff,
+      payload,
+      0,
+      payload.length,
+      Math.floor(Number(get("frame.time_epoch"))),
+    );
+    flow.name = inspector.nameTextOf(flow.slot);
+    flow.app = inspector.appLabelOf(flow.slot);
+  }
+  return new Map(
+    [...flows].map(([k, v]) => [k, { key: v.key, name: v.name, app: v.app, tshark: v.tshark }]),
+  );
+}
+
+/** Adds the names tshark decoded in one packet to the flow's truth. */
+function collectTruth(
+  flow: HarnessFlow,
+  get: (name: string) => string,
+  all: (name: string) => string[],
+): void {
+  const add = (list: string[], value: string) => {
+    const v = value.toLowerCase();
+    if (v && !list.includes(v)) list.push(v);
+  };
+  const sni = get("tls.handshake.extensions_server_name");
+  if (sni && get("frame.protocols").includes("quic")) add(flow.tshark.quic, sni);
+  else if (sni) add(flow.tshark.sni, sni);
+  add(flow.tshark.quic, get("gquic.tag.sni"));
+  if (get("http.request") === "1" || get("http.request") === "True") {
+    add(flow.tshark.host, get("http.host"));
+  } else if (get("http.host")) add(flow.tshark.host, get("http.host"));
+  if (
+    get("dns.qry.name") && get("dns.flags.response") !== "1" && get("dns.flags.response") !== "True"
+  ) {
+    for (const name of all("dns.qry.name")) add(flow.tshark.dns, name);
+  }
+}

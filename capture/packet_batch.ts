@@ -102,12 +102,19 @@ export class PacketBatch {
   readonly buffer: ArrayBuffer;
   count = 0;
   /**
-   * The bytes `payloadOffset` points into, set by the reader on each read(). Valid for the
-   * packets that read() decoded until the reader's next read(): readers reuse this memory, as
+   * The bytes `payloadOffset` points into, set by the reader on each read(). Valid for packets
+   * `rawStart` to `count - 1` until the reader's next read(): readers reuse this memory, as
    * gopacket's ZeroCopyReadPacketData does. Copy what must outlive that. Not part of `buffer`:
    * a batch transferred to another thread arrives with `raw` empty.
    */
   raw: Uint8Array = NO_BYTES;
+  /**
+   * The first packet whose payload is in `raw`. A batch filled by several reads may hold
+   * packets from before the reader reused its memory: their payload bytes are gone, and
+   * rawStart is past them. 0 when every packet's payload is there (one read, or a reader that
+   * did not reuse memory while the batch filled).
+   */
+  rawStart = 0;
   /**
    * Seconds since the epoch, from the capture's record header. A float64 holds whole seconds
    * exactly far past 2106, where pcapng's 64-bit timestamps go and 32-bit fields wrap.
@@ -213,6 +220,16 @@ export class PacketBatch {
   timestamp(i: number): number {
     return this.tsSec[i] + this.tsNsec[i] / 1e9;
   }
+}
+
+/**
+ * Points `batch.raw` at `bytes`, which the packets about to be decoded will point into;
+ * `reused` says the reader has overwritten what the batch's earlier packets pointed at.
+ */
+export function pointRaw(batch: PacketBatch, bytes: Uint8Array, reused: boolean): void {
+  if (batch.count === 0) batch.rawStart = 0;
+  else if (reused || batch.raw !== bytes) batch.rawStart = batch.count;
+  batch.raw = bytes;
 }
 
 /** Copies packet `i` of `from` to slot `j` of `to` (every field; payload offsets as they are). */

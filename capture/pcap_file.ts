@@ -14,7 +14,7 @@
 
 import { CaptureError } from "./capture_error.ts";
 import { type LinkType, linkType } from "./link_types.ts";
-import { PacketBatch } from "./packet_batch.ts";
+import { PacketBatch, pointRaw } from "./packet_batch.ts";
 import { PcapngWalker, Walk } from "./pcapng_blocks.ts";
 import { PcapHandle } from "./pcap_handle.ts";
 import {
@@ -208,6 +208,7 @@ export class PcapFileReader implements PacketReader {
       const full = this.#pos === 0 && this.#end === this.#bytes.length;
       if (status === Walk.NeedMore && !this.#eof && !full) {
         this.#fill();
+        pointRaw(batch, this.#bytes, true); // packets from earlier reads pointed at moved bytes
         continue;
       }
       if (status === Walk.NeedMore && this.#pos === this.#end && this.#eof) break; // the end

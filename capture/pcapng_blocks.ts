@@ -9,7 +9,7 @@
 
 import { decodeFrame } from "./decode_link.ts";
 import { linkType } from "./link_types.ts";
-import { clearSlot, type PacketBatch } from "./packet_batch.ts";
+import { clearSlot, type PacketBatch, pointRaw } from "./packet_batch.ts";
 
 /** What a walk ended on. */
 export const Walk = {
@@ -123,7 +123,7 @@ export class PcapngWalker {
     const le = this.littleEndian;
     let at = cursor.offset;
     let status: number = Walk.Progress;
-    batch.raw = bytes;
+    pointRaw(batch, bytes, false);
     while (batch.count < target) {
       if (end - at < 12) {
         status = Walk.NeedMore;

@@ -4,7 +4,7 @@
 // captured length, original length, in the writing host's byte order) followed by the bytes.
 
 import { decodeFrame } from "./decode_link.ts";
-import { clearSlot, PacketBatch } from "./packet_batch.ts";
+import { clearSlot, PacketBatch, pointRaw } from "./packet_batch.ts";
 
 /** Size of a pcap record header. */
 export const RECORD_HEADER_BYTES = 16;
@@ -64,7 +64,7 @@ export function decodeRecords(
   let off = cursor.offset;
   let i = batch.count;
   const capacity = batch.capacity;
-  batch.raw = bytes;
+  pointRaw(batch, bytes, false);
   while (i < capacity && end - off >= RECORD_HEADER_BYTES) {
     const capLen = dv.getUint32(off + 8, le);
     if (capLen > end - off - RECORD_HEADER_BYTES) {

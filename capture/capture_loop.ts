@@ -5,7 +5,7 @@
 // (serve). The loops own the timing: how often an interface is read, when to wait inside
 // libpcap, when a long read yields to the worker's messages, how a replay is paced.
 
-import { PacketBatch } from "./packet_batch.ts";
+import { copySlot, PacketBatch } from "./packet_batch.ts";
 import { openCaptureFile, type PacketReader } from "./pcap_file.ts";
 import { type CaptureStats, PcapHandle } from "./pcap_handle.ts";
 import { ReplayPacer } from "./replay_pacing.ts";
@@ -221,20 +221,4 @@ export async function readPaced(
 function setTimestamp(batch: PacketBatch, i: number, ms: number): void {
   batch.tsSec[i] = Math.floor(ms / 1000);
   batch.tsNsec[i] = Math.round((ms % 1000) * 1e6);
-}
-
-/** Copies packet `i` of `from` into slot `j` of `to`. */
-export function copySlot(from: PacketBatch, i: number, to: PacketBatch, j: number): void {
-  to.tsSec[j] = from.tsSec[i];
-  to.tsNsec[j] = from.tsNsec[i];
-  to.wireLen[j] = from.wireLen[i];
-  to.src.set(from.src.subarray(i * 4, i * 4 + 4), j * 4);
-  to.dst.set(from.dst.subarray(i * 4, i * 4 + 4), j * 4);
-  to.srcPort[j] = from.srcPort[i];
-  to.dstPort[j] = from.dstPort[i];
-  to.vlan[j] = from.vlan[i];
-  to.kind[j] = from.kind[i];
-  to.proto[j] = from.proto[i];
-  to.flags[j] = from.flags[i];
-  to.tcpFlags[j] = from.tcpFlags[i];
 }

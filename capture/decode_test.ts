@@ -1,7 +1,8 @@
 // Decoder tests: hand-built frames, each header commented, decoded into a PacketBatch slot.
 
 import assert from "node:assert/strict";
-import { hex } from "../tests/helpers/pcap_file.ts";
+import { hex, PcapWriter } from "../tests/helpers/pcap_file.ts";
+import { netwatchInnermost, tsharkInnermost } from "../tests/helpers/tshark_inner.ts";
 import { decodeFrame } from "./decode_link.ts";
 import { formatAddress } from "./ip_address.ts";
 import { LinkDecoder } from "./link_types.ts";
@@ -262,12 +263,95 @@ Deno.test("decodeFrame() keeps ports but flags a TCP header cut before its flags
   });
 });
 
-Deno.test("decodeFrame() stops a looping IPv6 extension chain", () => {
-  // 17 destination-options headers, each pointing at another: longer than any real chain.
-  const chain = "3c00 0104 00000000 ".repeat(17);
-  const frame = hex(`60000000 0088 3c 40 ${IPV6_ADDRS} ${chain}`);
-  const out = decode(LinkDecoder.RawIpv6, frame);
-  assert.equal(out.kind, PacketKind.Ipv6);
-  assert.equal(out.flags & Flag.L4, 0);
-  assert.ok(out.flags & (Flag.Malformed | Flag.Truncated));
+Deno.test("decodeFrame() follows chains as long as tshark does: VLAN, MPLS, IPv6 options", () => {
+  const udp = "1234 270f 000c 0000 abcdabcd"; // UDP 4660 > 9999, 4 bytes
+  const ip4 = `4500 0020 0000 0000 4011 0000 0a000001 0a000002 ${udp}`;
+  // tshark decodes 20 VLAN tags and calls a 21st "too many nested VLAN tags".
+  const tags = (n: number) => "8100 0001 ".repeat(n); // ethertype 802.1Q, VLAN 1
+  assert.equal(
+    decode(LinkDecoder.Ethernet, hex(`${ETH} ${tags(20)} 0800 ${ip4}`)).dstPort,
+    9999,
+  );
+  assert.deepEqual(decode(LinkDecoder.Ethernet, hex(`${ETH} ${tags(21)} 0800 ${ip4}`)), {
+    kind: PacketKind.Invalid,
+    flags: Flag.Vlan | Flag.Malformed,
+    vlan: 1,
+  });
+  // MPLS stacks and IPv6 extension chains have no count limit in tshark (thousands of labels,
+  // about 495 extension headers before its tree depth limit): only the capture bounds them.
+  const labels = "00010040 ".repeat(999) + "00010140"; // 1,000 labels, the last bottom of stack
+  assert.equal(decode(LinkDecoder.Ethernet, hex(`${ETH} 8847 ${labels} ${ip4}`)).dstPort, 9999);
+  const options = "3c00 0104 00000000 ".repeat(399) + "1100 0104 00000000"; // 400 headers
+  const long = hex(`60000000 0cd0 3c 40 ${IPV6_ADDRS} ${options} ${udp}`);
+  assert.deepEqual(decode(LinkDecoder.RawIpv6, long).dstPort, 9999);
+  // A chain that runs past the capture leaves the transport unknown.
+  const cut = decode(LinkDecoder.RawIpv6, long.slice(0, 40 + 8 * 200));
+  assert.deepEqual([cut.kind, cut.flags], [PacketKind.Ipv6, Flag.Truncated]);
+});
+
+Deno.test("long VLAN, MPLS and IPv6 extension chains decode as tshark decodes them", async () => {
+  const udp = "1234 270f 000c 0000 abcdabcd";
+  const ip4 = `4500 0020 0000 0000 4011 0000 0a000001 0a000002 ${udp}`;
+  const options = (n: number) => "3c00 0104 00000000 ".repeat(n - 1) + "1100 0104 00000000";
+  const ip6 = (n: number) =>
+    `${(8 * n + 12).toString(16).padStart(4, "0")} 3c 40 ${IPV6_ADDRS} ${options(n)}`;
+  const frames = [
+    `${ETH} ${"8100 0001 ".repeat(20)} 0800 ${ip4}`,
+    `${ETH} ${"8100 0001 ".repeat(21)} 0800 ${ip4}`,
+    `${ETH} 8847 ${"00010040 ".repeat(999)} 00010140 ${ip4}`,
+    `${ETH} 86dd 60000000 ${ip6(400)} ${udp}`,
+    `${ETH} 86dd 60000000 ${ip6(16)} ${udp}`,
+  ];
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/chains.pcap`;
+    const writer = new PcapWriter(path, 1);
+    frames.forEach((dump, n) => writer.write(1_700_000_000 + n, 0, hex(dump)));
+    writer.close();
+    const want = await tsharkInnermost(path);
+    assert.deepEqual(netwatchInnermost(path).frames, want);
+    assert.deepEqual(want.map((w) => w.endsWith("udp 4660 9999")), [true, false, true, true, true]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("decodeFrame() finds the TCP payload after the options, and its sequence number", () => {
+  const frame = hex(`${ETH} 0800
+    4500 0034 0000 4000 4006 0000 0a000001 0a000002 # total length 52: 20 + 24 + 8
+    c350 0050 0badcafe 00000000 6018 ffff 0000 0000 # data offset 6: 4 option bytes
+    01010000 # NOP NOP EOL
+    4745 5420 2f20 4854 # "GET / HT"
+    0000 0000 0000 # Ethernet padding to 60 bytes: never payload`);
+  const batch = new PacketBatch(1);
+  decodeFrame(frame, new DataView(frame.buffer), 0, frame.length, LinkDecoder.Ethernet, batch, 0);
+  assert.deepEqual(
+    [batch.payloadOffset[0], batch.payloadLength[0], batch.tcpSeq[0]],
+    [14 + 20 + 24, 8, 0x0badcafe],
+  );
+});
+
+Deno.test("decodeFrame() bounds a UDP payload by the UDP, IP and captured lengths", () => {
+  const payload = (dump: string, capture = Infinity) => {
+    const frame = hex(dump);
+    const batch = new PacketBatch(1);
+    const capLen = Math.min(frame.length, capture);
+    decodeFrame(frame, new DataView(frame.buffer), 0, capLen, LinkDecoder.Ethernet, batch, 0);
+    return [batch.payloadOffset[0], batch.payloadLength[0]];
+  };
+  const ip = (total: string) => `${ETH} 0800 4500 ${total} 0000 0000 4011 0000 0a000001 0a000002`;
+  // UDP says 12 bytes (4 of payload), IP says 32 (12 more): the UDP length rules.
+  assert.deepEqual(payload(`${ip("0020")} 1234 0035 000c 0000 01020304 ${"00".repeat(12)}`), [
+    42,
+    4,
+  ]);
+  // IP says 30 bytes, UDP says 16: the IP length rules.
+  assert.deepEqual(payload(`${ip("001e")} 1234 0035 0010 0000 01020304050607080000`), [42, 2]);
+  // The capture ends first.
+  assert.deepEqual(payload(`${ip("0020")} 1234 0035 000c 0000 01020304`, 44), [42, 2]);
+  // A UDP length below its own header is no payload at all; nor is an empty datagram.
+  assert.deepEqual(payload(`${ip("0020")} 1234 0035 0004 0000 01020304`), [0, 0]);
+  assert.deepEqual(payload(`${ip("001c")} 1234 0035 0008 0000 0000`), [0, 0]);
+  // Total length 0 (segmentation offload): the capture bounds it.
+  assert.deepEqual(payload(`${ip("0000")} 1234 0035 0000 0000 010203`), [42, 3]);
 });

@@ -1,5 +1,6 @@
-// The pcap reader of Netwatch's own against libpcap: the same packets, decoded the same way, and
-// the same end (or the same error, after the same packet) on every real and malformed capture.
+// The pcap and pcapng reader of Netwatch's own against libpcap: the same packets, decoded the
+// same way (payload bytes included), and the same end (or the same error, after the same
+// packet) on every real and malformed capture.
 
 import assert from "node:assert/strict";
 import { corpusFiles, corpusPath } from "../tests/helpers/corpus.ts";
@@ -25,7 +26,8 @@ function readAll(reader: PacketReader, perRead: number) {
       }
       for (let i = 0; i < batch.count; i++) {
         const row = [
-          batch.tsSec[i],
+          // libpcap's records hold 32-bit seconds; this reader keeps pcapng's past 2106.
+          batch.tsSec[i] % 2 ** 32,
           batch.tsNsec[i],
           batch.wireLen[i],
           batch.kind[i],
@@ -37,6 +39,15 @@ function readAll(reader: PacketReader, perRead: number) {
           batch.vlan[i],
           ...batch.src.subarray(i * 4, i * 4 + 4),
           ...batch.dst.subarray(i * 4, i * 4 + 4),
+          batch.tunnel[i],
+          // The outer fields mean something only with a tunnel.
+          batch.tunnel[i] ? batch.outerKind[i] : -1,
+          batch.tunnel[i] ? batch.outerProto[i] : -1,
+          batch.tunnel[i] ? batch.outerFlags[i] : -1,
+          batch.tcpSeq[i],
+          batch.payloadLength[i],
+          // The payload bytes themselves: offsets must be right in either reader's memory.
+          payloadDigest(batch, i),
         ];
         rows.push(row);
       }
@@ -52,6 +63,16 @@ function readAll(reader: PacketReader, perRead: number) {
   } finally {
     reader.close();
   }
+}
+
+/** FNV-1a of packet `i`'s payload bytes, read through `batch.raw`. */
+export function payloadDigest(batch: PacketBatch, i: number): number {
+  let h = 0x811c9dc5;
+  const start = batch.payloadOffset[i];
+  const end = start + batch.payloadLength[i];
+  assert.ok(end <= batch.raw.length, `payload of packet ${i} runs past batch.raw`);
+  for (let k = start; k < end; k++) h = Math.imul(h ^ batch.raw[k], 0x01000193);
+  return h >>> 0;
 }
 
 function libpcapOrFailure(path: string): PacketReader | string {

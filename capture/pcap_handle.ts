@@ -10,7 +10,7 @@ import { CaptureError, netRawHint } from "./capture_error.ts";
 import { listInterfaces } from "./interfaces.ts";
 import { cString, libpcap, PCAP_ERRBUF_SIZE, readCString } from "./libpcap.ts";
 import { type LinkType, linkType } from "./link_types.ts";
-import { PacketBatch } from "./packet_batch.ts";
+import { PacketBatch, pointRaw } from "./packet_batch.ts";
 import {
   decodeRecords,
   RECORD_HEADER_BYTES,
@@ -99,6 +99,8 @@ export class PcapHandle {
   #format: RecordFormat;
   #cursor: RecordCursor = { offset: 0, overrun: false };
   #perDispatch: number;
+  /** Bytes of #records holding the records of the batch being filled. */
+  #used = 0;
   #stats = new Uint32Array(4);
   #nonBlocking = false;
 
@@ -196,12 +198,14 @@ export class PcapHandle {
    * appending. Returns the number of packets read: 0 means the end of the file, or for a live
    * handle in non-blocking mode that none are waiting (a blocking live handle waits here: use
    * waitAndRead()). Throws CaptureError("failed") on a read error, after decoding every packet
-   * read before it.
+   * read before it. Sets `batch.raw` to the handle's record memory: the payload offsets of the
+   * packets from `batch.rawStart` on point into it until the next read.
    */
   read(batch: PacketBatch, limit = this.#perDispatch): number {
     const pcap = this.#pcap;
+    if (!pcap) return 0;
     const count = this.#room(batch, limit);
-    if (!pcap || count <= 0) return 0;
+    if (count <= 0) return 0;
     const { pcap: lib, pcapDump } = libpcap();
     const before = batch.count;
     return this.#collect(lib.pcap_dispatch(pcap, count, pcapDump, this.#dumper), batch, before);
@@ -215,8 +219,9 @@ export class PcapHandle {
    */
   async waitAndRead(batch: PacketBatch, limit = this.#perDispatch): Promise<number> {
     const pcap = this.#pcap;
+    if (!pcap) return 0;
     const count = this.#room(batch, limit);
-    if (!pcap || count <= 0) return 0;
+    if (count <= 0) return 0;
     const { pcap: lib, pcapDump } = libpcap();
     const before = batch.count;
     const n = await lib.pcap_dispatch_waiting(pcap, count, pcapDump, this.#dumper);
@@ -265,8 +270,25 @@ export class PcapHandle {
     if (this.#pcap) libpcap().pcap.pcap_breakloop(this.#pcap);
   }
 
+  /**
+   * How many packets the next dispatch may take, and where its records go. While one batch
+   * fills, records go after the ones its packets already point into, so that every payload of
+   * the batch stays in `batch.raw`; when that room would cut the dispatch short (or a new batch
+   * starts) the memory is reused from its start, and `batch.rawStart` moves past the packets
+   * it held.
+   */
   #room(batch: PacketBatch, limit: number): number {
-    return Math.min(limit, batch.capacity - batch.count, this.#perDispatch);
+    const count = Math.min(limit, batch.capacity - batch.count, this.#perDispatch);
+    const free = Math.floor(
+      (this.#records.length - this.#used) / (RECORD_HEADER_BYTES + this.snaplen),
+    );
+    const append = batch.count > 0 && batch.raw === this.#records && free >= count;
+    if (!append && this.#used !== 0) {
+      libpcap().libc.fseek(this.#file, 0n, SEEK_SET);
+      this.#used = 0;
+      pointRaw(batch, this.#records, true);
+    }
+    return count;
   }
 
   /** Decodes what pcap_dispatch() (returning `n`) wrote; throws on its error, as read() says. */
@@ -275,11 +297,11 @@ export class PcapHandle {
     lib.pcap_dump_flush(this.#dumper);
     const written = Number(libc.ftell(this.#file));
     const cursor = this.#cursor;
-    cursor.offset = 0;
+    cursor.offset = this.#used;
     cursor.overrun = false;
     decodeRecords(this.#records, this.#view, written, this.#format, batch, cursor);
     if (cursor.overrun) this.overruns++;
-    libc.fseek(this.#file, 0n, SEEK_SET);
+    this.#used = written;
     const read = batch.count - before;
     this.packetsRead += read;
     if (n < 0 && n !== PCAP_ERROR_BREAK) {

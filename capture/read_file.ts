@@ -16,8 +16,10 @@ export interface FileReadResult {
 const BATCH_CAPACITY = 4096;
 
 /**
- * Reads `path` (pcap or pcapng) and calls `onBatch` for each batch of decoded packets. Throws
- * CaptureError when the file cannot be opened; a read error part-way is returned, not thrown.
+ * Reads `path` (pcap or pcapng) and calls `onBatch` for each batch of decoded packets. Each
+ * batch is what one read of the reader gave, so that its payload offsets all point into
+ * `batch.raw` while `onBatch` runs (the next read reuses those bytes). Throws CaptureError when
+ * the file cannot be opened; a read error part-way is returned, not thrown.
  */
 export function readCaptureFile(
   path: string,
@@ -29,6 +31,7 @@ export function readCaptureFile(
   let error: CaptureError | undefined;
   try {
     for (;;) {
+      batch.count = 0;
       let n: number;
       try {
         n = handle.read(batch);
@@ -37,10 +40,7 @@ export function readCaptureFile(
         error = failure;
         n = 0;
       }
-      if (batch.count === batch.capacity || (n === 0 && batch.count > 0)) {
-        onBatch(batch);
-        batch.count = 0;
-      }
+      if (batch.count > 0) onBatch(batch);
       if (n === 0) break;
     }
     return { linkType: handle.linkType, packets: handle.packetsRead, error };

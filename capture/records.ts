@@ -4,7 +4,7 @@
 // captured length, original length, in the writing host's byte order) followed by the bytes.
 
 import { decodeFrame } from "./decode_link.ts";
-import { PacketBatch } from "./packet_batch.ts";
+import { clearSlot, PacketBatch, pointRaw } from "./packet_batch.ts";
 
 /** Size of a pcap record header. */
 export const RECORD_HEADER_BYTES = 16;
@@ -47,7 +47,8 @@ export function savefileOrder(
 
 /**
  * Decodes records from `bytes[cursor.offset, end)` into `batch`, appending from `batch.count`
- * until the batch is full or the run ends. Updates `cursor` in place; allocates nothing.
+ * until the batch is full or the run ends. Updates `cursor` in place; allocates nothing. Sets
+ * `batch.raw` to `bytes`, which the payload offsets of the packets decoded point into.
  */
 export function decodeRecords(
   bytes: Uint8Array,
@@ -63,6 +64,7 @@ export function decodeRecords(
   let off = cursor.offset;
   let i = batch.count;
   const capacity = batch.capacity;
+  pointRaw(batch, bytes, false);
   while (i < capacity && end - off >= RECORD_HEADER_BYTES) {
     const capLen = dv.getUint32(off + 8, le);
     if (capLen > end - off - RECORD_HEADER_BYTES) {
@@ -78,26 +80,16 @@ export function decodeRecords(
     off += RECORD_HEADER_BYTES + capLen;
     i++;
   }
-  batch.count = i;
-  cursor.offset = off;
+  finish(batch, cursor, i, off);
 }
 
-/** Resets the decoded fields of slot `i`, which the decoders only ever set or OR into. */
-function clearSlot(batch: PacketBatch, i: number): void {
-  const base = i << 2;
-  batch.src[base] = 0;
-  batch.src[base + 1] = 0;
-  batch.src[base + 2] = 0;
-  batch.src[base + 3] = 0;
-  batch.dst[base] = 0;
-  batch.dst[base + 1] = 0;
-  batch.dst[base + 2] = 0;
-  batch.dst[base + 3] = 0;
-  batch.srcPort[i] = 0;
-  batch.dstPort[i] = 0;
-  batch.vlan[i] = 0;
-  batch.kind[i] = 0;
-  batch.proto[i] = 0;
-  batch.flags[i] = 0;
-  batch.tcpFlags[i] = 0;
+/**
+ * Stores where decodeRecords() ended. A call rather than two stores after its loop: V8 compiles
+ * the loop on its first long run (OSR), before those stores ever ran, and stores with no type
+ * feedback made every later run leave the compiled loop through a deoptimization (measured);
+ * a call site needs no feedback.
+ */
+function finish(batch: PacketBatch, cursor: RecordCursor, count: number, offset: number): void {
+  batch.count = count;
+  cursor.offset = offset;
 }

@@ -35,6 +35,7 @@ Deno.test("decodeRecords() reads timestamps, lengths and frames of consecutive r
   assert.deepEqual([...batch.tsNsec.subarray(0, 2)], [10_000, 1_000_000_000]);
   assert.deepEqual([...batch.wireLen.subarray(0, 2)], [60, 22]);
   assert.deepEqual([...batch.kind.subarray(0, 2)], [PacketKind.NonIp, PacketKind.NonIp]);
+  assert.equal(batch.raw, bytes, "payload offsets point into the records given");
 });
 
 Deno.test("decodeRecords() reads big-endian nanosecond records", () => {

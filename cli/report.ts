@@ -1,5 +1,6 @@
 // The headless report: what a capture file or a live window held, as JSON or as text.
 
+import { tunnelName } from "../capture/packet_batch.ts";
 import type { CaptureStats } from "../capture/pcap_handle.ts";
 import type { FlowRecord } from "../flows/flow_record.ts";
 import type { PacketCounters } from "../flows/packet_counters.ts";
@@ -28,6 +29,15 @@ export interface Report {
   nonfirst_fragments: number;
   malformed: number;
   truncated: number;
+  /**
+   * Packets taken out of a tunnel. The classes above (ipv4 ... nonfirst_fragments) count their
+   * outermost header; flows and 5-tuples count what they carry.
+   */
+  tunnelled: number;
+  /** Tunnelled packets by tunnel name (outermost tunnel), for the kinds seen. */
+  tunnels: Record<string, number>;
+  /** Packets nested in more tunnels than are taken off; counted by the innermost reached. */
+  tunnels_too_deep: number;
   /** Epoch seconds of the first and last packet, with nanosecond digits; null when empty. */
   first_ts: Timestamp | null;
   last_ts: Timestamp | null;
@@ -67,6 +77,11 @@ export function countersReport(
     nonfirst_fragments: counters.nonFirstFragments,
     malformed: counters.malformed,
     truncated: counters.truncated,
+    tunnelled: counters.tunnelled,
+    tunnels: Object.fromEntries(
+      [...counters.byTunnel].flatMap((n, kind) => n ? [[tunnelName(kind), n]] : []),
+    ),
+    tunnels_too_deep: counters.tunnelsTooDeep,
     first_ts: counters.firstSec < 0 ? null : { sec: counters.firstSec, nsec: counters.firstNsec },
     last_ts: counters.lastSec < 0 ? null : { sec: counters.lastSec, nsec: counters.lastNsec },
   };
@@ -140,9 +155,11 @@ export function reportText(report: Report): string {
     ["later fragments", n(report.nonfirst_fragments)],
     ["malformed", n(report.malformed)],
     ["truncated", n(report.truncated)],
+    ["tunnelled", n(report.tunnelled) + tunnelKinds(report.tunnels)],
     ["first packet", when(report.first_ts)],
     ["last packet", when(report.last_ts)],
   );
+  if (report.tunnels_too_deep) rows.push(["tunnels too deep", n(report.tunnels_too_deep)]);
   if (report.tcp_udp_5tuples !== undefined) {
     rows.push(["TCP/UDP 5-tuples", n(report.tcp_udp_5tuples)]);
   }
@@ -158,6 +175,12 @@ export function reportText(report: Report): string {
   const width = Math.max(...rows.map(([label]) => label.length));
   const summary = rows.map(([label, value]) => `${label.padEnd(width)}  ${value}`).join("\n");
   return report.flows?.length ? `${summary}\n\n${flowsText(report.flows)}` : summary;
+}
+
+/** " (gre 40, vxlan 2)" after the tunnelled count; nothing when none. */
+function tunnelKinds(tunnels: Record<string, number>): string {
+  const kinds = Object.entries(tunnels).map(([name, n]) => `${name} ${n.toLocaleString("en-US")}`);
+  return kinds.length ? ` (${kinds.join(", ")})` : "";
 }
 
 /** One line per flow: protocol, client -> server, packets and bytes each way, state, service. */

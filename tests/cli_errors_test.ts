@@ -134,8 +134,10 @@ Deno.test("without libpcap the user is told which package to install", async () 
       ...lead,
       ...args,
     ]);
-  // Live capture and pcapng files need libpcap.
-  for (const args of [["capture", "-i", "lo", "--duration", "1"], ["report", PCAPNG]]) {
+  // Live capture and filters need libpcap.
+  for (
+    const args of [["capture", "-i", "lo", "--duration", "1"], ["report", SAMPLE, "-f", "tcp"]]
+  ) {
     const result = await hidden(args);
     assert.equal(result.code, 1, result.stderr);
     assert.match(
@@ -143,9 +145,11 @@ Deno.test("without libpcap the user is told which package to install", async () 
       /^netwatch: libpcap is not installed: run `sudo apt-get install libpcap0\.8` \(Debian\/Ubuntu\)/,
     );
   }
-  // A plain pcap file is read without it, to the same report.
-  const without = await hidden(["report", SAMPLE, "--format", "json"]);
-  assert.equal(without.code, 0, without.stderr);
-  const withLibpcap = await runCli(["report", SAMPLE, "--format", "json"]);
-  assert.deepEqual(JSON.parse(without.stdout), JSON.parse(withLibpcap.stdout));
+  // Plain pcap and pcapng files are read without it, to the same report.
+  for (const file of [SAMPLE, PCAPNG]) {
+    const without = await hidden(["report", file, "--format", "json"]);
+    assert.equal(without.code, 0, without.stderr);
+    const withLibpcap = await runCli(["report", file, "--format", "json"]);
+    assert.deepEqual(JSON.parse(without.stdout), JSON.parse(withLibpcap.stdout));
+  }
 });

@@ -7,9 +7,10 @@
 // history, which picks its own tier and says so; everything else comes from memory.
 
 import type { HistoryClient } from "../history/history_client.ts";
+import type { HistoryQuery, QueryResults } from "../history/types.ts";
 import type { FlowPage } from "../flows/query.ts";
 import { mergeFlowPages } from "../pipeline/merge.ts";
-import { badParameter } from "./errors.ts";
+import { ApiError, badParameter } from "./errors.ts";
 import type { MonitorLike } from "./monitor_like.ts";
 import { asked, type FlowParams, flowQuery } from "./views.ts";
 import type {
@@ -27,9 +28,36 @@ export interface Ranges {
   history?: HistoryClient;
 }
 
+/** Asks history, turning the store's parameter errors (TypeError, RangeError) into 400s. */
+async function fromHistory<K extends HistoryQuery["kind"]>(
+  history: HistoryClient,
+  q: Extract<HistoryQuery, { kind: K }>,
+): Promise<QueryResults[K] | null> {
+  try {
+    return await history.query(q);
+  } catch (error) {
+    if (error instanceof TypeError || error instanceof RangeError) {
+      throw new ApiError(400, "bad_parameter", error.message);
+    }
+    throw error;
+  }
+}
+
 /** The first second memory holds data of: when the monitor started. */
 export function memoryFrom(m: MonitorLike): number {
   return Math.floor(Date.now() / 1000 - m.uptimeSec);
+}
+
+/**
+ * True when a range starting at `from` needs history: it starts before memory's reach and
+ * history holds something from before then (otherwise memory has everything there is).
+ */
+function needsHistory(r: Ranges, from: number): boolean {
+  if (!r.history) return false;
+  const start = memoryFrom(r.monitor);
+  if (from >= start) return false;
+  const oldest = Object.values(r.history.status().oldest).filter((t) => t !== null) as number[];
+  return oldest.length > 0 && Math.min(...oldest) < start;
 }
 
 /** The last finished second: "now" everywhere in the API means up to it. */
@@ -66,8 +94,8 @@ export async function seriesRange(
   const to = p.to ?? lastFinished(m);
   const from = p.from ?? to - 299;
   checkRange(from, to, p);
-  if (r.history && (from < memoryFrom(m) || p.breakdown === "app")) {
-    const h = await r.history.query({ kind: "series", ...p, from, to });
+  if (r.history && (needsHistory(r, from) || p.breakdown === "app")) {
+    const h = await fromHistory(r.history, { kind: "series", ...p, from, to });
     if (h) {
       const { tier, metric, unit, step, t, series } = h;
       return { tier, metric, unit, step, from: h.from, to: h.to, t, series };
@@ -109,8 +137,8 @@ export async function talkersRange(
   const to = p.to ?? Math.floor(m.nowSec);
   const from = p.from ?? to - 300;
   checkRange(from, to, p);
-  if (r.history && (from < memoryFrom(m) || to < lastFinished(m) - 60)) {
-    const h = await r.history.query({ kind: "talkers", from, to, by, limit });
+  if (r.history && (needsHistory(r, from) || to < lastFinished(m) - 60)) {
+    const h = await fromHistory(r.history, { kind: "talkers", from, to, by, limit });
     if (h) {
       const talkers = h.talkers.map((t) => ({ ...t }));
       return { window: null, tier: h.tier, from: h.from, to: h.to, by, talkers };
@@ -144,8 +172,8 @@ export async function protocolsRange(
   const to = p.to ?? Math.floor(m.nowSec);
   const from = p.from ?? to - 300;
   checkRange(from, to, p);
-  if (r.history && (from < memoryFrom(m) || to < lastFinished(m) - 60)) {
-    const h = await r.history.query({ kind: "protocols", from, to });
+  if (r.history && (needsHistory(r, from) || to < lastFinished(m) - 60)) {
+    const h = await fromHistory(r.history, { kind: "protocols", from, to });
     if (h) {
       return {
         window: null,
@@ -188,17 +216,10 @@ export async function flowsRange(r: Ranges, p: FlowParams): Promise<FlowsRespons
   ]);
   // Disk holds every ended flow; memory the ones that ended since its oldest ended record.
   const endedBefore = figures.flows.oldest_ended ?? Math.floor(m.nowSec) + 1;
-  let disk: FlowPage | null = null;
-  try {
-    disk = await r.history.query({ kind: "flows", query: { ...wide, endedBefore } }) as
-      | FlowPage
-      | null;
-  } catch (error) {
-    if (error instanceof TypeError || error instanceof RangeError) {
-      throw badParameter("query", p.q ?? "", error.message);
-    }
-    throw error;
-  }
+  const disk = await fromHistory(r.history, {
+    kind: "flows",
+    query: { ...wide, endedBefore },
+  }) as FlowPage | null;
   if (!disk || disk.total === 0) return await asked(m, { op: "flows", query });
   const diskPage: FlowPage = {
     ...disk,

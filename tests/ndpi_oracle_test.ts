@@ -32,7 +32,7 @@ import { type NdpiFlow, readNdpiResult } from "./helpers/ndpi.ts";
  * When the test prints a higher figure (decapsulating a tunnel, decoding a link type), raise
  * this to it in the same commit, so that the gain cannot be lost unnoticed.
  */
-const AGREEING_FLOOR = 3601;
+const AGREEING_FLOOR = 3607;
 
 /** UDP ports of tunnels nDPI looks inside: GTP-U, CAPWAP control and data, VXLAN, Teredo, Geneve. */
 const TUNNEL_PORTS = new Set([2152, 5246, 5247, 4789, 3544, 6081]);

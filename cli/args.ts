@@ -60,6 +60,8 @@ Serve options (and -i, -f, --snaplen, --buffer-size, --no-promisc, --immediate):
                          ClickHouse: drop day partitions older than DAYS days
       --export-password-file FILE
                          ClickHouse: read the password from FILE (first line)
+      --geoip FILE       MaxMind-format database (country, ASN or city: GeoLite2, DB-IP
+                         Lite, IPinfo Lite) for countries and AS numbers; repeatable
 History options (serve):
       --data-dir DIR     where history is kept (default: $STATE_DIRECTORY under systemd,
                          /var/lib/netwatch for root, else $XDG_STATE_HOME/netwatch or
@@ -122,6 +124,8 @@ export interface ServeArgs {
   immediate: boolean;
   /** Flow export destinations and settings (--export*). */
   export: ExportArgs;
+  /** --geoip databases, in order (the first that knows a field wins). */
+  geoip: string[];
   /** On-disk history: where, how big, how old. */
   history: HistoryArgs;
 }
@@ -202,6 +206,7 @@ export function parseCommandLine(argv: string[]): Args {
         "export-biflow": { type: "boolean" },
         "export-retention": { type: "string" },
         "export-password-file": { type: "string" },
+        geoip: { type: "string", multiple: true },
         ...HISTORY_OPTIONS,
       },
     });
@@ -261,6 +266,7 @@ export function parseCommandLine(argv: string[]): Args {
         "export-biflow",
         "export-retention",
         "export-password-file",
+        "geoip",
       ]);
       if (values.format !== undefined) {
         throw new UsageError(`Option --format does not apply to "serve"`);
@@ -303,6 +309,7 @@ export function parseCommandLine(argv: string[]): Args {
         promiscuous: !values["no-promisc"],
         immediate: values.immediate === true,
         export: exportArgs(values),
+        geoip: values.geoip ?? [],
         history: historyArgs(values),
       };
     }

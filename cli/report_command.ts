@@ -2,6 +2,7 @@
 
 import { readCaptureFile } from "../capture/read_file.ts";
 import { FlowEngine } from "../flows/flow_engine.ts";
+import { Identity } from "../flows/identity/identity.ts";
 import { type FlowRecord, flowRecord } from "../flows/flow_record.ts";
 import { PacketCounters } from "../flows/packet_counters.ts";
 import { TupleSet } from "../flows/tuple_set.ts";
@@ -14,10 +15,12 @@ export function reportCommand(args: ReportArgs): number {
   const tuples = new TupleSet();
   const ended: FlowRecord[] = [];
   // Every ended record is collected as it ends, so the history ring is not needed here.
+  const identity = new Identity();
   const engine = args.flows
     ? new FlowEngine({
       maxHistoryRecords: 0,
-      onFlowEnd: (store, slot) => ended.push(flowRecord(store, slot, false)),
+      identity,
+      onFlowEnd: (store, slot) => ended.push(flowRecord(store, slot, false, 0, identity)),
     })
     : undefined;
   let tickedSecond = -1;

@@ -3,7 +3,8 @@
 import { defaultInterface, listInterfaces } from "../capture/interfaces.ts";
 import type { SourceOptions } from "../capture/source.ts";
 import config from "../deno.json" with { type: "json" };
-import { join } from "node:path";
+import { join, resolve } from "node:path";
+import { GeoIp } from "../flows/identity/geoip.ts";
 import { resolvePasswordFiles } from "../export/attach.ts";
 import { DATABASE_FILE, defaultDataDir } from "../history/data_dir.ts";
 import { HistoryClient } from "../history/history_client.ts";
@@ -72,12 +73,20 @@ export async function serveCommand(args: ServeArgs): Promise<number> {
     console.error(`netwatch: ${(error as Error).message}`);
     return 2;
   }
+  try {
+    // Opened here only to check them: each capture worker opens its own copy.
+    if (args.geoip.length > 0) GeoIp.open(args.geoip);
+  } catch (error) {
+    console.error(`netwatch: ${(error as Error).message}`);
+    return 2;
+  }
   const history = await openHistory(args);
   let monitor;
   try {
     monitor = await Monitor.start(source, args.flows, {
       workers: args.workers ?? defaultWorkers(),
       export: exportArgs,
+      geoip: args.geoip.map((path) => resolve(path)),
       history: history &&
         { port: () => history.writerPort(), idBase: history.status().max_flow_id },
     });

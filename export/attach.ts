@@ -24,7 +24,9 @@ export function flushActiveFlows(engine: FlowEngine, exporters: Exporters): numb
   for (const source of engine.sources.slice(0, 2)) {
     const sel = new Int32Array(source.bound);
     const n = source.slots(sel);
-    for (let k = 0; k < n; k++) exporters.push(exportFlow(source.store, sel[k], "forced"));
+    for (let k = 0; k < n; k++) {
+      exporters.push(exportFlow(source.store, sel[k], "forced", engine.identity));
+    }
     count += n;
   }
   return count;

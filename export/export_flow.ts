@@ -1,7 +1,7 @@
 // Builds the ExportFlow of a flow record from its FlowStore slot, as it ends.
 
 import { EndReason } from "../flows/flow_engine.ts";
-import { flowRecord } from "../flows/flow_record.ts";
+import { type FlowLabels, flowRecord } from "../flows/flow_record.ts";
 import { type FlowStore, MetaBit } from "../flows/flow_store.ts";
 import { FlowBit, tcpClosed } from "../flows/tcp_state.ts";
 import type { EndReasonName, ExportFlow } from "./types.ts";
@@ -17,8 +17,9 @@ export function exportFlow(
   store: FlowStore,
   slot: number,
   reason: number | EndReasonName,
+  labels?: FlowLabels,
 ): ExportFlow {
-  const record = flowRecord(store, slot, false);
+  const record = flowRecord(store, slot, false, 0, labels);
   const clientIsB = (store.bits(slot) & FlowBit.ClientIsB) !== 0;
   const tcpA = store.tcpA(slot);
   const tcpB = store.tcpB(slot);

@@ -6,6 +6,7 @@
 // that path turns them into ExportFlow objects for the destinations' queues. When the engine
 // moves to a worker, this ring is also the natural batch to hand across.
 
+import type { FlowLabels } from "../flows/flow_record.ts";
 import { FlowStore, HISTORY_WORDS } from "../flows/flow_store.ts";
 import { exportFlow } from "./export_flow.ts";
 import type { ExportFlow } from "./types.ts";
@@ -22,6 +23,8 @@ export class ExportHandoff {
   #length = 0;
   /** Records lost because the ring was full (the drain timer fell behind). */
   dropped = 0;
+  /** Turns name ids and app codes into text (the engine's identity), when there is one. */
+  labels: FlowLabels | undefined;
 
   constructor(capacity: number) {
     this.capacity = capacity;
@@ -53,7 +56,7 @@ export class ExportHandoff {
     for (let i = 0; i < n; i++) {
       const at = this.#head;
       const reason = this.#reasons[at];
-      sink(exportFlow(this.store, at, reason === FORCED ? "forced" : reason));
+      sink(exportFlow(this.store, at, reason === FORCED ? "forced" : reason, this.labels));
       this.#head = at + 1 === this.capacity ? 0 : at + 1;
       this.#length--;
     }

@@ -23,7 +23,8 @@ export const FLOW_END_REASON: Readonly<Record<EndReasonName, number>> = {
  * One exported flow record: the API's FlowRecord (client -> server, per-direction counters)
  * plus what export needs. Immutable once built: every destination shares the same object.
  */
-export interface ExportFlow extends Omit<FlowRecord, "aggregate" | "rate_now"> {
+export interface ExportFlow
+  extends Omit<FlowRecord, "aggregate" | "rate_now" | "server_name" | "app" | "tunnel"> {
   /** An aggregate of one-packet flows (FlowRecord.aggregate); absent means false. */
   aggregate?: boolean;
   end_reason: EndReasonName;

@@ -132,12 +132,22 @@ export function topHosts(
       .sort((a, b) => score(b, by, true) - score(a, by, true));
   }
   if (limit === 0) {
-    return list.filter((h) => {
+    list = list.filter((h) => {
       const v = score(h, by, now);
       return atLeast > 0 ? v >= atLeast : v > 0;
     });
+  } else {
+    list = list.slice(0, limit);
   }
-  return list.slice(0, limit);
+  return describeHosts(engine, list, nowSec);
+}
+
+/** Fills in each host's name, country and AS number from what the engine's identity knows. */
+function describeHosts(engine: FlowEngine, hosts: HostStats[], nowSec: number): HostStats[] {
+  const identity = engine.identity;
+  if (!identity) return hosts;
+  for (const h of hosts) Object.assign(h, identity.hostInfoOf(h.address, nowSec));
+  return hosts;
 }
 
 /** The stats of each of `addresses` over `window` (absent hosts are left out). */
@@ -154,7 +164,7 @@ export function hostsByAddress(
     const h = hostStats(hosts, address, nowSec, minutes);
     if (h) out.push(h);
   }
-  return out;
+  return describeHosts(engine, out, nowSec);
 }
 
 /** Totals by protocol class and service over `window` at `nowSec`. */

@@ -18,14 +18,19 @@ import { FlowHistory } from "./flow_history.ts";
 import {
   ACTIVE_WORDS,
   B_BITS,
+  B_INSPECT,
   B_SERVICE,
+  B_TUNNEL,
   F_BYTES_AB,
   F_BYTES_BA,
   F_FIRST,
   F_LAST,
   type FlowStore,
+  H_APP,
   MetaBit,
+  W_ADDR,
   W_META,
+  W_NAME,
   W_PKTS_AB,
   W_PKTS_BA,
 } from "./flow_store.ts";
@@ -42,16 +47,24 @@ import {
   timeoutClassOf,
 } from "./record_ops.ts";
 import { HashIndex } from "./hash_index.ts";
+import { Inspect } from "./identity/flow_inspector.ts";
+import type { Identity } from "./identity/identity.ts";
 import { HostTable } from "./hosts.ts";
 import { type FlowPage, type FlowQuery, type FlowSource, queryFlows } from "./query.ts";
 import { SecondAccounting } from "./second_accounting.ts";
+import { FlowBit } from "./tcp_state.ts";
 import { L4Class, TimeSeries } from "./time_series.ts";
+
+/** The payload of a packet whose bytes the reader no longer holds. */
+const EMPTY = new Uint8Array(0);
 
 export { END_REASON_NAMES, EndReason, type FlowEndListener } from "./flow_end.ts";
 
 /** Options of a FlowEngine: configuration overrides and an optional end listener. */
 export interface FlowEngineOptions extends Partial<FlowConfig> {
   onFlowEnd?: FlowEndListener;
+  /** Payload inspection, names and places; without it flows get no name or app. */
+  identity?: Identity;
   /** Added to every record id, and ids step by `idStride`: shards of one monitor never clash. */
   idOffset?: number;
   idStride?: number;
@@ -72,6 +85,8 @@ export class FlowEngine {
    */
   readonly #index: HashIndex;
   readonly history: FlowHistory;
+  /** Names, apps and places (undefined: none are looked for). */
+  readonly identity: Identity | undefined;
   readonly #hosts: HostTable;
   readonly #series: TimeSeries;
   readonly #acct: SecondAccounting;
@@ -97,12 +112,13 @@ export class FlowEngine {
   private readonly idStride: number;
 
   constructor(options: FlowEngineOptions = {}) {
-    const { onFlowEnd, idOffset = 0, idStride = 1, ...overrides } = options;
+    const { onFlowEnd, idOffset = 0, idStride = 1, identity, ...overrides } = options;
+    this.identity = identity;
     this.config = resolveFlowConfig(overrides);
     const c = this.config;
     this.#index = new HashIndex(c.maxActiveFlows + c.maxEmbryos, 1024);
     this.table = new FlowTable(c.maxActiveFlows, this.#index, 0);
-    this.history = new FlowHistory(c.maxHistoryRecords, c.historyRetentionSec);
+    this.history = new FlowHistory(c.maxHistoryRecords, c.historyRetentionSec, identity?.names);
     this.#hosts = new HostTable(c.maxHosts);
     this.#series = new TimeSeries();
     this.#acct = new SecondAccounting(this.table.store, this.#hosts, this.#series);
@@ -168,7 +184,7 @@ export class FlowEngine {
   /** Accounts every packet of `batch`. */
   add(batch: PacketBatch): void {
     const n = batch.count;
-    const { tsSec, tsNsec, wireLen, tcpFlags, proto } = batch;
+    const { tsSec, tsNsec, wireLen, tcpFlags, proto, tunnel } = batch;
     const key = this.key;
     const table = this.table;
     const embryos = this.embryos;
@@ -207,6 +223,7 @@ export class FlowEngine {
           this.endRecord(s, EndReason.Idle);
           this.startRecord(s, ts, 0);
           this.orient(s, result, flags);
+          u8[r * 4 + B_TUNNEL] = tunnel[i];
         } else if (ts - f64[(r >> 1) + F_FIRST] > this.activeTimeout) {
           this.endRecord(s, EndReason.Active);
           // The connection goes on: keep its orientation and handshake.
@@ -221,11 +238,12 @@ export class FlowEngine {
         if (e >= 0) {
           s = this.single.promote(e, key, h);
         } else if (this.startsAsEmbryo(batch, i)) {
-          this.single.add(key, h, ts, len, result, flags);
+          this.single.add(key, h, ts, len, result, flags, tunnel[i]);
           continue;
         } else {
           s = this.newFlow(key, h, ts);
           this.orient(s, result, flags);
+          u8[s * ACTIVE_WORDS * 4 + B_TUNNEL] = tunnel[i];
         }
       }
       const r = s * ACTIVE_WORDS;
@@ -242,7 +260,58 @@ export class FlowEngine {
       if (ts < f64[(r >> 1) + F_FIRST]) f64[(r >> 1) + F_FIRST] = ts;
       if (flags !== 0 && (u32[r + W_META] & MetaBit.NoPorts) === 0) this.updateTcp(s, flags, fromB);
       if (late) acct.late(s, second, len, fromB);
+      if (u8[r * 4 + B_INSPECT] === 0 && this.identity) this.inspect(batch, i, s, fromB, flags, ts);
     }
+  }
+
+  /**
+   * Shows packet `i` (of flow `s`) to the payload inspector while the flow has more to tell:
+   * its name and app go into the record, a confirmed name is learned for the server's address.
+   * The payload bytes are the reader's, valid for packets from batch.rawStart on.
+   */
+  private inspect(
+    batch: PacketBatch,
+    i: number,
+    s: number,
+    fromB: boolean,
+    flags: number,
+    ts: number,
+  ): void {
+    const identity = this.identity!;
+    const store = this.table.store;
+    const r = s * ACTIVE_WORDS;
+    const meta = store.u32[r + W_META];
+    const proto = meta & 255;
+    if ((proto !== IpProto.Tcp && proto !== IpProto.Udp) || (meta & MetaBit.NoPorts) !== 0) {
+      store.u8[r * 4 + B_INSPECT] = 1;
+      return;
+    }
+    const clientIsB = (store.u8[r * 4 + B_BITS] & FlowBit.ClientIsB) !== 0;
+    const raw = i >= batch.rawStart ? batch.raw : EMPTY;
+    const length = raw.length > 0 ? batch.payloadLength[i] : 0;
+    const inspector = identity.inspector;
+    const out = inspector.inspect(
+      s,
+      proto,
+      fromB === clientIsB,
+      batch.srcPort[i],
+      batch.dstPort[i],
+      batch.tcpSeq[i],
+      flags,
+      raw,
+      batch.payloadOffset[i],
+      length,
+      ts,
+    );
+    if (out === 0) return;
+    if (out & Inspect.NameFound) store.u32[r + W_NAME] = inspector.nameOf(s);
+    if (out & Inspect.AppFound) store.u16[r * 2 + H_APP] = identity.appCodeOf(s);
+    if (out & Inspect.Confirmed) {
+      const v6 = (meta & MetaBit.V6) !== 0;
+      const a = r + W_ADDR;
+      identity.learnServerName(s, store.u32, clientIsB ? a : a + 4, clientIsB ? a + 4 : a, v6, ts);
+    }
+    if (out & Inspect.Done) store.u8[r * 4 + B_INSPECT] = 1;
   }
 
   /**
@@ -281,23 +350,23 @@ export class FlowEngine {
   /** A page of active and ended flows (see query.ts); throws TypeError/RangeError on bad input. */
   query(query: FlowQuery): FlowPage {
     this.settle();
-    return queryFlows(this.sources, query, Math.max(this.now, this.#acct.second));
+    return queryFlows(this.sources, query, Math.max(this.now, this.#acct.second), this.identity);
   }
 
   /** Records of every active flow, one-packet flows included (not for the packet path). */
   activeRecords(): FlowRecord[] {
-    return recordsOf(this.sources.slice(0, 2), this.now);
+    return recordsOf(this.sources.slice(0, 2), this.now, this.identity);
   }
 
   /** Records of the history, oldest ended first. */
   endedRecords(): FlowRecord[] {
-    return recordsOf(this.sources.slice(2), this.now);
+    return recordsOf(this.sources.slice(2), this.now, this.identity);
   }
 
   /** The record with id `id`, active or in the history, or undefined. */
   flowById(id: number): FlowRecord | undefined {
     this.settle();
-    return recordById(this.sources, id, this.now);
+    return recordById(this.sources, id, this.now, this.identity);
   }
 
   /** Flows ended so far, by any reason. */
@@ -384,7 +453,10 @@ export class FlowEngine {
       this.endRecord(victim, EndReason.Evicted);
       table.remove(victim);
     }
-    return table.insert(key, h);
+    const s = table.insert(key, h);
+    // The slot's last flow may have left inspection state behind.
+    this.identity?.inspector.release(s);
+    return s;
   }
 
   private endRecord(s: number, reason: number): void {
@@ -403,14 +475,32 @@ export class FlowEngine {
   }
 
   /** Resets full flow `s` (key kept) as a new record starting at `ts` with FlowBit `bits`. */
+  /**
+   * Starts a record in slot `s` at `ts`: a new flow (`bits` 0), or the next record of a flow
+   * that outlived the active timeout (its FlowBit `bits`), which keeps its service, name, app,
+   * tunnel and inspection state: it is the same connection.
+   */
   private startRecord(s: number, ts: number, bits: number): void {
     const store = this.table.store;
-    const keep = store.u8[s * ACTIVE_WORDS * 4 + B_SERVICE];
+    const r = s * ACTIVE_WORDS;
+    const service = store.u8[r * 4 + B_SERVICE];
+    const name = store.u32[r + W_NAME];
+    const app = store.u16[r * 2 + H_APP];
+    const tunnel = store.u8[r * 4 + B_TUNNEL];
+    const inspect = store.u8[r * 4 + B_INSPECT];
+    if (bits === 0) this.identity?.inspector.release(s);
     clearRecord(store, s, ts, this.nextId);
     this.nextId += this.idStride;
-    store.u8[s * ACTIVE_WORDS * 4 + B_BITS] = bits;
-    if (bits === 0) setService(store, s);
-    else store.u8[s * ACTIVE_WORDS * 4 + B_SERVICE] = keep;
+    store.u8[r * 4 + B_BITS] = bits;
+    if (bits === 0) {
+      setService(store, s);
+    } else {
+      store.u8[r * 4 + B_SERVICE] = service;
+      store.u32[r + W_NAME] = name;
+      store.u16[r * 2 + H_APP] = app;
+      store.u8[r * 4 + B_TUNNEL] = tunnel;
+      store.u8[r * 4 + B_INSPECT] = inspect;
+    }
     this.flowsStarted++;
   }
 

@@ -1,6 +1,7 @@
 // Ended flows: a ring of flow records in the order they ended, capped by count and by age.
 
-import { B_HOSTS_DONE, B_REASON, F_LAST, FlowStore, HISTORY_WORDS } from "./flow_store.ts";
+import { B_HOSTS_DONE, B_REASON, F_LAST, FlowStore, HISTORY_WORDS, W_NAME } from "./flow_store.ts";
+import type { NameTable } from "./identity/name_table.ts";
 
 /**
  * A ring of ended flow records. It keeps at most `maxRecords` (the oldest is dropped and counted
@@ -31,7 +32,11 @@ export class FlowHistory {
   /** Records ever added. */
   added = 0;
 
-  constructor(maxRecords: number, retentionSec: number) {
+  /** Names records refer to: each record holds its name while it is kept. */
+  readonly #names: NameTable | undefined;
+
+  constructor(maxRecords: number, retentionSec: number, names?: NameTable) {
+    this.#names = names;
     if (!Number.isInteger(maxRecords) || maxRecords < 0) {
       throw new RangeError(`maxRecords must be a whole number, got ${maxRecords}`);
     }
@@ -58,6 +63,7 @@ export class FlowHistory {
     let at: number;
     if (this.count === store.capacity) {
       at = this.head;
+      this.#names?.release(store.u32[at * HISTORY_WORDS + W_NAME]);
       this.head = this.head + 1 === store.capacity ? 0 : this.head + 1;
       this.dropped++;
     } else {
@@ -68,6 +74,7 @@ export class FlowHistory {
     store.copyFrom(source, slot, at);
     store.u8[at * HISTORY_WORDS * 4 + B_REASON] = reason;
     store.u8[at * HISTORY_WORDS * 4 + B_HOSTS_DONE] = 0;
+    this.#names?.retain(store.u32[at * HISTORY_WORDS + W_NAME]);
     this.added++;
   }
 
@@ -77,6 +84,7 @@ export class FlowHistory {
     const f64 = this.store.f64;
     const capacity = this.store.capacity;
     while (this.count > 0 && f64[this.head * (HISTORY_WORDS >> 1) + F_LAST] < cutoff) {
+      this.#names?.release(this.store.u32[this.head * HISTORY_WORDS + W_NAME]);
       this.head = this.head + 1 === capacity ? 0 : this.head + 1;
       this.count--;
       this.expired++;
@@ -104,6 +112,9 @@ export class FlowHistory {
 
   /** Drops every record. */
   clear(): void {
+    for (let n = 0; n < this.count; n++) {
+      this.#names?.release(this.store.u32[this.slotAt(n) * HISTORY_WORDS + W_NAME]);
+    }
     this.head = 0;
     this.count = 0;
   }

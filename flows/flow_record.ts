@@ -1,7 +1,8 @@
 // The flow record shape for output (report JSON and the HTTP API), read from a FlowStore slot.
 
 import { formatIpv4, formatIpv6 } from "../capture/ip_address.ts";
-import { type FlowStore, MetaBit } from "./flow_store.ts";
+import { tunnelName } from "../capture/packet_batch.ts";
+import { type FlowStore, HISTORY_WORDS, MetaBit } from "./flow_store.ts";
 import { flowRate } from "./second_accounting.ts";
 import { SERVICE_NAMES } from "./services.ts";
 import { CONN_STATE_NAMES, ConnState, connState, FlowBit } from "./tcp_state.ts";
@@ -49,6 +50,24 @@ export interface FlowRecord {
    * `bytes / duration` is the lifetime average.
    */
   rate_now: number;
+  /**
+   * The name the client asked the server by (TLS or QUIC SNI, HTTP Host, DNS query name, ...),
+   * read from the flow's first packets; null when none was seen.
+   */
+  server_name: string | null;
+  /**
+   * What the payload says the flow is: the protocol ("TLS", "QUIC", "DNS", "SSH"...) and, when
+   * the name tells, the application ("TLS.YouTube"); null when unknown. `service` is the port's.
+   */
+  app: string | null;
+  /** The outermost tunnel the flow was carried in ("vxlan", "gre", "gtp-u"...), or null. */
+  tunnel: string | null;
+}
+
+/** Turns a record's name id and app code into text (flows/identity/identity.ts). */
+export interface FlowLabels {
+  nameText(id: number): string | null;
+  appLabel(code: number): string | null;
 }
 
 const PROTO_NAMES: Record<number, string> = {
@@ -126,6 +145,7 @@ export function flowRecord(
   slot: number,
   active: boolean,
   nowSec = 0,
+  labels?: FlowLabels,
 ): FlowRecord {
   const meta = store.meta(slot);
   const proto = meta & 255;
@@ -154,7 +174,12 @@ export function flowRecord(
     service: service === "" ? null : service,
     no_ports: (meta & MetaBit.NoPorts) !== 0,
     aggregate: (meta & MetaBit.Aggregate) !== 0,
-    rate_now: active && nowSec > 0 && store.stride > 26 ? round1(flowRate(store, slot, nowSec)) : 0,
+    rate_now: active && nowSec > 0 && store.stride > HISTORY_WORDS
+      ? round1(flowRate(store, slot, nowSec))
+      : 0,
+    server_name: labels?.nameText(store.name(slot)) ?? null,
+    app: labels?.appLabel(store.app(slot)) ?? null,
+    tunnel: tunnelName(store.tunnel(slot)) || null,
   };
 }
 

@@ -2,7 +2,7 @@
 
 import type { EmbryoTable } from "./embryo_table.ts";
 import type { FlowHistory } from "./flow_history.ts";
-import { type FlowRecord, flowRecord } from "./flow_record.ts";
+import { type FlowLabels, type FlowRecord, flowRecord } from "./flow_record.ts";
 import type { FlowTable } from "./flow_table.ts";
 import type { FlowSource } from "./query.ts";
 
@@ -46,12 +46,18 @@ export function flowSources(
 }
 
 /** Every record of `sources`, in their order (allocates: not for the packet path). */
-export function recordsOf(sources: FlowSource[], nowSec: number): FlowRecord[] {
+export function recordsOf(
+  sources: FlowSource[],
+  nowSec: number,
+  labels?: FlowLabels,
+): FlowRecord[] {
   const out: FlowRecord[] = [];
   const sel = new Int32Array(Math.max(0, ...sources.map((source) => source.bound)));
   for (const source of sources) {
     const n = source.slots(sel);
-    for (let k = 0; k < n; k++) out.push(flowRecord(source.store, sel[k], source.active, nowSec));
+    for (let k = 0; k < n; k++) {
+      out.push(flowRecord(source.store, sel[k], source.active, nowSec, labels));
+    }
   }
   return out;
 }
@@ -61,13 +67,14 @@ export function recordById(
   sources: FlowSource[],
   id: number,
   nowSec: number,
+  labels?: FlowLabels,
 ): FlowRecord | undefined {
   const sel = new Int32Array(Math.max(0, ...sources.map((source) => source.bound)));
   for (const source of sources) {
     const n = source.slots(sel);
     for (let k = 0; k < n; k++) {
       if (source.store.id(sel[k]) === id) {
-        return flowRecord(source.store, sel[k], source.active, nowSec);
+        return flowRecord(source.store, sel[k], source.active, nowSec, labels);
       }
     }
   }

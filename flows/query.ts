@@ -16,7 +16,7 @@ import {
   W_PKTS_AB,
   W_PKTS_BA,
 } from "./flow_store.ts";
-import { CompiledFilter, type FlowFilter } from "./query_filter.ts";
+import { CompiledFilter, type FilterLabels, type FlowFilter } from "./query_filter.ts";
 import { flowRate } from "./second_accounting.ts";
 
 /**
@@ -317,7 +317,12 @@ function decodeCursor(cursor: string, sort: SortKey, order: string): [number, nu
  * their positions). Throws TypeError or RangeError on a filter, sort or page it cannot accept
  * (an HTTP 400). `nowSec` (the engine's clock) gives active flows their current rate.
  */
-export function queryFlows(sources: FlowSource[], query: FlowQuery, nowSec: number): FlowPage {
+export function queryFlows(
+  sources: FlowSource[],
+  query: FlowQuery,
+  nowSec: number,
+  labels?: FilterLabels,
+): FlowPage {
   const sort = query.sort ?? "last";
   const sortIndex = SORT_KEYS.indexOf(sort);
   if (sortIndex < 0) {
@@ -339,7 +344,7 @@ export function queryFlows(sources: FlowSource[], query: FlowQuery, nowSec: numb
   let afterValue = -Infinity;
   let afterId = -Infinity;
   if (query.cursor) [afterValue, afterId] = decodeCursor(query.cursor, sort, order);
-  const filter = new CompiledFilter(query);
+  const filter = new CompiledFilter(query, labels);
   // One extra row tells whether a next page exists.
   const heap = new PageHeap(offset + limit + 1);
   const need = Math.max(...sources.map((source) => source.bound));
@@ -388,7 +393,7 @@ export function queryFlows(sources: FlowSource[], query: FlowQuery, nowSec: numb
   const page = rows.slice(0, limit);
   const flows = page.map((i) => {
     const source = sources[heap.source[i]];
-    return flowRecord(source.store, heap.slot[i], source.active, nowSec);
+    return flowRecord(source.store, heap.slot[i], source.active, nowSec, labels);
   });
   let nextCursor: string | null = null;
   if (rows.length > limit) {

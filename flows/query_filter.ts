@@ -1,7 +1,7 @@
 // Compiles a flow query's filters into typed values tested against a FlowStore slot.
 
 import { formatIpv4, formatIpv6 } from "../capture/ip_address.ts";
-import { protoName, protoNumber, slotState } from "./flow_record.ts";
+import { type FlowLabels, protoName, protoNumber, slotState } from "./flow_record.ts";
 import {
   B_BITS,
   B_SERVICE,
@@ -10,9 +10,11 @@ import {
   F_FIRST,
   F_LAST,
   type FlowStore,
+  H_APP,
   MetaBit,
   W_ADDR,
   W_META,
+  W_NAME,
   W_PORTS,
 } from "./flow_store.ts";
 import { addressWordsOf } from "./address_parse.ts";
@@ -48,6 +50,20 @@ export interface FlowFilter {
   to?: number;
   /** Case-insensitive substring of an address, a port, the service or the protocol name. */
   text?: string;
+  /** Server name: exact, or "*.example.com" for the name and every name below it. */
+  name?: string;
+  /** App: a whole label ("TLS.YouTube") or one part of it ("YouTube", "TLS"). */
+  app?: string;
+}
+
+/** What filters by name and app need: the names and app labels the records' ids stand for. */
+export interface FilterLabels extends FlowLabels {
+  nameIdsMatching(pattern: string): Set<number>;
+  appCodesMatching(app: string): Set<number>;
+  /** Name ids whose name contains `text` (lower-case). */
+  nameIdsContaining(text: string): Set<number>;
+  /** App codes whose label contains `text` (lower-case). */
+  appCodesContaining(text: string): Set<number>;
 }
 
 /** An address prefix: version, network words and mask words. */
@@ -98,11 +114,18 @@ export class CompiledFilter {
   private readonly textServices?: Uint8Array;
   private readonly textProtos?: Uint8Array;
   private readonly textAddresses: boolean;
+  /** Name ids and app codes a name, app or text filter accepts (undefined: no such filter). */
+  private readonly names?: Set<number>;
+  private readonly apps?: Set<number>;
+  private readonly textNames?: Set<number>;
+  private readonly textApps?: Set<number>;
   /** Direct-mapped cache of IPv4 text matches: address, and 0 unknown / 1 no / 2 yes. */
   private readonly cacheKey = new Uint32Array(65536);
   private readonly cacheHit = new Uint8Array(65536);
 
-  constructor(f: FlowFilter) {
+  constructor(f: FlowFilter, labels?: FilterLabels) {
+    if (f.name !== undefined) this.names = labels?.nameIdsMatching(f.name) ?? new Set();
+    if (f.app !== undefined) this.apps = labels?.appCodesMatching(f.app) ?? new Set();
     this.address = f.address ? parsePrefix(f.address) : undefined;
     this.client = f.client ? parsePrefix(f.client) : undefined;
     this.server = f.server ? parsePrefix(f.server) : undefined;
@@ -147,6 +170,8 @@ export class CompiledFilter {
       this.textProtos = new Uint8Array(256);
       for (let p = 0; p < 256; p++) this.textProtos[p] = protoName(p).includes(q) ? 1 : 0;
       this.textAddresses = /^[0-9a-f.:]+$/.test(q);
+      this.textNames = labels?.nameIdsContaining(q);
+      this.textApps = labels?.appCodesContaining(q);
     }
   }
 
@@ -211,6 +236,21 @@ export class CompiledFilter {
     if (this.address) n = selectPrefix(store, sel, n, this.address, -1);
     if (this.client) n = selectPrefix(store, sel, n, this.client, 0);
     if (this.server) n = selectPrefix(store, sel, n, this.server, 1);
+    if (this.names) {
+      const names = this.names;
+      let k = 0;
+      for (let i = 0; i < n; i++) if (names.has(u32[sel[i] * stride + W_NAME])) sel[k++] = sel[i];
+      n = k;
+    }
+    if (this.apps) {
+      const apps = this.apps;
+      const u16 = store.u16;
+      let k = 0;
+      for (let i = 0; i < n; i++) {
+        if (apps.has(u16[sel[i] * stride * 2 + H_APP])) sel[k++] = sel[i];
+      }
+      n = k;
+    }
     if (this.state >= 0) {
       const want = this.state;
       let k = 0;
@@ -250,6 +290,7 @@ export class CompiledFilter {
   private textMatches(store: FlowStore, slot: number): boolean {
     const proto = store.meta(slot) & 255;
     if (this.textServices![store.service(slot)] || this.textProtos![proto]) return true;
+    if (this.textNames?.has(store.name(slot)) || this.textApps?.has(store.app(slot))) return true;
     const ports = store.ports(slot);
     const icmp = proto === 1 || proto === 58;
     if (

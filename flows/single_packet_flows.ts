@@ -18,9 +18,11 @@ import {
   ACTIVE_WORDS,
   B_BITS,
   B_HOSTS_DONE,
+  B_INSPECT,
   B_SERVICE,
   B_TCP_A,
   B_TCP_B,
+  B_TUNNEL,
   F_BYTES_AB,
   F_BYTES_BA,
   F_FIRST,
@@ -82,7 +84,15 @@ export class SinglePacketFlows {
   }
 
   /** Records a flow's first packet (folding the oldest entry if the ring is full). */
-  add(key: Uint32Array, h: number, ts: number, len: number, result: number, flags: number): void {
+  add(
+    key: Uint32Array,
+    h: number,
+    ts: number,
+    len: number,
+    result: number,
+    flags: number,
+    tunnel: number,
+  ): void {
     const embryos = this.table;
     const oldest = embryos.nextSlot();
     if (embryos.alive(oldest)) this.#fold(oldest);
@@ -100,6 +110,7 @@ export class SinglePacketFlows {
       store.f64[(r >> 1) + F_BYTES_AB] = len;
     }
     if (flags !== 0) tcpRecord(store, e, flags, fromB);
+    store.u8[r * 4 + B_TUNNEL] = tunnel;
     this.#owner.series.addPacket(ts, len, l4Class(key[0] & 255), store.u8[r * 4 + B_SERVICE]);
   }
 
@@ -205,6 +216,7 @@ export class SinglePacketFlows {
     if (s < 0) {
       s = owner.newFlow(key, h, ts);
       owner.flows.store.u8[s * ACTIVE_WORDS * 4 + B_SERVICE] = src.u8[a * 4 + B_SERVICE];
+      owner.flows.store.u8[s * ACTIVE_WORDS * 4 + B_INSPECT] = 1; // many flows: no one name
     }
     const dst = owner.flows.store;
     const b = s * ACTIVE_WORDS;

@@ -219,7 +219,8 @@ export class HistoryStore {
     if (names.length === 0) return;
     this.#begin();
     for (const n of names) {
-      const source = NAME_SOURCES.indexOf(n.source);
+      const source = (NAME_SOURCES as readonly string[]).indexOf(n.source);
+      if (source < 0) continue;
       this.#upsertName.run(n.address, n.name, source, n.first_seen, n.last_seen);
     }
     this.written.names += names.length;

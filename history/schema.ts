@@ -28,7 +28,7 @@ export const LabelKind = {
 } as const;
 
 /** Sources of learned names as stored. */
-export const NAME_SOURCES = ["dns", "sni", "quic", "http"] as const;
+export const NAME_SOURCES = ["dns", "sni", "quic", "http", "dhcp", "netbios", "mdns"] as const;
 
 const V1 = `
 CREATE TABLE meta (key TEXT PRIMARY KEY, value) WITHOUT ROWID;

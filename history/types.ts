@@ -41,22 +41,25 @@ export interface HostMinute {
 }
 
 /** An ended flow: the API's FlowRecord plus the fields being added this round. */
-export type StoredFlow = Omit<FlowRecord, "rate_now" | "aggregate"> & {
-  /** An aggregate of one-packet flows (FlowRecord.aggregate); absent means false. */
-  aggregate?: boolean;
-  /** Ended flows have no current rate: 0 when given. */
-  rate_now?: number;
-  server_name?: string | null;
-  app?: string | null;
-  tunnel?: string | null;
-  end_reason?: string;
-};
+export type StoredFlow =
+  & Omit<FlowRecord, "rate_now" | "aggregate" | "server_name" | "app" | "tunnel">
+  & {
+    /** An aggregate of one-packet flows (FlowRecord.aggregate); absent means false. */
+    aggregate?: boolean;
+    /** Ended flows have no current rate: 0 when given. */
+    rate_now?: number;
+    server_name?: string | null;
+    app?: string | null;
+    tunnel?: string | null;
+    end_reason?: string;
+  };
 
 /** A name learned from traffic. */
 export interface LearnedName {
   address: string;
   name: string;
-  source: "dns" | "sni" | "quic" | "http";
+  /** dns, sni, quic, http, dhcp, netbios or mdns (flows/identity/passive_dns.ts). */
+  source: string;
   first_seen: number;
   last_seen: number;
 }

@@ -20,6 +20,7 @@ import { createExporters, exportListener, stopExport } from "../export/attach.ts
 import type { ExportArgs } from "../export/export_url.ts";
 import type { Exporters } from "../export/exporters.ts";
 import type { FlowEndListener } from "../flows/flow_engine.ts";
+import { GeoIp } from "../flows/identity/geoip.ts";
 import { HistoryWriter } from "../history/history_writer.ts";
 import { HistoryFeed } from "./history_feed.ts";
 import type { FromShard, ShardStatus, ToShard } from "./protocol.ts";
@@ -277,13 +278,18 @@ self.onmessage = (event: MessageEvent<ToShard>) => {
       fanoutGroup = message.fanoutGroup;
       try {
         exporters = startExport(message.export, message.shard);
+        const geoip = message.geoip?.length ? GeoIp.open(message.geoip) : undefined;
+        geoip?.watch(60);
         if (message.history) feed = new HistoryFeed(HistoryWriter.onPort(message.history));
         shard = new Shard({
           ...message.flows,
+          geoip,
           idOffset: (message.idBase ?? 0) + message.shard,
           idStride: message.shards,
           onFlowEnd: both(exporters && exportListener(exporters), feed?.listener()),
         });
+        feed?.setLabels(shard.engine.identity);
+        if (exporters) exporters.handoff.labels = shard.engine.identity;
         exporters?.start();
       } catch (error) {
         post({ type: "start-failed", kind: "failed", message: (error as Error).message });

@@ -8,6 +8,7 @@
 
 import { ExportHandoff } from "../export/export_handoff.ts";
 import type { FlowEndListener, FlowEngine } from "../flows/flow_engine.ts";
+import type { FlowLabels } from "../flows/flow_record.ts";
 import { hostsOfMinute } from "../flows/host_views.ts";
 import { SERVICE_NAMES } from "../flows/services.ts";
 import { L4_CLASS_NAMES } from "../flows/time_series.ts";
@@ -31,6 +32,11 @@ export class HistoryFeed {
     this.#writer = writer;
   }
 
+  /** Names and apps of ended flows are written as text, through the engine's identity. */
+  setLabels(labels: FlowLabels | undefined): void {
+    this.#ring.labels = labels;
+  }
+
   /** Flows lost because the ring filled between two hand-overs. */
   get dropped(): number {
     return this.#ring.dropped + this.#writer.stats.dropped;
@@ -47,6 +53,16 @@ export class HistoryFeed {
   /** Once a second: hands ended flows over and writes every minute the clock has left. */
   tick(engine: FlowEngine): void {
     this.#ring.drain((flow) => this.#writer.flow(flow));
+    const learned = engine.identity?.passiveDns.drainLearned(1000) ?? [];
+    if (learned.length > 0) {
+      this.#writer.names(learned.map((n) => ({
+        address: n.address,
+        name: n.name,
+        source: n.source,
+        first_seen: n.seen,
+        last_seen: n.seen,
+      })));
+    }
     if (engine.now === 0) return;
     const current = Math.floor(engine.now / 60) * 60;
     if (this.#next < 0) this.#next = current;

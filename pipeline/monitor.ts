@@ -84,6 +84,8 @@ export interface MonitorOptions {
   workers?: number;
   /** Where ended flows go (--export). */
   export?: ExportArgs;
+  /** MMDB databases for places (--geoip); checked by the caller. */
+  geoip?: string[];
   /** History: a port to its store per worker (made by the caller), and the id to start after. */
   history?: { port: () => MessagePort; idBase: number };
 }
@@ -123,6 +125,7 @@ export class Monitor implements MonitorLike {
         fanoutGroup: group,
         export: options.export,
         history: options.history?.port(),
+        geoip: options.geoip,
         idBase: options.history?.idBase,
       }));
     }

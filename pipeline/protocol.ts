@@ -94,6 +94,8 @@ export type ToShard =
     history?: MessagePort;
     /** Record ids start after this (the largest id history holds). */
     idBase?: number;
+    /** MMDB databases (--geoip) for countries and AS numbers. */
+    geoip?: string[];
   }
   | { type: "query"; id: number; request: ShardRequest }
   | { type: "stop" }

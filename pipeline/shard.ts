@@ -7,6 +7,8 @@ import type { PacketBatch } from "../capture/packet_batch.ts";
 import { engineFigures, hostsByAddress, protocolsView, topHosts } from "../flows/engine_views.ts";
 import { FlowEngine, type FlowEngineOptions } from "../flows/flow_engine.ts";
 import { PacketCounters } from "../flows/packet_counters.ts";
+import type { GeoIp } from "../flows/identity/geoip.ts";
+import { Identity } from "../flows/identity/identity.ts";
 import { ParameterError } from "../flows/param_error.ts";
 import { ProtocolTotals } from "../flows/protocol_totals.ts";
 import type { FlowPage, FlowQuery } from "../flows/query.ts";
@@ -20,11 +22,14 @@ export class Shard {
   readonly #totals = new ProtocolTotals();
   /** Kernel and interface drops already folded into the engine's series. */
   #droppedSoFar = 0;
+  #sweptMinute = -1;
   /** The history ring's earliest last-packet time, as of the last tick. */
   #oldestEnded: number | null = null;
 
-  constructor(options: FlowEngineOptions = {}) {
-    this.engine = new FlowEngine(options);
+  /** The engine gets an Identity (names, apps, places) unless `options` brings its own. */
+  constructor(options: FlowEngineOptions & { geoip?: GeoIp } = {}) {
+    const { geoip, ...rest } = options;
+    this.engine = new FlowEngine({ identity: new Identity({ geoip }), ...rest });
   }
 
   /** Accounts a batch (the packet path). */
@@ -45,6 +50,11 @@ export class Shard {
     this.engine.tick(nowSec);
     this.#totals.read(this.engine.series, nowSec);
     this.#oldestEnded = this.engine.history.oldestLast();
+    // Names past their TTL go, once a minute.
+    if (Math.floor(nowSec / 60) !== this.#sweptMinute) {
+      this.#sweptMinute = Math.floor(nowSec / 60);
+      this.engine.identity?.passiveDns.sweep(nowSec);
+    }
   }
 
   /** Answers `request` at `nowSec`; throws ParameterError on a parameter it cannot accept. */

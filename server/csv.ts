@@ -23,6 +23,9 @@ export const FLOW_COLUMNS: readonly (keyof FlowRecord)[] = [
   "no_ports",
   "aggregate",
   "rate_now",
+  "server_name",
+  "app",
+  "tunnel",
 ];
 
 function field(value: unknown): string {

@@ -88,6 +88,12 @@ export const flowQueryShape = {
     .openapi({ description: "Bytes in both directions at least this" }),
   from: epochSeconds.optional().openapi({ description: "Traffic at or after (epoch seconds)" }),
   to: epochSeconds.optional().openapi({ description: "Traffic at or before (epoch seconds)" }),
+  name: z.string("expected a server name, or *.suffix, of at most 253 characters")
+    .max(253, "expected a server name, or *.suffix, of at most 253 characters").optional()
+    .openapi({ description: "Server name: exact, or *.example.com for it and below" }),
+  app: z.string("expected an app label or part of one, e.g. TLS.YouTube, YouTube, QUIC")
+    .max(100, "expected an app label or part of one, e.g. TLS.YouTube, YouTube, QUIC")
+    .optional().openapi({ description: "App: a label (TLS.YouTube) or one part (YouTube)" }),
   q: z.string("expected text of at most 100 characters")
     .max(100, "expected text of at most 100 characters").optional()
     .openapi({ description: "Free text: address, port, service or protocol substring" }),
@@ -269,6 +275,9 @@ export const FlowSchema = z.object({
   no_ports: z.boolean(),
   aggregate: z.boolean(),
   rate_now: z.number(),
+  server_name: z.string().nullable(),
+  app: z.string().nullable(),
+  tunnel: z.string().nullable(),
 }).openapi("Flow");
 
 export const FlowsSchema = z.object({

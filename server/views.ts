@@ -29,6 +29,8 @@ export interface FlowParams {
   from?: number;
   to?: number;
   q?: string;
+  name?: string;
+  app?: string;
   sort?: FlowQuery["sort"];
   order?: "asc" | "desc";
   limit?: number;
@@ -55,6 +57,8 @@ export function flowQuery(p: FlowParams): FlowQuery {
     from: p.from,
     to: p.to,
     text: p.q,
+    name: p.name,
+    app: p.app,
     sort: p.sort,
     order: p.order,
     limit: p.limit ?? DEFAULT_PAGE,

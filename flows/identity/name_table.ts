@@ -96,6 +96,14 @@ export class NameTable {
     }
   }
 
+  /** Every (id, name) held or cached (for filters by name: not for the packet path). */
+  entries(): IterableIterator<[number, string]> {
+    const ids = this.#ids;
+    return (function* () {
+      for (const [name, id] of ids) yield [id, name] as [number, string];
+    })();
+  }
+
   /** Holders of `id` (for tests and diagnostics). */
   refsOf(id: number): number {
     return id > 0 && id <= this.capacity ? this.#refs[id] : 0;

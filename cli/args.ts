@@ -46,6 +46,12 @@ Serve options (and -i, -f, --snaplen, --buffer-size, --no-promisc, --immediate):
                          icmp (30), other (60), and active (1800) for long flows
       --max-stream-connections N
                          open WebSocket streams at most; more get 503 (default 256)
+      --max-connections N
+                         open HTTP connections at most, streams included (default 1024,
+                         and always below the open-file limit); more get 503
+      --allowed-host NAME
+                         also accept this Host (a reverse proxy's name; repeatable)
+      --cookie-secure    mark the login cookie Secure (served behind HTTPS)
 Report options:
   -f, --filter EXPR      count only packets matching a BPF filter
       --flows            list every flow record (timeouts apply in file time)
@@ -89,6 +95,12 @@ export interface ServeArgs {
   insecureNoAuth: boolean;
   /** Open WebSocket streams at most (default: the hub's, 256). */
   maxStreamConnections?: number;
+  /** Open HTTP connections at most (default: 1024, below the open-file limit). */
+  maxConnections?: number;
+  /** Host names accepted besides the listen address and localhost (--allowed-host). */
+  allowedHosts: string[];
+  /** Mark the login cookie Secure. */
+  cookieSecure: boolean;
   /** Flow engine limits and timeouts; unset ones keep the engine's defaults. */
   flows: Partial<FlowConfig>;
   snaplen?: number;
@@ -150,6 +162,9 @@ export function parseCommandLine(argv: string[]): Args {
         "token-file": { type: "string" },
         "insecure-no-auth": { type: "boolean" },
         "max-stream-connections": { type: "string" },
+        "max-connections": { type: "string" },
+        "allowed-host": { type: "string", multiple: true },
+        "cookie-secure": { type: "boolean" },
         "max-flows": { type: "string" },
         "max-history": { type: "string" },
         "max-hosts": { type: "string" },
@@ -198,6 +213,9 @@ export function parseCommandLine(argv: string[]): Args {
         "token-file",
         "insecure-no-auth",
         "max-stream-connections",
+        "max-connections",
+        "allowed-host",
+        "cookie-secure",
         "max-flows",
         "max-history",
         "max-hosts",
@@ -240,6 +258,9 @@ export function parseCommandLine(argv: string[]): Args {
           "max-stream-connections",
           values["max-stream-connections"],
         ),
+        maxConnections: positiveInteger("max-connections", values["max-connections"]),
+        allowedHosts: (values["allowed-host"] ?? []).map(parseAllowedHost),
+        cookieSecure: values["cookie-secure"] === true,
         snaplen: positiveInteger("snaplen", values.snaplen),
         bufferBytes: bufferMib === undefined ? undefined : Math.round(bufferMib * 1048576),
         promiscuous: !values["no-promisc"],
@@ -294,6 +315,17 @@ export function parseListen(value: string | undefined): { host: string; port: nu
   return { host: match[1] ?? (match[2] || DEFAULT_LISTEN.host), port };
 }
 
+/** An --allowed-host value: a host name or address, with an optional :PORT; lower-cased. */
+function parseAllowedHost(value: string): string {
+  const name = value.trim().toLowerCase();
+  if (!/^(?:\[[0-9a-f:.]+\]|[a-z0-9.-]+)(?::\d{1,5})?$/.test(name)) {
+    throw new UsageError(
+      `Invalid --allowed-host "${value}": expected a host name or address, e.g. netwatch.example.org`,
+    );
+  }
+  return name;
+}
+
 function parseFormat(value: string | undefined): Format {
   if (value === undefined || value === "text" || value === "json") return value ?? "text";
   throw new UsageError(`Invalid --format "${value}": expected text or json`);
@@ -339,7 +371,9 @@ const TIMEOUT_KEYS: Record<string, keyof FlowConfig> = {
 };
 
 /** The flow engine options of `serve`: table sizes, history span and timeouts. */
-function flowLimits(values: Record<string, string | boolean | undefined>): Partial<FlowConfig> {
+function flowLimits(
+  values: Record<string, string | string[] | boolean | undefined>,
+): Partial<FlowConfig> {
   const get = (name: string) => values[name] as string | undefined;
   const limits: Partial<FlowConfig> = {};
   const maxFlows = positiveInteger("max-flows", get("max-flows"));

@@ -38,6 +38,9 @@ Deno.test("parseCommandLine() reads serve's replay, listen and token options", (
       insecureNoAuth: false,
       flows: {},
       maxStreamConnections: undefined,
+      maxConnections: undefined,
+      allowedHosts: [],
+      cookieSecure: false,
       snaplen: undefined,
       bufferBytes: undefined,
       promiscuous: true,
@@ -58,6 +61,9 @@ Deno.test("parseCommandLine() refuses serve options that cannot go together", ()
       ["capture", "--listen", "1:2"],
       ["--max-stream-connections", "0"],
       ["--max-stream-connections", "2.5"],
+      ["--max-connections", "0"],
+      ["--allowed-host", "a b"],
+      ["--allowed-host", "http://x/"],
       ["capture", "--max-stream-connections", "4"],
     ]
   ) {

@@ -1,12 +1,17 @@
 // `netwatch serve` (the default command): capture or replay, and serve the API until a signal.
 
 import { defaultInterface, listInterfaces } from "../capture/interfaces.ts";
+import { raiseFileLimit } from "../capture/libpcap.ts";
 import type { SourceOptions } from "../capture/source.ts";
 import config from "../deno.json" with { type: "json" };
 import { createApp } from "../server/app.ts";
 import { Monitor } from "../server/monitor.ts";
+import { ConnectionGuard, descriptorReserve } from "../server/connection_guard.ts";
 import { serveApp } from "../server/serve.ts";
 import { type ServeArgs, UsageError } from "./args.ts";
+
+/** Connections served at once unless --max-connections says otherwise. */
+const DEFAULT_MAX_CONNECTIONS = 1024;
 
 /** True for addresses only this machine can reach. */
 export function isLoopback(host: string): boolean {
@@ -62,18 +67,20 @@ export async function serveCommand(args: ServeArgs): Promise<number> {
       immediate: args.immediate,
     };
   const monitor = await Monitor.start(source, args.flows);
+  const guard = new ConnectionGuard({ maxConnections: connectionCap(args.maxConnections) });
   const app = createApp({
     monitor,
     version: config.version,
     token,
     listInterfaces,
+    connections: guard,
     streamLimits: args.maxStreamConnections === undefined
       ? {}
       : { maxConnections: args.maxStreamConnections },
   });
   let server;
   try {
-    server = await serveApp(app, host, port);
+    server = await serveApp(app, host, port, { guard });
   } catch (error) {
     await monitor.stop();
     app.close();
@@ -106,4 +113,27 @@ export async function serveCommand(args: ServeArgs): Promise<number> {
   await monitor.stop();
   await server.shutdown();
   return 0;
+}
+
+/**
+ * The connection cap: --max-connections (default 1024), held below the open-file limit with a
+ * reserve for everything else the process opens, so the server never meets EMFILE.
+ */
+function connectionCap(asked: number | undefined): number {
+  let limit: number;
+  try {
+    limit = raiseFileLimit().soft;
+  } catch (error) {
+    limit = 1024;
+    console.error(`netwatch: assuming an open-file limit of ${limit}: ${(error as Error).message}`);
+  }
+  const room = Math.max(8, limit - descriptorReserve(limit));
+  const wanted = asked ?? DEFAULT_MAX_CONNECTIONS;
+  if (asked !== undefined && asked > room) {
+    console.error(
+      `netwatch: serving at most ${room} connections, not ${wanted}: the open-file limit is ` +
+        `${limit} (raise it with LimitNOFILE= or ulimit -n)`,
+    );
+  }
+  return Math.min(wanted, room);
 }

@@ -6,6 +6,7 @@ import { bodyLimit } from "hono/body-limit";
 import { CaptureError } from "../capture/capture_error.ts";
 import { loginCookie, requireToken, tokenMatches } from "./auth.ts";
 import { flowsCsv } from "./csv.ts";
+import type { ConnectionStats } from "./connection_guard.ts";
 import { ApiError, onError, onNotFound } from "./errors.ts";
 import { METRICS_CONTENT_TYPE, renderMetrics } from "./metrics.ts";
 import type { InterfaceLister, MonitorLike } from "./monitor_like.ts";
@@ -24,6 +25,7 @@ import {
   talkersRoute,
 } from "./routes.ts";
 import { seriesView } from "./series.ts";
+import type { ServerEnv } from "./server_env.ts";
 import { StreamHub, type StreamLimits } from "./stream_hub.ts";
 import { streamHandler } from "./stream_route.ts";
 import { mountUi } from "./ui_routes.ts";
@@ -36,7 +38,7 @@ import {
   statsView,
   talkersView,
 } from "./views.ts";
-import type { WindowName } from "./wire.ts";
+import type { HttpStats, WindowName } from "./wire.ts";
 
 /** Process memory figures (Deno.memoryUsage() by default). */
 export type MemoryReader = () => { rss: number; heapUsed: number; heapTotal: number };
@@ -50,19 +52,29 @@ export interface AppOptions {
   /** Lists interfaces for /interfaces (default: none known). */
   listInterfaces?: InterfaceLister;
   streamLimits?: Partial<StreamLimits>;
-  /** Seconds without a pong before a stream connection is closed (default 30). */
-  idleTimeoutSec?: number;
   memory?: MemoryReader;
+  /** The HTTP adapter's connection counters (server/connection_guard.ts), for /stats. */
+  connections?: { stats(): ConnectionStats };
 }
 
 /** The app and what must be stopped with it. */
 export interface NetwatchApp {
   app: OpenAPIHono;
   hub: StreamHub;
-  fetch: (request: Request) => Response | Promise<Response>;
+  /** Answers a request; `env` is what the HTTP adapter knows of its connection. */
+  fetch: (request: Request, env?: ServerEnv) => Response | Promise<Response>;
   /** Closes every stream (1001) and stops the app's timers. Safe to call twice. */
   close(): void;
 }
+
+/** Connection counters when no adapter reports any (in process). */
+const NO_CONNECTIONS: ConnectionStats = {
+  connections: 0,
+  max_connections: 0,
+  connections_refused: 0,
+  connections_evicted: 0,
+  connections_timed_out: 0,
+};
 
 /** Longest request URL accepted. */
 const MAX_URL = 8192;
@@ -73,6 +85,12 @@ export function createApp(options: AppOptions): NetwatchApp {
   const { version, token } = options;
   const memory = options.memory ?? (() => Deno.memoryUsage());
   const totals = new ProtocolTotals();
+  const counts = { loginFailures: 0, forbidden: 0 };
+  const httpStats = (): HttpStats => ({
+    ...(options.connections?.stats() ?? NO_CONNECTIONS),
+    login_failures: counts.loginFailures,
+    forbidden: counts.forbidden,
+  });
   const hub: StreamHub = new StreamHub({
     snapshot(topic, params): unknown {
       switch (topic) {
@@ -83,7 +101,7 @@ export function createApp(options: AppOptions): NetwatchApp {
         case "protocols":
           return protocolsView(m, params as { window?: WindowName });
         case "stats":
-          return statsView(m, version, hub.stats(), memory());
+          return statsView(m, version, hub.stats(), memory(), httpStats());
       }
     },
     totals() {
@@ -113,7 +131,10 @@ export function createApp(options: AppOptions): NetwatchApp {
   });
 
   app.openapi(healthRoute, (c) => c.json(healthView(m, version), 200));
-  app.openapi(statsRoute, (c) => c.json(statsView(m, version, hub.stats(), memory()), 200));
+  app.openapi(
+    statsRoute,
+    (c) => c.json(statsView(m, version, hub.stats(), memory(), httpStats()), 200),
+  );
   app.openapi(interfacesRoute, (c) => {
     let list;
     try {
@@ -165,12 +186,12 @@ export function createApp(options: AppOptions): NetwatchApp {
   app.openapi(
     metricsRoute,
     (c) =>
-      c.text(renderMetrics(m, totals, hub.stats(), memory(), startedAtSec), 200, {
+      c.text(renderMetrics(m, totals, hub.stats(), memory(), startedAtSec, httpStats()), 200, {
         "Content-Type": METRICS_CONTENT_TYPE,
       }),
   );
   app.openAPIRegistry.registerPath(streamRoute);
-  app.get(streamRoute.path, streamHandler(hub, options.idleTimeoutSec));
+  app.get(streamRoute.path, streamHandler(hub));
   mountUi(app, { version });
   app.use(
     loginRoute.path,
@@ -203,7 +224,7 @@ export function createApp(options: AppOptions): NetwatchApp {
   return {
     app,
     hub,
-    fetch: (request) => app.fetch(request),
+    fetch: (request, env) => app.fetch(request, env),
     close() {
       if (closed) return;
       closed = true;

@@ -2,7 +2,7 @@
 
 import type { MonitorLike } from "./monitor_like.ts";
 import type { ProtocolTotals } from "./protocol_totals.ts";
-import type { StreamStats } from "./wire.ts";
+import type { HttpStats, StreamStats } from "./wire.ts";
 
 /** Content type of the text exposition format. */
 export const METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
@@ -45,6 +45,7 @@ export function renderMetrics(
   stream: StreamStats,
   memory: { rss: number; heapUsed: number },
   startedAtSec: number,
+  http: HttpStats,
 ): string {
   const e = m.engine;
   const c = m.counters;
@@ -132,6 +133,35 @@ export function renderMetrics(
     "counter",
     "Stream updates skipped because the client was not reading.",
     stream.messages_skipped,
+  );
+  out.family("netwatch_http_connections", "gauge", "Open HTTP connections.", http.connections);
+  out.family(
+    "netwatch_http_connections_max",
+    "gauge",
+    "Most HTTP connections served at once (below the open-file limit).",
+    http.max_connections,
+  );
+  out.family(
+    "netwatch_http_connections_closed_total",
+    "counter",
+    "HTTP connections closed by the server's guard, by reason.",
+    [
+      [{ reason: "refused" }, http.connections_refused],
+      [{ reason: "evicted" }, http.connections_evicted],
+      [{ reason: "timed_out" }, http.connections_timed_out],
+    ],
+  );
+  out.family(
+    "netwatch_login_failures_total",
+    "counter",
+    "Requests that presented a wrong token.",
+    http.login_failures,
+  );
+  out.family(
+    "netwatch_http_forbidden_total",
+    "counter",
+    "Requests refused for a Host or Origin not allowed.",
+    http.forbidden,
   );
   out.family(
     "process_resident_memory_bytes",

@@ -200,6 +200,15 @@ export const StatsSchema = z.object({
     heap_total_bytes: z.number(),
   }),
   stream: StreamStatsSchema,
+  http: z.object({
+    connections: z.number(),
+    max_connections: z.number(),
+    connections_refused: z.number(),
+    connections_evicted: z.number(),
+    connections_timed_out: z.number(),
+    login_failures: z.number(),
+    forbidden: z.number(),
+  }),
 }).openapi("Stats");
 
 export const InterfacesSchema = z.object({

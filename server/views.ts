@@ -7,6 +7,7 @@ import type { MonitorLike } from "./monitor_like.ts";
 import type {
   FlowsResponse,
   HealthResponse,
+  HttpStats,
   ProtocolsResponse,
   StatsResponse,
   StreamStats,
@@ -104,6 +105,7 @@ export function statsView(
   version: string,
   stream: StreamStats,
   memory: { rss: number; heapUsed: number; heapTotal: number },
+  http: HttpStats,
 ): StatsResponse {
   const e = m.engine;
   const c = m.counters;
@@ -144,6 +146,7 @@ export function statsView(
       heap_total_bytes: memory.heapTotal,
     },
     stream,
+    http,
   };
 }
 

@@ -80,6 +80,25 @@ export interface StatsResponse {
   hosts: { count: number; capacity: number; evicted: number };
   memory: { rss_bytes: number; heap_used_bytes: number; heap_total_bytes: number };
   stream: StreamStats;
+  http: HttpStats;
+}
+
+/** Figures of the HTTP server, in /stats. */
+export interface HttpStats {
+  /** Open TCP connections, streams included. */
+  connections: number;
+  /** The cap: --max-connections, held below the open-file limit. */
+  max_connections: number;
+  /** Connections answered 503 because every slot was taken. */
+  connections_refused: number;
+  /** Idle connections closed to make room for a new one. */
+  connections_evicted: number;
+  /** Connections closed for sending no request head (or not finishing one) in time. */
+  connections_timed_out: number;
+  /** Wrong tokens at the login form or on guarded routes. */
+  login_failures: number;
+  /** Requests refused 403 for a Host or Origin not allowed (DNS rebinding, cross-site). */
+  forbidden: number;
 }
 
 /** Figures of the WebSocket stream, in /stats. */

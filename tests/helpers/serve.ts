@@ -26,6 +26,8 @@ export interface ServeOptions {
   noCommand?: boolean;
   /** Longest wait for the "serving" line or an exit (default 30 s). */
   timeoutMs?: number;
+  /** A command the CLI runs under, e.g. ["prlimit", "--nofile=1024", "--"]. */
+  prefix?: string[];
 }
 
 /** A running serve process, its whole output kept. */
@@ -53,7 +55,7 @@ export type StartResult =
 export async function launchServe(options: ServeOptions): Promise<StartResult> {
   const port = options.port ?? freePort();
   const timeoutMs = options.timeoutMs ?? 30_000;
-  const [program, ...lead] = cliCommand();
+  const [program, ...lead] = [...(options.prefix ?? []), ...cliCommand()];
   const args = [
     ...(options.noCommand ? [] : ["serve"]),
     ...["--read", options.file, "--speed", String(options.speed ?? "max")],

@@ -11,6 +11,7 @@ import { CaptureError } from "./capture_error.ts";
 import { PacketBatch } from "./packet_batch.ts";
 import { openCaptureFile, type PacketReader } from "./pcap_file.ts";
 import { PcapHandle } from "./pcap_handle.ts";
+import { ReplayPacer, skipNotice, sleepStep } from "./replay_pacing.ts";
 import type { FromWorker, SourceOptions, ToWorker } from "./source.ts";
 
 /** While packets flow, an interface is read this often (and a file yields this often). */
@@ -180,23 +181,19 @@ async function readFile(handle: PacketReader, rebase: boolean): Promise<void> {
   }
 }
 
-/** Replays a file at `speed` times its own pace, one packet at a time. */
+/** Replays a file at `speed` times its own pace, one packet at a time (replay_pacing.ts). */
 async function readPaced(handle: PacketReader, speed: number, rebase: boolean): Promise<void> {
   const next = new PacketBatch(1);
-  let firstTs = -1;
-  let startMs = 0;
+  const pacer = new ReplayPacer(speed);
   let batch = await takeBatch();
   let lastFlush = Date.now();
   try {
     while (batch && !stopping) {
       next.count = 0;
       if (handle.read(next, 1) === 0) break; // end of file
-      const ts = next.timestamp(0);
-      if (firstTs < 0) {
-        firstTs = ts;
-        startMs = Date.now();
-      }
-      const due = startMs + (ts - firstTs) * 1000 / speed;
+      const skipped = pacer.skipped;
+      const due = pacer.due(next.timestamp(0), Date.now());
+      if (skipped === 0 && pacer.firstSkip) console.error(skipNotice(pacer.firstSkip));
       if (rebase) setTimestamp(next, 0, due);
       if (due > Date.now()) {
         // Hand over what is already due, then wait for this packet's moment.
@@ -206,8 +203,8 @@ async function readPaced(handle: PacketReader, speed: number, rebase: boolean): 
           batch = await takeBatch();
           if (!batch) break;
         }
-        // A returned batch also ends a sleep early, so sleep again until the moment comes.
-        while (!stopping && due > Date.now()) await sleep(due - Date.now());
+        // In bounded steps: a returned batch also ends a sleep early, and stop is seen soon.
+        while (!stopping && due > Date.now()) await sleep(sleepStep(due, Date.now()));
         if (stopping) break;
       }
       copySlot(next, 0, batch, batch.count++);

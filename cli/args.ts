@@ -1,7 +1,9 @@
 // Command-line parsing: commands, their options, and the usage text.
 
 import { parseArgs } from "node:util";
+import { MAX_SPEED, MIN_SPEED } from "../capture/replay_pacing.ts";
 import type { FlowConfig } from "../flows/flow_config.ts";
+import { machineMemory, tableSizeProblem } from "./memory_bound.ts";
 
 /** A mistake in the command line: printed with a hint, exit code 2. */
 export class UsageError extends Error {
@@ -32,7 +34,8 @@ Capture options:
       --quiet            no per-second lines
 Serve options (and -i, -f, --snaplen, --buffer-size, --no-promisc, --immediate):
       --read FILE        replay a pcap or pcapng file instead of capturing live
-      --speed N|max      replay speed: 1 real time, 10 ten times faster, max (default)
+      --speed N|max      replay speed: 1 real time, 10 ten times faster, max (default);
+                         N from 0.001 to 1000000; silences over 10 s are skipped
       --listen HOST:PORT address to serve on (default 127.0.0.1:7500)
       --token TOKEN      require this token (also NETWATCH_TOKEN, or --token-file PATH);
                          clients send Authorization: Bearer TOKEN
@@ -246,9 +249,7 @@ export function parseCommandLine(argv: string[]): Args {
         interface: values.interface,
         filter: values.filter,
         read: values.read,
-        speed: values.speed === undefined || values.speed === "max"
-          ? Infinity
-          : positive("speed", values.speed)!,
+        speed: parseSpeed(values.speed),
         listen: parseListen(values.listen),
         token: values.token,
         tokenFile: values["token-file"],
@@ -326,6 +327,19 @@ function parseAllowedHost(value: string): string {
   return name;
 }
 
+/** --speed: "max" (Infinity, the default) or a factor from MIN_SPEED to MAX_SPEED. */
+function parseSpeed(value: string | undefined): number {
+  if (value === undefined || value === "max") return Infinity;
+  const n = Number(value);
+  if (value.trim() === "" || !(n >= MIN_SPEED && n <= MAX_SPEED)) {
+    throw new UsageError(
+      `Invalid --speed "${value}": expected max or a number from ${MIN_SPEED} to ${MAX_SPEED} ` +
+        "(1 is real time)",
+    );
+  }
+  return n;
+}
+
 function parseFormat(value: string | undefined): Format {
   if (value === undefined || value === "text" || value === "json") return value ?? "text";
   throw new UsageError(`Invalid --format "${value}": expected text or json`);
@@ -396,5 +410,7 @@ function flowLimits(
     }
     limits[field] = positive(`timeouts ${key}`, value.trim()) as never;
   }
+  const problem = tableSizeProblem(limits, machineMemory());
+  if (problem) throw new UsageError(problem);
   return limits;
 }

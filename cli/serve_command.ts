@@ -66,7 +66,18 @@ export async function serveCommand(args: ServeArgs): Promise<number> {
       promiscuous: args.promiscuous,
       immediate: args.immediate,
     };
-  const monitor = await Monitor.start(source, args.flows);
+  let monitor: Monitor;
+  try {
+    monitor = await Monitor.start(source, args.flows);
+  } catch (error) {
+    // The tables are allocated up front: a size the machine cannot give fails here, in one line.
+    if (!(error instanceof RangeError)) throw error;
+    console.error(
+      `netwatch: cannot allocate the flow tables (${error.message}): lower --max-flows, ` +
+        "--max-history or --max-hosts",
+    );
+    return 1;
+  }
   const guard = new ConnectionGuard({ maxConnections: connectionCap(args.maxConnections) });
   const app = createApp({
     monitor,

@@ -55,6 +55,8 @@ Serve options (and -i, -f, --snaplen, --buffer-size, --no-promisc, --immediate):
       --allowed-host NAME
                          also accept this Host (a reverse proxy's name; repeatable)
       --cookie-secure    mark the login cookie Secure (served behind HTTPS)
+      --login-rate N     wrong tokens a second per client address, after a burst of 5,
+                         before 429 (default 1; 0 turns the throttle off)
 Report options:
   -f, --filter EXPR      count only packets matching a BPF filter
       --flows            list every flow record (timeouts apply in file time)
@@ -104,6 +106,8 @@ export interface ServeArgs {
   allowedHosts: string[];
   /** Mark the login cookie Secure. */
   cookieSecure: boolean;
+  /** Wrong tokens a second per address before 429s (undefined: default; 0: off). */
+  loginRate?: number;
   /** Flow engine limits and timeouts; unset ones keep the engine's defaults. */
   flows: Partial<FlowConfig>;
   snaplen?: number;
@@ -168,6 +172,7 @@ export function parseCommandLine(argv: string[]): Args {
         "max-connections": { type: "string" },
         "allowed-host": { type: "string", multiple: true },
         "cookie-secure": { type: "boolean" },
+        "login-rate": { type: "string" },
         "max-flows": { type: "string" },
         "max-history": { type: "string" },
         "max-hosts": { type: "string" },
@@ -219,6 +224,7 @@ export function parseCommandLine(argv: string[]): Args {
         "max-connections",
         "allowed-host",
         "cookie-secure",
+        "login-rate",
         "max-flows",
         "max-history",
         "max-hosts",
@@ -262,6 +268,7 @@ export function parseCommandLine(argv: string[]): Args {
         maxConnections: positiveInteger("max-connections", values["max-connections"]),
         allowedHosts: (values["allowed-host"] ?? []).map(parseAllowedHost),
         cookieSecure: values["cookie-secure"] === true,
+        loginRate: values["login-rate"] === "0" ? 0 : positive("login-rate", values["login-rate"]),
         snaplen: positiveInteger("snaplen", values.snaplen),
         bufferBytes: bufferMib === undefined ? undefined : Math.round(bufferMib * 1048576),
         promiscuous: !values["no-promisc"],

@@ -41,6 +41,7 @@ Deno.test("parseCommandLine() reads serve's replay, listen and token options", (
       maxConnections: undefined,
       allowedHosts: [],
       cookieSecure: false,
+      loginRate: undefined,
       snaplen: undefined,
       bufferBytes: undefined,
       promiscuous: true,

@@ -5,6 +5,7 @@ import { raiseFileLimit } from "../capture/libpcap.ts";
 import type { SourceOptions } from "../capture/source.ts";
 import config from "../deno.json" with { type: "json" };
 import { createApp } from "../server/app.ts";
+import { HostPolicy } from "../server/host_policy.ts";
 import { Monitor } from "../server/monitor.ts";
 import { ConnectionGuard, descriptorReserve } from "../server/connection_guard.ts";
 import { serveApp } from "../server/serve.ts";
@@ -79,12 +80,21 @@ export async function serveCommand(args: ServeArgs): Promise<number> {
     return 1;
   }
   const guard = new ConnectionGuard({ maxConnections: connectionCap(args.maxConnections) });
+  const wildcard = host === "0.0.0.0" || host === "::";
+  const hostPolicy = new HostPolicy({
+    listenHost: host,
+    allowedHosts: args.allowedHosts,
+    localAddresses: wildcard ? localAddresses() : [],
+  });
   const app = createApp({
     monitor,
     version: config.version,
     token,
     listInterfaces,
     connections: guard,
+    hostPolicy,
+    cookieSecure: args.cookieSecure,
+    loginRate: args.loginRate,
     streamLimits: args.maxStreamConnections === undefined
       ? {}
       : { maxConnections: args.maxStreamConnections },
@@ -106,6 +116,9 @@ export async function serveCommand(args: ServeArgs): Promise<number> {
     `netwatch: serving http://${shown}:${server.port}/ (${what}` +
       `${token === undefined ? "" : ", token required"})`,
   );
+  if (wildcard || args.allowedHosts.length) {
+    console.error(`netwatch: answering Host names ${hostPolicy.names.join(", ")}`);
+  }
   // A capture that fails later (interface gone) keeps the server up: /health reports it.
   const watch = setInterval(() => {
     if (monitor.state === "error" && monitor.error) {
@@ -147,4 +160,13 @@ function connectionCap(asked: number | undefined): number {
     );
   }
   return Math.min(wanted, room);
+}
+
+/** The machine's addresses, read once at start: the Host names a wildcard --listen answers. */
+function localAddresses(): string[] {
+  try {
+    return Deno.networkInterfaces().map((i) => i.address.replace(/%.*$/, ""));
+  } catch {
+    return [];
+  }
 }

@@ -1,22 +1,23 @@
 // The Hono app: routes under /api/v1, /metrics, the stream, auth and errors. Create with createApp().
 
 import { OpenAPIHono } from "@hono/zod-openapi";
-import type { MiddlewareHandler } from "hono";
-import { bodyLimit } from "hono/body-limit";
+import type { Context, MiddlewareHandler } from "hono";
 import { CaptureError } from "../capture/capture_error.ts";
-import { loginCookie, requireToken, tokenMatches } from "./auth.ts";
+import { requireToken } from "./auth.ts";
 import { flowsCsv } from "./csv.ts";
 import type { ConnectionStats } from "./connection_guard.ts";
 import { ApiError, onError, onNotFound } from "./errors.ts";
 import { METRICS_CONTENT_TYPE, renderMetrics } from "./metrics.ts";
 import type { InterfaceLister, MonitorLike } from "./monitor_like.ts";
+import { HostPolicy } from "./host_policy.ts";
+import { LoginThrottle } from "./login_throttle.ts";
+import { mountLogin } from "./login_routes.ts";
 import { ProtocolTotals } from "./protocol_totals.ts";
 import {
   flowRoute,
   flowsRoute,
   healthRoute,
   interfacesRoute,
-  loginRoute,
   metricsRoute,
   protocolsRoute,
   seriesRoute,
@@ -26,6 +27,8 @@ import {
 } from "./routes.ts";
 import { seriesView } from "./series.ts";
 import type { ServerEnv } from "./server_env.ts";
+import { SessionStore } from "./sessions.ts";
+import { siteGuard } from "./site_guard.ts";
 import { StreamHub, type StreamLimits } from "./stream_hub.ts";
 import { streamHandler } from "./stream_route.ts";
 import { mountUi } from "./ui_routes.ts";
@@ -55,6 +58,14 @@ export interface AppOptions {
   memory?: MemoryReader;
   /** The HTTP adapter's connection counters (server/connection_guard.ts), for /stats. */
   connections?: { stats(): ConnectionStats };
+  /** Hosts and Origins answered (default: localhost names only). */
+  hostPolicy?: HostPolicy;
+  /** Mark the session cookie Secure always (--cookie-secure), not only behind an HTTPS proxy. */
+  cookieSecure?: boolean;
+  /** Wrong tokens a second per client address before 429s (default 1; 0: off). */
+  loginRate?: number;
+  /** Where throttled-login lines go (default stderr). */
+  log?: (line: string) => void;
 }
 
 /** The app and what must be stopped with it. */
@@ -121,7 +132,21 @@ export function createApp(options: AppOptions): NetwatchApp {
   app.onError(onError);
   app.notFound(onNotFound);
   app.use("*", limitUrl);
-  const auth = requireToken(token);
+  const policy = options.hostPolicy ?? new HostPolicy({ listenHost: "127.0.0.1" });
+  app.use("*", siteGuard(policy, () => counts.forbidden++));
+  /** Secure cookies: --cookie-secure, or an HTTPS reverse proxy that is an --allowed-host. */
+  const secure = (c: Context) =>
+    options.cookieSecure === true ||
+    (policy.viaProxy(c.req.header("host")) &&
+      c.req.header("x-forwarded-proto")?.toLowerCase() === "https");
+  const access = {
+    token,
+    sessions: new SessionStore(),
+    throttle: new LoginThrottle({ rate: options.loginRate, log: options.log }),
+    onFailure: () => counts.loginFailures++,
+    secure,
+  };
+  const auth = requireToken(access);
   app.use("/api/*", auth);
   app.use("/metrics", auth);
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
@@ -193,23 +218,7 @@ export function createApp(options: AppOptions): NetwatchApp {
   app.openAPIRegistry.registerPath(streamRoute);
   app.get(streamRoute.path, streamHandler(hub));
   mountUi(app, { version });
-  app.use(
-    loginRoute.path,
-    bodyLimit({
-      maxSize: 4096,
-      onError: () => {
-        throw new ApiError(413, "too_large", "Login form larger than 4096 bytes");
-      },
-    }),
-  );
-  app.openapi(loginRoute, (c) => {
-    const given = c.req.valid("form").token;
-    if (token !== undefined && !tokenMatches(token, given)) {
-      throw new ApiError(401, "unauthorized", "Wrong token");
-    }
-    if (token !== undefined) c.header("Set-Cookie", loginCookie(token, false));
-    return c.redirect("/", 303);
-  });
+  mountLogin(app, access);
   app.doc31("/api/v1/openapi.json", {
     openapi: "3.1.0",
     info: {

@@ -161,6 +161,8 @@ const StreamStatsSchema = z.object({
   messages_sent: z.number(),
   messages_skipped: z.number(),
   connections_refused: z.number(),
+  updates_deferred: z.number(),
+  snapshot_ms: z.number(),
 });
 
 export const StatsSchema = z.object({

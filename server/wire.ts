@@ -109,6 +109,10 @@ export interface StreamStats {
   /** Updates not sent because the client was not reading (it gets the next, latest one). */
   messages_skipped: number;
   connections_refused: number;
+  /** Updates put off to a later tick by the work budget (the client is told: `throttled`). */
+  updates_deferred: number;
+  /** Milliseconds spent computing stream snapshots since start. */
+  snapshot_ms: number;
 }
 
 /** GET /api/v1/interfaces. */
@@ -215,6 +219,14 @@ export type ServerMessage =
     topic: Topic;
     /** Epoch milliseconds the data was taken. */
     ts: number;
+    /**
+     * Present (true) when this update came more than 1.5 intervals after the previous one:
+     * the server's work budget (or a client that did not read) stretched it. `interval_ms` is
+     * then the time since that previous update. Expensive queries (deep offsets, `q`,
+     * sort=rate over many flows) get this under load; cheap ones keep their rate.
+     */
+    throttled?: true;
+    interval_ms?: number;
     data: RatesData | ProtocolsResponse | TalkersResponse | FlowsResponse | StatsResponse;
   }
   | { type: "error"; id?: string; code: string; message: string }

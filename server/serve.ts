@@ -12,7 +12,7 @@
 
 import { getRequestListener } from "@hono/node-server";
 import { Buffer } from "node:buffer";
-import { createServer, type IncomingMessage } from "node:http";
+import { createServer, type IncomingMessage, STATUS_CODES } from "node:http";
 import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 // @deno-types="@types/ws"
@@ -330,7 +330,8 @@ function upgradeRequest(req: IncomingMessage): Request {
 /** Writes a refusal (status, headers, body) on a socket that never became a WebSocket. */
 async function writeResponse(socket: Socket, response: Response): Promise<void> {
   const body = new Uint8Array(await response.arrayBuffer());
-  const lines = [`HTTP/1.1 ${response.status} ${response.statusText || "Error"}`];
+  const reason = response.statusText || STATUS_CODES[response.status] || "Error";
+  const lines = [`HTTP/1.1 ${response.status} ${reason}`];
   for (const [name, value] of response.headers) {
     if (!/^(connection|content-length|transfer-encoding)$/i.test(name)) {
       lines.push(`${name}: ${value}`);

@@ -20,6 +20,8 @@ Deno.test("the systemd unit verifies and keeps only CAP_NET_RAW", async () => {
   assert.match(unit, /^NoNewPrivileges=yes$/m);
   assert.match(unit, /^DynamicUser=yes$/m);
   assert.match(unit, /^ProtectSystem=strict$/m);
+  // Room for connections above systemd's soft default of 1024 open files.
+  assert.ok(Number(/^LimitNOFILE=(\d+)$/m.exec(unit)?.[1]) >= 4096, "LimitNOFILE");
   // The binary is not installed here: that is the only complaint allowed.
   const verify = (await analyze(["verify", UNIT])).split("\n").filter((line) =>
     line.trim() !== "" && !/is not executable: No such file or directory/.test(line)

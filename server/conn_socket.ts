@@ -25,6 +25,9 @@ export class ConnSocket extends Duplex {
     this.remotePort = remote.port;
     this.localAddress = local.hostname;
     this.localPort = local.port;
+    // node:http writes a response head and body separately: with Nagle's algorithm on, a kept-
+    // alive connection waits out the peer's delayed ACK (40 ms) between them (measured).
+    this.setNoDelay(true);
   }
 
   /** Reads until the stream's buffer is full (push() says so) or the peer ends. */

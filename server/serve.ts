@@ -123,6 +123,10 @@ export function serveApp(
   } catch (error) {
     return Promise.reject(error);
   }
+  // node:http never listens itself here, and after each response it destroys the socket of a
+  // server that is not listening (its shutdown path) instead of keeping the connection alive.
+  let serving = true;
+  Object.defineProperty(server, "listening", { get: () => serving });
   guard.start();
   const refuser = new Refuser(guard.refusal());
   const accepting = acceptLoop(tcp, guard, (conn) => {
@@ -138,6 +142,7 @@ export function serveApp(
     port: addr.port,
     shutdown() {
       stopping ??= (async () => {
+        serving = false;
         app.close();
         guard.stop();
         tcp.close();

@@ -28,11 +28,12 @@ export class HostPolicy {
 
   constructor(options: HostPolicyOptions) {
     const listen = bare(options.listenHost.toLowerCase());
+    // On a wildcard the machine's own addresses are its names; the wildcard itself too (the
+    // "serving" line shows it, and no page of another site can make a browser send it).
     if (listen === "0.0.0.0" || listen === "::") {
       for (const address of options.localAddresses ?? []) this.#names.add(bare(address));
-    } else {
-      this.#names.add(listen);
     }
+    this.#names.add(listen);
     for (const entry of options.allowedHosts ?? []) {
       const { name, port } = splitHost(entry.toLowerCase());
       if (port === undefined) this.#proxyNames.add(name);

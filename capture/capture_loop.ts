@@ -8,7 +8,7 @@
 import { copySlot, PacketBatch } from "./packet_batch.ts";
 import { openCaptureFile, type PacketReader } from "./pcap_file.ts";
 import { type CaptureStats, PcapHandle } from "./pcap_handle.ts";
-import { ReplayPacer } from "./replay_pacing.ts";
+import { ReplayPacer, skipNotice, sleepStep } from "./replay_pacing.ts";
 import type { SourceInfo, SourceOptions } from "./source.ts";
 
 /** While packets flow, an interface is read this often. */
@@ -39,7 +39,7 @@ export interface CaptureSink {
   readonly yieldEveryMs: number;
   /** Hand every read over at once (the raw bytes are valid only until the next read). */
   readonly handEachRead: boolean;
-  /** Says something once on stderr (a replay skipping a long gap). */
+  /** Writes a line (already prefixed "netwatch: ") on stderr: a replay skipping a gap. */
   note(message: string): void;
 }
 
@@ -183,14 +183,16 @@ export async function readPaced(
   sink: CaptureSink,
 ): Promise<void> {
   const next = new PacketBatch(1);
-  const pacer = new ReplayPacer(speed, (message) => sink.note(message));
+  const pacer = new ReplayPacer(speed);
   let batch = await sink.take();
   let lastFlush = Date.now();
   try {
     while (batch && !sink.stopping) {
       next.count = 0;
       if (handle.read(next, 1) === 0) break; // end of file
+      const skipped = pacer.skipped;
       const due = pacer.due(next.timestamp(0), Date.now());
+      if (skipped === 0 && pacer.firstSkip) sink.note(skipNotice(pacer.firstSkip));
       if (rebase) setTimestamp(next, 0, due);
       if (due > Date.now()) {
         // Hand over what is already due, then wait for this packet's moment.
@@ -200,10 +202,8 @@ export async function readPaced(
           batch = await sink.take();
           if (!batch) break;
         }
-        // Sleeps are bounded (ReplayPacer.MAX_SLEEP_MS); a returned batch ends one early.
-        while (!sink.stopping && due > Date.now()) {
-          await sink.sleep(Math.min(due - Date.now(), ReplayPacer.MAX_SLEEP_MS));
-        }
+        // Sleeps are bounded (sleepStep()); a returned batch ends one early.
+        while (!sink.stopping && due > Date.now()) await sink.sleep(sleepStep(due, Date.now()));
         if (sink.stopping) break;
       }
       copySlot(next, 0, batch, batch.count++);

@@ -67,7 +67,7 @@ const sink: CaptureSink = {
   yieldEveryMs: 100,
   handEachRead: false,
   note(message) {
-    console.error(`netwatch: ${message}`);
+    console.error(message);
   },
 };
 

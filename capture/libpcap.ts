@@ -1,4 +1,5 @@
-// Every Deno.dlopen table in Netwatch: libpcap, and the few libc calls that batch its output.
+// Every Deno.dlopen table in Netwatch: libpcap, the few libc calls that batch its output, and the
+// descriptor limit (getrlimit/setrlimit) the HTTP server sizes its connection cap by.
 //
 // Nothing outside capture/ touches FFI; everything else is testable without --allow-ffi.
 
@@ -77,6 +78,53 @@ export interface Libpcap {
 }
 
 let loaded: Libpcap | undefined;
+
+const RLIMIT_SYMBOLS = {
+  getrlimit: { parameters: ["i32", "buffer"], result: "i32" },
+  setrlimit: { parameters: ["i32", "buffer"], result: "i32" },
+} as const satisfies Deno.ForeignLibraryInterface;
+
+/** RLIMIT_NOFILE on Linux (x86_64 and aarch64 alike). */
+const RLIMIT_NOFILE = 7;
+
+/** The process's open-file limits; `raised` when the soft limit was lifted at this call. */
+export interface FileLimit {
+  soft: number;
+  hard: number;
+  raised: boolean;
+}
+
+/**
+ * Lifts the soft RLIMIT_NOFILE to the hard limit (what a process may do without privileges) and
+ * returns both. The soft limit is often 1024 while the hard one is far higher; Deno 2.9 already
+ * lifts it at start, and this makes that explicit rather than an accident of the runtime. The
+ * server sizes its connection cap by what this returns. Throws when libc or --allow-ffi is missing.
+ */
+export function raiseFileLimit(): FileLimit {
+  const names = LIBC_NAMES;
+  const libc = openFirst(names, RLIMIT_SYMBOLS);
+  if (!libc) throw new Error(`Cannot load ${names.join(" or ")} to read the open-file limit`);
+  try {
+    // struct rlimit { rlim_t rlim_cur; rlim_t rlim_max; } with 64-bit rlim_t.
+    const limits = new BigUint64Array(2);
+    const bytes = new Uint8Array(limits.buffer);
+    if (libc.lib.symbols.getrlimit(RLIMIT_NOFILE, bytes) !== 0) {
+      throw new Error("getrlimit(RLIMIT_NOFILE) failed");
+    }
+    const [soft, hard] = limits;
+    if (soft >= hard) return { soft: asNumber(soft), hard: asNumber(hard), raised: false };
+    limits[0] = hard;
+    const raised = libc.lib.symbols.setrlimit(RLIMIT_NOFILE, bytes) === 0;
+    return { soft: asNumber(raised ? hard : soft), hard: asNumber(hard), raised };
+  } finally {
+    libc.lib.close();
+  }
+}
+
+/** RLIM_INFINITY and other huge limits read as the largest safe integer. */
+function asNumber(value: bigint): number {
+  return value > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(value);
+}
 
 /** Loads libpcap once. Throws CaptureError("no_libpcap") with install instructions. */
 export function libpcap(): Libpcap {

@@ -1,70 +1,87 @@
-// When each packet of a paced replay is due, with long gaps in the capture skipped.
+// Replay pacing: when each packet of a file is due at `speed` times its own pace, in sleeps of
+// bounded length, with long silences in the capture skipped instead of waited out.
 //
-// A capture can hold months between two packets (files put together from several captures).
-// Replayed at its own pace that is a wait nobody wants, and a single timer that long overflows
-// (setTimeout takes at most 2^31-1 ms: Deno warned for every retry, 256,942 lines in ten
-// minutes). So a gap longer than MAX_GAP_MS of wall time is cut to nothing, said once, and the
-// caller sleeps in steps of at most MAX_SLEEP_MS so that a stop is never far away.
+// A capture may hold a gap of months between two packets (or 1e-308 may be asked as a speed):
+// one setTimeout of that length overflows (node prints a TimeoutOverflowWarning and fires at
+// once, in a loop), and waiting it out would leave the dashboard frozen. So sleeps are at most
+// MAX_SLEEP_STEP_MS, and a gap longer than MAX_GAP_MS of wall time is skipped.
 
-/** Paces a replay at `speed` times the capture's own pace. */
+/** Longest single sleep: a stop, or a returned batch, is seen at least this often. */
+export const MAX_SLEEP_STEP_MS = 1000;
+/** Longest silence replayed as is, in wall time; longer ones are skipped. */
+export const MAX_GAP_MS = 10_000;
+/** Accepted --speed values (besides "max"). */
+export const MIN_SPEED = 0.001;
+export const MAX_SPEED = 1_000_000;
+
+/** A gap that was skipped. */
+export interface SkippedGap {
+  /** The silence in the capture, in seconds of capture time. */
+  captureSec: number;
+  /** Index (from 0) of the packet after it. */
+  packet: number;
+}
+
+/** Decides when each packet of one replay is due. */
 export class ReplayPacer {
-  /** The longest single sleep a replay loop should take (ms). */
-  static readonly MAX_SLEEP_MS = 1000;
-  /** A gap between two packets longer than this (ms of wall time, after speed) is skipped. */
-  static readonly MAX_GAP_MS = 10_000;
-  readonly #speed: number;
-  readonly #note: (message: string) => void;
-  /** Wall time (ms) that capture time `#baseTs` maps to. */
-  #baseMs = NaN;
-  #baseTs = 0;
-  #lastDue = -Infinity;
-  #skipped = 0;
-  #noted = false;
-
-  constructor(speed: number, note: (message: string) => void = () => {}) {
-    if (!(speed > 0) || !Number.isFinite(speed)) {
-      throw new RangeError(`Replay speed must be a positive finite number, got ${speed}`);
-    }
-    this.#speed = speed;
-    this.#note = note;
-  }
-
+  readonly speed: number;
+  readonly maxGapMs: number;
+  #firstTs = NaN;
+  #startMs = 0;
+  /** Wall time taken out of the schedule by skipped gaps. */
+  #skippedMs = 0;
+  #lastDue = 0;
+  #packets = 0;
   /** Gaps skipped so far. */
-  get skipped(): number {
-    return this.#skipped;
+  skipped = 0;
+  /** The first gap skipped (to be said once). */
+  firstSkip?: SkippedGap;
+
+  constructor(speed: number, maxGapMs = MAX_GAP_MS) {
+    if (!(speed >= MIN_SPEED && speed <= MAX_SPEED)) {
+      throw new RangeError(`Replay speed ${speed} is outside ${MIN_SPEED} to ${MAX_SPEED}`);
+    }
+    this.speed = speed;
+    this.maxGapMs = maxGapMs;
   }
 
-  /** Wall time (epoch ms) at which the packet captured at `ts` (epoch seconds) is due. */
-  due(ts: number, nowMs: number): number {
-    if (Number.isNaN(this.#baseMs)) {
-      this.#baseMs = nowMs;
-      this.#baseTs = ts;
+  /**
+   * The wall-clock time (epoch ms) the packet stamped `tsSec` (capture time, seconds) is due,
+   * given `nowMs`. The first packet is due now; each next one after its gap over `speed`, or
+   * right after the previous one when that gap is longer than maxGapMs (counted in `skipped`).
+   * Timestamps that go backwards make a packet due at once.
+   */
+  due(tsSec: number, nowMs: number): number {
+    const index = this.#packets++;
+    if (Number.isNaN(this.#firstTs)) {
+      this.#firstTs = tsSec;
+      this.#startMs = this.#lastDue = nowMs;
+      return nowMs;
     }
-    let due = this.#baseMs + (ts - this.#baseTs) * 1000 / this.#speed;
-    if (due - Math.max(this.#lastDue, nowMs) > ReplayPacer.MAX_GAP_MS) {
-      // Skip the gap: this packet is due now, and the ones after it keep their spacing.
-      const gapSec = (due - Math.max(this.#lastDue, nowMs)) * this.#speed / 1000;
-      this.#baseMs = nowMs;
-      this.#baseTs = ts;
-      due = nowMs;
-      this.#skipped++;
-      if (!this.#noted) {
-        this.#noted = true;
-        this.#note(
-          `replay: skipping a gap of ${formatGap(gapSec)} in the capture (gaps longer than ` +
-            `${ReplayPacer.MAX_GAP_MS / 1000} s at this speed are skipped; said once)`,
-        );
-      }
+    let due = this.#startMs + (tsSec - this.#firstTs) * 1000 / this.speed - this.#skippedMs;
+    if (due - this.#lastDue > this.maxGapMs) {
+      this.#skippedMs += due - this.#lastDue;
+      this.skipped++;
+      this.firstSkip ??= {
+        captureSec: (due - this.#lastDue) * this.speed / 1000,
+        packet: index,
+      };
+      due = this.#lastDue;
     }
-    // Timestamps that go backwards are due at once, never before the previous packet.
-    if (due < this.#lastDue) due = this.#lastDue;
-    this.#lastDue = due;
+    this.#lastDue = Math.max(this.#lastDue, due);
     return due;
   }
 }
 
-function formatGap(seconds: number): string {
-  if (seconds >= 86400) return `${(seconds / 86400).toFixed(1)} days`;
-  if (seconds >= 3600) return `${(seconds / 3600).toFixed(1)} hours`;
-  return `${Math.round(seconds)} s`;
+/** How long to sleep now towards `dueMs`: never more than MAX_SLEEP_STEP_MS, never negative. */
+export function sleepStep(dueMs: number, nowMs: number): number {
+  return Math.max(0, Math.min(dueMs - nowMs, MAX_SLEEP_STEP_MS));
+}
+
+/** The one line that says gaps are being skipped. */
+export function skipNotice(gap: SkippedGap): string {
+  const days = gap.captureSec / 86400;
+  const span = days >= 1 ? `${days.toFixed(1)} days` : `${gap.captureSec.toFixed(1)} s`;
+  return `netwatch: replay skips silences longer than ${MAX_GAP_MS / 1000} s of wall time ` +
+    `(the first: ${span} before packet ${gap.packet + 1}); said once`;
 }

@@ -6,6 +6,8 @@ import { netRawHint } from "../capture/capture_error.ts";
 import type { FlowConfig } from "../flows/flow_config.ts";
 import { DEFAULT_CAP_BYTES, MIN_CAP_BYTES } from "../history/retention.ts";
 import { formatBytes, parseAge, parseSize } from "../history/size_units.ts";
+import { MAX_SPEED, MIN_SPEED } from "../capture/replay_pacing.ts";
+import { machineMemory, tableSizeProblem } from "./memory_bound.ts";
 
 /** A mistake in the command line: printed with a hint, exit code 2. */
 export class UsageError extends Error {
@@ -36,7 +38,8 @@ Capture options:
       --quiet            no per-second lines
 Serve options (and -i, -f, --snaplen, --buffer-size, --no-promisc, --immediate):
       --read FILE        replay a pcap or pcapng file instead of capturing live
-      --speed N|max      replay speed: 1 real time, 10 ten times faster, max (default)
+      --speed N|max      replay speed: 1 real time, 10 ten times faster, max (default);
+                         N from 0.001 to 1000000; silences over 10 s are skipped
       --listen HOST:PORT address to serve on (default 127.0.0.1:7500)
       --token TOKEN      require this token (also NETWATCH_TOKEN, or --token-file PATH);
                          clients send Authorization: Bearer TOKEN
@@ -71,6 +74,14 @@ History options (serve):
                          the oldest data goes first, flow records before totals
       --retention AGE    also drop history older than this, e.g. 30d, 12h (default: none)
       --no-history       keep only the last hour, in memory, as before
+      --max-connections N
+                         open HTTP connections at most, streams included (default 1024,
+                         and always below the open-file limit); more get 503
+      --allowed-host NAME
+                         also accept this Host (a reverse proxy's name; repeatable)
+      --cookie-secure    mark the login cookie Secure (served behind HTTPS)
+      --login-rate N     wrong tokens a second per client address, after a burst of 5,
+                         before 429 (default 1; 0 turns the throttle off)
 Report options:
   -f, --filter EXPR      count only packets matching a BPF filter
       --flows            list every flow record (timeouts apply in file time)
@@ -116,6 +127,14 @@ export interface ServeArgs {
   maxStreamConnections?: number;
   /** Live capture workers (PACKET_FANOUT); unset: chosen from the core count. */
   workers?: number;
+  /** Open HTTP connections at most (default: 1024, below the open-file limit). */
+  maxConnections?: number;
+  /** Host names accepted besides the listen address and localhost (--allowed-host). */
+  allowedHosts: string[];
+  /** Mark the login cookie Secure. */
+  cookieSecure: boolean;
+  /** Wrong tokens a second per address before 429s (undefined: default; 0: off). */
+  loginRate?: number;
   /** Flow engine limits and timeouts; unset ones keep the engine's defaults. */
   flows: Partial<FlowConfig>;
   snaplen?: number;
@@ -196,6 +215,10 @@ export function parseCommandLine(argv: string[]): Args {
         "insecure-no-auth": { type: "boolean" },
         "max-stream-connections": { type: "string" },
         workers: { type: "string" },
+        "max-connections": { type: "string" },
+        "allowed-host": { type: "string", multiple: true },
+        "cookie-secure": { type: "boolean" },
+        "login-rate": { type: "string" },
         "max-flows": { type: "string" },
         "max-history": { type: "string" },
         "max-hosts": { type: "string" },
@@ -252,6 +275,10 @@ export function parseCommandLine(argv: string[]): Args {
         "insecure-no-auth",
         "max-stream-connections",
         "workers",
+        "max-connections",
+        "allowed-host",
+        "cookie-secure",
+        "login-rate",
         "max-flows",
         "max-history",
         "max-hosts",
@@ -291,9 +318,7 @@ export function parseCommandLine(argv: string[]): Args {
         interface: values.interface,
         filter: values.filter,
         read: values.read,
-        speed: values.speed === undefined || values.speed === "max"
-          ? Infinity
-          : positive("speed", values.speed)!,
+        speed: parseSpeed(values.speed),
         listen: parseListen(values.listen),
         token: values.token,
         tokenFile: values["token-file"],
@@ -304,6 +329,10 @@ export function parseCommandLine(argv: string[]): Args {
           values["max-stream-connections"],
         ),
         workers: boundedInteger("workers", values.workers, 1, 64),
+        maxConnections: positiveInteger("max-connections", values["max-connections"]),
+        allowedHosts: (values["allowed-host"] ?? []).map(parseAllowedHost),
+        cookieSecure: values["cookie-secure"] === true,
+        loginRate: values["login-rate"] === "0" ? 0 : positive("login-rate", values["login-rate"]),
         snaplen: positiveInteger("snaplen", values.snaplen),
         bufferBytes: bufferMib === undefined ? undefined : Math.round(bufferMib * 1048576),
         promiscuous: !values["no-promisc"],
@@ -359,6 +388,30 @@ export function parseListen(value: string | undefined): { host: string; port: nu
     );
   }
   return { host: match[1] ?? (match[2] || DEFAULT_LISTEN.host), port };
+}
+
+/** An --allowed-host value: a host name or address, with an optional :PORT; lower-cased. */
+function parseAllowedHost(value: string): string {
+  const name = value.trim().toLowerCase();
+  if (!/^(?:\[[0-9a-f:.]+\]|[a-z0-9.-]+)(?::\d{1,5})?$/.test(name)) {
+    throw new UsageError(
+      `Invalid --allowed-host "${value}": expected a host name or address, e.g. netwatch.example.org`,
+    );
+  }
+  return name;
+}
+
+/** --speed: "max" (Infinity, the default) or a factor from MIN_SPEED to MAX_SPEED. */
+function parseSpeed(value: string | undefined): number {
+  if (value === undefined || value === "max") return Infinity;
+  const n = Number(value);
+  if (value.trim() === "" || !(n >= MIN_SPEED && n <= MAX_SPEED)) {
+    throw new UsageError(
+      `Invalid --speed "${value}": expected max or a number from ${MIN_SPEED} to ${MAX_SPEED} ` +
+        "(1 is real time)",
+    );
+  }
+  return n;
 }
 
 function parseFormat(value: string | undefined): Format {
@@ -460,6 +513,8 @@ function flowLimits(values: Record<string, unknown>): Partial<FlowConfig> {
     }
     limits[field] = positive(`timeouts ${key}`, value.trim()) as never;
   }
+  const problem = tableSizeProblem(limits, machineMemory());
+  if (problem) throw new UsageError(problem);
   return limits;
 }
 

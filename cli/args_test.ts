@@ -39,6 +39,10 @@ Deno.test("parseCommandLine() reads serve's replay, listen and token options", (
       flows: {},
       maxStreamConnections: undefined,
       workers: undefined,
+      maxConnections: undefined,
+      allowedHosts: [],
+      cookieSecure: false,
+      loginRate: undefined,
       snaplen: undefined,
       bufferBytes: undefined,
       promiscuous: true,
@@ -66,6 +70,9 @@ Deno.test("parseCommandLine() refuses serve options that cannot go together", ()
       ["capture", "--listen", "1:2"],
       ["--max-stream-connections", "0"],
       ["--max-stream-connections", "2.5"],
+      ["--max-connections", "0"],
+      ["--allowed-host", "a b"],
+      ["--allowed-host", "http://x/"],
       ["capture", "--max-stream-connections", "4"],
     ]
   ) {

@@ -1,6 +1,7 @@
 // `netwatch serve` (the default command): capture or replay, and serve the API until a signal.
 
 import { defaultInterface, listInterfaces } from "../capture/interfaces.ts";
+import { raiseFileLimit } from "../capture/libpcap.ts";
 import type { SourceOptions } from "../capture/source.ts";
 import config from "../deno.json" with { type: "json" };
 import { join, resolve } from "node:path";
@@ -10,8 +11,13 @@ import { DATABASE_FILE, defaultDataDir } from "../history/data_dir.ts";
 import { HistoryClient } from "../history/history_client.ts";
 import { createApp } from "../server/app.ts";
 import { Monitor } from "../pipeline/monitor.ts";
+import { HostPolicy } from "../server/host_policy.ts";
+import { ConnectionGuard, descriptorReserve } from "../server/connection_guard.ts";
 import { serveApp } from "../server/serve.ts";
 import { type ServeArgs, UsageError } from "./args.ts";
+
+/** Connections served at once unless --max-connections says otherwise. */
+const DEFAULT_MAX_CONNECTIONS = 1024;
 
 /** True for addresses only this machine can reach. */
 export function isLoopback(host: string): boolean {
@@ -81,7 +87,7 @@ export async function serveCommand(args: ServeArgs): Promise<number> {
     return 2;
   }
   const history = await openHistory(args);
-  let monitor;
+  let monitor: Monitor;
   try {
     monitor = await Monitor.start(source, args.flows, {
       workers: args.workers ?? defaultWorkers(),
@@ -94,6 +100,13 @@ export async function serveCommand(args: ServeArgs): Promise<number> {
     await history?.close();
     throw error;
   }
+  const guard = new ConnectionGuard({ maxConnections: connectionCap(args.maxConnections) });
+  const wildcard = host === "0.0.0.0" || host === "::";
+  const hostPolicy = new HostPolicy({
+    listenHost: host,
+    allowedHosts: args.allowedHosts,
+    localAddresses: wildcard ? localAddresses() : [],
+  });
   const app = createApp({
     monitor,
     version: config.version,
@@ -101,13 +114,17 @@ export async function serveCommand(args: ServeArgs): Promise<number> {
     listInterfaces,
     history,
     exportStatus: () => monitor.exportStatus,
+    connections: guard,
+    hostPolicy,
+    cookieSecure: args.cookieSecure,
+    loginRate: args.loginRate,
     streamLimits: args.maxStreamConnections === undefined
       ? {}
       : { maxConnections: args.maxStreamConnections },
   });
   let server;
   try {
-    server = await serveApp(app, host, port);
+    server = await serveApp(app, host, port, { guard });
   } catch (error) {
     await monitor.stop();
     await history?.close();
@@ -127,6 +144,9 @@ export async function serveCommand(args: ServeArgs): Promise<number> {
   if (args.export.destinations.length > 0) {
     const to = monitor.exportStatus.map((s) => s.destination).join(", ");
     console.error(`netwatch: exporting flows to ${to}`);
+  }
+  if (wildcard || args.allowedHosts.length) {
+    console.error(`netwatch: answering Host names ${hostPolicy.names.join(", ")}`);
   }
   // A capture that fails later (interface gone) keeps the server up: /health reports it.
   const watch = setInterval(() => {
@@ -183,4 +203,36 @@ async function openHistory(args: ServeArgs): Promise<HistoryClient | undefined> 
 export function defaultWorkers(): number {
   const cores = navigator.hardwareConcurrency || 1;
   return Math.min(8, Math.max(1, Math.floor(cores / 2)));
+}
+
+/**
+ * The connection cap: --max-connections (default 1024), held below the open-file limit with a
+ * reserve for everything else the process opens, so the server never meets EMFILE.
+ */
+function connectionCap(asked: number | undefined): number {
+  let limit: number;
+  try {
+    limit = raiseFileLimit().soft;
+  } catch (error) {
+    limit = 1024;
+    console.error(`netwatch: assuming an open-file limit of ${limit}: ${(error as Error).message}`);
+  }
+  const room = Math.max(8, limit - descriptorReserve(limit));
+  const wanted = asked ?? DEFAULT_MAX_CONNECTIONS;
+  if (asked !== undefined && asked > room) {
+    console.error(
+      `netwatch: serving at most ${room} connections, not ${wanted}: the open-file limit is ` +
+        `${limit} (raise it with LimitNOFILE= or ulimit -n)`,
+    );
+  }
+  return Math.min(wanted, room);
+}
+
+/** The machine's addresses, read once at start: the Host names a wildcard --listen answers. */
+function localAddresses(): string[] {
+  try {
+    return Deno.networkInterfaces().map((i) => i.address.replace(/%.*$/, ""));
+  } catch {
+    return [];
+  }
 }

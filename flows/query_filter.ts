@@ -1,7 +1,6 @@
 // Compiles a flow query's filters into typed values tested against a FlowStore slot.
 
-import { formatIpv4, formatIpv6 } from "../capture/ip_address.ts";
-import { type FlowLabels, protoName, protoNumber, slotState } from "./flow_record.ts";
+import { type FlowLabels, protoNumber, slotState } from "./flow_record.ts";
 import {
   B_BITS,
   B_SERVICE,
@@ -18,8 +17,9 @@ import {
   W_PORTS,
 } from "./flow_store.ts";
 import { addressWordsOf } from "./address_parse.ts";
-import { SERVICE_NAMES, serviceByName } from "./services.ts";
+import { serviceByName } from "./services.ts";
 import { CONN_STATE_NAMES, FlowBit } from "./tcp_state.ts";
+import { type TextMatcher, textMatcher } from "./text_match.ts";
 
 /** The filters of a flow query. Every given filter must hold (AND). */
 export interface FlowFilter {
@@ -109,19 +109,13 @@ export class CompiledFilter {
   private readonly from: number;
   private readonly to: number;
   private readonly text: string;
-  /** For free text: which ports, services and protocols match (computed once per query). */
-  private readonly textPorts?: Uint8Array;
-  private readonly textServices?: Uint8Array;
-  private readonly textProtos?: Uint8Array;
-  private readonly textAddresses: boolean;
+  /** For free text: what it matches, kept across queries of the same text (text_match.ts). */
+  private readonly matcher?: TextMatcher;
   /** Name ids and app codes a name, app or text filter accepts (undefined: no such filter). */
   private readonly names?: Set<number>;
   private readonly apps?: Set<number>;
   private readonly textNames?: Set<number>;
   private readonly textApps?: Set<number>;
-  /** Direct-mapped cache of IPv4 text matches: address, and 0 unknown / 1 no / 2 yes. */
-  private readonly cacheKey = new Uint32Array(65536);
-  private readonly cacheHit = new Uint8Array(65536);
 
   constructor(f: FlowFilter, labels?: FilterLabels) {
     if (f.name !== undefined) this.names = labels?.nameIdsMatching(f.name) ?? new Set();
@@ -158,20 +152,10 @@ export class CompiledFilter {
     this.from = f.from ?? -Infinity;
     this.to = f.to ?? Infinity;
     this.text = (f.text ?? "").trim().toLowerCase();
-    this.textAddresses = false;
     if (this.text !== "") {
-      const q = this.text;
-      if (/^\d+$/.test(q) && q.length <= 5) {
-        this.textPorts = new Uint8Array(65536);
-        for (let p = 0; p < 65536; p++) if (String(p).includes(q)) this.textPorts[p] = 1;
-      }
-      this.textServices = new Uint8Array(SERVICE_NAMES.length);
-      SERVICE_NAMES.forEach((name, v) => this.textServices![v] = v > 0 && name.includes(q) ? 1 : 0);
-      this.textProtos = new Uint8Array(256);
-      for (let p = 0; p < 256; p++) this.textProtos[p] = protoName(p).includes(q) ? 1 : 0;
-      this.textAddresses = /^[0-9a-f.:]+$/.test(q);
-      this.textNames = labels?.nameIdsContaining(q);
-      this.textApps = labels?.appCodesContaining(q);
+      this.matcher = textMatcher(this.text);
+      this.textNames = labels?.nameIdsContaining(this.text);
+      this.textApps = labels?.appCodesContaining(this.text);
     }
   }
 
@@ -288,34 +272,22 @@ export class CompiledFilter {
   }
 
   private textMatches(store: FlowStore, slot: number): boolean {
+    const m = this.matcher!;
     const proto = store.meta(slot) & 255;
-    if (this.textServices![store.service(slot)] || this.textProtos![proto]) return true;
+    if (m.services[store.service(slot)] || m.protos[proto]) return true;
     if (this.textNames?.has(store.name(slot)) || this.textApps?.has(store.app(slot))) return true;
     const ports = store.ports(slot);
     const icmp = proto === 1 || proto === 58;
-    if (
-      this.textPorts && !icmp && (this.textPorts[ports >>> 16] || this.textPorts[ports & 0xffff])
-    ) {
-      return true;
-    }
-    if (!this.textAddresses) return false;
+    if (m.ports && !icmp && (m.ports[ports >>> 16] || m.ports[ports & 0xffff])) return true;
+    if (!m.addresses) return false;
     return this.addressMatches(store, slot, 0) || this.addressMatches(store, slot, 1);
   }
 
   private addressMatches(store: FlowStore, slot: number, end: number): boolean {
     const a = slot * store.stride + W_ADDR + (end << 2);
     const w = store.u32;
-    if (store.meta(slot) & MetaBit.V6) {
-      return formatIpv6(w[a], w[a + 1], w[a + 2], w[a + 3]).includes(this.text);
-    }
-    // Hosts repeat across flows: remember each IPv4 address's answer for this query.
-    const address = w[a];
-    const at = (Math.imul(address, 0x9e3779b1) >>> 16) & 0xffff;
-    if (this.cacheHit[at] !== 0 && this.cacheKey[at] === address) return this.cacheHit[at] === 2;
-    const hit = formatIpv4(address).includes(this.text);
-    this.cacheKey[at] = address;
-    this.cacheHit[at] = hit ? 2 : 1;
-    return hit;
+    if (store.meta(slot) & MetaBit.V6) return this.matcher!.v6(w[a], w[a + 1], w[a + 2], w[a + 3]);
+    return this.matcher!.v4(w[a]);
   }
 }
 

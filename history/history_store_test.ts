@@ -290,7 +290,7 @@ Deno.test("a restart serves everything written before, and a clean close is reco
   const before = store.query({ kind: "protocols", from: T0, to: T0 + 1799 });
   store.close();
   const again = HistoryStore.open({ path, capBytes: 1e9 });
-  assert.ok(again.store, again.error);
+  assert.ok(again.store, again.error ?? "");
   assert.deepEqual(again.store.query({ kind: "protocols", from: T0, to: T0 + 1799 }), before);
   assert.equal(again.store.status().written.minutes, 0);
   again.store.close();

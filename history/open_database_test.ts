@@ -13,7 +13,7 @@ function tempPath(): string {
 Deno.test("openDatabase() makes a new file in WAL mode with incremental vacuum and the schema", () => {
   const path = tempPath();
   const opened = openDatabase(path, 1 << 20);
-  assert.ok(opened.db, opened.error);
+  assert.ok(opened.db, opened.error ?? "");
   const pragma = (name: string) => Object.values(opened.db.prepare(`PRAGMA ${name}`).get()!)[0];
   assert.equal(pragma("journal_mode"), "wal");
   assert.equal(pragma("auto_vacuum"), 2);

@@ -105,7 +105,7 @@ const sink: CaptureSink = {
   yieldEveryMs: YIELD_MS,
   handEachRead: true,
   note(message) {
-    console.error(`netwatch: ${message}`);
+    console.error(message);
   },
 };
 
@@ -292,7 +292,12 @@ self.onmessage = (event: MessageEvent<ToShard>) => {
         if (exporters) exporters.handoff.labels = shard.engine.identity;
         exporters?.start();
       } catch (error) {
-        post({ type: "start-failed", kind: "failed", message: (error as Error).message });
+        // The tables are allocated up front: a size the machine cannot give fails here.
+        const message = error instanceof RangeError
+          ? `cannot allocate the flow tables (${error.message}): lower --max-flows, ` +
+            "--max-history or --max-hosts"
+          : (error as Error).message;
+        post({ type: "start-failed", kind: "failed", message });
         return;
       }
       setInterval(sendStatus, STATUS_MS);

@@ -1,21 +1,23 @@
 // The Hono app: routes under /api/v1, /metrics, the stream, auth and errors. Create with createApp().
 
 import { OpenAPIHono } from "@hono/zod-openapi";
-import type { MiddlewareHandler } from "hono";
-import { bodyLimit } from "hono/body-limit";
+import type { Context, MiddlewareHandler } from "hono";
 import { CaptureError } from "../capture/capture_error.ts";
 import type { HistoryClient } from "../history/history_client.ts";
-import { loginCookie, requireToken, tokenMatches } from "./auth.ts";
+import { requireToken } from "./auth.ts";
 import { flowsCsv } from "./csv.ts";
+import type { ConnectionStats } from "./connection_guard.ts";
 import { ApiError, onError, onNotFound } from "./errors.ts";
 import { METRICS_CONTENT_TYPE, renderMetrics } from "./metrics.ts";
 import type { InterfaceLister, MonitorLike } from "./monitor_like.ts";
+import { HostPolicy } from "./host_policy.ts";
+import { LoginThrottle } from "./login_throttle.ts";
+import { mountLogin } from "./login_routes.ts";
 import {
   flowRoute,
   flowsRoute,
   healthRoute,
   interfacesRoute,
-  loginRoute,
   metricsRoute,
   protocolsRoute,
   seriesRoute,
@@ -23,13 +25,16 @@ import {
   streamRoute,
   talkersRoute,
 } from "./routes.ts";
+import type { ServerEnv } from "./server_env.ts";
+import { SessionStore } from "./sessions.ts";
+import { siteGuard } from "./site_guard.ts";
 import { StreamHub, type StreamLimits } from "./stream_hub.ts";
 import { streamHandler } from "./stream_route.ts";
 import { mountUi } from "./ui_routes.ts";
 import { flowsRange, protocolsRange, seriesRange, talkersRange } from "./ranges.ts";
 import { validationHook } from "./validation.ts";
 import { asked, type FlowParams, healthView, interfaceView, statsView } from "./views.ts";
-import type { ExportStatus, WindowName } from "./wire.ts";
+import type { ExportStatus, HttpStats, WindowName } from "./wire.ts";
 
 /** Process memory figures (Deno.memoryUsage() by default). */
 export type MemoryReader = () => { rss: number; heapUsed: number; heapTotal: number };
@@ -43,23 +48,41 @@ export interface AppOptions {
   /** Lists interfaces for /interfaces (default: none known). */
   listInterfaces?: InterfaceLister;
   streamLimits?: Partial<StreamLimits>;
-  /** Seconds without a pong before a stream connection is closed (default 30). */
-  idleTimeoutSec?: number;
   memory?: MemoryReader;
   /** Export destinations' state for /stats and /metrics (default: none). */
   exportStatus?: () => ExportStatus[];
   /** History on disk: ranges older than memory are read from it (default: memory only). */
   history?: HistoryClient;
+  /** The HTTP adapter's connection counters (server/connection_guard.ts), for /stats. */
+  connections?: { stats(): ConnectionStats };
+  /** Hosts and Origins answered (default: localhost names only). */
+  hostPolicy?: HostPolicy;
+  /** Mark the session cookie Secure always (--cookie-secure), not only behind an HTTPS proxy. */
+  cookieSecure?: boolean;
+  /** Wrong tokens a second per client address before 429s (default 1; 0: off). */
+  loginRate?: number;
+  /** Where throttled-login lines go (default stderr). */
+  log?: (line: string) => void;
 }
 
 /** The app and what must be stopped with it. */
 export interface NetwatchApp {
   app: OpenAPIHono;
   hub: StreamHub;
-  fetch: (request: Request) => Response | Promise<Response>;
+  /** Answers a request; `env` is what the HTTP adapter knows of its connection. */
+  fetch: (request: Request, env?: ServerEnv) => Response | Promise<Response>;
   /** Closes every stream (1001) and stops the app's timers. Safe to call twice. */
   close(): void;
 }
+
+/** Connection counters when no adapter reports any (in process). */
+const NO_CONNECTIONS: ConnectionStats = {
+  connections: 0,
+  max_connections: 0,
+  connections_refused: 0,
+  connections_evicted: 0,
+  connections_timed_out: 0,
+};
 
 /** Longest request URL accepted. */
 const MAX_URL = 8192;
@@ -71,6 +94,12 @@ export function createApp(options: AppOptions): NetwatchApp {
   const memory = options.memory ?? (() => Deno.memoryUsage());
   const exports = options.exportStatus ?? (() => []);
   const ranges = { monitor: m, history: options.history };
+  const counts = { loginFailures: 0, forbidden: 0 };
+  const httpStats = (): HttpStats => ({
+    ...(options.connections?.stats() ?? NO_CONNECTIONS),
+    login_failures: counts.loginFailures,
+    forbidden: counts.forbidden,
+  });
   const hub: StreamHub = new StreamHub({
     snapshot(topic, params): Promise<unknown> {
       switch (topic) {
@@ -81,7 +110,7 @@ export function createApp(options: AppOptions): NetwatchApp {
         case "protocols":
           return protocolsRange(ranges, params as { window?: WindowName });
         case "stats":
-          return statsView(m, version, hub.stats(), memory(), exports());
+          return statsView(m, version, hub.stats(), memory(), exports(), httpStats());
       }
     },
     totals() {
@@ -99,7 +128,21 @@ export function createApp(options: AppOptions): NetwatchApp {
   app.onError(onError);
   app.notFound(onNotFound);
   app.use("*", limitUrl);
-  const auth = requireToken(token);
+  const policy = options.hostPolicy ?? new HostPolicy({ listenHost: "127.0.0.1" });
+  app.use("*", siteGuard(policy, () => counts.forbidden++));
+  /** Secure cookies: --cookie-secure, or an HTTPS reverse proxy that is an --allowed-host. */
+  const secure = (c: Context) =>
+    options.cookieSecure === true ||
+    (policy.viaProxy(c.req.header("host")) &&
+      c.req.header("x-forwarded-proto")?.toLowerCase() === "https");
+  const access = {
+    token,
+    sessions: new SessionStore(),
+    throttle: new LoginThrottle({ rate: options.loginRate, log: options.log }),
+    onFailure: () => counts.loginFailures++,
+    secure,
+  };
+  const auth = requireToken(access);
   app.use("/api/*", auth);
   app.use("/metrics", auth);
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
@@ -111,7 +154,8 @@ export function createApp(options: AppOptions): NetwatchApp {
   app.openapi(healthRoute, (c) => c.json(healthView(m, version), 200));
   app.openapi(
     statsRoute,
-    async (c) => c.json(await statsView(m, version, hub.stats(), memory(), exports()), 200),
+    async (c) =>
+      c.json(await statsView(m, version, hub.stats(), memory(), exports(), httpStats()), 200),
   );
   app.openapi(interfacesRoute, (c) => {
     let list;
@@ -169,31 +213,16 @@ export function createApp(options: AppOptions): NetwatchApp {
           memory(),
           startedAtSec,
           exports(),
+          httpStats(),
         ),
         200,
         { "Content-Type": METRICS_CONTENT_TYPE },
       ),
   );
   app.openAPIRegistry.registerPath(streamRoute);
-  app.get(streamRoute.path, streamHandler(hub, options.idleTimeoutSec));
+  app.get(streamRoute.path, streamHandler(hub));
   mountUi(app, { version });
-  app.use(
-    loginRoute.path,
-    bodyLimit({
-      maxSize: 4096,
-      onError: () => {
-        throw new ApiError(413, "too_large", "Login form larger than 4096 bytes");
-      },
-    }),
-  );
-  app.openapi(loginRoute, (c) => {
-    const given = c.req.valid("form").token;
-    if (token !== undefined && !tokenMatches(token, given)) {
-      throw new ApiError(401, "unauthorized", "Wrong token");
-    }
-    if (token !== undefined) c.header("Set-Cookie", loginCookie(token, false));
-    return c.redirect("/", 303);
-  });
+  mountLogin(app, access);
   app.doc31("/api/v1/openapi.json", {
     openapi: "3.1.0",
     info: {
@@ -208,7 +237,7 @@ export function createApp(options: AppOptions): NetwatchApp {
   return {
     app,
     hub,
-    fetch: (request) => app.fetch(request),
+    fetch: (request, env) => app.fetch(request, env),
     close() {
       if (closed) return;
       closed = true;

@@ -8,10 +8,18 @@ import type { ErrorBody } from "./wire.ts";
 /** An HTTP error with a stable code; route handlers throw it. */
 export class ApiError extends HTTPException {
   readonly code: string;
+  /** Headers the answer carries (e.g. Retry-After on a 429). */
+  readonly headers: Record<string, string>;
 
-  constructor(status: ContentfulStatusCode, code: string, message: string) {
+  constructor(
+    status: ContentfulStatusCode,
+    code: string,
+    message: string,
+    headers: Record<string, string> = {},
+  ) {
     super(status, { message });
     this.code = code;
+    this.headers = headers;
   }
 }
 
@@ -56,7 +64,7 @@ export function onError(error: Error, c: Context): Response {
   if (error instanceof HTTPException) {
     const status = error.status as ContentfulStatusCode;
     const code = error instanceof ApiError ? error.code : CODES[status] ?? "error";
-    const headers: Record<string, string> = {};
+    const headers: Record<string, string> = error instanceof ApiError ? { ...error.headers } : {};
     if (status === 401) headers["WWW-Authenticate"] = 'Bearer realm="netwatch"';
     return c.json(errorBody(code, error.message || code), status, headers);
   }

@@ -2,7 +2,18 @@
 
 import type { EngineFigures } from "../flows/engine_views.ts";
 import type { MonitorLike } from "./monitor_like.ts";
-import type { ExportStatus, StreamStats } from "./wire.ts";
+import type { ExportStatus, HttpStats, StreamStats } from "./wire.ts";
+
+/** HTTP figures of a server that keeps none (tests that build the app without a listener). */
+const NO_HTTP: HttpStats = {
+  connections: 0,
+  max_connections: 0,
+  connections_refused: 0,
+  connections_evicted: 0,
+  connections_timed_out: 0,
+  login_failures: 0,
+  forbidden: 0,
+};
 
 /** Content type of the text exposition format. */
 export const METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
@@ -46,6 +57,7 @@ export function renderMetrics(
   memory: { rss: number; heapUsed: number },
   startedAtSec: number,
   exports: ExportStatus[] = [],
+  http: HttpStats = NO_HTTP,
 ): string {
   const c = m.capture;
   const out = new Exposition();
@@ -140,6 +152,35 @@ export function renderMetrics(
     "counter",
     "Stream updates skipped because the client was not reading.",
     stream.messages_skipped,
+  );
+  out.family("netwatch_http_connections", "gauge", "Open HTTP connections.", http.connections);
+  out.family(
+    "netwatch_http_connections_max",
+    "gauge",
+    "Most HTTP connections served at once (below the open-file limit).",
+    http.max_connections,
+  );
+  out.family(
+    "netwatch_http_connections_closed_total",
+    "counter",
+    "HTTP connections closed by the server's guard, by reason.",
+    [
+      [{ reason: "refused" }, http.connections_refused],
+      [{ reason: "evicted" }, http.connections_evicted],
+      [{ reason: "timed_out" }, http.connections_timed_out],
+    ],
+  );
+  out.family(
+    "netwatch_login_failures_total",
+    "counter",
+    "Requests that presented a wrong token.",
+    http.login_failures,
+  );
+  out.family(
+    "netwatch_http_forbidden_total",
+    "counter",
+    "Requests refused for a Host or Origin not allowed.",
+    http.forbidden,
   );
   out.family(
     "process_resident_memory_bytes",

@@ -27,6 +27,8 @@ const json = <T extends z.ZodType>(schema: T, description: string) => ({
 const errors = {
   400: json(ErrorSchema, "A parameter is invalid: the message names it and the accepted values"),
   401: json(ErrorSchema, "A token is required and was missing or wrong"),
+  403: json(ErrorSchema, "The Host (or a browser's Origin) is not one of this server's names"),
+  429: json(ErrorSchema, "Too many wrong tokens from this address lately (see Retry-After)"),
 };
 const security = [{ bearer: [] }];
 
@@ -154,7 +156,7 @@ export const streamRoute = createRoute({
 export const loginRoute = createRoute({
   method: "post",
   path: "/login",
-  summary: "Form login: sets the token cookie browsers use",
+  summary: "Form login: opens a session (HttpOnly cookie with a random id, never the token)",
   request: {
     body: {
       content: {
@@ -166,5 +168,17 @@ export const loginRoute = createRoute({
     303: { description: "Logged in: cookie set, redirect to /" },
     401: json(ErrorSchema, "Wrong token"),
     400: json(ErrorSchema, "No token field"),
+    403: json(ErrorSchema, "A foreign Host or Origin"),
+    429: json(ErrorSchema, "Too many wrong tokens from this address lately (see Retry-After)"),
+  },
+});
+
+export const logoutRoute = createRoute({
+  method: "post",
+  path: "/logout",
+  summary: "Ends the browser's session and clears its cookie (a dashboard's logout button)",
+  responses: {
+    303: { description: "Logged out: cookie cleared, redirect to /" },
+    403: json(ErrorSchema, "A foreign Host or Origin"),
   },
 });

@@ -182,6 +182,8 @@ const StreamStatsSchema = z.object({
   messages_sent: z.number(),
   messages_skipped: z.number(),
   connections_refused: z.number(),
+  updates_deferred: z.number(),
+  snapshot_ms: z.number(),
 });
 
 const ExportStatusSchema = z.object({
@@ -239,6 +241,15 @@ export const StatsSchema = z.object({
   }),
   stream: StreamStatsSchema,
   export: z.array(ExportStatusSchema),
+  http: z.object({
+    connections: z.number(),
+    max_connections: z.number(),
+    connections_refused: z.number(),
+    connections_evicted: z.number(),
+    connections_timed_out: z.number(),
+    login_failures: z.number(),
+    forbidden: z.number(),
+  }),
 }).openapi("Stats");
 
 export const InterfacesSchema = z.object({

@@ -2,68 +2,56 @@
 //
 // Slow clients cost nothing: before each send the socket's bufferedAmount is checked, and a
 // subscription whose client has not drained its buffer skips that update (counted) and gets the
-// latest state at its next turn instead of a backlog. Data for a topic and params is computed
-// once per tick and shared by every subscription due in it; due times sit on a grid of their
-// interval, so subscriptions with the same interval fall due together.
+// latest state at its next turn instead of a backlog. Greedy clients cost little: snapshots run
+// within a work budget (stream_budget.ts), the most overdue first; what does not fit waits for a
+// later tick, and a subscription served later than it asked is told so in its data message
+// (`throttled`, `interval_ms`). Data for a topic and params is shared by every subscription due
+// while it is fresh (half their interval), across connections and ticks; due times sit on a grid
+// of their interval, so subscriptions with the same interval fall due together. Snapshots may be
+// Promises (the engine in a worker): a tick awaits them, and ticks never overlap.
 
-import { parseRequest, type Request, StreamRequestError, TOPICS } from "./stream_protocol.ts";
+import { WorkBudget } from "./stream_budget.ts";
+import {
+  MAX_INTERVAL_MS,
+  parseRequest,
+  type Request,
+  StreamRequestError,
+  TOPICS,
+} from "./stream_protocol.ts";
+import {
+  DEFAULT_STREAM_LIMITS,
+  StreamConnection,
+  type StreamLimits,
+  type StreamSocket,
+  type StreamSource,
+  type StreamTotals,
+  type Subscription,
+} from "./stream_types.ts";
 import type { RatesData, ServerMessage, StreamStats, Topic } from "./wire.ts";
 
-/** What the hub needs of a WebSocket (the browser-standard one, or a fake in tests). */
-export interface StreamSocket {
-  readonly bufferedAmount: number;
-  readonly readyState: number;
-  send(data: string): void;
-  close(code?: number, reason?: string): void;
+export {
+  DEFAULT_STREAM_LIMITS,
+  StreamConnection,
+  type StreamLimits,
+  type StreamSocket,
+  type StreamSource,
+  type StreamTotals,
+} from "./stream_types.ts";
+
+/** A due subscription and its connection. */
+interface Due {
+  connection: StreamConnection;
+  sub: Subscription;
 }
 
-/** Where updates come from. */
-export interface StreamSource {
-  /** Data of a topic other than rates for validated params (the REST body of the same query). */
-  snapshot(topic: Exclude<Topic, "rates">, params: unknown): unknown | Promise<unknown>;
-  /** Running totals the rates topic differentiates. */
-  totals(): { packets: number; bytes: number; dropped: number };
+/** A snapshot's JSON and when it was taken. */
+interface Cached {
+  text: string;
+  at: number;
 }
 
-/** Limits of the stream. */
-export interface StreamLimits {
-  /** Open connections at most; more are refused with 503 (default 256). */
-  maxConnections: number;
-  /** Subscriptions per connection (default 32). */
-  maxSubscriptions: number;
-  /** Bytes queued on a socket above which updates are skipped (default 1 MiB). */
-  maxBufferedBytes: number;
-  /** Largest client message (default 8 KiB). */
-  maxMessageBytes: number;
-  /** Scheduler period (default 25 ms). */
-  tickMs: number;
-}
-
-export const DEFAULT_STREAM_LIMITS: Readonly<StreamLimits> = Object.freeze({
-  maxConnections: 256,
-  maxSubscriptions: 32,
-  maxBufferedBytes: 1 << 20,
-  maxMessageBytes: 8192,
-  tickMs: 25,
-});
-
-interface Subscription {
-  id: string;
-  topic: Topic;
-  intervalMs: number;
-  params: unknown;
-  key: string;
-  nextDue: number;
-  /** Rates: the totals at the previous update. */
-  last?: { packets: number; bytes: number; dropped: number; at: number };
-}
-
-/** One client's connection. */
-export class StreamConnection {
-  readonly subscriptions = new Map<string, Subscription>();
-  closed = false;
-  constructor(readonly socket: StreamSocket) {}
-}
+/** An update more than this share of its interval late is reported as throttled. */
+const LATE = 1.5;
 
 const OPEN = 1;
 
@@ -77,11 +65,15 @@ export class StreamHub {
   #skipped = 0;
   #refused = 0;
   #subscriptions = 0;
+  #deferred = 0;
   #ticking = false;
+  readonly #budget: WorkBudget;
+  readonly #cache = new Map<string, Cached>();
 
   constructor(source: StreamSource, limits: Partial<StreamLimits> = {}) {
     this.#source = source;
     this.limits = { ...DEFAULT_STREAM_LIMITS, ...limits };
+    this.#budget = new WorkBudget(this.limits.tickMs);
   }
 
   /** True when another connection may open; counts a refusal otherwise. */
@@ -95,13 +87,24 @@ export class StreamHub {
   open(socket: StreamSocket): StreamConnection {
     const connection = new StreamConnection(socket);
     this.#connections.add(connection);
-    this.#timer ??= setInterval(() => this.tick(Date.now()), this.limits.tickMs);
+    this.#timer ??= setInterval(() => {
+      if (!this.#ticking) this.tick(Date.now()).catch(reportTickError);
+    }, this.limits.tickMs);
     return connection;
   }
 
   /** Handles one client message (text, or anything else, which is refused). */
   message(connection: StreamConnection, data: unknown): void {
     if (connection.closed) return;
+    // While a message waits on the source (a Promise), later ones queue behind it, in order.
+    if (connection.pending) {
+      const after = connection.pending.then(() => this.message(connection, data));
+      connection.pending = after;
+      after.finally(() => {
+        if (connection.pending === after) connection.pending = undefined;
+      });
+      return;
+    }
     try {
       if (typeof data !== "string") {
         throw new StreamRequestError(
@@ -115,16 +118,41 @@ export class StreamHub {
           `Message of ${data.length} characters: at most ${this.limits.maxMessageBytes}`,
         );
       }
-      this.#handle(connection, parseRequest(data));
+      const request = parseRequest(data);
+      const totals = request.op === "subscribe" && request.topic === "rates"
+        ? this.#source.totals()
+        : undefined;
+      if (!(totals instanceof Promise)) {
+        this.#handle(connection, request, totals);
+        return;
+      }
+      const waited = totals.then((t) => this.#handleOrRefuse(connection, request, t));
+      connection.pending = waited;
+      waited.catch(reportTickError).finally(() => {
+        if (connection.pending === waited) connection.pending = undefined;
+      });
     } catch (error) {
       if (!(error instanceof StreamRequestError)) throw error;
-      this.#reply(connection, {
-        type: "error",
-        ...(error.id !== undefined ? { id: error.id } : {}),
-        code: error.code,
-        message: error.message,
-      });
+      this.#refuse(connection, error);
     }
+  }
+
+  #handleOrRefuse(connection: StreamConnection, request: Request, totals?: StreamTotals): void {
+    try {
+      this.#handle(connection, request, totals);
+    } catch (error) {
+      if (!(error instanceof StreamRequestError)) throw error;
+      this.#refuse(connection, error);
+    }
+  }
+
+  #refuse(connection: StreamConnection, error: StreamRequestError): void {
+    this.#reply(connection, {
+      type: "error",
+      ...(error.id !== undefined ? { id: error.id } : {}),
+      code: error.code,
+      message: error.message,
+    });
   }
 
   /** Forgets a connection. Safe to call more than once (close and error both call it). */
@@ -158,64 +186,100 @@ export class StreamHub {
       messages_sent: this.#sent,
       messages_skipped: this.#skipped,
       connections_refused: this.#refused,
+      updates_deferred: this.#deferred,
+      snapshot_ms: Math.round(this.#budget.spentMs),
     };
   }
 
   /**
-   * Sends every update due at `now` (epoch ms). Called by the timer; public for tests. Data
-   * comes from the engine's worker, so a tick waits for it; a tick still running when the timer
-   * fires again is not doubled (the next one picks up whatever fell due meanwhile).
+   * Sends the updates due at `now` (epoch ms) that the work budget allows; the rest stay due.
+   * Called by the timer (never twice at once); public for tests, which await it.
    */
   async tick(now: number): Promise<void> {
     if (this.#ticking) return;
     this.#ticking = true;
     try {
-      const cache = new Map<string, Promise<string>>();
-      for (const connection of [...this.#connections]) {
-        for (const sub of [...connection.subscriptions.values()]) {
+      this.#budget.refill(now);
+      const groups = new Map<string, Due[]>();
+      for (const connection of this.#connections) {
+        for (const sub of connection.subscriptions.values()) {
           if (sub.nextDue > now) continue;
-          sub.nextDue = nextDue(now, sub.intervalMs);
           if (connection.closed || connection.socket.readyState !== OPEN) break;
           if (connection.socket.bufferedAmount > this.limits.maxBufferedBytes) {
+            sub.nextDue = nextDue(now, sub.intervalMs);
             this.#skipped++;
             continue;
           }
-          let data: string;
           if (sub.topic === "rates") {
-            data = JSON.stringify(this.#rates(sub, now));
-          } else {
-            let pending = cache.get(sub.key);
-            if (!pending) {
-              const topic = sub.topic;
-              pending = Promise.resolve(this.#source.snapshot(topic, sub.params))
-                .then((value) => JSON.stringify(value));
-              cache.set(sub.key, pending);
-            }
-            try {
-              data = await pending;
-            } catch (error) {
-              this.#reply(connection, {
-                type: "error",
-                id: sub.id,
-                code: "unavailable",
-                message: error instanceof Error ? error.message : String(error),
-              });
-              continue;
-            }
+            this.#send({ connection, sub }, JSON.stringify(await this.#rates(sub, now)), now);
+            continue;
           }
-          this.#sendRaw(
-            connection,
-            `{"type":"data","id":${JSON.stringify(sub.id)},"topic":"${sub.topic}","ts":${now},` +
-              `"data":${data}}`,
-          );
+          const group = groups.get(sub.key);
+          if (group) group.push({ connection, sub });
+          else groups.set(sub.key, [{ connection, sub }]);
         }
       }
+      // The most overdue query first, so what the budget puts off now goes first next time.
+      const order = [...groups.values()].sort((a, b) => oldest(a) - oldest(b));
+      for (const group of order) await this.#serve(group, now);
+      this.#prune(now);
     } finally {
       this.#ticking = false;
     }
   }
 
-  #handle(connection: StreamConnection, request: Request): void {
+  /** Sends one query's data to its due subscriptions: cached if fresh, else if the budget allows. */
+  async #serve(group: Due[], now: number): Promise<void> {
+    const { key, topic, params } = group[0].sub;
+    const shortest = Math.min(...group.map((d) => d.sub.intervalMs));
+    let cached = this.#cache.get(key);
+    if (!cached || now - cached.at >= shortest / 2) {
+      const estimate = this.#budget.estimate(key, topic);
+      if (!this.#budget.allows(estimate)) {
+        for (const { sub } of group) {
+          if (!sub.deferred) this.#deferred++;
+          sub.deferred = true;
+        }
+        return;
+      }
+      const started = performance.now();
+      const data = await this.#source.snapshot(topic as Exclude<Topic, "rates">, params);
+      cached = { text: JSON.stringify(data), at: now };
+      this.#budget.spend(key, topic, performance.now() - started);
+      this.#cache.set(key, cached);
+    }
+    for (const due of group) this.#send(due, cached.text, now);
+  }
+
+  /** Sends one data message and sets the subscription's next due time. */
+  #send({ connection, sub }: Due, data: string, now: number): void {
+    // An expensive query runs no more often than its share allows, whatever was asked.
+    const interval = Math.max(sub.intervalMs, this.#budget.floorMs(sub.key));
+    const gap = now - sub.lastSent;
+    const late = gap > sub.intervalMs * LATE;
+    sub.nextDue = nextDue(now, interval);
+    sub.lastSent = now;
+    sub.deferred = false;
+    this.#sendRaw(
+      connection,
+      `{"type":"data","id":${JSON.stringify(sub.id)},"topic":"${sub.topic}","ts":${now},` +
+        (late ? `"throttled":true,"interval_ms":${Math.round(gap)},` : "") +
+        `"data":${data}}`,
+    );
+  }
+
+  /** Drops snapshots too old to serve anyone, and the estimates of queries no one asks. */
+  #prune(now: number): void {
+    for (const [key, cached] of this.#cache) {
+      if (now - cached.at > MAX_INTERVAL_MS) {
+        this.#cache.delete(key);
+        this.#budget.forget(key);
+      }
+    }
+  }
+
+  /** Carries out one request; `totals` are the source's, read for a rates subscription. */
+  #handle(connection: StreamConnection, request: Request, totals?: StreamTotals): void {
     switch (request.op) {
       case "ping":
         this.#reply(connection, { type: "pong", ts: Date.now() });
@@ -246,8 +310,16 @@ export class StreamHub {
             request.id,
           );
         }
+        if (this.#subscriptions >= this.limits.maxTotalSubscriptions) {
+          throw new StreamRequestError(
+            "too_many_subscriptions",
+            `At most ${this.limits.maxTotalSubscriptions} subscriptions on this server; ` +
+              "try again later",
+            request.id,
+          );
+        }
         const now = Date.now();
-        const totals = this.#source.totals();
+        if (connection.closed) return;
         connection.subscriptions.set(request.id, {
           id: request.id,
           topic: request.topic,
@@ -255,7 +327,9 @@ export class StreamHub {
           params: request.params,
           key: request.key,
           nextDue: nextDue(now, request.intervalMs),
-          last: request.topic === "rates" ? { ...totals, at: now } : undefined,
+          lastSent: now,
+          deferred: false,
+          last: totals ? { ...totals, at: now } : undefined,
         });
         this.#subscriptions++;
         this.#reply(connection, {
@@ -268,8 +342,8 @@ export class StreamHub {
     }
   }
 
-  #rates(sub: Subscription, now: number): RatesData {
-    const totals = this.#source.totals();
+  async #rates(sub: Subscription, now: number): Promise<RatesData> {
+    const totals = await this.#source.totals();
     const last = sub.last ?? { ...totals, at: now };
     const seconds = Math.max(0.001, (now - last.at) / 1000);
     sub.last = { ...totals, at: now };
@@ -306,6 +380,16 @@ export class StreamHub {
     clearInterval(this.#timer);
     this.#timer = undefined;
   }
+}
+
+/** The earliest due time in a group. */
+function oldest(group: Due[]): number {
+  return Math.min(...group.map((d) => d.sub.nextDue));
+}
+
+/** A failed snapshot must not end the timer: it is logged (the message, never a token). */
+function reportTickError(error: unknown): void {
+  console.error(`netwatch: stream update failed: ${(error as Error)?.message ?? error}`);
 }
 
 /** The next multiple of `intervalMs` after `now`: due times on a shared grid. */

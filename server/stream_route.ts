@@ -1,15 +1,13 @@
-// GET /api/v1/stream: upgrades to a WebSocket (Deno's native one) and hands it to the hub.
+// GET /api/v1/stream: claims the adapter's WebSocket upgrade and hands the socket to the hub.
 
 import type { Context } from "hono";
 import { offeredProtocols, STREAM_PROTOCOL } from "./auth.ts";
 import { ApiError } from "./errors.ts";
+import { serverEnv } from "./server_env.ts";
 import type { StreamHub } from "./stream_hub.ts";
 
-/** Seconds without a pong to the server's pings before a connection is deemed dead. */
-export const DEFAULT_IDLE_TIMEOUT_SEC = 30;
-
-/** The handler of the stream route (auth has run before it). */
-export function streamHandler(hub: StreamHub, idleTimeoutSec = DEFAULT_IDLE_TIMEOUT_SEC) {
+/** The handler of the stream route (auth, Host and Origin checks have run before it). */
+export function streamHandler(hub: StreamHub) {
   return function upgradeStream(c: Context): Response {
     if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
       throw new ApiError(
@@ -17,6 +15,10 @@ export function streamHandler(hub: StreamHub, idleTimeoutSec = DEFAULT_IDLE_TIME
         "upgrade_required",
         "This route speaks WebSocket: send Upgrade: websocket",
       );
+    }
+    const slot = serverEnv(c.env).upgrade;
+    if (!slot) {
+      throw new ApiError(400, "bad_upgrade", "Cannot upgrade to WebSocket on this connection");
     }
     if (!hub.admit()) {
       throw new ApiError(
@@ -29,21 +31,12 @@ export function streamHandler(hub: StreamHub, idleTimeoutSec = DEFAULT_IDLE_TIME
     const protocol = offeredProtocols(c.req.raw.headers).includes(STREAM_PROTOCOL)
       ? STREAM_PROTOCOL
       : undefined;
-    let upgrade: Deno.WebSocketUpgrade;
-    try {
-      upgrade = Deno.upgradeWebSocket(c.req.raw, { protocol, idleTimeout: idleTimeoutSec });
-    } catch (error) {
-      throw new ApiError(
-        400,
-        "bad_upgrade",
-        `Cannot upgrade to WebSocket: ${(error as Error).message}`,
-      );
-    }
-    const { socket, response } = upgrade;
-    const connection = hub.open(socket);
-    socket.onmessage = (event) => hub.message(connection, event.data);
-    socket.onclose = () => hub.close(connection);
-    socket.onerror = () => hub.close(connection);
-    return response;
+    slot.accept(protocol, (socket) => {
+      const connection = hub.open(socket);
+      socket.onMessage((data) => hub.message(connection, data));
+      socket.onClose(() => hub.close(connection));
+    });
+    // The adapter answers 101 itself once it sees the slot claimed.
+    return c.body(null, 200);
   };
 }

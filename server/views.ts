@@ -9,6 +9,7 @@ import type { MonitorLike } from "./monitor_like.ts";
 import type {
   ExportStatus,
   HealthResponse,
+  HttpStats,
   InterfacesResponse,
   StatsResponse,
   StreamStats,
@@ -110,6 +111,7 @@ export async function statsView(
   stream: StreamStats,
   memory: { rss: number; heapUsed: number; heapTotal: number },
   exports: ExportStatus[] = [],
+  http?: HttpStats,
 ): Promise<StatsResponse> {
   const e = await asked(m, { op: "figures" });
   const c = m.capture;
@@ -141,6 +143,15 @@ export async function statsView(
     },
     stream,
     export: exports,
+    http: http ?? {
+      connections: 0,
+      max_connections: 0,
+      connections_refused: 0,
+      connections_evicted: 0,
+      connections_timed_out: 0,
+      login_failures: 0,
+      forbidden: 0,
+    },
   };
 }
 

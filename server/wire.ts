@@ -79,6 +79,25 @@ export interface StatsResponse {
   stream: StreamStats;
   /** Flow export destinations (--export), in order; empty when none. */
   export: ExportStatus[];
+  http: HttpStats;
+}
+
+/** Figures of the HTTP server, in /stats. */
+export interface HttpStats {
+  /** Open TCP connections, streams included. */
+  connections: number;
+  /** The cap: --max-connections, held below the open-file limit. */
+  max_connections: number;
+  /** Connections answered 503 because every slot was taken. */
+  connections_refused: number;
+  /** Idle connections closed to make room for a new one. */
+  connections_evicted: number;
+  /** Connections closed for sending no request head (or not finishing one) in time. */
+  connections_timed_out: number;
+  /** Wrong tokens at the login form or on guarded routes. */
+  login_failures: number;
+  /** Requests refused 403 for a Host or Origin not allowed (DNS rebinding, cross-site). */
+  forbidden: number;
 }
 
 /** Figures of the WebSocket stream, in /stats. */
@@ -89,6 +108,10 @@ export interface StreamStats {
   /** Updates not sent because the client was not reading (it gets the next, latest one). */
   messages_skipped: number;
   connections_refused: number;
+  /** Updates put off to a later tick by the work budget (the client is told: `throttled`). */
+  updates_deferred: number;
+  /** Milliseconds spent computing stream snapshots since start. */
+  snapshot_ms: number;
 }
 
 /** GET /api/v1/interfaces. */
@@ -183,6 +206,14 @@ export type ServerMessage =
     topic: Topic;
     /** Epoch milliseconds the data was taken. */
     ts: number;
+    /**
+     * Present (true) when this update came more than 1.5 intervals after the previous one:
+     * the server's work budget (or a client that did not read) stretched it. `interval_ms` is
+     * then the time since that previous update. Expensive queries (deep offsets, `q`,
+     * sort=rate over many flows) get this under load; cheap ones keep their rate.
+     */
+    throttled?: true;
+    interval_ms?: number;
     data: RatesData | ProtocolsResponse | TalkersResponse | FlowsResponse | StatsResponse;
   }
   | { type: "error"; id?: string; code: string; message: string }

@@ -28,7 +28,7 @@ function month(minutes: number) {
 /** Minutes stored in the database at `path`, read with a fresh store. */
 function storedMinutes(path: string): number[] {
   const opened = HistoryStore.open({ path, capBytes: 64 << 20 });
-  assert.ok(opened.store, opened.error);
+  assert.ok(opened.store, opened.error ?? "");
   const rows = opened.store.db.prepare("SELECT t FROM totals WHERE tier = 0 ORDER BY t").all();
   opened.store.close();
   return rows.map((row) => row.t as number);

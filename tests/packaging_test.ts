@@ -22,6 +22,8 @@ Deno.test("the systemd unit verifies and keeps only CAP_NET_RAW", async () => {
   assert.match(unit, /^ProtectSystem=strict$/m);
   // History is written to the state directory systemd makes (and passes as STATE_DIRECTORY).
   assert.match(unit, /^StateDirectory=netwatch$/m);
+  // Room for connections above systemd's soft default of 1024 open files.
+  assert.ok(Number(/^LimitNOFILE=(\d+)$/m.exec(unit)?.[1]) >= 4096, "LimitNOFILE");
   // The binary is not installed here: that is the only complaint allowed.
   const verify = (await analyze(["verify", UNIT])).split("\n").filter((line) =>
     line.trim() !== "" && !/is not executable: No such file or directory/.test(line)

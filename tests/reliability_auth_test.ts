@@ -29,6 +29,8 @@ function wrongCredentials(): [string, Record<string, string>][] {
     ["basic with the token", { Authorization: `Basic ${btoa(`user:${TOKEN}`)}` }],
     ["token without scheme", { Authorization: TOKEN }],
     ["wrong cookie", { Cookie: "netwatch_token=nope" }],
+    ["wrong session", { Cookie: "netwatch_session=nope" }],
+    ["the token as the session", { Cookie: `netwatch_session=${TOKEN}` }],
     ["token in another cookie", { Cookie: `session=${TOKEN}` }],
     ["cookie, bad encoding", { Cookie: "netwatch_token=%ZZ" }],
     ["wrong subprotocol token", {
@@ -48,7 +50,12 @@ interface Walked {
 }
 
 Deno.test("with a token nothing leaks without it, and the token never shows", async (t) => {
-  const server: ServeProcess = await startServe({ file: CAPTURE, extra: ["--token", TOKEN] });
+  // Thousands of wrong tokens from one address: the login throttle is off here, so every one is
+  // compared (tests/reliability_site_test.ts covers the throttle).
+  const server: ServeProcess = await startServe({
+    file: CAPTURE,
+    extra: ["--token", TOKEN, "--login-rate", "0"],
+  });
   const bearer = { Authorization: `Bearer ${TOKEN}` };
   const summary: string[] = [];
   const leakChecked: string[] = []; // every answer body, for the token check at the end

@@ -32,6 +32,8 @@ export interface ServeOptions {
    * --no-history.
    */
   dataDir?: string;
+  /** A command the CLI runs under, e.g. ["prlimit", "--nofile=1024", "--"]. */
+  prefix?: string[];
 }
 
 /** A running serve process, its whole output kept. */
@@ -59,7 +61,7 @@ export type StartResult =
 export async function launchServe(options: ServeOptions): Promise<StartResult> {
   const port = options.port ?? freePort();
   const timeoutMs = options.timeoutMs ?? 30_000;
-  const [program, ...lead] = cliCommand();
+  const [program, ...lead] = [...(options.prefix ?? []), ...cliCommand()];
   const extra = options.extra ?? [];
   const ownsHistory = options.dataDir === undefined &&
     !extra.some((a) => a === "--no-history" || a.startsWith("--data-dir"));

@@ -1,0 +1,101 @@
+// A node Duplex over a Deno.Conn: what lets node:http and ws serve connections that Netwatch's
+// own accept loop took (server/serve.ts says why the loop is ours).
+
+import { Buffer } from "node:buffer";
+import { Duplex } from "node:stream";
+
+/** Bytes asked of the kernel per read. */
+const READ_SIZE = 16 * 1024;
+
+/** One accepted TCP connection, as the socket node:http and ws expect. */
+export class ConnSocket extends Duplex {
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  readonly localAddress: string;
+  readonly localPort: number;
+  readonly #conn: Deno.Conn;
+  #reading = false;
+
+  constructor(conn: Deno.Conn) {
+    super({ allowHalfOpen: false });
+    this.#conn = conn;
+    const remote = conn.remoteAddr as Deno.NetAddr;
+    const local = conn.localAddr as Deno.NetAddr;
+    this.remoteAddress = remote.hostname;
+    this.remotePort = remote.port;
+    this.localAddress = local.hostname;
+    this.localPort = local.port;
+    // node:http writes a response head and body separately: with Nagle's algorithm on, a kept-
+    // alive connection waits out the peer's delayed ACK (40 ms) between them (measured).
+    this.setNoDelay(true);
+  }
+
+  /** Reads until the stream's buffer is full (push() says so) or the peer ends. */
+  override async _read(): Promise<void> {
+    if (this.#reading) return;
+    this.#reading = true;
+    try {
+      for (;;) {
+        const chunk = new Uint8Array(READ_SIZE);
+        const n = await this.#conn.read(chunk);
+        if (n === null) {
+          this.push(null);
+          return;
+        }
+        if (!this.push(Buffer.from(chunk.buffer, 0, n))) return;
+      }
+    } catch (error) {
+      // Reads fail once the connection is closed under them (a reset, or our own destroy()).
+      if (!this.destroyed) this.destroy(error as Error);
+    } finally {
+      this.#reading = false;
+    }
+  }
+
+  override _write(
+    chunk: Buffer,
+    _encoding: string,
+    callback: (error?: Error | null) => void,
+  ): void {
+    this.#writeAll(chunk).then(() => callback(), (error) => callback(error));
+  }
+
+  override _final(callback: (error?: Error | null) => void): void {
+    try {
+      this.#conn.closeWrite();
+    } catch {
+      // the peer is gone already
+    }
+    callback();
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    try {
+      this.#conn.close();
+    } catch {
+      // already closed
+    }
+    callback(error);
+  }
+
+  // node:http and ws call these on net.Socket; timeouts are ConnectionGuard's job here.
+  setTimeout(): this {
+    return this;
+  }
+  setNoDelay(noDelay = true): this {
+    try {
+      (this.#conn as Deno.TcpConn).setNoDelay(noDelay);
+    } catch {
+      // closed
+    }
+    return this;
+  }
+  setKeepAlive(): this {
+    return this;
+  }
+
+  async #writeAll(bytes: Uint8Array): Promise<void> {
+    let at = 0;
+    while (at < bytes.length) at += await this.#conn.write(bytes.subarray(at));
+  }
+}

@@ -1,0 +1,95 @@
+// ConnectionGuard on fake sockets and a fake clock: the cap, eviction and the timeouts.
+
+import assert from "node:assert/strict";
+import { ConnectionGuard, descriptorReserve, type GuardedSocket } from "./connection_guard.ts";
+
+class FakeSocket implements GuardedSocket {
+  destroyed = false;
+  #onClose: (() => void)[] = [];
+  end(): void {}
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    for (const listener of this.#onClose) listener();
+  }
+  once(_event: "close", listener: () => void): void {
+    this.#onClose.push(listener);
+  }
+}
+
+function setup(limits = {}) {
+  let now = 1_000_000;
+  const guard = new ConnectionGuard({ maxConnections: 3, ...limits }, () => now);
+  return { guard, advance: (ms: number) => (now += ms), now: () => now };
+}
+
+Deno.test("ConnectionGuard refuses past the cap while every connection is fresh", () => {
+  const { guard } = setup();
+  const sockets = [new FakeSocket(), new FakeSocket(), new FakeSocket()];
+  for (const s of sockets) assert.ok(guard.admit(s));
+  assert.ok(guard.full);
+  assert.equal(guard.admit(new FakeSocket()), false);
+  assert.equal(guard.stats().connections_refused, 1);
+  assert.equal(guard.stats().connections, 3);
+  assert.match(guard.refusal(), /^HTTP\/1\.1 503 [^]*"code":"too_many_connections"/);
+});
+
+Deno.test("ConnectionGuard makes room by closing the longest-idle connection", () => {
+  const { guard, advance } = setup();
+  const [a, b, c] = [new FakeSocket(), new FakeSocket(), new FakeSocket()];
+  guard.admit(a);
+  advance(500);
+  guard.admit(b);
+  guard.admit(c);
+  guard.requestStarted(b); // busy: never evicted
+  advance(1500);
+  const d = new FakeSocket();
+  assert.ok(guard.admit(d));
+  assert.ok(a.destroyed && !b.destroyed && !c.destroyed);
+  assert.equal(guard.stats().connections_evicted, 1);
+  // c has waited 1.5 s too, but d has not: the next one evicts c, then nothing is old enough.
+  assert.ok(guard.admit(new FakeSocket()));
+  assert.ok(c.destroyed);
+  assert.equal(guard.admit(new FakeSocket()), false);
+});
+
+Deno.test("ConnectionGuard times out silent, idle and stuck connections", () => {
+  const { guard, advance, now } = setup({
+    maxConnections: 10,
+    headerTimeoutMs: 10_000,
+    idleTimeoutMs: 5_000,
+    requestTimeoutMs: 60_000,
+  });
+  const silent = new FakeSocket();
+  const kept = new FakeSocket();
+  const stuck = new FakeSocket();
+  const stream = new FakeSocket();
+  for (const s of [silent, kept, stuck, stream]) guard.admit(s);
+  guard.requestStarted(kept);
+  guard.requestEnded(kept);
+  guard.requestStarted(stuck);
+  guard.upgraded(stream);
+  advance(6000);
+  guard.sweep(now());
+  assert.deepEqual([silent, kept, stuck, stream].map((s) => s.destroyed), [
+    false,
+    true,
+    false,
+    false,
+  ]);
+  advance(5000);
+  guard.sweep(now());
+  assert.ok(silent.destroyed && !stuck.destroyed);
+  advance(60_000);
+  guard.sweep(now());
+  assert.ok(stuck.destroyed && !stream.destroyed);
+  // The kept-alive one closing is ordinary; the silent and the stuck ones timed out.
+  assert.equal(guard.stats().connections_timed_out, 2);
+  assert.equal(guard.stats().connections, 1);
+});
+
+Deno.test("descriptorReserve() keeps an eighth of the limit free, within bounds", () => {
+  assert.equal(descriptorReserve(1024), 128);
+  assert.equal(descriptorReserve(64), 32);
+  assert.equal(descriptorReserve(1 << 20), 256);
+});

@@ -1,0 +1,93 @@
+// Slows token guessing: a token bucket of wrong tokens per client address.
+//
+// Each address may get a burst of tokens wrong at once, then `rate` more a second; past that, any
+// request from it that presents a token is answered 429 with Retry-After before the token is
+// even compared, so guessing runs at `rate` tries a second whatever the client sends. It is logged
+// once per address per LOG_EVERY_MS. Behind a reverse proxy every client shares the proxy's
+// address: an attack then slows everyone's token checks (not requests that carry none).
+
+/** Wrong tokens an address may send at once, as a multiple of the rate a second (at least 5). */
+const BURST_SECONDS = 5;
+/** Default rate: wrong tokens a second per address once the burst is spent. */
+export const DEFAULT_LOGIN_RATE = 1;
+const LOG_EVERY_MS = 60_000;
+/** Addresses remembered at most (a full bucket is forgotten first; it holds nothing). */
+const MAX_ADDRESSES = 4096;
+
+interface Bucket {
+  tokens: number;
+  at: number;
+  /** Wrong tokens since the last log line. */
+  failures: number;
+  loggedAt: number;
+}
+
+/** Failed-login buckets of one server. */
+export class LoginThrottle {
+  readonly #buckets = new Map<string, Bucket>();
+  readonly #clock: () => number;
+  readonly #log: (line: string) => void;
+  /** Wrong tokens a second per address after the burst; 0: no throttle (--login-rate 0). */
+  readonly rate: number;
+  readonly #burst: number;
+
+  constructor(
+    options: { rate?: number; clock?: () => number; log?: (line: string) => void } = {},
+  ) {
+    this.rate = options.rate ?? DEFAULT_LOGIN_RATE;
+    this.#burst = Math.max(5, this.rate * BURST_SECONDS);
+    this.#clock = options.clock ?? Date.now;
+    this.#log = options.log ?? console.error;
+  }
+
+  /** Seconds `address` must wait before its next try, or 0 when it may try now. */
+  retryAfter(address: string): number {
+    if (this.rate === 0) return 0;
+    const bucket = this.#refill(address);
+    return !bucket || bucket.tokens >= 1 ? 0 : Math.ceil((1 - bucket.tokens) / this.rate);
+  }
+
+  /** Counts a wrong token from `address`; logs the first of each interval once throttled. */
+  failed(address: string): void {
+    if (this.rate === 0) return;
+    const now = this.#clock();
+    let bucket = this.#refill(address);
+    if (!bucket) {
+      if (this.#buckets.size >= MAX_ADDRESSES) this.#forgetOne();
+      bucket = { tokens: this.#burst, at: now, failures: 0, loggedAt: -Infinity };
+      this.#buckets.set(address, bucket);
+    }
+    bucket.tokens = Math.max(0, bucket.tokens - 1);
+    bucket.failures++;
+    if (bucket.tokens < 1 && now - bucket.loggedAt >= LOG_EVERY_MS) {
+      this.#log(
+        `netwatch: ${bucket.failures} wrong tokens from ${address}; slowing it to ` +
+          `${this.rate} a second (said at most once a minute per address)`,
+      );
+      bucket.loggedAt = now;
+      bucket.failures = 0;
+    }
+  }
+
+  #refill(address: string): Bucket | undefined {
+    const bucket = this.#buckets.get(address);
+    if (!bucket) return undefined;
+    const now = this.#clock();
+    bucket.tokens = Math.min(this.#burst, bucket.tokens + (now - bucket.at) / 1000 * this.rate);
+    bucket.at = now;
+    return bucket;
+  }
+
+  /** Drops the oldest address whose bucket is full again, else the oldest. */
+  #forgetOne(): void {
+    const now = this.#clock();
+    for (const [address, bucket] of this.#buckets) {
+      if (bucket.tokens + (now - bucket.at) / 1000 * this.rate >= this.#burst) {
+        this.#buckets.delete(address);
+        return;
+      }
+    }
+    const oldest = this.#buckets.keys().next().value;
+    if (oldest !== undefined) this.#buckets.delete(oldest);
+  }
+}

@@ -1,0 +1,172 @@
+// Descriptor exhaustion: serve under a 1024-descriptor limit with 1,100 silent connections still
+// answers /health, caps its connections with 503, and closes clients that never finish a request.
+
+import assert from "node:assert/strict";
+import { startServe } from "./helpers/serve.ts";
+import { corpusPath } from "./helpers/corpus.ts";
+import { sleep, writeAll } from "./reliability_server.ts";
+
+const FILE = corpusPath("real/pcapplusplus_tls2.pcap");
+const IDLE = 1100;
+
+/** This process's soft limit on open files (the test holds 1,100 sockets itself). */
+function ownFileLimit(): number {
+  const line = Deno.readTextFileSync("/proc/self/limits").split("\n")
+    .find((l) => l.startsWith("Max open files"));
+  return Number(line?.split(/\s+/)[3] ?? 0);
+}
+
+/** Opens `n` TCP connections that send nothing; stops early if the server stops accepting. */
+async function openIdle(port: number, n: number): Promise<Deno.Conn[]> {
+  const conns: Deno.Conn[] = [];
+  for (let i = 0; i < n; i++) {
+    try {
+      conns.push(await Deno.connect({ hostname: "127.0.0.1", port }));
+    } catch {
+      break; // refused: the listener is gone (what happened before the cap)
+    }
+  }
+  return conns;
+}
+
+/** Resolves true when the peer closes `conn` (or resets it) within `ms`; reads what comes. */
+async function closedWithin(
+  conn: Deno.Conn,
+  ms: number,
+): Promise<{ closed: boolean; text: string }> {
+  const buffer = new Uint8Array(4096);
+  let text = "";
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    const read = conn.read(buffer).then((n) => n, () => null);
+    const n = await Promise.race([read, sleep(deadline - Date.now()).then(() => -1)]);
+    if (n === null) return { closed: true, text };
+    if (n === -1) return { closed: false, text };
+    text += new TextDecoder().decode(buffer.subarray(0, n));
+  }
+  return { closed: false, text };
+}
+
+async function stats(base: string) {
+  const response = await fetch(`${base}/api/v1/stats`, { signal: AbortSignal.timeout(10_000) });
+  return (await response.json()).http;
+}
+
+Deno.test("under prlimit --nofile=1024, 1,100 idle connections leave /health answering", async () => {
+  const own = ownFileLimit();
+  if (own < IDLE + 200) {
+    throw new Error(
+      `This test holds ${IDLE} sockets but may open only ${own} files: run it with ulimit -n 4096`,
+    );
+  }
+  const server = await startServe({
+    file: FILE,
+    prefix: ["prlimit", "--nofile=1024", "--"],
+  });
+  let idle: Deno.Conn[] = [];
+  try {
+    idle = await openIdle(server.port, IDLE);
+    // Let the server accept (and refuse) the whole backlog.
+    await sleep(1500);
+    const health = await fetch(`${server.base}/api/v1/health`, {
+      signal: AbortSignal.timeout(10_000),
+    });
+    assert.equal(health.status, 200);
+    assert.equal((await health.json()).status, "ok");
+    const http = await stats(server.base);
+    assert.ok(http.max_connections < 1024, `cap ${http.max_connections} below the limit`);
+    assert.ok(http.connections <= http.max_connections);
+    // Every connection past the cap was answered 503 or made room by closing an idle one.
+    assert.ok(
+      http.connections_refused + http.connections_evicted >= IDLE - http.max_connections,
+      JSON.stringify(http),
+    );
+    const metrics = await (await fetch(`${server.base}/metrics`)).text();
+    assert.match(
+      metrics,
+      new RegExp(
+        `netwatch_http_connections_closed_total\\{reason="refused"\\} ${http.connections_refused}\\b`,
+      ),
+    );
+    console.log(
+      `${idle.length} idle connections under a 1024 limit: cap ${http.max_connections}, ` +
+        `${http.connections_refused} refused, ${http.connections_evicted} evicted; /health 200`,
+    );
+  } finally {
+    for (const conn of idle) {
+      try {
+        conn.close();
+      } catch {
+        // closed by the server
+      }
+    }
+    const code = await server.stop();
+    assert.equal(code, 0, `serve exited ${code}: ${server.output().stderr}`);
+  }
+  assert.doesNotMatch(server.output().stderr, /Too many open files|panicked|Uncaught/);
+});
+
+Deno.test("past --max-connections the newest gets 503 JSON; silent and slow clients are closed", async (t) => {
+  const server = await startServe({ file: FILE, extra: ["--max-connections", "4"] });
+  const open: Deno.Conn[] = [];
+  try {
+    await t.step("a fifth connection while four are fresh: 503 in the error shape", async () => {
+      open.push(...await openIdle(server.port, 4));
+      const fifth = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
+      const { closed, text } = await closedWithin(fifth, 5000);
+      fifth.close();
+      assert.ok(closed, "the fifth connection was not closed");
+      assert.match(text, /^HTTP\/1\.1 503 /);
+      assert.match(text, /\{"error":\{"code":"too_many_connections","message":"[^"]+"\}\}$/);
+    });
+
+    await t.step("once they have idled a while, a new request gets through", async () => {
+      await sleep(1500);
+      const health = await fetch(`${server.base}/api/v1/health`, {
+        signal: AbortSignal.timeout(10_000),
+      });
+      assert.equal(health.status, 200);
+      await health.body?.cancel();
+      const http = await stats(server.base);
+      assert.ok(
+        http.connections_refused >= 1 && http.connections_evicted >= 1,
+        JSON.stringify(http),
+      );
+    });
+
+    await t.step(
+      "a client that trickles its head a byte a second is closed (slowloris)",
+      async () => {
+        for (const conn of open.splice(0)) conn.close();
+        const before = await stats(server.base);
+        const slow = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
+        const head = new TextEncoder().encode(
+          "GET /api/v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-A: ",
+        );
+        let sent = 0;
+        let closed = false;
+        const deadline = Date.now() + 25_000;
+        while (Date.now() < deadline && !closed) {
+          try {
+            await writeAll(slow, head.subarray(sent % head.length, (sent % head.length) + 1));
+            sent++;
+          } catch {
+            closed = true;
+            break;
+          }
+          closed = (await closedWithin(slow, 1000)).closed;
+        }
+        slow.close();
+        assert.ok(closed, `still open after ${sent} bytes over 25 s`);
+        const after = await stats(server.base);
+        assert.ok(
+          after.connections_timed_out > before.connections_timed_out,
+          JSON.stringify(after),
+        );
+      },
+    );
+  } finally {
+    for (const conn of open) conn.close();
+    assert.equal(await server.stop(), 0);
+  }
+});

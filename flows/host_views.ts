@@ -214,3 +214,32 @@ export function hostsOfMinute(t: HostTable, minute: number): MinuteOfHosts {
   }
   return out;
 }
+
+/**
+ * Bytes `address` sent and received in each of the last 60 minutes before `nowSec`'s minute
+ * (the current one included), oldest first.
+ */
+export function hostMinuteSeries(
+  t: HostTable,
+  address: string,
+  nowSec: number,
+): { t: number[]; sent: number[]; received: number[] } {
+  const out = { t: [] as number[], sent: [] as number[], received: [] as number[] };
+  let s = -1;
+  for (let x = 0; x < t.slotsUsed && s < 0; x++) if (t.inUse(x) && t.address(x) === address) s = x;
+  const nowMinute = Math.floor(Math.floor(nowSec) / 60);
+  const last = s < 0 ? 0 : t.rec[s * REC + R_LAST_MINUTE];
+  const first = s < 0 ? 0 : t.rec[s * REC + R_FIRST_MINUTE];
+  for (let m = nowMinute - 59; m <= nowMinute; m++) {
+    out.t.push(m * 60);
+    if (s < 0 || m > last || m <= last - MINUTES || m < first) {
+      out.sent.push(0);
+      out.received.push(0);
+      continue;
+    }
+    const b = s * MINUTES + (m % MINUTES);
+    out.sent.push(t.minBytes[b * MIN_F64]);
+    out.received.push(t.minBytes[b * MIN_F64 + 1]);
+  }
+  return out;
+}

@@ -7,6 +7,7 @@
 
 import { score, type TalkerMeasure, type WindowName } from "../flows/engine_views.ts";
 import type { EngineFigures, ProtocolsAnswer } from "../flows/engine_views.ts";
+import type { HostDetail } from "../flows/host_detail.ts";
 import type { HostStats } from "../flows/hosts.ts";
 import { encodeCursor, type FlowPage, type FlowQuery } from "../flows/query.ts";
 import type { SeriesAnswer } from "../flows/series_view.ts";
@@ -184,4 +185,43 @@ export function mergeFigures(answers: EngineFigures[]): EngineFigures {
     hosts,
     protocols: answers[0].protocols.map((p) => protocols.get(p.name)),
   };
+}
+
+/** One host's detail summed over shards: traffic and shares add up, names and place agree. */
+export function mergeHostDetails(answers: (HostDetail | null)[]): HostDetail | null {
+  const seen = answers.filter((a): a is HostDetail => a !== null);
+  if (seen.length === 0) return null;
+  const out: HostDetail = structuredClone(seen[0]);
+  for (const a of seen.slice(1)) {
+    out.rate.sent += a.rate.sent;
+    out.rate.received += a.rate.received;
+    a.windows.forEach((w, i) => {
+      out.windows[i].bytes_sent += w.bytes_sent;
+      out.windows[i].bytes_received += w.bytes_received;
+      out.windows[i].packets_sent += w.packets_sent;
+      out.windows[i].packets_received += w.packets_received;
+    });
+    a.minutes.sent.forEach((v, i) => out.minutes.sent[i] += v);
+    a.minutes.received.forEach((v, i) => out.minutes.received[i] += v);
+    if (out.names.length === 0) out.names = a.names;
+  }
+  const addUp = <T extends { name: string; bytes: number; flows: number }>(
+    key: (x: T) => string,
+    lists: T[][],
+  ) => {
+    const m = new Map<string, T>();
+    for (const list of lists) {
+      for (const x of list) {
+        const seenX = m.get(key(x));
+        if (seenX) {
+          seenX.bytes += x.bytes;
+          seenX.flows += x.flows;
+        } else m.set(key(x), { ...x });
+      }
+    }
+    return [...m.values()].sort((a, b) => b.bytes - a.bytes).slice(0, 10);
+  };
+  out.peers = addUp((p) => p.address, seen.map((a) => a.peers));
+  out.apps = addUp((p) => p.name, seen.map((a) => a.apps));
+  return out;
 }

@@ -15,6 +15,7 @@ import type { FlowPage } from "../flows/query.ts";
 import {
   mergeFigures,
   mergeFlowPages,
+  mergeHostDetails,
   mergeProtocols,
   mergeSeries,
   mergeTalkers,
@@ -348,6 +349,8 @@ export class Monitor implements MonitorLike {
       }
       case "figures":
         return mergeFigures(await this.#askAll(r));
+      case "host":
+        return mergeHostDetails(await this.#askAll(r));
     }
   }
 

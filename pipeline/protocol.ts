@@ -13,6 +13,7 @@ import type {
 } from "../flows/engine_views.ts";
 import type { FlowConfig } from "../flows/flow_config.ts";
 import type { FlowRecord } from "../flows/flow_record.ts";
+import type { HostDetail } from "../flows/host_detail.ts";
 import type { HostStats } from "../flows/hosts.ts";
 import type { FlowPage, FlowQuery } from "../flows/query.ts";
 import type { SeriesAnswer, SeriesParams } from "../flows/series_view.ts";
@@ -30,7 +31,8 @@ export type ShardRequest =
   | { op: "hosts"; window: WindowName; addresses: string[] }
   | { op: "protocols"; window: WindowName }
   | { op: "series"; params: SeriesParams }
-  | { op: "figures" };
+  | { op: "figures" }
+  | { op: "host"; address: string };
 
 /** The answer of each request, by op. */
 export interface ShardAnswers {
@@ -42,6 +44,7 @@ export interface ShardAnswers {
   protocols: ProtocolsAnswer;
   series: SeriesAnswer;
   figures: EngineFigures;
+  host: HostDetail | null;
 }
 
 /** A failed request: a bad parameter (a 400) or anything else (a 500). */

@@ -7,6 +7,7 @@ import type { PacketBatch } from "../capture/packet_batch.ts";
 import { engineFigures, hostsByAddress, protocolsView, topHosts } from "../flows/engine_views.ts";
 import { FlowEngine, type FlowEngineOptions } from "../flows/flow_engine.ts";
 import { PacketCounters } from "../flows/packet_counters.ts";
+import { hostDetail } from "../flows/host_detail.ts";
 import type { GeoIp } from "../flows/identity/geoip.ts";
 import { Identity } from "../flows/identity/identity.ts";
 import { ParameterError } from "../flows/param_error.ts";
@@ -83,6 +84,9 @@ export class Shard {
         break;
       case "series":
         value = seriesView(e.series, nowSec, r.params);
+        break;
+      case "host":
+        value = hostDetail(e, r.address, nowSec);
         break;
       case "figures":
         value = engineFigures(e, this.#totals.read(e.series, nowSec), this.#oldestEnded);

@@ -17,6 +17,7 @@ import {
   flowRoute,
   flowsRoute,
   healthRoute,
+  hostRoute,
   interfacesRoute,
   metricsRoute,
   protocolsRoute,
@@ -190,6 +191,12 @@ export function createApp(options: AppOptions): NetwatchApp {
     if (!flow) throw new ApiError(404, "not_found", `No flow with id ${id}`);
     return c.json(flow, 200);
   });
+  app.openapi(hostRoute, async (c) => {
+    const { address } = c.req.valid("param");
+    const host = await asked(m, { op: "host", address });
+    if (!host) throw new ApiError(404, "not_found", `No host ${address} in the host table`);
+    return c.json(host, 200);
+  });
   app.openapi(
     seriesRoute,
     async (c) => c.json(await seriesRange(ranges, c.req.valid("query")), 200),
@@ -250,6 +257,7 @@ export function createApp(options: AppOptions): NetwatchApp {
 function acceptedParameters(): Record<string, readonly string[]> {
   const routes = [
     healthRoute,
+    hostRoute,
     statsRoute,
     interfacesRoute,
     flowsRoute,

@@ -9,6 +9,8 @@ import {
   flowsQuery,
   FlowsSchema,
   HealthSchema,
+  hostParams,
+  HostSchema,
   InterfacesSchema,
   protocolsQuery,
   ProtocolsSchema,
@@ -90,6 +92,19 @@ export const flowRoute = createRoute({
   responses: {
     200: json(FlowSchema, "The flow"),
     404: json(ErrorSchema, "No flow with this id (never seen, or dropped from history)"),
+    ...errors,
+  },
+});
+
+export const hostRoute = createRoute({
+  method: "get",
+  path: "/api/v1/hosts/{address}",
+  summary: "One host: names with their sources, place, traffic, rate by minute, peers, apps",
+  request: { params: hostParams, query: emptyQuery },
+  security,
+  responses: {
+    200: json(HostSchema, "The host"),
+    404: json(ErrorSchema, "A host never seen (or evicted from the host table)"),
     ...errors,
   },
 });

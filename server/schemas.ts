@@ -123,6 +123,13 @@ export const flowIdParams = params({
   }),
 });
 
+export const hostParams = params({
+  address: z.string("expected an IPv4 or IPv6 address")
+    .max(45, "expected an IPv4 or IPv6 address")
+    .refine((a) => !a.includes("/") && isPrefix(a), "expected an IPv4 or IPv6 address")
+    .openapi({ param: { name: "address", in: "path" }, description: "IPv4 or IPv6 address" }),
+});
+
 export const seriesQuery = params({
   metric: oneOf(["bps", "pps"]).optional().openapi({ description: "Default bps" }),
   breakdown: oneOf(["none", "protocol", "service", "app"]).optional()
@@ -343,3 +350,36 @@ export const ProtocolsSchema = z.object({
   services: z.array(Share),
   apps: z.array(Share),
 }).openapi("Protocols");
+
+const Share3 = z.object({ name: z.string(), bytes: z.number(), flows: z.number() });
+
+export const HostSchema = z.object({
+  address: z.string(),
+  names: z.array(z.object({
+    name: z.string(),
+    source: z.string(),
+    seen: z.number(),
+    expires: z.number(),
+  })),
+  place: z.object({
+    country: z.string().nullable(),
+    asn: z.number().nullable(),
+    as_org: z.string().nullable(),
+    city: z.string().nullable(),
+  }),
+  rate: z.object({ sent: z.number(), received: z.number() }),
+  windows: z.array(z.object({
+    window: z.enum(["1m", "5m", "15m", "60m"]),
+    bytes_sent: z.number(),
+    bytes_received: z.number(),
+    packets_sent: z.number(),
+    packets_received: z.number(),
+  })),
+  minutes: z.object({
+    t: z.array(z.number()),
+    sent: z.array(z.number()),
+    received: z.array(z.number()),
+  }),
+  peers: z.array(Share3.extend({ address: z.string() })),
+  apps: z.array(Share3),
+}).openapi("Host");

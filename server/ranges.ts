@@ -220,7 +220,7 @@ export async function flowsRange(r: Ranges, p: FlowParams): Promise<FlowsRespons
     kind: "flows",
     query: { ...wide, endedBefore },
   }) as FlowPage | null;
-  if (!disk || disk.total === 0) return await asked(m, { op: "flows", query });
+  if (!disk || disk.total === 0) return mergeFlowPages([memory], query);
   const diskPage: FlowPage = {
     ...disk,
     flows: disk.flows.map((f) => ({ ...f, rate_now: 0, aggregate: f.aggregate ?? false })),

@@ -419,7 +419,8 @@ Deno.test("serve answers every route over a replayed capture as report --flows s
           assert.equal(h.bytes_received, received.get(h.address) ?? 0);
         }
       }
-      const packets = (await getJson(`${api}/talkers?by=packets&limit=1000`)).body.talkers;
+      const packets = (await getJson(`${api}/talkers?window=5m&by=packets&limit=1000`)).body
+        .talkers;
       assert.equal(packets.length, hosts.size);
     });
 

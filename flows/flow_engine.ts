@@ -430,6 +430,7 @@ export class FlowEngine {
       this.nonFlowPackets++;
     }
     this.#series.addPacket(ts, len, L4Class.NonFlow, 0);
+    this.#series.addApp(ts, 1, len, 0);
   }
 
   /** True when packet `i` opens its flow in the embryo ring: nothing in it to inspect. */

@@ -112,6 +112,7 @@ export class SinglePacketFlows {
     if (flags !== 0) tcpRecord(store, e, flags, fromB);
     store.u8[r * 4 + B_TUNNEL] = tunnel;
     this.#owner.series.addPacket(ts, len, l4Class(key[0] & 255), store.u8[r * 4 + B_SERVICE]);
+    this.#owner.series.addApp(ts, 1, len, 0);
   }
 
   /** Moves entry `e` (key `key`, hash `h`) into the flow table; returns its flow slot. */

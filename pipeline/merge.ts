@@ -124,6 +124,7 @@ function busiest(shares: Map<string, { name: string; packets: number; bytes: num
 export function mergeProtocols(answers: ProtocolsAnswer[]): ProtocolsAnswer {
   const protocols = new Map();
   const services = new Map();
+  const apps = new Map();
   let packets = 0, bytes = 0, dropped = 0;
   for (const a of answers) {
     packets += a.packets;
@@ -131,6 +132,7 @@ export function mergeProtocols(answers: ProtocolsAnswer[]): ProtocolsAnswer {
     dropped += a.dropped;
     addShares(protocols, a.protocols);
     addShares(services, a.services);
+    addShares(apps, a.apps);
   }
   const { window, seconds } = answers[0];
   return {
@@ -142,6 +144,7 @@ export function mergeProtocols(answers: ProtocolsAnswer[]): ProtocolsAnswer {
     dropped,
     protocols: busiest(protocols),
     services: busiest(services),
+    apps: busiest(apps),
   };
 }
 

@@ -167,7 +167,7 @@ export async function protocolsRange(
   if (p.from === undefined && p.to === undefined) {
     const window = p.window ?? "5m";
     const a = await asked(m, { op: "protocols", window });
-    return { ...a, window, tier: "memory", from: null, to: null, apps: [] };
+    return { ...a, window, tier: "memory", from: null, to: null };
   }
   const to = p.to ?? Math.floor(m.nowSec);
   const from = p.from ?? to - 300;
@@ -196,7 +196,7 @@ export async function protocolsRange(
     throw badParameter("from", p.from, "expected a range within the last hour (older: history)");
   }
   const a = await asked(m, { op: "protocols", window });
-  return { ...a, window, tier: "memory" as Tier, from, to, apps: [] };
+  return { ...a, window, tier: "memory" as Tier, from, to };
 }
 
 /**

@@ -4,11 +4,15 @@
 import { cliCommand } from "./cli.ts";
 import { type TestHost, type TestLink, waitForLine } from "./netns.ts";
 
-/** Starts `netwatch serve -i <host's veth>` on 127.0.0.1:`port` in the host's namespace. */
+/**
+ * Starts `netwatch serve -i <host's veth>` on 127.0.0.1:`port` in the host's namespace, with
+ * `extra` options (e.g. `--workers 2`).
+ */
 export async function startServeIn(
   link: TestLink,
   host: TestHost,
   port: number,
+  extra: string[] = [],
 ): Promise<{ child: Deno.ChildProcess; rest: Promise<string> }> {
   const [program, ...lead] = cliCommand();
   const child = link.spawn(host, [
@@ -19,6 +23,7 @@ export async function startServeIn(
     host.dev,
     "--listen",
     `127.0.0.1:${port}`,
+    ...extra,
   ], { stdout: "null", stderr: "piped" });
   try {
     const ready = await waitForLine(child.stderr, /serving http/, 60_000, "netwatch serve");

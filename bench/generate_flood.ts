@@ -26,6 +26,11 @@ export interface FloodOptions {
   seed?: number;
   /** Groups of answered SYNs (default none: nothing is answered). */
   answers?: FloodAnswers[];
+  /**
+   * Write whole frames (default: headers only, 64-byte snaplen), for a file that tcpreplay
+   * sends as the wire carried it.
+   */
+  fullFrames?: boolean;
 }
 
 /** What was written, with the exact totals the tests check against. */
@@ -61,7 +66,7 @@ interface Pending {
   sport: number;
 }
 
-/** Writes the flood capture to `path` (Ethernet, 64-byte snaplen: headers only). */
+/** Writes the flood capture to `path` (Ethernet; headers only unless `fullFrames`). */
 export function generateFlood(path: string, options: FloodOptions): FloodCapture {
   const rnd = mulberry32(options.seed ?? 7);
   const rate = options.rate ?? LINE_RATE_64B;
@@ -71,8 +76,10 @@ export function generateFlood(path: string, options: FloodOptions): FloodCapture
   const queues: Pending[][] = groups.map(() => []);
   const heads = groups.map(() => 0);
   const synAckPackets = groups.map(() => 0);
-  const writer = new PcapWriter(path, 1, 64);
-  const frame = new Uint8Array(54);
+  const full = options.fullFrames === true;
+  const writer = new PcapWriter(path, 1, full ? HEAVY_FRAME : 64);
+  // Headers in the first 54 bytes; the rest (whole frames only) stays zero.
+  const frame = new Uint8Array(full ? HEAVY_FRAME : 54);
   const v = new DataView(frame.buffer);
   frame.set([0x02, 0, 0, 0, 0, 1, 0x02, 0, 0, 0, 0, 2]);
   v.setUint16(12, 0x0800);
@@ -133,7 +140,8 @@ export function generateFlood(path: string, options: FloodOptions): FloodCapture
     v.setUint16(16, wire - 14); // IP total length
     const ns = Math.floor(i * 1e9 / rate);
     const sec = startSec + Math.floor(ns / 1e9);
-    writer.write(sec, Math.floor((ns % 1e9) / 1000), frame, wire);
+    const data = full ? frame.subarray(0, wire) : frame;
+    writer.write(sec, Math.floor((ns % 1e9) / 1000), data, wire);
     bytes += wire;
   }
   writer.close();

@@ -390,7 +390,7 @@ function memorySection(res: BenchResults, out: string[], summary: string[][]): v
         `${n(m.historyDefaultRssMiB, 1)} MiB (${n(m.historyDefaultRecords)} records)`,
       ],
       [
-        "engine query p50 / p99 over 1M flows (ms)",
+        `engine query p50 / p99 over ${n(m.queryFlows ?? 1_000_000)} flows (ms)`,
         `${n(m.queryP50Ms, 2)} / ${n(m.queryP99Ms, 2)}`,
       ],
     ]),

@@ -53,7 +53,8 @@ function load(): BenchResults {
 }
 
 const { values } = parseArgs({
-  args: Deno.args,
+  // `deno task bench -- --only flood` hands the "--" on: it only separates task arguments.
+  args: Deno.args[0] === "--" ? Deno.args.slice(1) : Deno.args,
   options: {
     only: { type: "string" },
     /** Write BENCHMARKS.md from the kept figures, measuring nothing. */

@@ -7,8 +7,8 @@
 //   address and port zero, MetaBit.Aggregate, each packet one flow. A flood is summarised by
 //   design, and counted, instead of turning the flow table and the history over.
 // The series count every packet at once. Hosts get a one-packet flow's packet when the second
-// is read, up to EAGER_HOSTS_PER_SECOND flows a second; past that (a flood, a scan) only when
-// the flow is promoted or ends, so random sources never churn the host table. An aggregate
+// is read, up to a budget of flows a second; past that (a flood, a scan) only when the flow
+// is promoted or ends, so random sources never churn the host table. An aggregate
 // counts only its server's traffic to hosts.
 
 import { IpProto } from "../capture/packet_batch.ts";
@@ -46,6 +46,13 @@ import type { TimeSeries } from "./time_series.ts";
 
 /** One-packet flows whose hosts are accounted as soon as their second is read, per second. */
 const EAGER_HOSTS_PER_SECOND = 20_000;
+/**
+ * ...and at most this share of the host table. A busy host's traffic is accounted once a
+ * second (second_accounting.ts), and early accounting may run at both ends of that second, so
+ * up to two budgets of new hosts come in between: they must not fill the table, or they push
+ * the busy hosts out as the least recent and their bytes are lost.
+ */
+const EAGER_HOSTS_TABLE_SHARE = 0.25;
 
 /** What the ring needs of the engine that owns it. */
 export interface FlowOwner {
@@ -155,19 +162,23 @@ export class SinglePacketFlows {
 
   /**
    * Accounts the packet of each entry written since the last call to its hosts, within
-   * EAGER_HOSTS_PER_SECOND per second of `second`; the rest wait until they are resolved.
+   * the eager budget per second of `second`; the rest wait until they are resolved.
    */
   accountNew(second: number): void {
     const embryos = this.table;
     const written = embryos.written;
     const capacity = embryos.capacity;
     const u8 = embryos.store.u8;
+    const budget = Math.min(
+      EAGER_HOSTS_PER_SECOND,
+      Math.floor(this.#owner.hosts.maxHosts * EAGER_HOSTS_TABLE_SHARE),
+    );
     if (second !== this.#eagerSecond) {
       this.#eagerSecond = second;
       this.#eagerUsed = 0;
     }
     for (let w = Math.max(this.#mark, written - capacity); w < written; w++) {
-      if (this.#eagerUsed >= EAGER_HOSTS_PER_SECOND) break;
+      if (this.#eagerUsed >= budget) break;
       const e = w % capacity;
       if (!embryos.alive(e) || u8[e * ACTIVE_WORDS * 4 + B_HOSTS_DONE] !== 0) continue;
       this.#accountHosts(e);

@@ -10,7 +10,7 @@
 // the history; time is packet time, so a file replays the same way whatever the wall clock.
 
 import { IpProto, type PacketBatch, PacketKind } from "../capture/packet_batch.ts";
-import type { EmbryoTable } from "./embryo_table.ts";
+import { EMBRYO_WORDS, type EmbryoTable } from "./embryo_table.ts";
 import { type FlowConfig, resolveFlowConfig } from "./flow_config.ts";
 import { hashKey, isFlowPacket, KEY_WORDS, KeyResult, packetKey } from "./flow_key.ts";
 import { EndReason, type FlowEndListener } from "./flow_end.ts";
@@ -52,7 +52,7 @@ import type { Identity } from "./identity/identity.ts";
 import { HostTable } from "./hosts.ts";
 import { type FlowPage, type FlowQuery, type FlowSource, queryFlows } from "./query.ts";
 import { SecondAccounting } from "./second_accounting.ts";
-import { FlowBit } from "./tcp_state.ts";
+import { FlowBit, TcpFlag } from "./tcp_state.ts";
 import { L4Class, TimeSeries } from "./time_series.ts";
 
 /** The payload of a packet whose bytes the reader no longer holds. */
@@ -389,7 +389,7 @@ export class FlowEngine {
     const e32 = this.embryos.store.u32;
     for (let x = index.first(h); x >= 0; x = index.next()) {
       const u32 = x < maxFlows ? t32 : e32;
-      const r = (x < maxFlows ? x : x - maxFlows) * ACTIVE_WORDS;
+      const r = x < maxFlows ? x * ACTIVE_WORDS : (x - maxFlows) * EMBRYO_WORDS;
       if (
         u32[r] === key[0] && u32[r + 9] === key[9] && u32[r + 1] === key[1] &&
         u32[r + 5] === key[5] && u32[r + 2] === key[2] && u32[r + 3] === key[3] &&
@@ -433,10 +433,16 @@ export class FlowEngine {
     this.#series.addApp(ts, 1, len, 0);
   }
 
-  /** True when packet `i` opens its flow in the embryo ring: nothing in it to inspect. */
+  /**
+   * True when packet `i` opens its flow in the one-packet ring: a connection attempt or refusal
+   * (a TCP SYN, SYN-ACK or RST without payload: what floods and scans are made of) or ICMP.
+   * Any other first packet (data, a mid-stream ACK) starts a full flow at once.
+   */
   private startsAsEmbryo(batch: PacketBatch, i: number): boolean {
     const p = batch.proto[i];
-    return p === IpProto.Tcp || p === IpProto.Icmp || p === IpProto.Icmpv6;
+    if (p === IpProto.Icmp || p === IpProto.Icmpv6) return true;
+    if (p !== IpProto.Tcp || batch.payloadLength[i] !== 0) return false;
+    return (batch.tcpFlags[i] & (TcpFlag.Syn | TcpFlag.Rst)) !== 0;
   }
 
   /** A new full flow for `key`, making room if the table is full. */

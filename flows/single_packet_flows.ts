@@ -12,7 +12,7 @@
 // counts only its server's traffic to hosts.
 
 import { IpProto } from "../capture/packet_batch.ts";
-import { EmbryoTable } from "./embryo_table.ts";
+import { EMBRYO_WORDS, EmbryoTable } from "./embryo_table.ts";
 import { hashKey, KEY_WORDS, KeyResult } from "./flow_key.ts";
 import {
   ACTIVE_WORDS,
@@ -105,7 +105,7 @@ export class SinglePacketFlows {
     if (embryos.alive(oldest)) this.#fold(oldest);
     const e = embryos.insert(key, h);
     const store = embryos.store;
-    const r = e * ACTIVE_WORDS;
+    const r = e * EMBRYO_WORDS;
     const fromB = (result & KeyResult.FromB) !== 0;
     clearRecord(store, e, ts, this.#owner.newId());
     orientRecord(store, e, result, flags);
@@ -128,9 +128,11 @@ export class SinglePacketFlows {
     const s = owner.insertFlow(key, h);
     const src = this.table.store;
     const dst = owner.flows.store;
-    const a = e * ACTIVE_WORDS;
+    const a = e * EMBRYO_WORDS;
     const b = s * ACTIVE_WORDS;
-    for (let w = KEY_WORDS; w < ACTIVE_WORDS; w++) dst.u32[b + w] = src.u32[a + w];
+    // The ended-record part comes over; the per-second fields start empty.
+    for (let w = KEY_WORDS; w < EMBRYO_WORDS; w++) dst.u32[b + w] = src.u32[a + w];
+    for (let w = EMBRYO_WORDS; w < ACTIVE_WORDS; w++) dst.u32[b + w] = 0;
     dst.u16[b * 2 + H_PENDING] = 0;
     dst.u8[b * 4 + B_HOSTS_DONE] = 0;
     if (src.u8[a * 4 + B_HOSTS_DONE] === 0) this.#accountHosts(e);
@@ -142,7 +144,7 @@ export class SinglePacketFlows {
   /** Ends entry `e` like any flow: its hosts get its packet, it goes to the history. */
   end(e: number, reason: number): void {
     const store = this.table.store;
-    if (store.u8[e * ACTIVE_WORDS * 4 + B_HOSTS_DONE] === 0) this.#accountHosts(e);
+    if (store.u8[e * EMBRYO_WORDS * 4 + B_HOSTS_DONE] === 0) this.#accountHosts(e);
     this.#owner.ended(store, e, reason);
     this.table.remove(e);
   }
@@ -154,7 +156,7 @@ export class SinglePacketFlows {
     const u32 = embryos.store.u32;
     for (let e = 0; e < embryos.slotsUsed; e++) {
       if (!embryos.alive(e)) continue;
-      const r = e * ACTIVE_WORDS;
+      const r = e * EMBRYO_WORDS;
       const timeout = timeouts[embryoClass(u32[r + W_META])];
       if (nowSec - f64[(r >> 1) + F_LAST] > timeout) this.end(e, 0);
     }
@@ -180,9 +182,9 @@ export class SinglePacketFlows {
     for (let w = Math.max(this.#mark, written - capacity); w < written; w++) {
       if (this.#eagerUsed >= budget) break;
       const e = w % capacity;
-      if (!embryos.alive(e) || u8[e * ACTIVE_WORDS * 4 + B_HOSTS_DONE] !== 0) continue;
+      if (!embryos.alive(e) || u8[e * EMBRYO_WORDS * 4 + B_HOSTS_DONE] !== 0) continue;
       this.#accountHosts(e);
-      u8[e * ACTIVE_WORDS * 4 + B_HOSTS_DONE] = 1;
+      u8[e * EMBRYO_WORDS * 4 + B_HOSTS_DONE] = 1;
       this.#eagerUsed++;
     }
     this.#mark = written;
@@ -191,7 +193,7 @@ export class SinglePacketFlows {
   /** Accounts entry `e`'s one packet to its two hosts, in its own second. */
   #accountHosts(e: number): void {
     const store = this.table.store;
-    const r = e * ACTIVE_WORDS;
+    const r = e * EMBRYO_WORDS;
     const u32 = store.u32;
     const v6 = (u32[r + W_META] & MetaBit.V6) !== 0 ? 1 : 0;
     const second = Math.floor(store.f64[(r >> 1) + F_FIRST]);
@@ -207,7 +209,7 @@ export class SinglePacketFlows {
   /** Folds entry `e` into the aggregate record of its server (see the file's comment). */
   #fold(e: number): void {
     const src = this.table.store;
-    const a = e * ACTIVE_WORDS;
+    const a = e * EMBRYO_WORDS;
     const clientIsB = (src.u8[a * 4 + B_BITS] & FlowBit.ClientIsB) !== 0;
     const key = this.#key;
     const meta = src.u32[a + W_META];

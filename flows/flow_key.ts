@@ -106,21 +106,38 @@ export function packetKey(batch: PacketBatch, i: number, key: Uint32Array): numb
  */
 const SEED = crypto.getRandomValues(new Uint32Array(1))[0];
 
-/** 32-bit hash of a key (murmur3-style mixing of each word; Math.imul keeps it in int32). */
+/**
+ * 32-bit hash of a key: murmur3's mixing of each word, then its final avalanche so the top
+ * bits the index uses depend on every input bit. An IPv4 key (no MetaBit.V6) mixes only the
+ * words that can be non-zero (meta, the two addresses' first words, ports): 4 rounds, not 10.
+ */
 export function hashKey(key: Uint32Array): number {
   let h = SEED;
-  for (let w = 0; w < KEY_WORDS; w++) {
-    let k = Math.imul(key[w], 0xcc9e2d51);
-    k = (k << 15) | (k >>> 17);
-    h ^= Math.imul(k, 0x1b873593);
-    h = (h << 13) | (h >>> 19);
-    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+  h = mix(h, key[0]);
+  h = mix(h, key[1]);
+  h = mix(h, key[5]);
+  h = mix(h, key[9]);
+  if ((key[0] & MetaBit.V6) !== 0) {
+    h = mix(h, key[2]);
+    h = mix(h, key[3]);
+    h = mix(h, key[4]);
+    h = mix(h, key[6]);
+    h = mix(h, key[7]);
+    h = mix(h, key[8]);
   }
-  // Final avalanche, so the low bits used for the bucket depend on every input bit.
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
   h = Math.imul(h, 0xc2b2ae35);
   h ^= h >>> 16;
   return h >>> 0;
+}
+
+/** One murmur3 round: word `word` into hash state `h` (Math.imul keeps it in int32). */
+function mix(h: number, word: number): number {
+  let k = Math.imul(word, 0xcc9e2d51);
+  k = (k << 15) | (k >>> 17);
+  h ^= Math.imul(k, 0x1b873593);
+  h = (h << 13) | (h >>> 19);
+  return (Math.imul(h, 5) + 0xe6546b64) | 0;
 }

@@ -102,7 +102,11 @@ export class TrafficRing {
   /** Adds `packets` packets of `bytes` bytes in all at time `ts`. */
   addTraffic(ts: number, packets: number, bytes: number, l4: number, service: number): void {
     const slot = this.slotFor(ts);
-    if (slot < 0) return;
+    if (slot >= 0) this.addAt(slot, packets, bytes, l4, service);
+  }
+
+  /** addTraffic() into slot `slot`, found by slotFor() for the same period. */
+  addAt(slot: number, packets: number, bytes: number, l4: number, service: number): void {
     this.packets[slot] += packets;
     this.bytes[slot] += bytes;
     this.l4Packets[slot * L4_CLASSES + l4] += packets;
@@ -183,9 +187,22 @@ export class TimeSeries {
 
   /** Adds `packets` packets of `bytes` bytes in all at `ts`, in L4Class `l4` and `service`. */
   addTraffic(ts: number, packets: number, bytes: number, l4: number, service: number): void {
-    this.seconds.addTraffic(ts, packets, bytes, l4, service);
-    this.minutes.addTraffic(ts, packets, bytes, l4, service);
+    const second = Math.floor(ts);
+    // Most calls are for the second before: the slots found then still hold.
+    if (second !== this.#second) {
+      this.#secondSlot = this.seconds.slotFor(ts);
+      this.#minuteSlot = this.minutes.slotFor(ts);
+      // A late second (-1: older than a ring) is not remembered.
+      this.#second = this.#secondSlot < 0 || this.#minuteSlot < 0 ? -1 : second;
+    }
+    if (this.#secondSlot >= 0) this.seconds.addAt(this.#secondSlot, packets, bytes, l4, service);
+    if (this.#minuteSlot >= 0) this.minutes.addAt(this.#minuteSlot, packets, bytes, l4, service);
   }
+
+  /** The second the cached slots belong to (-1: none), and the slots. */
+  #second = -1;
+  #secondSlot = -1;
+  #minuteSlot = -1;
 
   /** Adds `count` packets dropped by the kernel or the interface at `ts`. */
   addDrops(ts: number, count: number): void {

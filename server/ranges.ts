@@ -11,6 +11,7 @@ import type { HistoryQuery, QueryResults } from "../history/types.ts";
 import type { FlowPage } from "../flows/query.ts";
 import { mergeFlowPages } from "../pipeline/merge.ts";
 import { ApiError, badParameter } from "./errors.ts";
+import { LIMITS } from "./vocabulary.ts";
 import type { MonitorLike } from "./monitor_like.ts";
 import { asked, type FlowParams, flowQuery } from "./views.ts";
 import type {
@@ -128,7 +129,7 @@ export async function talkersRange(
 ): Promise<TalkersResponse> {
   const m = r.monitor;
   const by = p.by ?? "bytes";
-  const limit = p.limit ?? 10;
+  const limit = p.limit ?? LIMITS.talkersDefault;
   if (p.from === undefined && p.to === undefined) {
     const window = p.window ?? "now";
     const talkers = await asked(m, { op: "talkers", window, by, limit });

@@ -15,7 +15,7 @@
 /** Words per entry: the ended-record layout. */
 export const EMBRYO_WORDS = HISTORY_WORDS;
 
-import { hashKey, KEY_WORDS } from "./flow_key.ts";
+import { hashKey, KEY_WORDS, sameKey } from "./flow_key.ts";
 import { B_REASON, F_FIRST, FlowStore, HISTORY_WORDS } from "./flow_store.ts";
 import { HashIndex } from "./hash_index.ts";
 import { rebuildIndexOf } from "./flow_table.ts";
@@ -89,12 +89,7 @@ export class EmbryoTable {
       const s = e - base;
       if (s < 0 || s >= this.capacity) continue;
       const r = s * EMBRYO_WORDS;
-      if (
-        u32[r] === key[0] && u32[r + 9] === key[9] && u32[r + 1] === key[1] &&
-        u32[r + 5] === key[5] && u32[r + 2] === key[2] && u32[r + 3] === key[3] &&
-        u32[r + 4] === key[4] && u32[r + 6] === key[6] && u32[r + 7] === key[7] &&
-        u32[r + 8] === key[8]
-      ) return s;
+      if (sameKey(u32, r, key)) return s;
     }
     return -1;
   }

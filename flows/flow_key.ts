@@ -141,3 +141,14 @@ function mix(h: number, word: number): number {
   h = (h << 13) | (h >>> 19);
   return (Math.imul(h, 5) + 0xe6546b64) | 0;
 }
+
+/**
+ * True when the record at word `r` of `u32` holds `key` (KEY_WORDS words). The meta word and
+ * the ports come first: they differ most often between flows that share a bucket.
+ */
+export function sameKey(u32: Uint32Array, r: number, key: Uint32Array): boolean {
+  return u32[r] === key[0] && u32[r + 9] === key[9] && u32[r + 1] === key[1] &&
+    u32[r + 5] === key[5] && u32[r + 2] === key[2] && u32[r + 3] === key[3] &&
+    u32[r + 4] === key[4] && u32[r + 6] === key[6] && u32[r + 7] === key[7] &&
+    u32[r + 8] === key[8];
+}

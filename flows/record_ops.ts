@@ -1,6 +1,6 @@
 // Operations on one flow record that the engine and the one-packet ring share.
 
-import { IpProto } from "../capture/packet_batch.ts";
+import { IpProto, type PacketBatch } from "../capture/packet_batch.ts";
 import { KeyResult } from "./flow_key.ts";
 import {
   ACTIVE_WORDS,
@@ -78,6 +78,43 @@ export function clearRecord(store: FlowStore, s: number, ts: number, id: number)
     u32[r + W_RATE_SECOND + 2] = 0;
     u32[r + W_RATE_SECOND + 3] = 0;
   }
+}
+
+/**
+ * Starts record `s` again at `ts` with id `id`: a new flow when `bits` is 0, or the next record
+ * of a connection that outlived the active timeout (its FlowBit `bits`), which keeps its
+ * service, name, app, tunnel and inspection state: it is the same connection.
+ */
+export function restartRecord(store: FlowStore, s: number, ts: number, id: number, bits: number) {
+  const r = s * store.stride;
+  const service = store.u8[r * 4 + B_SERVICE];
+  const name = store.u32[r + W_NAME];
+  const app = store.u16[r * 2 + H_APP];
+  const tunnel = store.u8[r * 4 + B_TUNNEL];
+  const inspect = store.u8[r * 4 + B_INSPECT];
+  clearRecord(store, s, ts, id);
+  store.u8[r * 4 + B_BITS] = bits;
+  if (bits === 0) {
+    setService(store, s);
+    return;
+  }
+  store.u8[r * 4 + B_SERVICE] = service;
+  store.u32[r + W_NAME] = name;
+  store.u16[r * 2 + H_APP] = app;
+  store.u8[r * 4 + B_TUNNEL] = tunnel;
+  store.u8[r * 4 + B_INSPECT] = inspect;
+}
+
+/**
+ * True when packet `i` opens its flow in the one-packet ring: a connection attempt or refusal
+ * (a TCP SYN, SYN-ACK or RST without payload: what floods and scans are made of) or ICMP.
+ * Any other first packet (data, a mid-stream ACK) starts a full flow at once.
+ */
+export function opensAsEmbryo(batch: PacketBatch, i: number): boolean {
+  const p = batch.proto[i];
+  if (p === IpProto.Icmp || p === IpProto.Icmpv6) return true;
+  if (p !== IpProto.Tcp || batch.payloadLength[i] !== 0) return false;
+  return (batch.tcpFlags[i] & (TcpFlag.Syn | TcpFlag.Rst)) !== 0;
 }
 
 /**

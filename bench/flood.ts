@@ -52,6 +52,8 @@ export interface FloodOfflineResult {
    * of the packets read in that time (the file less those read before the first answer).
    */
   serve: Timed & { packetsAtFirstAnswer: number };
+  /** The same with --no-history: what writing history costs the capture (issue 15). */
+  serveNoHistory?: Timed & { packetsAtFirstAnswer: number };
   /** Read + decode + flow engine in this process, as `report --flows` runs it. */
   engine: Timed;
   /** softflowd -r at its default -m (8192) and at -m 1,000,000. */
@@ -83,8 +85,8 @@ async function stats(server: ServeProcess) {
 }
 
 /** One timed replay: seconds from the first /stats answer until /stats has every packet. */
-async function timeServe(path: string, packets: number) {
-  const server = await startServe({ file: path, timeoutMs: 60_000 });
+async function timeServe(path: string, packets: number, extra: string[] = []) {
+  const server = await startServe({ file: path, timeoutMs: 60_000, extra });
   try {
     const first = await stats(server);
     const started = performance.now();
@@ -169,6 +171,8 @@ export async function benchFloodOffline(options: {
     if (!soft) console.error("bench: softflowd is missing (apt-get install softflowd)");
     const serve: number[] = [];
     const atFirst: number[] = [];
+    const serveBare: number[] = [];
+    const atFirstBare: number[] = [];
     const engine: number[] = [];
     const sfDefault: number[] = [];
     const sfLarge: number[] = [];
@@ -177,6 +181,9 @@ export async function benchFloodOffline(options: {
       const s = await timeServe(path, packets);
       serve.push(s.seconds);
       atFirst.push(s.atFirst);
+      const bare = await timeServe(path, packets, ["--no-history"]);
+      serveBare.push(bare.seconds);
+      atFirstBare.push(bare.atFirst);
       engine.push(readAndEngine(path, packets).seconds);
       if (soft) {
         sfDefault.push((await timeSoftflowd(path, SOFTFLOWD_DEFAULT_FLOWS)).seconds);
@@ -184,7 +191,9 @@ export async function benchFloodOffline(options: {
       }
       log(
         `flood: run ${r + 1}/${runs}: serve ${s.seconds.toFixed(2)} s (${s.atFirst} packets ` +
-          `before the first answer), engine ${engine[r].toFixed(2)} s` +
+          `before the first answer), --no-history ${bare.seconds.toFixed(2)} s, engine ${
+            engine[r].toFixed(2)
+          } s` +
           (soft ? `, softflowd ${sfDefault[r].toFixed(2)} / ${sfLarge[r].toFixed(2)} s` : ""),
       );
     }
@@ -219,6 +228,11 @@ export async function benchFloodOffline(options: {
         ...timed(packets, serve),
         packetsPerSecond: (packets - median(atFirst)) / median(serve),
         packetsAtFirstAnswer: median(atFirst),
+      },
+      serveNoHistory: {
+        ...timed(packets, serveBare),
+        packetsPerSecond: (packets - median(atFirstBare)) / median(serveBare),
+        packetsAtFirstAnswer: median(atFirstBare),
       },
       engine: timed(packets, engine),
       softflowd: soft ? timed(packets, sfDefault) : undefined,

@@ -84,6 +84,11 @@ function offlinePart(o: FloodOfflineResult, out: string[], summary: string[][]):
             "and are not in the rate",
         ),
         row(
+          "netwatch serve --read --speed max --no-history",
+          o.serveNoHistory,
+          "the same without writing history: the difference is what history costs the capture",
+        ),
+        row(
           "netwatch read + decode + flow engine",
           o.engine,
           "in process, as report --flows; one thread",

@@ -17,14 +17,14 @@ import { EndReason, type FlowEndListener } from "./flow_end.ts";
 import { FlowHistory } from "./flow_history.ts";
 import {
   ACTIVE_WORDS,
-  B_BITS,
-  B_INSPECT,
   B_TUNNEL,
   F_BYTES_AB,
   F_BYTES_BA,
   F_FIRST,
   F_LAST,
   type FlowStore,
+  H_INSPECT,
+  INSPECT_DONE,
   MetaBit,
   W_META,
   W_PKTS_AB,
@@ -42,7 +42,7 @@ import {
   tcpRecord,
   timeoutClassOf,
 } from "./record_ops.ts";
-import { inspectRecord } from "./identity/record_inspect.ts";
+import { endInspection, inspectRecord } from "./identity/record_inspect.ts";
 import { HashIndex } from "./hash_index.ts";
 import type { Identity } from "./identity/identity.ts";
 import { HostTable } from "./hosts.ts";
@@ -186,6 +186,7 @@ export class FlowEngine {
     const u32 = table.store.u32;
     const f64 = table.store.f64;
     const u8 = table.store.u8;
+    const u16 = table.store.u16;
     const maxFlows = table.maxFlows;
     for (let i = 0; i < n; i++) {
       const second = tsSec[i];
@@ -215,13 +216,13 @@ export class FlowEngine {
         const r = s * ACTIVE_WORDS;
         if (ts - f64[(r >> 1) + F_LAST] > this.timeouts[timeoutClassOf(table.store, s)]) {
           this.endRecord(s, EndReason.Idle);
-          this.startRecord(s, ts, 0);
+          this.startRecord(s, ts, false);
           orientRecord(table.store, s, result, flags);
           u8[r * 4 + B_TUNNEL] = tunnel[i];
         } else if (ts - f64[(r >> 1) + F_FIRST] > this.activeTimeout) {
           this.endRecord(s, EndReason.Active);
-          // The connection goes on: keep its orientation and handshake.
-          this.startRecord(s, ts, u8[r * 4 + B_BITS]);
+          // The connection goes on: keep its orientation, handshake and name.
+          this.startRecord(s, ts, true);
         }
       } else {
         if (e >= 0 && ts - embryos.firstTs(e) > this.timeouts[embryoClass(key[0])]) {
@@ -256,7 +257,7 @@ export class FlowEngine {
         tcpRecord(table.store, s, flags, fromB);
       }
       if (late) acct.late(s, second, len, fromB);
-      if (u8[r * 4 + B_INSPECT] === 0 && this.identity) {
+      if (u16[r * 2 + H_INSPECT] !== INSPECT_DONE && this.identity) {
         inspectRecord(this.identity, table.store, batch, i, s, fromB, flags, ts);
       }
     }
@@ -353,7 +354,7 @@ export class FlowEngine {
   /** A new full flow for `key`, making room if the table is full. */
   private newFlow(key: Uint32Array, h: number, ts: number): number {
     const s = this.insertFlow(key, h);
-    this.startRecord(s, ts, 0);
+    this.startRecord(s, ts, false);
     return s;
   }
 
@@ -365,15 +366,16 @@ export class FlowEngine {
       this.endRecord(victim, EndReason.Evicted);
       table.remove(victim);
     }
-    const s = table.insert(key, h);
-    // The slot's last flow may have left inspection state behind.
-    this.identity?.inspector.release(s);
-    return s;
+    return table.insert(key, h);
   }
 
   private endRecord(s: number, reason: number): void {
     this.#acct.settle(s);
     this.ended(this.table.store, s, reason);
+    // A flow that goes on past the active timeout keeps its name; any other lets go of it.
+    if (reason !== EndReason.Active && this.identity) {
+      endInspection(this.identity, this.table.store, s);
+    }
   }
 
   /** A record ended: to the history, to the listener, counted. */
@@ -386,13 +388,9 @@ export class FlowEngine {
     else this.endedForced++;
   }
 
-  /**
-   * Starts a record in slot `s` at `ts`: a new flow (`bits` 0), or the next record of a flow
-   * that outlived the active timeout (its FlowBit `bits`; see restartRecord()).
-   */
-  private startRecord(s: number, ts: number, bits: number): void {
-    if (bits === 0) this.identity?.inspector.release(s);
-    restartRecord(this.table.store, s, ts, this.nextId, bits);
+  /** Starts a record in slot `s` at `ts`: a new flow, or (`same`) one past the active timeout. */
+  private startRecord(s: number, ts: number, same: boolean): void {
+    restartRecord(this.table.store, s, ts, this.nextId, same);
     this.nextId += this.idStride;
     this.flowsStarted++;
   }

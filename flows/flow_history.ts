@@ -1,6 +1,15 @@
 // Ended flows: a ring of flow records in the order they ended, capped by count and by age.
 
-import { B_HOSTS_DONE, B_REASON, F_LAST, FlowStore, HISTORY_WORDS, W_NAME } from "./flow_store.ts";
+import {
+  B_BITS,
+  B_REASON,
+  F_LAST,
+  FlowStore,
+  H_INSPECT,
+  HISTORY_WORDS,
+  W_NAME,
+} from "./flow_store.ts";
+import { FlowBit } from "./tcp_state.ts";
 import type { NameTable } from "./identity/name_table.ts";
 
 /**
@@ -73,7 +82,9 @@ export class FlowHistory {
     }
     store.copyFrom(source, slot, at);
     store.u8[at * HISTORY_WORDS * 4 + B_REASON] = reason;
-    store.u8[at * HISTORY_WORDS * 4 + B_HOSTS_DONE] = 0;
+    // Flags of an active record that mean nothing once it has ended.
+    store.u8[at * HISTORY_WORDS * 4 + B_BITS] &= ~FlowBit.HostsDone;
+    store.u16[at * HISTORY_WORDS * 2 + H_INSPECT] = 0;
     this.#names?.retain(store.u32[at * HISTORY_WORDS + W_NAME]);
     this.added++;
   }

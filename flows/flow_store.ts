@@ -57,19 +57,20 @@ export const B_SERVICE = 91;
 export const W_NAME = 23;
 /** uint16 index within the record: application id (0: unknown). */
 export const H_APP = 48;
-/** TunnelKind of the outermost tunnel the flow's packets came through (0: none). */
-export const B_TUNNEL = 98;
-/** Payload inspection state of the flow (flow_inspection.ts). */
-export const B_INSPECT = 99;
+/**
+ * uint16: the flow's payload inspection (identity/record_inspect.ts). 0: not started (no payload
+ * seen yet), INSPECT_DONE: nothing more to look at, otherwise 1 + the inspector entry holding its
+ * state. The inspector keeps state only for flows being inspected, so nothing of it is per slot.
+ */
+export const H_INSPECT = 49;
+/** H_INSPECT of a flow whose inspection is over (or never applies). */
+export const INSPECT_DONE = 0xffff;
 /** uint16: 1 + the flow's entry in the engine's pending list (active records only). */
 export const H_PENDING = 50;
 /** Why the record ended (EndReason); active records: 255. */
 export const B_REASON = 102;
-/**
- * Active records: 1 once a one-packet flow's packet has been accounted to its hosts (see
- * EmbryoTable); 0 otherwise. Kept zero in ended records.
- */
-export const B_HOSTS_DONE = 103;
+/** TunnelKind of the outermost tunnel the flow's packets came through (0: none). */
+export const B_TUNNEL = 103;
 /** Words of an ended record. */
 export const HISTORY_WORDS = 26;
 /** Active records: the epoch second the rate buckets were last written. */

@@ -5,8 +5,6 @@ import { KeyResult } from "./flow_key.ts";
 import {
   ACTIVE_WORDS,
   B_BITS,
-  B_HOSTS_DONE,
-  B_INSPECT,
   B_SERVICE,
   B_TCP_A,
   B_TCP_B,
@@ -18,6 +16,7 @@ import {
   F_LAST,
   type FlowStore,
   H_APP,
+  H_INSPECT,
   H_PENDING,
   MetaBit,
   W_META,
@@ -68,10 +67,9 @@ export function clearRecord(store: FlowStore, s: number, ts: number, id: number)
   u32[r + 22] = 0; // TCP flags both ways, FlowBit, service
   u32[r + W_NAME] = 0;
   store.u16[r * 2 + H_APP] = 0;
-  store.u8[r * 4 + B_TUNNEL] = 0;
-  store.u8[r * 4 + B_INSPECT] = 0;
-  store.u8[r * 4 + B_HOSTS_DONE] = 0;
+  store.u16[r * 2 + H_INSPECT] = 0;
   store.u16[r * 2 + H_PENDING] = 0;
+  store.u8[r * 4 + B_TUNNEL] = 0;
   if (store.stride === ACTIVE_WORDS) {
     u32[r + W_RATE_SECOND] = 0;
     u32[r + W_RATE_SECOND + 1] = 0;
@@ -81,28 +79,30 @@ export function clearRecord(store: FlowStore, s: number, ts: number, id: number)
 }
 
 /**
- * Starts record `s` again at `ts` with id `id`: a new flow when `bits` is 0, or the next record
- * of a connection that outlived the active timeout (its FlowBit `bits`), which keeps its
- * service, name, app, tunnel and inspection state: it is the same connection.
+ * Starts record `s` again at `ts` with id `id`: a new flow, or (`same`) the next record of a
+ * connection that outlived the active timeout, which keeps its orientation and handshake bits,
+ * service, name (and the reference the record holds on it), app, tunnel and inspection state:
+ * it is the same connection. A new flow's name and inspection must have been let go of first.
  */
-export function restartRecord(store: FlowStore, s: number, ts: number, id: number, bits: number) {
+export function restartRecord(store: FlowStore, s: number, ts: number, id: number, same: boolean) {
   const r = s * store.stride;
+  const bits = store.u8[r * 4 + B_BITS];
   const service = store.u8[r * 4 + B_SERVICE];
   const name = store.u32[r + W_NAME];
   const app = store.u16[r * 2 + H_APP];
+  const inspect = store.u16[r * 2 + H_INSPECT];
   const tunnel = store.u8[r * 4 + B_TUNNEL];
-  const inspect = store.u8[r * 4 + B_INSPECT];
   clearRecord(store, s, ts, id);
-  store.u8[r * 4 + B_BITS] = bits;
-  if (bits === 0) {
+  if (!same) {
     setService(store, s);
     return;
   }
+  store.u8[r * 4 + B_BITS] = bits;
   store.u8[r * 4 + B_SERVICE] = service;
   store.u32[r + W_NAME] = name;
   store.u16[r * 2 + H_APP] = app;
+  store.u16[r * 2 + H_INSPECT] = inspect;
   store.u8[r * 4 + B_TUNNEL] = tunnel;
-  store.u8[r * 4 + B_INSPECT] = inspect;
 }
 
 /**

@@ -17,8 +17,6 @@ import { hashKey, KEY_WORDS, KeyResult } from "./flow_key.ts";
 import {
   ACTIVE_WORDS,
   B_BITS,
-  B_HOSTS_DONE,
-  B_INSPECT,
   B_SERVICE,
   B_TCP_A,
   B_TCP_B,
@@ -28,7 +26,9 @@ import {
   F_FIRST,
   F_LAST,
   type FlowStore,
+  H_INSPECT,
   H_PENDING,
+  INSPECT_DONE,
   MetaBit,
   W_ADDR,
   W_META,
@@ -134,8 +134,8 @@ export class SinglePacketFlows {
     for (let w = KEY_WORDS; w < EMBRYO_WORDS; w++) dst.u32[b + w] = src.u32[a + w];
     for (let w = EMBRYO_WORDS; w < ACTIVE_WORDS; w++) dst.u32[b + w] = 0;
     dst.u16[b * 2 + H_PENDING] = 0;
-    dst.u8[b * 4 + B_HOSTS_DONE] = 0;
-    if (src.u8[a * 4 + B_HOSTS_DONE] === 0) this.#accountHosts(e);
+    dst.u8[b * 4 + B_BITS] &= ~FlowBit.HostsDone;
+    if ((src.u8[a * 4 + B_BITS] & FlowBit.HostsDone) === 0) this.#accountHosts(e);
     this.table.remove(e);
     this.promoted++;
     return s;
@@ -144,7 +144,9 @@ export class SinglePacketFlows {
   /** Ends entry `e` like any flow: its hosts get its packet, it goes to the history. */
   end(e: number, reason: number): void {
     const store = this.table.store;
-    if (store.u8[e * EMBRYO_WORDS * 4 + B_HOSTS_DONE] === 0) this.#accountHosts(e);
+    if ((store.u8[e * EMBRYO_WORDS * 4 + B_BITS] & FlowBit.HostsDone) === 0) {
+      this.#accountHosts(e);
+    }
     this.#owner.ended(store, e, reason);
     this.table.remove(e);
   }
@@ -182,9 +184,10 @@ export class SinglePacketFlows {
     for (let w = Math.max(this.#mark, written - capacity); w < written; w++) {
       if (this.#eagerUsed >= budget) break;
       const e = w % capacity;
-      if (!embryos.alive(e) || u8[e * EMBRYO_WORDS * 4 + B_HOSTS_DONE] !== 0) continue;
+      const b = e * EMBRYO_WORDS * 4 + B_BITS;
+      if (!embryos.alive(e) || (u8[b] & FlowBit.HostsDone) !== 0) continue;
       this.#accountHosts(e);
-      u8[e * EMBRYO_WORDS * 4 + B_HOSTS_DONE] = 1;
+      u8[b] |= FlowBit.HostsDone;
       this.#eagerUsed++;
     }
     this.#mark = written;
@@ -230,7 +233,7 @@ export class SinglePacketFlows {
     if (s < 0) {
       s = owner.newFlow(key, h, ts);
       owner.flows.store.u8[s * ACTIVE_WORDS * 4 + B_SERVICE] = src.u8[a * 4 + B_SERVICE];
-      owner.flows.store.u8[s * ACTIVE_WORDS * 4 + B_INSPECT] = 1; // many flows: no one name
+      owner.flows.store.u16[s * ACTIVE_WORDS * 2 + H_INSPECT] = INSPECT_DONE; // many flows: no name
     }
     const dst = owner.flows.store;
     const b = s * ACTIVE_WORDS;
@@ -254,7 +257,7 @@ export class SinglePacketFlows {
     if (ts > dst.f64[(b >> 1) + F_LAST]) dst.f64[(b >> 1) + F_LAST] = ts;
     if (ts < dst.f64[(b >> 1) + F_FIRST]) dst.f64[(b >> 1) + F_FIRST] = ts;
     // Its hosts already have this packet: keep it out of the aggregate's gain.
-    if (src.u8[a * 4 + B_HOSTS_DONE] !== 0) owner.acct.exclude(s, len, !fromClient);
+    if ((src.u8[a * 4 + B_BITS] & FlowBit.HostsDone) !== 0) owner.acct.exclude(s, len, !fromClient);
     this.table.remove(e);
     this.aggregated++;
   }

@@ -26,7 +26,7 @@
 /** TCP flag bits of the flags byte. */
 export const TcpFlag = { Fin: 1, Syn: 2, Rst: 4, Psh: 8, Ack: 16 } as const;
 
-/** Bits of FlowStore.bits: orientation and handshake events, in key (A/B) terms. */
+/** Bits of FlowStore.bits: orientation and handshake events, in key (A/B) terms, and a flag. */
 export const FlowBit = {
   /** The client (originator) is end B of the key; otherwise end A. */
   ClientIsB: 1,
@@ -36,6 +36,11 @@ export const FlowBit = {
   /** End A sent a SYN with ACK. */
   SynAckA: 8,
   SynAckB: 16,
+  /**
+   * One-packet flows only: the packet has been accounted to its hosts (single_packet_flows.ts).
+   * Cleared when the flow becomes a full flow and in ended records.
+   */
+  HostsDone: 32,
 } as const;
 
 /** Connection states as small numbers (index into CONN_STATE_NAMES); 0 = not TCP. */

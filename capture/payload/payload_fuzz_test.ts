@@ -192,18 +192,19 @@ Deno.test(`payload parsers survive mutated input and stay in range (seed ${SEED}
   assert.equal(runs, ITERATIONS * Object.keys(PARSERS).length);
 });
 
-Deno.test(`FlowInspector survives mutated packets on reused slots (seed ${SEED})`, () => {
+Deno.test(`FlowInspector survives mutated packets on reused entries (seed ${SEED})`, () => {
   const random = mulberry32(SEED + 1);
   const inputs = seeds();
-  const inspector = new FlowInspector({ slots: 8, buffers: 4, bufferBytes: 2048 });
+  const inspector = new FlowInspector({ entries: 16, buffers: 4, bufferBytes: 2048 });
   for (let i = 0; i < ITERATIONS; i++) {
-    const slot = Math.floor(random() * 16);
-    if (random() < 0.1) inspector.release(slot);
+    const entry = Math.floor(random() * 16);
+    if (random() < 0.1) inspector.release(entry);
+    if (random() < 0.05) inspector.acquire(entry);
     const input = mutate(inputs[Math.floor(random() * inputs.length)], random);
     const proto = random() < 0.5 ? 6 : 17;
     const seq = Math.floor(random() * 4) * 500;
     inspector.inspect(
-      slot,
+      entry,
       proto,
       random() < 0.7,
       40000,

@@ -1,11 +1,11 @@
 // Looks at a flow's first payload packets for its name (SNI, QUIC SNI, HTTP Host, DNS query,
-// DHCP/NetBIOS host name) and application, then stops. State lives in typed arrays indexed by
-// the engine's flow slot; handshakes that span packets borrow a buffer from a fixed pool.
+// DHCP/NetBIOS host name) and application, then stops. State lives in a fixed pool of entries
+// (inspection_entries.ts), one per flow being inspected; handshakes that span packets borrow a
+// buffer from a fixed pool too.
 //
-// The engine calls inspect() for each packet of a flow while wantsMore(slot), and release()
-// when the slot is reused. A flow is done once its name is found and (for TLS, QUIC and HTTP)
-// the server has answered, or after a small budget of payload packets. A done flow, and a
-// packet without payload, cost a few array reads and allocate nothing.
+// The engine takes an entry with acquire() at a flow's first payload packet, calls inspect() for
+// each packet while wantsMore(entry), and release() once the flow is done or ends. A done flow,
+// and a packet without payload, cost a few array reads and allocate nothing.
 
 import { detectProtocol, Protocol, PROTOCOL_NAMES } from "../../capture/payload/app_protocol.ts";
 import { parseDnsMessage, parseDnsTcp } from "../../capture/payload/dns_message.ts";
@@ -14,6 +14,7 @@ import { appLabel, AppMatcher, NO_APP } from "./app_rules.ts";
 import { NameTable, NO_NAME } from "./name_table.ts";
 import { NameSource, type PassiveDns } from "./passive_dns.ts";
 import { ReassemblyPool } from "./reassembly_pool.ts";
+import { InspectionEntries, MAX_ENTRIES } from "./inspection_entries.ts";
 import {
   type Found,
   parseClientStream,
@@ -41,8 +42,8 @@ export const Inspect = {
 
 /** Limits of a FlowInspector. */
 export interface InspectorOptions {
-  /** Slots to allocate at first (grown on demand). Default 4096. */
-  slots?: number;
+  /** Flows inspected at once (entries, allocated once). Default MAX_ENTRIES (65,534). */
+  entries?: number;
   /** Payload packets looked at per flow, both directions. Default 12. */
   budget?: number;
   /** Reassembly buffers and their size in bytes. Defaults 256 and 8192. */
@@ -60,7 +61,7 @@ const UDP = 17;
 const SYN = 0x02;
 const ACK = 0x10;
 const DONE = 2;
-// Bits of #bits.
+// Bits of entries.bits.
 const HAVE_BASE = 1;
 const NAME_SET = 2;
 const CONFIRMED = 4;
@@ -77,20 +78,14 @@ export class FlowInspector {
   readonly names: NameTable;
   readonly pool: ReassemblyPool;
   readonly matcher: AppMatcher;
+  /** Per-flow state, by entry. */
+  readonly entries: InspectionEntries;
+  /** Flows that stopped being inspected because their entry was needed for a newer flow. */
+  retired = 0;
+  /** The flow acquire() took its entry from (it stops being inspected), or -1. */
+  retiredOwner = -1;
   #budget: number;
   #passiveDns?: PassiveDns;
-  #state = new Uint8Array(0);
-  #kind = new Uint8Array(0);
-  #protocol = new Uint8Array(0);
-  #source = new Uint8Array(0);
-  #bits = new Uint8Array(0);
-  #packets = new Uint8Array(0);
-  #app = new Uint16Array(0);
-  #name = new Uint32Array(0);
-  #buffer = new Int32Array(0);
-  #base = new Uint32Array(0);
-  /** QUIC: the first Initial's destination connection ID, whose keys later Initials keep. */
-  #dcid: (Uint8Array | undefined)[] = [];
   #labels = new Map<number, string>();
   /** The time of the packet being inspected, for what is learned from it. */
   #now = 0;
@@ -101,16 +96,34 @@ export class FlowInspector {
     this.matcher = options.matcher ?? new AppMatcher();
     this.#budget = options.budget ?? 12;
     this.#passiveDns = options.passiveDns;
-    this.#grow(options.slots ?? 4096);
+    this.entries = new InspectionEntries(options.entries ?? MAX_ENTRIES);
   }
 
   /**
-   * Looks at one packet of the flow in `slot`: `proto` 6 or 17, `fromClient` as the engine
+   * A fresh entry for the flow `owner` (the engine's slot): the one taken longest ago. When that
+   * one was still held, its flow is retired: its state goes, and retiredOwner names it (-1 when
+   * nobody lost an entry), so the caller can mark that flow as done.
+   */
+  acquire(owner: number): number {
+    const e = this.entries;
+    const entry = e.next();
+    this.retiredOwner = e.owner[entry];
+    if (this.retiredOwner >= 0) {
+      this.retired++;
+      this.release(entry);
+    }
+    this.#start(entry);
+    e.owner[entry] = owner;
+    return entry;
+  }
+
+  /**
+   * Looks at one packet of the flow in `entry`: `proto` 6 or 17, `fromClient` as the engine
    * keys the flow, ports as on the packet, `tcpSeq`/`tcpFlags` for TCP (0 otherwise), and its
    * payload `bytes[offset, offset + length)`, valid only during this call. Returns Inspect bits.
    */
   inspect(
-    slot: number,
+    entry: number,
     proto: number,
     fromClient: boolean,
     srcPort: number,
@@ -122,82 +135,85 @@ export class FlowInspector {
     length: number,
     nowSec: number,
   ): number {
-    if (slot >= this.#state.length) this.#grow(Math.max(slot + 1, this.#state.length * 2));
-    if (this.#state[slot] === DONE) return Inspect.Done;
-    if (this.#state[slot] === 0) this.#start(slot);
+    const e = this.entries;
+    if (e.state[entry] === DONE) return Inspect.Done;
+    if (e.state[entry] === 0) this.#start(entry);
     this.#now = nowSec;
-    if (proto !== TCP && proto !== UDP) return this.#finish(slot, 0);
+    if (proto !== TCP && proto !== UDP) return this.#finish(entry, 0);
     if (length <= 0) {
       if (proto === TCP && fromClient && (tcpFlags & (SYN | ACK)) === SYN) {
-        this.#base[slot] = (tcpSeq + 1) >>> 0; // the client's first data byte follows its SYN
-        this.#bits[slot] |= HAVE_BASE | BASE_FIXED;
+        e.base[entry] = (tcpSeq + 1) >>> 0; // the client's first data byte follows its SYN
+        e.bits[entry] |= HAVE_BASE | BASE_FIXED;
       }
       return 0;
     }
     let out = 0;
-    if (this.#protocol[slot] === Protocol.Unknown) {
+    if (e.protocol[entry] === Protocol.Unknown) {
       const p = detectProtocol(proto, bytes, offset, length, srcPort, dstPort);
       if (p !== Protocol.Unknown) {
-        this.#protocol[slot] = p;
+        e.protocol[entry] = p;
         out |= Inspect.AppFound;
       }
     }
     const found = proto === TCP
-      ? this.#tcp(slot, fromClient, srcPort, dstPort, tcpSeq, bytes, offset, length)
-      : this.#udp(slot, fromClient, srcPort, dstPort, bytes, offset, length);
-    if (found && (this.#bits[slot] & NAME_SET) === 0) {
+      ? this.#tcp(entry, fromClient, srcPort, dstPort, tcpSeq, bytes, offset, length)
+      : this.#udp(entry, fromClient, srcPort, dstPort, bytes, offset, length);
+    if (found && (e.bits[entry] & NAME_SET) === 0) {
       const id = this.names.intern(found.name);
       if (id !== NO_NAME) {
-        this.#name[slot] = id;
-        this.#source[slot] = found.source;
-        this.#bits[slot] |= NAME_SET;
+        e.name[entry] = id;
+        e.source[entry] = found.source;
+        e.bits[entry] |= NAME_SET;
         const app = this.matcher.match(found.name);
-        if (app !== this.#app[slot]) out |= Inspect.AppFound;
-        this.#app[slot] = app;
+        if (app !== e.app[entry]) out |= Inspect.AppFound;
+        e.app[entry] = app;
         out |= Inspect.NameFound;
       }
     }
-    if (this.#confirm(slot, fromClient, bytes, offset, length)) out |= Inspect.Confirmed;
-    if (++this.#packets[slot] >= this.#budget || this.#complete(slot)) {
-      return this.#finish(slot, out);
+    if (this.#confirm(entry, fromClient, bytes, offset, length)) out |= Inspect.Confirmed;
+    if (++e.packets[entry] >= this.#budget || this.#complete(entry)) {
+      return this.#finish(entry, out);
     }
     return out;
   }
 
-  /** False once the flow in `slot` needs no more packets. */
-  wantsMore(slot: number): boolean {
-    return slot >= this.#state.length || this.#state[slot] !== DONE;
+  /** False once the flow in `entry` needs no more packets. */
+  wantsMore(entry: number): boolean {
+    return this.entries.state[entry] !== DONE;
   }
 
-  /** The interned name id of the flow (NO_NAME when none); valid until release(slot). */
-  nameOf(slot: number): number {
-    return slot < this.#name.length ? this.#name[slot] : NO_NAME;
+  /**
+   * The interned name id of the flow (NO_NAME when none); the entry holds a reference on it until
+   * release(entry): a holder that keeps it longer retains its own.
+   */
+  nameOf(entry: number): number {
+    return this.entries.name[entry];
   }
 
   /** The flow's name as text ("" when none). */
-  nameTextOf(slot: number): string {
-    return this.names.nameOf(this.nameOf(slot)) ?? "";
+  nameTextOf(entry: number): string {
+    return this.names.nameOf(this.nameOf(entry)) ?? "";
   }
 
   /** Where the flow's name came from (a NameSource value). */
-  sourceOf(slot: number): number {
-    return slot < this.#source.length ? this.#source[slot] : NameSource.None;
+  sourceOf(entry: number): number {
+    return this.entries.source[entry];
   }
 
   /** The application id (AppMatcher ids; NO_APP when the name says nothing). */
-  appOf(slot: number): number {
-    return slot < this.#app.length ? this.#app[slot] : NO_APP;
+  appOf(entry: number): number {
+    return this.entries.app[entry];
   }
 
   /** The payload protocol (a Protocol value). */
-  protocolOf(slot: number): number {
-    return slot < this.#protocol.length ? this.#protocol[slot] : Protocol.Unknown;
+  protocolOf(entry: number): number {
+    return this.entries.protocol[entry];
   }
 
   /** "TLS.YouTube", "DNS", "QUIC.Google", or "" when nothing is known; one string per pair. */
-  appLabelOf(slot: number): string {
-    const protocol = this.protocolOf(slot);
-    const app = this.appOf(slot);
+  appLabelOf(entry: number): string {
+    const protocol = this.protocolOf(entry);
+    const app = this.appOf(entry);
     const key = protocol * 65536 + app;
     let label = this.#labels.get(key);
     if (label === undefined) {
@@ -211,36 +227,39 @@ export class FlowInspector {
    * True when the name belongs to the engine's client side (the flow's first sender turned out
    * to be the server): learn the name for the other address.
    */
-  nameOwnerIsInitiator(slot: number): boolean {
-    return slot < this.#bits.length && (this.#bits[slot] & REVERSED) !== 0;
+  nameOwnerIsInitiator(entry: number): boolean {
+    return (this.entries.bits[entry] & REVERSED) !== 0;
   }
 
-  /** Forgets the flow in `slot` (the engine reuses it): its name reference and buffer go back. */
-  release(slot: number): void {
-    if (slot >= this.#state.length || this.#state[slot] === 0) return;
-    this.names.release(this.#name[slot]);
-    this.#freeBuffer(slot);
-    this.#dcid[slot] = undefined;
-    this.#start(slot);
-    this.#state[slot] = 0;
+  /** Frees `entry` (its flow is done or ended): its name reference and buffer go back. */
+  release(entry: number): void {
+    const e = this.entries;
+    e.owner[entry] = -1;
+    if (e.state[entry] === 0) return;
+    this.names.release(e.name[entry]);
+    this.#freeBuffer(entry);
+    e.dcid[entry] = undefined;
+    this.#start(entry);
+    e.state[entry] = 0;
   }
 
-  #start(slot: number): void {
-    this.#state[slot] = 1;
-    this.#kind[slot] = StreamKind.None;
-    this.#protocol[slot] = Protocol.Unknown;
-    this.#source[slot] = NameSource.None;
-    this.#bits[slot] = 0;
-    this.#packets[slot] = 0;
-    this.#app[slot] = NO_APP;
-    this.#name[slot] = NO_NAME;
-    this.#buffer[slot] = -1;
-    this.#base[slot] = 0;
+  #start(entry: number): void {
+    const e = this.entries;
+    e.state[entry] = 1;
+    e.kind[entry] = StreamKind.None;
+    e.protocol[entry] = Protocol.Unknown;
+    e.source[entry] = NameSource.None;
+    e.bits[entry] = 0;
+    e.packets[entry] = 0;
+    e.app[entry] = NO_APP;
+    e.name[entry] = NO_NAME;
+    e.buffer[entry] = -1;
+    e.base[entry] = 0;
   }
 
   /** Client-stream bytes of a TCP flow go to the reader of the stream's kind. */
   #tcp(
-    slot: number,
+    entry: number,
     fromClient: boolean,
     srcPort: number,
     dstPort: number,
@@ -249,40 +268,41 @@ export class FlowInspector {
     offset: number,
     length: number,
   ): Found | null {
-    let kind = this.#kind[slot];
+    const e = this.entries;
+    let kind = e.kind[entry];
     if (kind === StreamKind.None) {
       // A load balancer's PROXY header may come before the client's own first bytes.
       const skip = proxyHeaderLength(bytes, offset, length);
       kind = startKind(bytes, offset + skip, length - skip, srcPort, dstPort);
-      const fixed = (this.#bits[slot] & BASE_FIXED) !== 0;
-      const rel = (seq - this.#base[slot]) | 0;
+      const fixed = (e.bits[entry] & BASE_FIXED) !== 0;
+      const rel = (seq - e.base[entry]) | 0;
       if (kind === StreamKind.None) {
         // A client segment past the stream's start (known from the SYN) arrived first: keep it.
         if (fixed && fromClient && rel > 0 && rel < this.pool.size) {
-          this.#keep(slot, rel, bytes, offset, length);
+          this.#keep(entry, rel, bytes, offset, length);
         }
         return null;
       }
-      this.#kind[slot] = kind;
-      this.#setRole(slot, fromClient);
+      e.kind[entry] = kind;
+      this.#setRole(entry, fromClient);
       // A stream that starts mid-flow (after STARTTLS, or without a SYN seen) starts here.
       if (!fixed || rel !== 0 || skip > 0) {
-        this.#freeBuffer(slot);
-        this.#base[slot] = (seq + skip) >>> 0;
-        this.#bits[slot] |= HAVE_BASE | (skip > 0 ? BASE_FIXED : 0);
+        this.#freeBuffer(entry);
+        e.base[entry] = (seq + skip) >>> 0;
+        e.bits[entry] |= HAVE_BASE | (skip > 0 ? BASE_FIXED : 0);
       }
     }
-    if (!this.#isClient(slot, fromClient) || (this.#bits[slot] & NAME_SET) !== 0) {
-      if (kind === StreamKind.DnsTcp && !this.#isClient(slot, fromClient)) {
+    if (!this.#isClient(entry, fromClient) || (e.bits[entry] & NAME_SET) !== 0) {
+      if (kind === StreamKind.DnsTcp && !this.#isClient(entry, fromClient)) {
         const answer = parseDnsTcp(bytes, offset, length).message;
-        if (answer?.response) this.#bits[slot] |= ANSWERED;
+        if (answer?.response) e.bits[entry] |= ANSWERED;
         this.#learnDns(answer);
       }
       return null;
     }
-    let rel = (seq - this.#base[slot]) | 0;
-    let buffer = this.#buffer[slot];
-    if (rel < 0 && (this.#bits[slot] & BASE_FIXED) !== 0) {
+    let rel = (seq - e.base[entry]) | 0;
+    let buffer = e.buffer[entry];
+    if (rel < 0 && (e.bits[entry] & BASE_FIXED) !== 0) {
       // Bytes before the stream's known start (a retransmitted SYN, a PROXY header): skip them.
       if (-rel >= length) return null;
       offset -= rel;
@@ -291,29 +311,29 @@ export class FlowInspector {
     } else if (rel < 0) {
       // The stream starts earlier than the first segment seen (reordering): move the base.
       if (buffer >= 0) this.pool.shift(buffer, -rel);
-      this.#base[slot] = seq >>> 0;
+      e.base[entry] = seq >>> 0;
       rel = 0;
     }
     if (buffer < 0 && rel === 0) {
       const r = parseClientStream(kind, bytes, offset, length);
-      if (r.status !== 0 /* NeedMore */) return this.#streamEnd(slot, r.found);
+      if (r.status !== 0 /* NeedMore */) return this.#streamEnd(entry, r.found);
     }
     if (buffer < 0) {
       buffer = this.pool.acquire();
-      if (buffer < 0) return this.#streamEnd(slot, null); // pool exhausted: counted in drops
-      this.#buffer[slot] = buffer;
+      if (buffer < 0) return this.#streamEnd(entry, null); // pool exhausted: counted in drops
+      e.buffer[entry] = buffer;
     }
     const before = this.pool.contiguous(buffer);
     const have = this.pool.write(buffer, rel, bytes, offset, offset + length);
     if (have === before) return null;
     const r = parseClientStream(kind, this.pool.bytes, this.pool.offsetOf(buffer), have);
     if (r.status === 0 && r.needBytes <= this.pool.size) return null;
-    return this.#streamEnd(slot, r.found);
+    return this.#streamEnd(entry, r.found);
   }
 
   /** UDP: QUIC Initials (reassembled across datagrams), DNS, DHCP, SSDP, DTLS, NetBIOS. */
   #udp(
-    slot: number,
+    entry: number,
     fromClient: boolean,
     srcPort: number,
     dstPort: number,
@@ -321,117 +341,99 @@ export class FlowInspector {
     offset: number,
     length: number,
   ): Found | null {
-    const protocol = this.#protocol[slot];
+    const e = this.entries;
+    const protocol = e.protocol[entry];
     if (protocol === Protocol.Quic) {
-      if ((this.#bits[slot] & NAME_SET) !== 0 || (bytes[offset] & 0x80) === 0) return null;
+      if ((e.bits[entry] & NAME_SET) !== 0 || (bytes[offset] & 0x80) === 0) return null;
       const r = readQuicDatagram(
         bytes,
         offset,
         length,
-        this.#dcid[slot],
+        e.dcid[entry],
         this.pool,
-        this.#buffer[slot],
+        e.buffer[entry],
       );
-      if (r.dcid && !this.#dcid[slot]) {
-        this.#dcid[slot] = r.dcid;
-        this.#setRole(slot, fromClient);
+      if (r.dcid && !e.dcid[entry]) {
+        e.dcid[entry] = r.dcid;
+        this.#setRole(entry, fromClient);
       }
-      if (r.buffer !== this.#buffer[slot]) this.#buffer[slot] = r.buffer;
-      if (r.done) this.#freeBuffer(slot);
+      if (r.buffer !== e.buffer[entry]) e.buffer[entry] = r.buffer;
+      if (r.done) this.#freeBuffer(entry);
       return r.found;
     }
     const r = readDatagramName(protocol, bytes, offset, length, srcPort, dstPort);
     if (r.dns?.response) {
-      this.#bits[slot] |= ANSWERED;
+      e.bits[entry] |= ANSWERED;
       this.#learnDns(r.dns, protocol === Protocol.Dns ? NameSource.Dns : NameSource.Mdns);
     }
-    if (r.clientSent) this.#setRole(slot, fromClient);
+    if (r.clientSent) this.#setRole(entry, fromClient);
     return r.found;
   }
 
   /** Sets Confirmed once: the server side sent a handshake reply after the name was read. */
-  #confirm(slot: number, fromClient: boolean, bytes: Uint8Array, offset: number, length: number) {
-    const bits = this.#bits[slot];
-    if ((bits & NAME_SET) === 0 || (bits & CONFIRMED) !== 0 || this.#isClient(slot, fromClient)) {
+  #confirm(entry: number, fromClient: boolean, bytes: Uint8Array, offset: number, length: number) {
+    const e = this.entries;
+    const bits = e.bits[entry];
+    if ((bits & NAME_SET) === 0 || (bits & CONFIRMED) !== 0 || this.#isClient(entry, fromClient)) {
       return false;
     }
-    const ok = serverConfirms(this.#source[slot], bytes, offset, length);
-    if (ok) this.#bits[slot] |= CONFIRMED;
+    const ok = serverConfirms(e.source[entry], bytes, offset, length);
+    if (ok) e.bits[entry] |= CONFIRMED;
     return ok;
   }
 
-  #complete(slot: number): boolean {
-    const bits = this.#bits[slot];
+  #complete(entry: number): boolean {
+    const e = this.entries;
+    const bits = e.bits[entry];
     return nothingMoreToLearn({
       named: (bits & NAME_SET) !== 0,
       confirmed: (bits & CONFIRMED) !== 0,
       answered: (bits & ANSWERED) !== 0,
-      source: this.#source[slot],
-      protocol: this.#protocol[slot],
-      dnsTcp: this.#kind[slot] === StreamKind.DnsTcp,
+      source: e.source[entry],
+      protocol: e.protocol[entry],
+      dnsTcp: e.kind[entry] === StreamKind.DnsTcp,
     });
   }
 
-  #finish(slot: number, out: number): number {
-    this.#state[slot] = DONE;
-    this.#freeBuffer(slot);
-    this.#dcid[slot] = undefined;
+  #finish(entry: number, out: number): number {
+    const e = this.entries;
+    e.state[entry] = DONE;
+    this.#freeBuffer(entry);
+    e.dcid[entry] = undefined;
     return out | Inspect.Done;
   }
 
   /** Stores a segment whose stream kind is not known yet (it is not the stream's start). */
-  #keep(slot: number, rel: number, bytes: Uint8Array, offset: number, length: number): void {
-    if (this.#buffer[slot] < 0) this.#buffer[slot] = this.pool.acquire();
-    if (this.#buffer[slot] >= 0) {
-      this.pool.write(this.#buffer[slot], rel, bytes, offset, offset + length);
+  #keep(entry: number, rel: number, bytes: Uint8Array, offset: number, length: number): void {
+    const e = this.entries;
+    if (e.buffer[entry] < 0) e.buffer[entry] = this.pool.acquire();
+    if (e.buffer[entry] >= 0) {
+      this.pool.write(e.buffer[entry], rel, bytes, offset, offset + length);
     }
   }
 
-  #streamEnd(slot: number, found: Found | null): Found | null {
-    this.#freeBuffer(slot);
-    if (!found) this.#kind[slot] = StreamKind.Ended;
+  #streamEnd(entry: number, found: Found | null): Found | null {
+    this.#freeBuffer(entry);
+    if (!found) this.entries.kind[entry] = StreamKind.Ended;
     return found;
   }
 
-  #freeBuffer(slot: number): void {
-    if (this.#buffer[slot] >= 0) this.pool.release(this.#buffer[slot]);
-    this.#buffer[slot] = -1;
+  #freeBuffer(entry: number): void {
+    if (this.entries.buffer[entry] >= 0) this.pool.release(this.entries.buffer[entry]);
+    this.entries.buffer[entry] = -1;
   }
 
-  #setRole(slot: number, fromClient: boolean): void {
-    if ((this.#bits[slot] & ROLE_KNOWN) !== 0) return;
-    this.#bits[slot] |= fromClient ? ROLE_KNOWN : ROLE_KNOWN | REVERSED;
+  #setRole(entry: number, fromClient: boolean): void {
+    if ((this.entries.bits[entry] & ROLE_KNOWN) !== 0) return;
+    this.entries.bits[entry] |= fromClient ? ROLE_KNOWN : ROLE_KNOWN | REVERSED;
   }
 
   /** True when a packet in direction `fromClient` comes from the side that sent the hello. */
-  #isClient(slot: number, fromClient: boolean): boolean {
-    return fromClient !== ((this.#bits[slot] & REVERSED) !== 0);
+  #isClient(entry: number, fromClient: boolean): boolean {
+    return fromClient !== ((this.entries.bits[entry] & REVERSED) !== 0);
   }
 
   #learnDns(message: ReturnType<typeof parseDnsMessage>, source: number = NameSource.Dns): void {
     if (message && this.#passiveDns) this.#passiveDns.learnDnsAnswers(message, this.#now, source);
   }
-
-  #grow(size: number): void {
-    this.#state = grown(this.#state, size);
-    this.#kind = grown(this.#kind, size);
-    this.#protocol = grown(this.#protocol, size);
-    this.#source = grown(this.#source, size);
-    this.#bits = grown(this.#bits, size);
-    this.#packets = grown(this.#packets, size);
-    this.#app = grown(this.#app, size);
-    this.#name = grown(this.#name, size);
-    this.#buffer = grown(this.#buffer, size);
-    this.#base = grown(this.#base, size);
-  }
-}
-
-/** A copy of `a` with room for `size` entries (same element type). */
-function grown<T extends Uint8Array | Uint16Array | Uint32Array | Int32Array>(
-  a: T,
-  size: number,
-): T {
-  const b = new (a.constructor as new (n: number) => T)(size);
-  b.set(a);
-  return b;
 }

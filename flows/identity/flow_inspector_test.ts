@@ -1,5 +1,5 @@
 // Tests for the per-flow inspector: split and reordered handshakes, QUIC across datagrams,
-// DNS answers into passive DNS, confirmation, reversed roles, budgets and slot reuse.
+// DNS answers into passive DNS, confirmation, reversed roles, budgets, entry reuse and retirement.
 
 import assert from "node:assert/strict";
 import { FlowInspector, Inspect } from "./flow_inspector.ts";
@@ -14,11 +14,17 @@ const SYN = 0x02;
 const PSH_ACK = 0x18;
 const text = (s: string) => new TextEncoder().encode(s);
 
-/** Feeds one TCP segment of slot 1's client (port 40000 -> 443). */
-function tcp(i: FlowInspector, seq: number, data: Uint8Array, fromClient = true, slot = 1): number {
+/** Feeds one TCP segment of entry 1's client (port 40000 -> 443). */
+function tcp(
+  i: FlowInspector,
+  seq: number,
+  data: Uint8Array,
+  fromClient = true,
+  entry = 1,
+): number {
   const [sp, dp] = fromClient ? [40000, 443] : [443, 40000];
   return i.inspect(
-    slot,
+    entry,
     TCP,
     fromClient,
     sp,
@@ -33,7 +39,7 @@ function tcp(i: FlowInspector, seq: number, data: Uint8Array, fromClient = true,
 }
 
 Deno.test("inspect() reads an SNI split across three segments that arrive out of order", () => {
-  const i = new FlowInspector({ slots: 4 });
+  const i = new FlowInspector({ entries: 4 });
   const stream = toRecords(buildClientHello({ sni: "www.youtube.com", paddingBefore: 2500 }));
   const a = stream.subarray(0, 1400);
   const b = stream.subarray(1400, 2800);
@@ -57,7 +63,7 @@ Deno.test("inspect() reads an SNI split across three segments that arrive out of
 });
 
 Deno.test("inspect() starts the stream at the first hello segment when no SYN was seen", () => {
-  const i = new FlowInspector({ slots: 4 });
+  const i = new FlowInspector({ entries: 4 });
   const stream = toRecords(buildClientHello({ sni: "nosyn.example", paddingBefore: 1800 }));
   assert.equal(tcp(i, 7000, stream.subarray(0, 1000)) & Inspect.NameFound, 0);
   tcp(i, 7000, stream.subarray(0, 1000)); // a retransmission changes nothing
@@ -66,7 +72,7 @@ Deno.test("inspect() starts the stream at the first hello segment when no SYN wa
 });
 
 Deno.test("inspect() finds a ClientHello after STARTTLS and an HTTP Host", () => {
-  const i = new FlowInspector({ slots: 4 });
+  const i = new FlowInspector({ entries: 4 });
   tcp(i, 0, new Uint8Array(0));
   tcp(i, 1, text("EHLO client.example\r\n"));
   tcp(i, 22, text("STARTTLS\r\n"));
@@ -81,7 +87,7 @@ Deno.test("inspect() finds a ClientHello after STARTTLS and an HTTP Host", () =>
 });
 
 Deno.test("inspect() knows the hello's sender is the server side when roles were swapped", () => {
-  const i = new FlowInspector({ slots: 4 });
+  const i = new FlowInspector({ entries: 4 });
   const hello = toRecords(buildClientHello({ sni: "swapped.example" }));
   tcp(i, 10, hello, false);
   assert.equal(i.nameTextOf(1), "swapped.example");
@@ -90,7 +96,7 @@ Deno.test("inspect() knows the hello's sender is the server side when roles were
 });
 
 Deno.test("inspect() gathers a QUIC ClientHello over two Initial datagrams", () => {
-  const i = new FlowInspector({ slots: 4 });
+  const i = new FlowInspector({ entries: 4 });
   const dcid = new Uint8Array([9, 8, 7, 6, 5, 4, 3, 2]);
   const hello = buildClientHello({ sni: "www.google.com", alpn: ["h3"], paddingBefore: 1500 });
   const one = buildInitial(1, dcid, cryptoFrame(0, hello.subarray(0, 1000)));
@@ -109,7 +115,7 @@ Deno.test("inspect() gathers a QUIC ClientHello over two Initial datagrams", () 
 Deno.test("inspect() names a DNS flow by its query and teaches passive DNS the answer", () => {
   const names = new NameTable(64);
   const passive = new PassiveDns(names);
-  const i = new FlowInspector({ slots: 4, names, passiveDns: passive });
+  const i = new FlowInspector({ entries: 4, names, passiveDns: passive });
   const query = [
     0x12,
     0x34,
@@ -181,7 +187,7 @@ Deno.test("inspect() names a DNS flow by its query and teaches passive DNS the a
 });
 
 Deno.test("inspect() stops after its budget and on protocols without names", () => {
-  const i = new FlowInspector({ slots: 4, budget: 3 });
+  const i = new FlowInspector({ entries: 4, budget: 3 });
   const junk = text("nothing to see here");
   tcp(i, 1, junk);
   tcp(i, 20, junk);
@@ -192,9 +198,9 @@ Deno.test("inspect() stops after its budget and on protocols without names", () 
   assert.equal(i.appLabelOf(2), "SSH");
 });
 
-Deno.test("release() frees the slot's name and buffer for the next flow", () => {
+Deno.test("release() frees the entry's name and buffer for the next flow", () => {
   const names = new NameTable(8);
-  const i = new FlowInspector({ slots: 2, names, buffers: 1 });
+  const i = new FlowInspector({ entries: 2, names, buffers: 1 });
   const stream = toRecords(buildClientHello({ sni: "held.example", paddingBefore: 2000 }));
   tcp(i, 0, stream.subarray(0, 500));
   assert.equal(i.pool.used, 1);
@@ -205,14 +211,45 @@ Deno.test("release() frees the slot's name and buffer for the next flow", () => 
   assert.equal(names.refsOf(id), 0);
   assert.ok(i.wantsMore(1));
   assert.equal(i.nameOf(1), 0);
-  // Slots past the first allocation grow the arrays.
   assert.ok(
-    tcp(i, 0, text("GET / HTTP/1.1\r\nHost: a.example\r\n\r\n"), true, 5000) & Inspect.NameFound,
+    tcp(i, 0, text("GET / HTTP/1.1\r\nHost: a.example\r\n\r\n"), true, 1) & Inspect.NameFound,
   );
 });
 
+Deno.test("acquire() takes entries in turn and retires the flow that held one longest", () => {
+  const names = new NameTable(8);
+  const i = new FlowInspector({ entries: 2, names, buffers: 2 });
+  const hello = (sni: string) => toRecords(buildClientHello({ sni, paddingBefore: 2000 }));
+  const a = i.acquire(100);
+  assert.equal(i.retiredOwner, -1);
+  tcp(i, 0, hello("a.example").subarray(0, 500), true, a); // half a hello: holds a buffer
+  const b = i.acquire(101);
+  assert.notEqual(a, b);
+  assert.equal(i.entries.owner[b], 101);
+  const named = tcp(i, 0, text("GET / HTTP/1.1\r\nHost: b.example\r\n\r\n"), true, b);
+  assert.ok(named & Inspect.NameFound);
+  const id = i.nameOf(b);
+  assert.equal(i.pool.used, 1);
+  // Both are held: the third flow takes the oldest entry, and flow 100 stops being inspected.
+  const c = i.acquire(102);
+  assert.equal(c, a);
+  assert.equal(i.retiredOwner, 100);
+  assert.equal(i.retired, 1);
+  assert.equal(i.pool.used, 0, "the retired flow's buffer went back");
+  assert.equal(i.entries.owner[c], 102);
+  assert.ok(i.wantsMore(c));
+  assert.equal(i.nameOf(c), 0);
+  // An entry given back is taken again without retiring anyone.
+  i.release(b);
+  assert.equal(names.refsOf(id), 0, "the entry's reference on its name went back");
+  assert.equal(i.acquire(103), b);
+  assert.equal(i.retiredOwner, -1);
+  assert.equal(i.retired, 1);
+  assert.throws(() => new FlowInspector({ entries: 70000 }), RangeError);
+});
+
 Deno.test("a pool with no free buffer still reads hellos that fit one segment", () => {
-  const i = new FlowInspector({ slots: 4, buffers: 1 });
+  const i = new FlowInspector({ entries: 4, buffers: 1 });
   const big = toRecords(buildClientHello({ sni: "big.example", paddingBefore: 2000 }));
   tcp(i, 0, big.subarray(0, 100), true, 0); // takes the only buffer
   tcp(i, 0, big.subarray(0, 100), true, 1); // none left: counted, given up

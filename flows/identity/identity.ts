@@ -54,10 +54,10 @@ export class Identity {
     this.geoip = options.geoip;
   }
 
-  /** The app code of the flow the inspector holds in `slot`: protocol and application. */
-  appCodeOf(slot: number): number {
-    const protocol = this.inspector.protocolOf(slot);
-    return protocol * APP_SPAN + (this.inspector.appOf(slot) % APP_SPAN);
+  /** The app code of the flow in inspector entry `entry`: protocol and application. */
+  appCodeOf(entry: number): number {
+    const protocol = this.inspector.protocolOf(entry);
+    return protocol * APP_SPAN + (this.inspector.appOf(entry) % APP_SPAN);
   }
 
   /** "TLS.YouTube", "DNS", ... of an app code, or null when nothing is known. */
@@ -155,9 +155,12 @@ export class Identity {
     return parsed ? this.geoip?.lookup(parsed.words, 0, parsed.v6) ?? null : null;
   }
 
-  /** Learns the flow's name for its server address (after the server answered the handshake). */
+  /**
+   * Learns the name of the flow in inspector entry `entry` for its server address (after the
+   * server answered the handshake).
+   */
   learnServerName(
-    slot: number,
+    entry: number,
     words: Uint32Array,
     serverAt: number,
     clientAt: number,
@@ -165,10 +168,10 @@ export class Identity {
     nowSec: number,
   ): void {
     const inspector = this.inspector;
-    const name = inspector.nameTextOf(slot);
+    const name = inspector.nameTextOf(entry);
     if (!name) return;
-    const at = inspector.nameOwnerIsInitiator(slot) ? clientAt : serverAt;
-    this.passiveDns.learn(words, at, v6, name, inspector.sourceOf(slot), 0, nowSec);
+    const at = inspector.nameOwnerIsInitiator(entry) ? clientAt : serverAt;
+    this.passiveDns.learn(words, at, v6, name, inspector.sourceOf(entry), 0, nowSec);
   }
 }
 

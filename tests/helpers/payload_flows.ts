@@ -80,8 +80,10 @@ export async function inspectCapture(path: string): Promise<Map<string, HarnessF
     throw new Error(`tshark is needed for the name tests (apt-get install tshark): ${error}`);
   }
   const text = new TextDecoder().decode(output.stdout);
-  const inspector = new FlowInspector({ slots: 1024 });
-  const flows = new Map<string, HarnessFlow & { slot: number; client: string }>();
+  const inspector = new FlowInspector();
+  type Flow = HarnessFlow & { entry: number; client: string; retired: boolean };
+  const flows = new Map<string, Flow>();
+  const byOwner: Flow[] = [];
   for (const line of text.split("\n")) {
     if (!line) continue;
     const f = line.split("\t");
@@ -107,16 +109,20 @@ export async function inspectCapture(path: string): Promise<Map<string, HarnessF
         name: "",
         app: "",
         tshark: { sni: [], quic: [], host: [], dns: [] },
-        slot: flows.size,
+        // An entry per flow, taken as the engine takes them (the oldest goes when all are held).
+        entry: inspector.acquire(byOwner.length),
         client: from,
+        retired: false,
       };
+      if (inspector.retiredOwner >= 0) byOwner[inspector.retiredOwner].retired = true;
+      byOwner.push(flow);
       flows.set(key, flow);
     }
     collectTruth(flow, get, all);
-    if (!inspector.wantsMore(flow.slot)) continue;
+    if (flow.retired || !inspector.wantsMore(flow.entry)) continue;
     const payload = hex(proto === "TCP" ? get("tcp.payload") : get("udp.payload"));
     inspector.inspect(
-      flow.slot,
+      flow.entry,
       proto === "TCP" ? 6 : 17,
       from === flow.client,
       Number(sport),
@@ -128,8 +134,8 @@ export async function inspectCapture(path: string): Promise<Map<string, HarnessF
       payload.length,
       Math.floor(Number(get("frame.time_epoch"))),
     );
-    flow.name = inspector.nameTextOf(flow.slot);
-    flow.app = inspector.appLabelOf(flow.slot);
+    flow.name = inspector.nameTextOf(flow.entry);
+    flow.app = inspector.appLabelOf(flow.entry);
   }
   return new Map(
     [...flows].map(([k, v]) => [k, { key: v.key, name: v.name, app: v.app, tshark: v.tshark }]),

@@ -30,6 +30,8 @@ export interface IdentityOptions {
   names?: number;
   /** Addresses passive DNS remembers at most (default 65,536). */
   addresses?: number;
+  /** Flows inspected at once (default and most: 65,534; see inspection_entries.ts). */
+  entries?: number;
   geoip?: GeoIp;
 }
 
@@ -50,6 +52,7 @@ export class Identity {
       names: this.names,
       passiveDns: this.passiveDns,
       matcher: this.matcher,
+      entries: options.entries,
     });
     this.geoip = options.geoip;
   }

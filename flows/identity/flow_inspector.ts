@@ -10,11 +10,11 @@
 import { detectProtocol, Protocol, PROTOCOL_NAMES } from "../../capture/payload/app_protocol.ts";
 import { parseDnsMessage, parseDnsTcp } from "../../capture/payload/dns_message.ts";
 import { proxyHeaderLength } from "../../capture/payload/proxy_protocol.ts";
-import { appLabel, AppMatcher, NO_APP } from "./app_rules.ts";
+import { appLabel, AppMatcher } from "./app_rules.ts";
 import { NameTable, NO_NAME } from "./name_table.ts";
 import { NameSource, type PassiveDns } from "./passive_dns.ts";
 import { ReassemblyPool } from "./reassembly_pool.ts";
-import { InspectionEntries, MAX_ENTRIES } from "./inspection_entries.ts";
+import { EntryBit, EntryState, InspectionEntries, MAX_ENTRIES } from "./inspection_entries.ts";
 import {
   type Found,
   parseClientStream,
@@ -60,18 +60,7 @@ const TCP = 6;
 const UDP = 17;
 const SYN = 0x02;
 const ACK = 0x10;
-const DONE = 2;
-// Bits of entries.bits.
-const HAVE_BASE = 1;
-const NAME_SET = 2;
-const CONFIRMED = 4;
-/** The flow's first sender is the server: the hello came from the engine's "server" side. */
-const REVERSED = 8;
-const ROLE_KNOWN = 16;
-/** A response (DNS) was read: a DNS flow is then done. */
-const ANSWERED = 32;
-/** The base sequence number is certain (from the SYN or after a PROXY header). */
-const BASE_FIXED = 64;
+const { HaveBase, NameSet, Confirmed, Reversed, Answered, BaseFixed } = EntryBit;
 
 /** Per-flow payload inspection for names and applications. */
 export class FlowInspector {
@@ -80,10 +69,6 @@ export class FlowInspector {
   readonly matcher: AppMatcher;
   /** Per-flow state, by entry. */
   readonly entries: InspectionEntries;
-  /** Flows that stopped being inspected because their entry was needed for a newer flow. */
-  retired = 0;
-  /** The flow acquire() took its entry from (it stops being inspected), or -1. */
-  retiredOwner = -1;
   #budget: number;
   #passiveDns?: PassiveDns;
   #labels = new Map<number, string>();
@@ -96,25 +81,27 @@ export class FlowInspector {
     this.matcher = options.matcher ?? new AppMatcher();
     this.#budget = options.budget ?? 12;
     this.#passiveDns = options.passiveDns;
-    this.entries = new InspectionEntries(options.entries ?? MAX_ENTRIES);
+    this.entries = new InspectionEntries(options.entries ?? MAX_ENTRIES, this.names, this.pool);
   }
 
-  /**
-   * A fresh entry for the flow `owner` (the engine's slot): the one taken longest ago. When that
-   * one was still held, its flow is retired: its state goes, and retiredOwner names it (-1 when
-   * nobody lost an entry), so the caller can mark that flow as done.
-   */
+  /** An entry for the flow `owner` (see InspectionEntries.acquire()): read retiredOwner after. */
   acquire(owner: number): number {
-    const e = this.entries;
-    const entry = e.next();
-    this.retiredOwner = e.owner[entry];
-    if (this.retiredOwner >= 0) {
-      this.retired++;
-      this.release(entry);
-    }
-    this.#start(entry);
-    e.owner[entry] = owner;
-    return entry;
+    return this.entries.acquire(owner);
+  }
+
+  /** Frees `entry` (its flow is done or ended): its name reference and buffer go back. */
+  release(entry: number): void {
+    this.entries.release(entry);
+  }
+
+  /** Flows that stopped being inspected because their entry was needed for a newer flow. */
+  get retired(): number {
+    return this.entries.retired;
+  }
+
+  /** The flow the last acquire() retired, or -1. */
+  get retiredOwner(): number {
+    return this.entries.retiredOwner;
   }
 
   /**
@@ -136,14 +123,14 @@ export class FlowInspector {
     nowSec: number,
   ): number {
     const e = this.entries;
-    if (e.state[entry] === DONE) return Inspect.Done;
-    if (e.state[entry] === 0) this.#start(entry);
+    if (e.state[entry] === EntryState.Done) return Inspect.Done;
+    if (e.state[entry] === EntryState.Free) e.reset(entry);
     this.#now = nowSec;
     if (proto !== TCP && proto !== UDP) return this.#finish(entry, 0);
     if (length <= 0) {
       if (proto === TCP && fromClient && (tcpFlags & (SYN | ACK)) === SYN) {
         e.base[entry] = (tcpSeq + 1) >>> 0; // the client's first data byte follows its SYN
-        e.bits[entry] |= HAVE_BASE | BASE_FIXED;
+        e.bits[entry] |= HaveBase | BaseFixed;
       }
       return 0;
     }
@@ -158,12 +145,12 @@ export class FlowInspector {
     const found = proto === TCP
       ? this.#tcp(entry, fromClient, srcPort, dstPort, tcpSeq, bytes, offset, length)
       : this.#udp(entry, fromClient, srcPort, dstPort, bytes, offset, length);
-    if (found && (e.bits[entry] & NAME_SET) === 0) {
+    if (found && (e.bits[entry] & NameSet) === 0) {
       const id = this.names.intern(found.name);
       if (id !== NO_NAME) {
         e.name[entry] = id;
         e.source[entry] = found.source;
-        e.bits[entry] |= NAME_SET;
+        e.bits[entry] |= NameSet;
         const app = this.matcher.match(found.name);
         if (app !== e.app[entry]) out |= Inspect.AppFound;
         e.app[entry] = app;
@@ -179,7 +166,7 @@ export class FlowInspector {
 
   /** False once the flow in `entry` needs no more packets. */
   wantsMore(entry: number): boolean {
-    return this.entries.state[entry] !== DONE;
+    return this.entries.state[entry] !== EntryState.Done;
   }
 
   /**
@@ -228,33 +215,7 @@ export class FlowInspector {
    * to be the server): learn the name for the other address.
    */
   nameOwnerIsInitiator(entry: number): boolean {
-    return (this.entries.bits[entry] & REVERSED) !== 0;
-  }
-
-  /** Frees `entry` (its flow is done or ended): its name reference and buffer go back. */
-  release(entry: number): void {
-    const e = this.entries;
-    e.owner[entry] = -1;
-    if (e.state[entry] === 0) return;
-    this.names.release(e.name[entry]);
-    this.#freeBuffer(entry);
-    e.dcid[entry] = undefined;
-    this.#start(entry);
-    e.state[entry] = 0;
-  }
-
-  #start(entry: number): void {
-    const e = this.entries;
-    e.state[entry] = 1;
-    e.kind[entry] = StreamKind.None;
-    e.protocol[entry] = Protocol.Unknown;
-    e.source[entry] = NameSource.None;
-    e.bits[entry] = 0;
-    e.packets[entry] = 0;
-    e.app[entry] = NO_APP;
-    e.name[entry] = NO_NAME;
-    e.buffer[entry] = -1;
-    e.base[entry] = 0;
+    return (this.entries.bits[entry] & Reversed) !== 0;
   }
 
   /** Client-stream bytes of a TCP flow go to the reader of the stream's kind. */
@@ -274,7 +235,7 @@ export class FlowInspector {
       // A load balancer's PROXY header may come before the client's own first bytes.
       const skip = proxyHeaderLength(bytes, offset, length);
       kind = startKind(bytes, offset + skip, length - skip, srcPort, dstPort);
-      const fixed = (e.bits[entry] & BASE_FIXED) !== 0;
+      const fixed = (e.bits[entry] & BaseFixed) !== 0;
       const rel = (seq - e.base[entry]) | 0;
       if (kind === StreamKind.None) {
         // A client segment past the stream's start (known from the SYN) arrived first: keep it.
@@ -284,25 +245,25 @@ export class FlowInspector {
         return null;
       }
       e.kind[entry] = kind;
-      this.#setRole(entry, fromClient);
+      this.entries.setRole(entry, fromClient);
       // A stream that starts mid-flow (after STARTTLS, or without a SYN seen) starts here.
       if (!fixed || rel !== 0 || skip > 0) {
-        this.#freeBuffer(entry);
+        this.entries.freeBuffer(entry);
         e.base[entry] = (seq + skip) >>> 0;
-        e.bits[entry] |= HAVE_BASE | (skip > 0 ? BASE_FIXED : 0);
+        e.bits[entry] |= HaveBase | (skip > 0 ? BaseFixed : 0);
       }
     }
-    if (!this.#isClient(entry, fromClient) || (e.bits[entry] & NAME_SET) !== 0) {
-      if (kind === StreamKind.DnsTcp && !this.#isClient(entry, fromClient)) {
+    if (!this.entries.isClient(entry, fromClient) || (e.bits[entry] & NameSet) !== 0) {
+      if (kind === StreamKind.DnsTcp && !this.entries.isClient(entry, fromClient)) {
         const answer = parseDnsTcp(bytes, offset, length).message;
-        if (answer?.response) e.bits[entry] |= ANSWERED;
+        if (answer?.response) e.bits[entry] |= Answered;
         this.#learnDns(answer);
       }
       return null;
     }
     let rel = (seq - e.base[entry]) | 0;
     let buffer = e.buffer[entry];
-    if (rel < 0 && (e.bits[entry] & BASE_FIXED) !== 0) {
+    if (rel < 0 && (e.bits[entry] & BaseFixed) !== 0) {
       // Bytes before the stream's known start (a retransmitted SYN, a PROXY header): skip them.
       if (-rel >= length) return null;
       offset -= rel;
@@ -344,7 +305,7 @@ export class FlowInspector {
     const e = this.entries;
     const protocol = e.protocol[entry];
     if (protocol === Protocol.Quic) {
-      if ((e.bits[entry] & NAME_SET) !== 0 || (bytes[offset] & 0x80) === 0) return null;
+      if ((e.bits[entry] & NameSet) !== 0 || (bytes[offset] & 0x80) === 0) return null;
       const r = readQuicDatagram(
         bytes,
         offset,
@@ -355,18 +316,18 @@ export class FlowInspector {
       );
       if (r.dcid && !e.dcid[entry]) {
         e.dcid[entry] = r.dcid;
-        this.#setRole(entry, fromClient);
+        this.entries.setRole(entry, fromClient);
       }
       if (r.buffer !== e.buffer[entry]) e.buffer[entry] = r.buffer;
-      if (r.done) this.#freeBuffer(entry);
+      if (r.done) this.entries.freeBuffer(entry);
       return r.found;
     }
     const r = readDatagramName(protocol, bytes, offset, length, srcPort, dstPort);
     if (r.dns?.response) {
-      e.bits[entry] |= ANSWERED;
+      e.bits[entry] |= Answered;
       this.#learnDns(r.dns, protocol === Protocol.Dns ? NameSource.Dns : NameSource.Mdns);
     }
-    if (r.clientSent) this.#setRole(entry, fromClient);
+    if (r.clientSent) this.entries.setRole(entry, fromClient);
     return r.found;
   }
 
@@ -374,11 +335,13 @@ export class FlowInspector {
   #confirm(entry: number, fromClient: boolean, bytes: Uint8Array, offset: number, length: number) {
     const e = this.entries;
     const bits = e.bits[entry];
-    if ((bits & NAME_SET) === 0 || (bits & CONFIRMED) !== 0 || this.#isClient(entry, fromClient)) {
+    if (
+      (bits & NameSet) === 0 || (bits & Confirmed) !== 0 || this.entries.isClient(entry, fromClient)
+    ) {
       return false;
     }
     const ok = serverConfirms(e.source[entry], bytes, offset, length);
-    if (ok) e.bits[entry] |= CONFIRMED;
+    if (ok) e.bits[entry] |= Confirmed;
     return ok;
   }
 
@@ -386,9 +349,9 @@ export class FlowInspector {
     const e = this.entries;
     const bits = e.bits[entry];
     return nothingMoreToLearn({
-      named: (bits & NAME_SET) !== 0,
-      confirmed: (bits & CONFIRMED) !== 0,
-      answered: (bits & ANSWERED) !== 0,
+      named: (bits & NameSet) !== 0,
+      confirmed: (bits & Confirmed) !== 0,
+      answered: (bits & Answered) !== 0,
       source: e.source[entry],
       protocol: e.protocol[entry],
       dnsTcp: e.kind[entry] === StreamKind.DnsTcp,
@@ -396,10 +359,7 @@ export class FlowInspector {
   }
 
   #finish(entry: number, out: number): number {
-    const e = this.entries;
-    e.state[entry] = DONE;
-    this.#freeBuffer(entry);
-    e.dcid[entry] = undefined;
+    this.entries.stop(entry);
     return out | Inspect.Done;
   }
 
@@ -413,24 +373,9 @@ export class FlowInspector {
   }
 
   #streamEnd(entry: number, found: Found | null): Found | null {
-    this.#freeBuffer(entry);
+    this.entries.freeBuffer(entry);
     if (!found) this.entries.kind[entry] = StreamKind.Ended;
     return found;
-  }
-
-  #freeBuffer(entry: number): void {
-    if (this.entries.buffer[entry] >= 0) this.pool.release(this.entries.buffer[entry]);
-    this.entries.buffer[entry] = -1;
-  }
-
-  #setRole(entry: number, fromClient: boolean): void {
-    if ((this.entries.bits[entry] & ROLE_KNOWN) !== 0) return;
-    this.entries.bits[entry] |= fromClient ? ROLE_KNOWN : ROLE_KNOWN | REVERSED;
-  }
-
-  /** True when a packet in direction `fromClient` comes from the side that sent the hello. */
-  #isClient(entry: number, fromClient: boolean): boolean {
-    return fromClient !== ((this.entries.bits[entry] & REVERSED) !== 0);
   }
 
   #learnDns(message: ReturnType<typeof parseDnsMessage>, source: number = NameSource.Dns): void {

@@ -36,7 +36,10 @@ export function hashIndexBytesPerRecord(): number {
  * A hash index of up to `maxRecords` slots. Its entry array is allocated once for the cap (the
  * OS commits pages only when written), but only the first `size` entries are used: `size`
  * follows the record count, so a small table stays in cache, and rebuild() is called by the
- * owner with every live (hash, slot) when `needsGrowth` says so.
+ * owner with every live (hash, slot) when `needsGrowth` says so. Growth doubles `size`, but
+ * never past what `maxRecords` need at the load factor: a table at its cap costs exactly
+ * hashIndexBytesPerRecord() a record (as memory budgets assume), not up to twice that as the
+ * last doubling would leave it. Only a probe that overflows there takes the reserve beyond.
  */
 export class HashIndex {
   readonly maxRecords: number;
@@ -45,6 +48,8 @@ export class HashIndex {
   /** Records indexed. */
   count = 0;
   readonly #entries: Uint32Array;
+  /** Entries `maxRecords` need at the load factor: growth stops here unless a probe overflows. */
+  readonly #capSize: number;
   readonly #slotBits: number;
   readonly #slotMask: number;
   readonly #tagShift: number;
@@ -68,14 +73,14 @@ export class HashIndex {
     this.#tagShift = this.#slotBits + DIB_BITS;
     this.#tagMask = this.#tagShift >= 32 ? 0 : (~((1 << this.#tagShift) - 1)) >>> 0;
     // Room for growth past the load factor when probes run long (see insert()).
-    this.#entries = new Uint32Array(entriesFor(maxRecords) * 2);
+    this.#capSize = entriesFor(maxRecords);
+    this.#entries = new Uint32Array(this.#capSize * 2);
     this.size = entriesFor(Math.min(maxRecords, Math.max(1, initialRecords)));
   }
 
   /** True when one more record would pass the load factor of the entries in use. */
   get needsGrowth(): boolean {
-    return (this.count + 1) * LOAD_DEN > this.size * LOAD_NUM &&
-      this.size < this.#entries.length;
+    return (this.count + 1) * LOAD_DEN > this.size * LOAD_NUM && this.size < this.#capSize;
   }
 
   /** Home bucket of hash `h` (multiply-shift: the top bits of h * size). */
@@ -212,13 +217,18 @@ export class HashIndex {
     this.#overflowed = false;
   }
 
-  /** Size the next rebuild should use: double, or the whole allocation after an overflow. */
+  /**
+   * Size the next rebuild should use: double, up to the cap's size; once there (a probe
+   * overflowed at the cap), the whole allocation.
+   */
   grownSize(): number {
-    return Math.min(this.#entries.length, this.size * 2);
+    if (this.size < this.#capSize) return Math.min(this.#capSize, this.size * 2);
+    return this.#entries.length;
   }
 
   /** Records the next rebuild should be sized for. */
   grownRecords(): number {
-    return Math.floor((this.grownSize() * LOAD_NUM) / LOAD_DEN);
+    const size = this.grownSize();
+    return size === this.#capSize ? this.maxRecords : Math.floor((size * LOAD_NUM) / LOAD_DEN);
   }
 }

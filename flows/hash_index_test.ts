@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { HashIndex, MAX_DIB } from "./hash_index.ts";
+import { HashIndex, hashIndexBytesPerRecord, MAX_DIB } from "./hash_index.ts";
 import { mulberry32 } from "../tests/helpers/random.ts";
 
 /** A reference model: a Map from slot to hash, checked against the index after every step. */
@@ -59,4 +59,28 @@ Deno.test("HashIndex reports an overflow when one home holds more than MAX_DIB e
   index.reset(1000);
   assert.equal(index.overflowed, false);
   assert.equal(index.count, 0);
+});
+
+Deno.test("HashIndex grows by doubling up to its cap's size at the load factor, no further", () => {
+  const rnd = mulberry32(5);
+  const max = 10_000;
+  const index = new HashIndex(max, 16);
+  const hashes: number[] = [];
+  const rebuild = (records: number) => {
+    index.reset(records);
+    hashes.forEach((h, slot) => assert(index.insert(h, slot)));
+  };
+  for (let slot = 0; slot < max; slot++) {
+    const h = (rnd() * 2 ** 32) >>> 0;
+    if (index.needsGrowth) rebuild(index.grownRecords());
+    hashes.push(h);
+    if (!index.insert(h, slot)) rebuild(index.grownRecords());
+  }
+  // Doubling from 16 records alone ends at 24,575 entries (9.8 B a record); the cap is 13,335.
+  const cap = Math.ceil(max / 0.75) + 1;
+  assert.equal(index.size, cap);
+  assert.ok((index.size * 4) / max <= hashIndexBytesPerRecord() + 0.01);
+  hashes.forEach((h, slot) => assert(find(index, h, slot)));
+  // A probe that overflows at the cap may still take the reserve beyond it.
+  assert.equal(index.grownSize(), cap * 2);
 });

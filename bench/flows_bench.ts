@@ -1,22 +1,29 @@
 // Flow engine benchmarks: update rate, bytes per flow, query latency, RSS of an hour of history.
 //
-// Run: deno run -A bench/flows_bench.ts. Memory figures come from child processes (this
-// script re-run with --child=...) started with --expose-gc, so each measures one engine in a
-// fresh heap: RSS (Deno.memoryUsage().rss) is read after a forced GC before the engine is built
+// Run: deno run -A bench/flows_bench.ts. Every engine is built as `serve` builds it, with an
+// Identity (names, apps and places: pipeline/shard.ts). Memory figures come from child processes
+// (this script re-run with --child=...) started with --expose-gc, so each measures one engine in
+// a fresh heap: RSS (Deno.memoryUsage().rss) is read after a forced GC before the engine is built
 // and again after it is filled (and GC'd, so arrays left over from growth are freed), and the
 // difference is divided by the flow count. RSS counts only pages touched, so every flow must be
 // written; the fill does that. A TCP flow's first packet (a SYN) waits in the engine's one-packet
 // ring until a second comes, so the fills answer each SYN with a SYN-ACK: every flow is a full
 // flow. The ring (maxEmbryos records, written in turn) is then touched whole, a fixed cost that
-// the RSS delta includes; the slope between two sizes is the cost of one more flow.
+// the RSS delta includes; the slope between two sizes is the cost of one more flow. So that
+// payload inspection runs as on a real link, each flow's client then sends a payload that names
+// it: a DNS query (UDP) or a TLS ClientHello (TCP). Every flow takes an inspector entry, and the
+// fill checks that every flow got its name.
 
 import { PacketBatch, PacketKind } from "../capture/packet_batch.ts";
 import { Flag } from "../capture/packet_batch.ts";
 import { DEFAULT_FLOW_CONFIG } from "../flows/flow_config.ts";
-import { FlowEngine } from "../flows/flow_engine.ts";
-import { ACTIVE_WORDS, FlowStore } from "../flows/flow_store.ts";
+import { FlowEngine, type FlowEngineOptions } from "../flows/flow_engine.ts";
+import { EMBRYO_WORDS } from "../flows/embryo_table.ts";
+import { FlowStore } from "../flows/flow_store.ts";
 import { flowTableBytesPerFlow } from "../flows/flow_table.ts";
+import { Identity } from "../flows/identity/identity.ts";
 import type { FlowQuery } from "../flows/query.ts";
+import { buildClientHello, toRecords } from "../tests/helpers/tls_hello.ts";
 
 /** Every figure the benchmark prints. */
 export interface FlowsBenchFigures {
@@ -24,7 +31,10 @@ export interface FlowsBenchFigures {
   updatesPerSecond: number;
   /** Distinct flows the update run cycled over. */
   updateFlows: number;
-  /** Measured RSS delta per active flow, and the computed array bytes per flow. */
+  /**
+   * Measured RSS delta per active flow, and the computed array bytes per flow: the flow table
+   * and its index, and the payload inspector's fixed arrays shared out over the flows.
+   */
   bytesPerFlow1M: number;
   bytesPerFlow5M: number;
   computedBytesPerFlow1M: number;
@@ -53,6 +63,40 @@ export interface FlowsBenchFigures {
 }
 
 const BATCH = 4096;
+/** Distinct names the fills' payloads ask for. */
+const NAMES = 64;
+
+/** An engine as `serve` runs it (pipeline/shard.ts): with an Identity, unless `bare`. */
+function serveEngine(options: FlowEngineOptions, bare = false): FlowEngine {
+  return new FlowEngine(bare ? options : { identity: new Identity(), ...options });
+}
+
+/**
+ * Payloads that name a flow, back to back: NAMES DNS queries for "hostN.example.com" (UDP), then
+ * NAMES TLS ClientHellos for the same names (TCP). offsets[k] and lengths[k] locate payload k.
+ */
+function namingPayloads(): { raw: Uint8Array; offsets: number[]; lengths: number[] } {
+  const parts: Uint8Array[] = [];
+  for (let k = 0; k < NAMES; k++) {
+    const labels = ["host" + k, "example", "com"].flatMap((l) => [
+      l.length,
+      ...new TextEncoder().encode(l),
+    ]);
+    parts.push(new Uint8Array([0, 1, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, ...labels, 0, 0, 1, 0, 1]));
+  }
+  for (let k = 0; k < NAMES; k++) {
+    parts.push(toRecords(buildClientHello({ sni: `host${k}.example.com` })));
+  }
+  const raw = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  const offsets: number[] = [];
+  let at = 0;
+  for (const p of parts) {
+    raw.set(p, at);
+    offsets.push(at);
+    at += p.length;
+  }
+  return { raw, offsets, lengths: parts.map((p) => p.length) };
+}
 
 /** Fills slot `i` of `batch` with a UDP or TCP packet of flow `n` (few hosts, many ports). */
 function flowPacket(batch: PacketBatch, i: number, n: number, ts: number, reply: boolean): void {
@@ -90,33 +134,61 @@ function rss(): number {
  */
 function fillFlows(engine: FlowEngine, flows: number, ts: (n: number) => number): void {
   const batch = new PacketBatch(BATCH);
+  const payloads = namingPayloads();
+  batch.raw = payloads.raw;
   for (let n = 0; n < flows;) {
     batch.count = 0;
-    for (; batch.count < BATCH - 1 && n < flows; n++) {
+    batch.rawStart = 0;
+    for (; batch.count < BATCH - 2 && n < flows; n++) {
+      const tcp = (n & 256) !== 0;
       flowPacket(batch, batch.count++, n, ts(n), false);
-      if ((n & 256) !== 0) flowPacket(batch, batch.count++, n, ts(n), true);
+      if (tcp) flowPacket(batch, batch.count++, n, ts(n), true);
+      if (engine.identity === undefined) continue;
+      // The client's first payload: a DNS query, or (after the handshake) a ClientHello.
+      const i = tcp ? batch.count++ : batch.count - 1;
+      if (tcp) flowPacket(batch, i, n, ts(n), false);
+      const k = (n % NAMES) + (tcp ? NAMES : 0);
+      batch.tcpFlags[i] = tcp ? 0x18 : 0;
+      batch.tcpSeq[i] = 1;
+      batch.payloadOffset[i] = payloads.offsets[k];
+      batch.payloadLength[i] = payloads.lengths[k];
     }
     engine.add(batch);
+    for (let i = 0; i < batch.count; i++) batch.payloadLength[i] = 0;
   }
   if (engine.table.count !== flows) {
     throw new Error(`Expected ${flows} flows, got ${engine.table.count}`);
   }
+  if (engine.identity === undefined) return;
+  const store = engine.table.store;
+  let named = 0;
+  for (let s = 0; s < engine.table.slotsUsed; s++) if (store.name(s) !== 0) named++;
+  if (named !== flows) throw new Error(`Expected ${flows} named flows, got ${named}`);
 }
 
-/** Child: RSS delta per flow of an engine holding `flows` active flows. */
-function measureBytesPerFlow(flows: number): number {
+/**
+ * Child: RSS delta per flow of an engine holding `flows` active flows, as serve runs it or
+ * (`bare`) without payload inspection and names.
+ */
+function measureBytesPerFlow(flows: number, bare: boolean) {
   const before = rss();
-  const engine = new FlowEngine({ maxActiveFlows: flows, tcpTimeoutSec: 1e9, udpTimeoutSec: 1e9 });
+  const engine = serveEngine(
+    { maxActiveFlows: flows, tcpTimeoutSec: 1e9, udpTimeoutSec: 1e9 },
+    bare,
+  );
   fillFlows(engine, flows, () => 1e9);
   const after = rss();
-  return (after - before) / flows;
+  return {
+    bytesPerFlow: (after - before) / flows,
+    retired: engine.identity?.inspector.retired ?? 0,
+  };
 }
 
 /** Child: RSS after `minutes` of simulated time at `rate` new two-packet flows per second. */
 function measureHistory(maxHistoryRecords: number | undefined, minutes: number, rate: number) {
   const batch = new PacketBatch(BATCH);
   const before = rss();
-  const engine = new FlowEngine(maxHistoryRecords ? { maxHistoryRecords } : {});
+  const engine = serveEngine(maxHistoryRecords ? { maxHistoryRecords } : {});
   const start = 1.7e9;
   let n = 0;
   for (let second = 0; second < minutes * 60; second++) {
@@ -148,7 +220,7 @@ function measureHistory(maxHistoryRecords: number | undefined, minutes: number, 
 
 /** Packets per second through add() over `flows` distinct flows, for about `seconds`. */
 function measureUpdates(flows: number, seconds: number): number {
-  const engine = new FlowEngine({ maxActiveFlows: flows * 2 });
+  const engine = serveEngine({ maxActiveFlows: flows * 2 });
   const batches: PacketBatch[] = [];
   let seed = 12345;
   for (let b = 0; b < 64; b++) {
@@ -180,7 +252,7 @@ function percentile(sorted: number[], p: number): number {
 
 /** Query latencies over an engine holding `flows` active flows (1,000,000 by default). */
 function measureQueries(runs: number, flows = 1_000_000) {
-  const engine = new FlowEngine({ maxActiveFlows: flows, tcpTimeoutSec: 1e9, udpTimeoutSec: 1e9 });
+  const engine = serveEngine({ maxActiveFlows: flows, tcpTimeoutSec: 1e9, udpTimeoutSec: 1e9 });
   fillFlows(engine, flows, (n) => 1e9 + n / 1000);
   const shapes: { name: string; query: FlowQuery }[] = [
     {
@@ -256,16 +328,17 @@ export async function runFlowsBench(sizes: FlowsBenchSizes = {}): Promise<FlowsB
   // Capped to hold every flow of the run (2,000 a second), with some room.
   const hour = await child(`history:${Math.ceil(minutes * 60 * 2000 * 1.014)}:${minutes}`);
   const defaults = await child(`history:0:${minutes}`);
+  const inspectorBytes = new Identity().inspector.allocatedBytes;
   return {
     updatesPerSecond,
     updateFlows,
     bytesPerFlow1M: b1.bytesPerFlow,
     bytesPerFlow5M: b5.bytesPerFlow,
-    computedBytesPerFlow1M: flowTableBytesPerFlow(),
-    computedBytesPerFlow5M: flowTableBytesPerFlow(),
+    computedBytesPerFlow1M: flowTableBytesPerFlow() + inspectorBytes / small,
+    computedBytesPerFlow5M: flowTableBytesPerFlow() + inspectorBytes / large,
     bytesFlows: [small, large],
     marginalBytesPerFlow: (b5.bytesPerFlow * large - b1.bytesPerFlow * small) / (large - small),
-    embryoRingBytes: DEFAULT_FLOW_CONFIG.maxEmbryos * FlowStore.bytesPerRecord(ACTIVE_WORDS),
+    embryoRingBytes: DEFAULT_FLOW_CONFIG.maxEmbryos * FlowStore.bytesPerRecord(EMBRYO_WORDS),
     queryFlows: sizes.queryFlows ?? 1_000_000,
     queryP50Ms: queries.p50,
     queryP99Ms: queries.p99,
@@ -323,7 +396,9 @@ export function formatFlowsBench(f: FlowsBenchFigures): string {
 if (import.meta.main) {
   const mode = Deno.args.find((a) => a.startsWith("--child="))?.slice(8);
   if (mode?.startsWith("bytes:")) {
-    console.log(JSON.stringify({ bytesPerFlow: measureBytesPerFlow(Number(mode.slice(6))) }));
+    // bytes:N as serve runs the engine; bytes:N:bare without identity (to see what it costs).
+    const [flows, bare] = mode.slice(6).split(":");
+    console.log(JSON.stringify(measureBytesPerFlow(Number(flows), bare === "bare")));
   } else if (mode === "queries") {
     console.log(JSON.stringify(measureQueries(40)));
   } else if (mode === "updates") {

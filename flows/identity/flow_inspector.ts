@@ -94,6 +94,11 @@ export class FlowInspector {
     this.entries.release(entry);
   }
 
+  /** Bytes of state allocated, whatever the flows: entries and reassembly buffers. */
+  get allocatedBytes(): number {
+    return this.entries.allocatedBytes + this.pool.allocatedBytes;
+  }
+
   /** Flows that stopped being inspected because their entry was needed for a newer flow. */
   get retired(): number {
     return this.entries.retired;

@@ -22,9 +22,6 @@ import { StreamKind } from "./stream_readers.ts";
 /** Entries a pool may have: a record's 16-bit field holds 0, 1 + entry, or 0xFFFF. */
 export const MAX_ENTRIES = 0xfffe;
 
-/** Bytes of one entry across the typed arrays (the `dcid` array adds a reference). */
-export const ENTRY_BYTES = 6 + 2 + 4 * 4;
-
 /** Values of `state`. */
 export const EntryState = { Free: 0, Inspecting: 1, Done: 2 } as const;
 
@@ -104,6 +101,11 @@ export class InspectionEntries {
     this.base = new Uint32Array(capacity);
     this.owner = new Int32Array(capacity).fill(-1);
     this.dcid = new Array(capacity).fill(undefined);
+  }
+
+  /** Bytes the entries take: six 8-bit, one 16-bit and four 32-bit arrays, `dcid`'s references. */
+  get allocatedBytes(): number {
+    return this.capacity * (6 + 2 + 4 * 4 + 8);
   }
 
   /**

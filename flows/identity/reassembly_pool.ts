@@ -31,6 +31,11 @@ export class ReassemblyPool {
     this.#freeTop = count;
   }
 
+  /** Bytes the pool's arrays take: data and arrival mask per buffer, and its bookkeeping. */
+  get allocatedBytes(): number {
+    return this.count * (this.size * 2 + 4 + 4 + 1);
+  }
+
   /** Buffers in use. */
   get used(): number {
     return this.count - this.#freeTop;

@@ -7,7 +7,7 @@ import { flowTableBytesPerFlow } from "../flows/flow_table.ts";
 
 /** A host's record, rate rings and minute buckets (flow_config.ts documents about 1.6 KB). */
 const BYTES_PER_HOST = 1600;
-/** Time series and the runtime, besides the tables. */
+/** Time series, payload inspection's fixed pools and the runtime, besides the tables. */
 const FIXED_BYTES = 256 << 20;
 /**
  * Records one table can hold: V8's largest ArrayBuffer is 16 GiB, and the flow index holds at

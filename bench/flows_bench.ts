@@ -23,7 +23,7 @@ import { FlowStore } from "../flows/flow_store.ts";
 import { flowTableBytesPerFlow } from "../flows/flow_table.ts";
 import { Identity } from "../flows/identity/identity.ts";
 import type { FlowQuery } from "../flows/query.ts";
-import { buildClientHello, toRecords } from "../tests/helpers/tls_hello.ts";
+import { NAMES, namingPayloads } from "./naming_payloads.ts";
 
 /** Every figure the benchmark prints. */
 export interface FlowsBenchFigures {
@@ -63,39 +63,10 @@ export interface FlowsBenchFigures {
 }
 
 const BATCH = 4096;
-/** Distinct names the fills' payloads ask for. */
-const NAMES = 64;
 
 /** An engine as `serve` runs it (pipeline/shard.ts): with an Identity, unless `bare`. */
 function serveEngine(options: FlowEngineOptions, bare = false): FlowEngine {
   return new FlowEngine(bare ? options : { identity: new Identity(), ...options });
-}
-
-/**
- * Payloads that name a flow, back to back: NAMES DNS queries for "hostN.example.com" (UDP), then
- * NAMES TLS ClientHellos for the same names (TCP). offsets[k] and lengths[k] locate payload k.
- */
-function namingPayloads(): { raw: Uint8Array; offsets: number[]; lengths: number[] } {
-  const parts: Uint8Array[] = [];
-  for (let k = 0; k < NAMES; k++) {
-    const labels = ["host" + k, "example", "com"].flatMap((l) => [
-      l.length,
-      ...new TextEncoder().encode(l),
-    ]);
-    parts.push(new Uint8Array([0, 1, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, ...labels, 0, 0, 1, 0, 1]));
-  }
-  for (let k = 0; k < NAMES; k++) {
-    parts.push(toRecords(buildClientHello({ sni: `host${k}.example.com` })));
-  }
-  const raw = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  const offsets: number[] = [];
-  let at = 0;
-  for (const p of parts) {
-    raw.set(p, at);
-    offsets.push(at);
-    at += p.length;
-  }
-  return { raw, offsets, lengths: parts.map((p) => p.length) };
 }
 
 /** Fills slot `i` of `batch` with a UDP or TCP packet of flow `n` (few hosts, many ports). */

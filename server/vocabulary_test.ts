@@ -2,7 +2,7 @@
 // the browser (flows/ holds them for the packet path).
 
 import assert from "node:assert/strict";
-import { MAX_LIMIT } from "../flows/query.ts";
+import { MAX_LIMIT } from "../flows/flow_paging.ts";
 import { MAX_POINTS } from "../flows/series_view.ts";
 import { CONN_STATE_NAMES as ENGINE_STATES } from "../flows/tcp_state.ts";
 import { queryFlows } from "../flows/query.ts";

@@ -16,7 +16,7 @@ import {
   startNfcapd,
 } from "./helpers/collectors.ts";
 import { corpusPath } from "./helpers/corpus.ts";
-import { addTo, conversationKey, diffSums, recordSums, type Sum } from "./helpers/flow_sums.ts";
+import { addTo, diffSums, oneWayKey, recordSums, type Sum } from "./helpers/conversations.ts";
 import { startServer } from "./helpers/serve.ts";
 
 /**
@@ -92,8 +92,8 @@ function nfdumpSums(rows: Record<string, string>[]): Map<string, Sum> {
     const proto = nfdumpProto(r.pr);
     const vlan = Number(r.svln);
     const [sp, dp] = [Number(r.sp), Number(r.dp)];
-    addTo(sums, conversationKey(proto, r.sa, sp, r.da, dp, vlan), +r.ipkt, +r.ibyt);
-    addTo(sums, conversationKey(proto, r.da, dp, r.sa, sp, vlan), +r.opkt, +r.obyt);
+    addTo(sums, oneWayKey(proto, r.sa, sp, r.da, dp, vlan), +r.ipkt, +r.ibyt);
+    addTo(sums, oneWayKey(proto, r.da, dp, r.sa, sp, vlan), +r.opkt, +r.obyt);
   }
   return sums;
 }
@@ -144,7 +144,7 @@ Deno.test("nfacctd (pmacct) sums what report --flows counts", async () => {
     }
     const sums = new Map<string, Sum>();
     for (const r of readNfacctd(nfacctd.dir)) {
-      const key = conversationKey(
+      const key = oneWayKey(
         protoNumber(r.PROTOCOL),
         r.SRC_IP,
         Number(r.SRC_PORT),

@@ -4,7 +4,6 @@
 
 import assert from "node:assert/strict";
 import { IpfixUdpSink } from "../export/ipfix_exporter.ts";
-import type { ExportFlow } from "../export/types.ts";
 import type { FlowRecord } from "../flows/flow_record.ts";
 import { protoNumber } from "../flows/flow_record.ts";
 import { runCli } from "./helpers/cli.ts";
@@ -16,6 +15,7 @@ import {
   startNfcapd,
 } from "./helpers/collectors.ts";
 import { corpusPath } from "./helpers/corpus.ts";
+import { exportFlow } from "./helpers/export_flows.ts";
 import { addTo, diffSums, oneWayKey, recordSums, type Sum } from "./helpers/conversations.ts";
 import { startServer } from "./helpers/serve.ts";
 
@@ -177,32 +177,19 @@ Deno.test("nfacctd decodes the server name and tunnel under the operator's PEN",
     biflow: false,
     pen,
   });
-  const named: ExportFlow = {
-    id: 1,
-    active: false,
-    proto: "udp",
+  const named = exportFlow({
     src_ip: "10.9.0.1",
     src_port: 4789,
     dst_ip: "10.9.0.2",
-    dst_port: 53,
-    vlan: null,
-    packets_c2s: 1,
     bytes_c2s: 70,
     packets_s2c: 1,
     bytes_s2c: 130,
-    first_ts: 1700000000,
     last_ts: 1700000000.5,
     state: "SF",
-    service: "dns",
-    no_ports: false,
-    end_reason: "idle",
-    tcp_flags_c2s: 0,
-    tcp_flags_s2c: 0,
-    ip_version: 4,
     app: "DNS",
     server_name: "wiki.example.org",
     tunnel: "vxlan",
-  };
+  });
   try {
     await sink.open();
     await sink.send([named, { ...named, id: 2, src_port: 4790, server_name: null, tunnel: null }]);

@@ -4,6 +4,21 @@
 // It lives in scripts/ because the truth script (run with --allow-run=tshark) must not import
 // test code, while tests already import scripts/.
 
+/**
+ * The addresses and ports of a frame, in the order every reader here splits them: IPv4 source
+ * and destination, IPv6 source and destination, TCP ports, UDP ports.
+ */
+export const ENDPOINT_FIELDS = [
+  "ip.src",
+  "ip.dst",
+  "ipv6.src",
+  "ipv6.dst",
+  "tcp.srcport",
+  "tcp.dstport",
+  "udp.srcport",
+  "udp.dstport",
+] as const;
+
 /** How tshark prints the fields. */
 export interface TsharkFieldsOptions {
   /** "f" (the default): the first occurrence of each field; "a": all of them. */

@@ -8,7 +8,7 @@
 // i.e. from libpcap itself, and `format` and the link-type number, read from the file header.
 
 import { fileHeader } from "./truth_file_header.ts";
-import { tsharkFields } from "./tshark_fields.ts";
+import { ENDPOINT_FIELDS, tsharkFields } from "./tshark_fields.ts";
 import { outerCounts, type TsharkFrame } from "./truth_outer.ts";
 
 const REAL = new URL("../tests/data/pcaps/real/", import.meta.url).pathname;
@@ -113,14 +113,7 @@ const FIELDS = [
   "frame.protocols",
   "frame.len",
   "frame.time_epoch",
-  "ip.src",
-  "ip.dst",
-  "ipv6.src",
-  "ipv6.dst",
-  "tcp.srcport",
-  "tcp.dstport",
-  "udp.srcport",
-  "udp.dstport",
+  ...ENDPOINT_FIELDS,
   "ip.flags.mf",
   "ip.frag_offset",
   "ipv6.fraghdr.more",

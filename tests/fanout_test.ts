@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { generateCapture, type GeneratedCapture } from "../bench/generate_capture.ts";
 import { generateFlood } from "../bench/generate_flood.ts";
 import type { FlowsResponse, StatsResponse } from "../server/wire.ts";
-import { tsharkFields } from "../scripts/tshark_fields.ts";
+import { ENDPOINT_FIELDS, tsharkFields } from "../scripts/tshark_fields.ts";
 import { canonicalIp } from "./helpers/canonical_ip.ts";
 import { addTo, conversationKey, type Sum } from "./helpers/conversations.ts";
 import { getJsonIn, startServeIn } from "./helpers/live.ts";

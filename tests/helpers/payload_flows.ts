@@ -3,7 +3,7 @@
 // plus its own names (SNI, QUIC SNI, HTTP Host, DNS query) as the truth to compare with.
 
 import { FlowInspector } from "../../flows/identity/flow_inspector.ts";
-import { tsharkFields } from "../../scripts/tshark_fields.ts";
+import { ENDPOINT_FIELDS, tsharkFields } from "../../scripts/tshark_fields.ts";
 import { canonicalIp } from "./canonical_ip.ts";
 import { hex } from "./tls_hello.ts";
 
@@ -20,14 +20,7 @@ export interface HarnessFlow {
 
 const FIELDS = [
   "frame.protocols",
-  "ip.src",
-  "ip.dst",
-  "ipv6.src",
-  "ipv6.dst",
-  "tcp.srcport",
-  "tcp.dstport",
-  "udp.srcport",
-  "udp.dstport",
+  ...ENDPOINT_FIELDS,
   "tcp.seq_raw",
   "tcp.flags",
   "tcp.payload",

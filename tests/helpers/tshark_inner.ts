@@ -4,20 +4,13 @@
 import { readCaptureFile } from "../../capture/read_file.ts";
 import { formatAddress } from "../../capture/ip_address.ts";
 import { Flag, PacketKind } from "../../capture/packet_batch.ts";
-import { tsharkFields } from "../../scripts/tshark_fields.ts";
+import { ENDPOINT_FIELDS, tsharkFields } from "../../scripts/tshark_fields.ts";
 import { canonicalIp } from "./canonical_ip.ts";
 
 const FIELDS = [
   "frame.len",
   "frame.protocols",
-  "ip.src",
-  "ip.dst",
-  "ipv6.src",
-  "ipv6.dst",
-  "tcp.srcport",
-  "tcp.dstport",
-  "udp.srcport",
-  "udp.dstport",
+  ...ENDPOINT_FIELDS,
 ];
 
 /** Layers after which an IP header is a quote (an ICMP error), not a packet being carried. */

@@ -34,17 +34,7 @@ interface Seen {
 async function truthOf(
   path: string,
 ): Promise<{ flows: Map<string, Sum>; hosts: Map<string, number> }> {
-  const lines = await tsharkFields(path, [
-    "frame.len",
-    "ip.src",
-    "ip.dst",
-    "ipv6.src",
-    "ipv6.dst",
-    "tcp.srcport",
-    "tcp.dstport",
-    "udp.srcport",
-    "udp.dstport",
-  ]);
+  const lines = await tsharkFields(path, ["frame.len", ...ENDPOINT_FIELDS]);
   const flows = new Map<string, Sum>();
   const hosts = new Map<string, number>();
   for (const line of lines) {

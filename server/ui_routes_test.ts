@@ -22,7 +22,9 @@ Deno.test("mountUi() serves the rendered page and its hashed, cacheable assets",
     assert.ok(html.startsWith("<!doctype html>"));
     assert.ok(html.includes(`src="/assets/${manifest.script}"`), "script linked by hashed name");
     assert.ok(html.includes(`href="/assets/${manifest.stylesheet}"`));
-    for (const island of ["StatusBar", "Throughput", "TopTalkers", "FlowTable", "Protocols"]) {
+    for (
+      const island of ["StatusBar", "Throughput", "TopTalkers", "Mix", "FlowTable", "HostView"]
+    ) {
       assert.ok(html.includes(`data-island="${island}"`), island);
     }
     assert.ok(!/https?:\/\/(?!www\.w3\.org)/.test(html), "no external URL in the page");

@@ -105,7 +105,9 @@ export function mountUi(app: OpenAPIHono<any, any, any>, options: UiRoutesOption
       "Cache-Control": "no-cache",
       "Content-Security-Policy": PAGE_POLICY,
       "X-Content-Type-Options": "nosniff",
-      "Referrer-Policy": "no-referrer",
+      // Not "no-referrer": with it, browsers send `Origin: null` on the page's own form posts
+      // (login without JavaScript, logout), which the Origin check must refuse.
+      "Referrer-Policy": "same-origin",
     });
   });
 

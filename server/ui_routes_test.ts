@@ -18,6 +18,8 @@ Deno.test("mountUi() serves the rendered page and its hashed, cacheable assets",
     assert.equal(page.status, 200);
     assert.equal(page.headers.get("cache-control"), "no-cache");
     assert.match(page.headers.get("content-security-policy") ?? "", /default-src 'self'/);
+    // The page's own forms (logout, login without script) must carry its origin.
+    assert.equal(page.headers.get("referrer-policy"), "same-origin");
     const html = await page.text();
     assert.ok(html.startsWith("<!doctype html>"));
     assert.ok(html.includes(`src="/assets/${manifest.script}"`), "script linked by hashed name");

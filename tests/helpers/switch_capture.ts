@@ -21,6 +21,8 @@ export interface SwitchCapture {
   /** B's heavy flows: from port 5003 to port 9000 of 10.0.0.5-8 (starting at the half). */
   heavyPortB: number;
   receiverOfA: string;
+  /** Seconds from the capture's first packet to the last of A's heavy flow to receiverOfA. */
+  lastOfA: number;
 }
 
 const LINKTYPE_ETHERNET = 1;
@@ -105,16 +107,18 @@ export function writeSwitchCapture(path: string, half = 10): SwitchCapture {
       to: 2 * half,
     },
   ];
+  const receiverOfA = "10.0.0.1";
+  let lastOfA = 0;
   const packets: { t: number; frame: Uint8Array; wireLen: number }[] = [];
   for (const s of streams) {
     const frames = s.dsts.map((d) => header(s.src, d, s.sport, s.dport, s.wireLen));
     const count = (s.to - s.from) * s.perSecond;
     for (let k = 0; k < count; k++) {
-      packets.push({
-        t: s.from + k / s.perSecond,
-        frame: frames[k % frames.length],
-        wireLen: s.wireLen,
-      });
+      const t = s.from + k / s.perSecond;
+      packets.push({ t, frame: frames[k % frames.length], wireLen: s.wireLen });
+      if (s.src === a && s.sport === 5001 && s.dsts[k % s.dsts.length] === receiverOfA) {
+        lastOfA = t;
+      }
     }
   }
   packets.sort((x, y) => x.t - y.t);
@@ -124,5 +128,5 @@ export function writeSwitchCapture(path: string, half = 10): SwitchCapture {
     writer.write(START + Math.floor(us / 1e6), us % 1e6, p.frame, p.wireLen);
   }
   writer.close();
-  return { path, a, b, half, heavyPortA: 5001, heavyPortB: 5003, receiverOfA: "10.0.0.1" };
+  return { path, a, b, half, heavyPortA: 5001, heavyPortB: 5003, receiverOfA, lastOfA };
 }

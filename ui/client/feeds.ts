@@ -5,6 +5,7 @@
 import { batch } from "@preact/signals";
 import type {
   FlowsResponse,
+  HealthResponse,
   ProtocolsResponse,
   SeriesResponse,
   TalkersResponse,
@@ -20,6 +21,7 @@ import {
   protocols,
   serverNow,
   serverSecond,
+  stats,
   talkers,
   throughput,
   throughputVersion,
@@ -43,9 +45,10 @@ let tailBusy = false;
 let flowRequest: AbortController | null = null;
 let flowGeneration = 0;
 
-/** A message for an API failure. */
-function messageOf(error: unknown): string {
-  return error instanceof ApiRequestError ? error.message : "The server cannot be reached";
+/** A message for an API failure; null for a 401 (the token prompt says what is needed). */
+function messageOf(error: unknown): string | null {
+  if (error instanceof ApiRequestError) return error.status === 401 ? null : error.message;
+  return "The server cannot be reached";
 }
 
 /** The /talkers `by` that ranks like the view's talkers sort. */
@@ -58,6 +61,13 @@ export async function loadChart(): Promise<void> {
   const generation = ++chartGeneration;
   const v = view.peek();
   const b = rangeBounds(v, serverNow());
+  if (b.live) {
+    // A live range is memory's 1 s points: from the server's start at the earliest (before
+    // it, the API would answer from history at 1 min, and a view keeps one resolution).
+    const uptime = stats.peek()?.uptime_sec ??
+      (await apiGet<HealthResponse>("health").catch(() => null))?.uptime_sec;
+    if (uptime !== undefined) b.from = Math.max(b.from, Math.ceil(serverNow() - uptime) + 1);
+  }
   // A live range ends at the server's last finished second: leave `to` to the server.
   const params: Record<string, string> = { from: String(b.from), step: String(b.step) };
   if (!b.live) params.to = String(b.to);
@@ -84,6 +94,23 @@ export async function loadChart(): Promise<void> {
     }
   } catch (error) {
     if (generation !== chartGeneration) return;
+    if (b.live && error instanceof ApiRequestError && error.status === 400) {
+      // The server's first seconds: no second has finished since it started. Start empty at
+      // 1 s; the live tail fills the chart as seconds finish.
+      batch(() => {
+        throughput.replace([], [], []);
+        chartMeta.value = {
+          live: true,
+          tier: "memory",
+          step: 1,
+          from: b.from,
+          to: b.from,
+          error: null,
+        };
+        throughputVersion.value++;
+      });
+      return;
+    }
     chartMeta.value = { ...chartMeta.peek(), live: b.live, error: messageOf(error) };
   }
 }

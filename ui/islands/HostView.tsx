@@ -24,6 +24,10 @@ const SOURCES: Record<string, string> = {
   mdns: "mDNS (Bonjour)",
 };
 
+function flows(n: number): string {
+  return `${formatCount(n)} ${n === 1 ? "flow" : "flows"}`;
+}
+
 /** The host's place in one line, or what is missing. */
 function placeText(p: HostResponse["place"]): string {
   const parts = [
@@ -170,7 +174,7 @@ export default function HostView() {
                       {p.name}
                     </button>
                     <span class="muted">
-                      {formatBytes(p.bytes)} · {formatCount(p.flows)} flows
+                      {formatBytes(p.bytes)} · {flows(p.flows)}
                     </span>
                   </li>
                 ))}
@@ -183,7 +187,7 @@ export default function HostView() {
                   <li key={a.name}>
                     <span>{a.name}</span>
                     <span class="muted">
-                      {formatBytes(a.bytes)} · {formatCount(a.flows)} flows
+                      {formatBytes(a.bytes)} · {flows(a.flows)}
                     </span>
                   </li>
                 ))}

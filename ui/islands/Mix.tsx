@@ -126,6 +126,7 @@ export default function Mix() {
               disabled={!r.filter}
               aria-pressed={r.filter ? selected === Object.values(r.filter)[0] : undefined}
               data-name={r.name}
+              data-filter={r.filter ? Object.keys(r.filter)[0] : ""}
               title={r.filter ? `${r.title}. Click to show only its flows and hosts` : r.title}
               onClick={() => pick(r)}
             >

@@ -98,7 +98,8 @@ export function createThroughputChart(
         x: {
           type: "linear",
           grid: { color: colors.grid },
-          ticks: { color: colors.text, maxRotation: 0, autoSkipPadding: 12 },
+          // Round times only: the axis's ends are wherever the range starts and stops.
+          ticks: { color: colors.text, maxRotation: 0, autoSkipPadding: 12, includeBounds: false },
         },
         bps: {
           type: "linear",

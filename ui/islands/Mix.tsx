@@ -111,7 +111,7 @@ export default function Mix() {
         {rows.map((r, i) => (
           <span
             key={r.name}
-            class={`s${(i % 8) + 1}`}
+            class={r.filter || i < ROWS ? `s${(i % 8) + 1}` : "rest"}
             style={{ width: `${whole > 0 ? (r.value / whole) * 100 : 0}%` }}
           >
           </span>
@@ -130,7 +130,11 @@ export default function Mix() {
               title={r.filter ? `${r.title}. Click to show only its flows and hosts` : r.title}
               onClick={() => pick(r)}
             >
-              <span class={`swatch s${(i % 8) + 1}`} aria-hidden="true"></span>
+              <span
+                class={`swatch ${r.filter || i < ROWS ? `s${(i % 8) + 1}` : "rest"}`}
+                aria-hidden="true"
+              >
+              </span>
               <span class="mix-name">{r.name}</span>
               <span class="mix-value">{show(r.value)}</span>
               <span class="mix-share">{formatShare(r.value, whole)}</span>

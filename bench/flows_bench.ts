@@ -5,11 +5,16 @@
 // fresh heap: RSS (Deno.memoryUsage().rss) is read after a forced GC before the engine is built
 // and again after it is filled (and GC'd, so arrays left over from growth are freed), and the
 // difference is divided by the flow count. RSS counts only pages touched, so every flow must be
-// written; the fill does that.
+// written; the fill does that. A TCP flow's first packet (a SYN) waits in the engine's one-packet
+// ring until a second comes, so the fills answer each SYN with a SYN-ACK: every flow is a full
+// flow. The ring (maxEmbryos records, written in turn) is then touched whole, a fixed cost that
+// the RSS delta includes; the slope between two sizes is the cost of one more flow.
 
 import { PacketBatch, PacketKind } from "../capture/packet_batch.ts";
 import { Flag } from "../capture/packet_batch.ts";
+import { DEFAULT_FLOW_CONFIG } from "../flows/flow_config.ts";
 import { FlowEngine } from "../flows/flow_engine.ts";
+import { ACTIVE_WORDS, FlowStore } from "../flows/flow_store.ts";
 import { flowTableBytesPerFlow } from "../flows/flow_table.ts";
 import type { FlowQuery } from "../flows/query.ts";
 
@@ -24,6 +29,14 @@ export interface FlowsBenchFigures {
   bytesPerFlow5M: number;
   computedBytesPerFlow1M: number;
   computedBytesPerFlow5M: number;
+  /** Flows held by the two bytes-per-flow runs (1M and 5M unless run smaller). */
+  bytesFlows?: [number, number];
+  /** RSS cost of one more flow: the slope between the two runs (fixed costs cancel out). */
+  marginalBytesPerFlow?: number;
+  /** Bytes of the one-packet ring at the default size: fixed, touched whole by any churn. */
+  embryoRingBytes?: number;
+  /** Active flows the queries ran over (1,000,000 unless run smaller). */
+  queryFlows?: number;
   /** Milliseconds per query over 1,000,000 active flows, all shapes together. */
   queryP50Ms: number;
   queryP99Ms: number;
@@ -31,6 +44,8 @@ export interface FlowsBenchFigures {
   queryShapes: { name: string; p50Ms: number; p99Ms: number; total: number }[];
   /** 60 simulated minutes at 2,000 new flows per second, history capped to hold them all. */
   historyHourRssMiB: number;
+  /** Simulated minutes of the history runs (60 unless run smaller). */
+  historyMinutes?: number;
   historyHourRecords: number;
   /** The same with the default configuration (history capped at 2,000,000 records). */
   historyDefaultRssMiB: number;
@@ -69,19 +84,30 @@ function rss(): number {
   return Deno.memoryUsage().rss;
 }
 
-/** Child: RSS delta per flow of an engine holding `flows` active flows. */
-function measureBytesPerFlow(flows: number): number {
+/**
+ * Puts flows 0 to `flows` - 1 into `engine` as full flows, flow n at `ts(n)`: its packet, and
+ * for a TCP flow (whose SYN alone would wait in the one-packet ring) the server's SYN-ACK.
+ */
+function fillFlows(engine: FlowEngine, flows: number, ts: (n: number) => number): void {
   const batch = new PacketBatch(BATCH);
-  const before = rss();
-  const engine = new FlowEngine({ maxActiveFlows: flows, tcpTimeoutSec: 1e9, udpTimeoutSec: 1e9 });
   for (let n = 0; n < flows;) {
     batch.count = 0;
-    for (; batch.count < BATCH && n < flows; n++) flowPacket(batch, batch.count++, n, 1e9, false);
+    for (; batch.count < BATCH - 1 && n < flows; n++) {
+      flowPacket(batch, batch.count++, n, ts(n), false);
+      if ((n & 256) !== 0) flowPacket(batch, batch.count++, n, ts(n), true);
+    }
     engine.add(batch);
   }
   if (engine.table.count !== flows) {
     throw new Error(`Expected ${flows} flows, got ${engine.table.count}`);
   }
+}
+
+/** Child: RSS delta per flow of an engine holding `flows` active flows. */
+function measureBytesPerFlow(flows: number): number {
+  const before = rss();
+  const engine = new FlowEngine({ maxActiveFlows: flows, tcpTimeoutSec: 1e9, udpTimeoutSec: 1e9 });
+  fillFlows(engine, flows, () => 1e9);
   const after = rss();
   return (after - before) / flows;
 }
@@ -152,18 +178,10 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
 }
 
-/** Query latencies over an engine holding 1,000,000 active flows. */
-function measureQueries(runs: number) {
-  const flows = 1_000_000;
+/** Query latencies over an engine holding `flows` active flows (1,000,000 by default). */
+function measureQueries(runs: number, flows = 1_000_000) {
   const engine = new FlowEngine({ maxActiveFlows: flows, tcpTimeoutSec: 1e9, udpTimeoutSec: 1e9 });
-  const batch = new PacketBatch(BATCH);
-  for (let n = 0; n < flows;) {
-    batch.count = 0;
-    for (; batch.count < BATCH && n < flows; n++) {
-      flowPacket(batch, batch.count++, n, 1e9 + n / 1000, false);
-    }
-    engine.add(batch);
-  }
+  fillFlows(engine, flows, (n) => 1e9 + n / 1000);
   const shapes: { name: string; query: FlowQuery }[] = [
     {
       name: "tcp/443, >= 700 B, by bytes desc",
@@ -214,15 +232,30 @@ async function child(mode: string): Promise<Record<string, number>> {
   return JSON.parse(new TextDecoder().decode(out.stdout));
 }
 
+/** Sizes of the memory section; the defaults are the budget's (1M and 5M flows, an hour). */
+export interface FlowsBenchSizes {
+  /** Active flows of the two bytes-per-flow runs. */
+  bytesFlows?: [number, number];
+  /** Simulated minutes of the history runs (at 2,000 new flows a second). */
+  historyMinutes?: number;
+  /** Active flows the queries run over. */
+  queryFlows?: number;
+  /** Seconds of the update-rate run. */
+  updateSeconds?: number;
+}
+
 /** Runs every measurement and returns the figures. Takes a few minutes on 2 cores. */
-export async function runFlowsBench(): Promise<FlowsBenchFigures> {
+export async function runFlowsBench(sizes: FlowsBenchSizes = {}): Promise<FlowsBenchFigures> {
+  const [small, large] = sizes.bytesFlows ?? [1_000_000, 5_000_000];
+  const minutes = sizes.historyMinutes ?? 60;
   const updateFlows = 200_000;
-  const updatesPerSecond = measureUpdates(updateFlows, 5);
-  const queries = measureQueries(40);
-  const b1 = await child("bytes:1000000");
-  const b5 = await child("bytes:5000000");
-  const hour = await child("history:7300000");
-  const defaults = await child("history:0");
+  const updatesPerSecond = measureUpdates(updateFlows, sizes.updateSeconds ?? 5);
+  const queries = measureQueries(40, sizes.queryFlows);
+  const b1 = await child(`bytes:${small}`);
+  const b5 = await child(`bytes:${large}`);
+  // Capped to hold every flow of the run (2,000 a second), with some room.
+  const hour = await child(`history:${Math.ceil(minutes * 60 * 2000 * 1.014)}:${minutes}`);
+  const defaults = await child(`history:0:${minutes}`);
   return {
     updatesPerSecond,
     updateFlows,
@@ -230,11 +263,16 @@ export async function runFlowsBench(): Promise<FlowsBenchFigures> {
     bytesPerFlow5M: b5.bytesPerFlow,
     computedBytesPerFlow1M: flowTableBytesPerFlow(),
     computedBytesPerFlow5M: flowTableBytesPerFlow(),
+    bytesFlows: [small, large],
+    marginalBytesPerFlow: (b5.bytesPerFlow * large - b1.bytesPerFlow * small) / (large - small),
+    embryoRingBytes: DEFAULT_FLOW_CONFIG.maxEmbryos * FlowStore.bytesPerRecord(ACTIVE_WORDS),
+    queryFlows: sizes.queryFlows ?? 1_000_000,
     queryP50Ms: queries.p50,
     queryP99Ms: queries.p99,
     queryShapes: queries.perShape,
     historyHourRssMiB: hour.rssMiB,
     historyHourRecords: hour.records,
+    historyMinutes: minutes,
     historyDefaultRssMiB: defaults.rssMiB,
     historyDefaultRecords: defaults.records,
   };
@@ -244,24 +282,33 @@ export async function runFlowsBench(): Promise<FlowsBenchFigures> {
 export function formatFlowsBench(f: FlowsBenchFigures): string {
   const n = (v: number, digits = 0) =>
     v.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  const [small, large] = f.bytesFlows ?? [1_000_000, 5_000_000];
+  const size = (v: number) => v >= 1e6 ? `${n(v / 1e6, v % 1e6 ? 1 : 0)}M` : `${n(v / 1e3)}k`;
+  const minutes = f.historyMinutes ?? 60;
   const rows: [string, string][] = [
     [`flow updates per second (${n(f.updateFlows)} flows)`, n(f.updatesPerSecond)],
     [
-      "bytes per flow at 1M flows (RSS delta)",
+      `bytes per flow at ${size(small)} flows (RSS delta)`,
       `${n(f.bytesPerFlow1M, 1)} (arrays: ${n(f.computedBytesPerFlow1M, 1)})`,
     ],
     [
-      "bytes per flow at 5M flows (RSS delta)",
+      `bytes per flow at ${size(large)} flows (RSS delta)`,
       `${n(f.bytesPerFlow5M, 1)} (arrays: ${n(f.computedBytesPerFlow5M, 1)})`,
     ],
-    ["query p50 at 1M flows (ms)", n(f.queryP50Ms, 2)],
-    ["query p99 at 1M flows (ms)", n(f.queryP99Ms, 2)],
+    ...(f.marginalBytesPerFlow === undefined ? [] : [[
+      `one more flow (slope ${size(small)} -> ${size(large)})`,
+      `${n(f.marginalBytesPerFlow, 1)}; one-packet ring (fixed): ${
+        n((f.embryoRingBytes ?? 0) / 2 ** 20, 1)
+      } MiB`,
+    ] as [string, string]]),
+    [`query p50 at ${size(f.queryFlows ?? 1e6)} flows (ms)`, n(f.queryP50Ms, 2)],
+    [`query p99 at ${size(f.queryFlows ?? 1e6)} flows (ms)`, n(f.queryP99Ms, 2)],
     ...f.queryShapes.map((s): [string, string] => [
       `  ${s.name}`,
       `p50 ${n(s.p50Ms, 2)}  p99 ${n(s.p99Ms, 2)}  (${n(s.total)} match)`,
     ]),
     [
-      "RSS after 60 min at 2,000 flows/s (MiB)",
+      `RSS after ${minutes} min at 2,000 flows/s (MiB)`,
       `${n(f.historyHourRssMiB, 1)} (${n(f.historyHourRecords)} history records)`,
     ],
     [
@@ -282,8 +329,8 @@ if (import.meta.main) {
   } else if (mode === "updates") {
     console.log(JSON.stringify({ updatesPerSecond: measureUpdates(200_000, 5) }));
   } else if (mode?.startsWith("history:")) {
-    const cap = Number(mode.slice(8));
-    console.log(JSON.stringify(measureHistory(cap || undefined, 60, 2000)));
+    const [cap, minutes = "60"] = mode.slice(8).split(":");
+    console.log(JSON.stringify(measureHistory(Number(cap) || undefined, Number(minutes), 2000)));
   } else {
     console.log(formatFlowsBench(await runFlowsBench()));
   }

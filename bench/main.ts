@@ -5,7 +5,11 @@
 // bench/out/results.json, so BENCHMARKS.md is always written from the latest run of each section.
 // Sections: offline, live (zero-drop ladder and CPU at 100 kpps), memory (flow engine: updates,
 // bytes per flow, an hour of history, engine queries), api (REST over 1M flows), stream
-// (200 WebSocket clients at 500 kpps, wire-to-message latency), ui (dashboard, opt-in).
+// (200 WebSocket clients at 500 kpps, wire-to-message latency), flood (the worst traffic
+// offline through serve beside softflowd, and live at trafgen's top speed with 1 and 2
+// workers; sizes: --flood-packets, --flood-live-packets, --flood-runs, --usual-packets,
+// --flood-parts offline,live), ui (dashboard, opt-in). --report-to DIR writes BENCHMARKS.md
+// (and the plot) under DIR instead of the repository, for a trial run at small sizes.
 
 import { parseArgs } from "node:util";
 import { formatFlowsBench, runFlowsBench } from "./flows_bench.ts";
@@ -13,6 +17,9 @@ import { benchLive } from "./live.ts";
 import { benchOffline, benchOfflineFile, offlineTable } from "./offline.ts";
 import { type BenchResults, liveTable, streamTable, writeReport } from "./report.ts";
 import { benchRest, formatServerBench } from "./server_bench.ts";
+import { benchFloodOffline } from "./flood.ts";
+import { benchFloodLive } from "./flood_live.ts";
+import type { FloodResults } from "./report_flood.ts";
 import { runStreamBench } from "./stream_bench.ts";
 import { uiBench, uiBenchTable } from "./ui_bench.ts";
 
@@ -20,7 +27,7 @@ const OUT = new URL("./out/", import.meta.url).pathname;
 const RESULTS = `${OUT}results.json`;
 const ROOT = new URL("../", import.meta.url).pathname;
 const REAL = new URL("../tests/data/pcaps/real/", import.meta.url).pathname;
-const DEFAULT_SECTIONS = ["offline", "live", "memory", "api", "stream"];
+const DEFAULT_SECTIONS = ["offline", "live", "memory", "api", "stream", "flood"];
 const ALL_SECTIONS = [...DEFAULT_SECTIONS, "ui"];
 
 /** The `count` largest captures of the real corpus (by file size). */
@@ -46,14 +53,24 @@ function load(): BenchResults {
 }
 
 const { values } = parseArgs({
-  args: Deno.args,
+  // `deno task bench -- --only flood` hands the "--" on: it only separates task arguments.
+  args: Deno.args[0] === "--" ? Deno.args.slice(1) : Deno.args,
   options: {
     only: { type: "string" },
     /** Write BENCHMARKS.md from the kept figures, measuring nothing. */
     "report-only": { type: "boolean" },
     "real-dir": { type: "string", default: REAL },
+    "report-to": { type: "string", default: ROOT },
+    "flood-packets": { type: "string", default: "3000000" },
+    "flood-live-packets": { type: "string", default: "15000000" },
+    "flood-runs": { type: "string", default: "5" },
+    "usual-packets": { type: "string", default: "2000000" },
+    "flood-parts": { type: "string", default: "offline,live" },
   },
 });
+const reportTo = values["report-to"]!.endsWith("/")
+  ? values["report-to"]!
+  : `${values["report-to"]}/`;
 const sections = values["report-only"]
   ? []
   : values.only
@@ -110,20 +127,48 @@ if (sections.includes("stream")) {
   results.stream = { at: stamp(), runs: stream };
   save();
 }
+if (sections.includes("flood")) {
+  const parts = values["flood-parts"]!.split(",").map((p) => p.trim());
+  const flood: FloodResults = { at: stamp() };
+  if (parts.includes("offline")) {
+    flood.offline = await benchFloodOffline({
+      dir: OUT,
+      packets: Number(values["flood-packets"]),
+      runs: Number(values["flood-runs"]),
+      usualPackets: Number(values["usual-packets"]),
+    });
+  }
+  if (parts.includes("live")) {
+    flood.live = await benchFloodLive({ packets: Number(values["flood-live-packets"]) });
+  }
+  results.flood = flood;
+  save();
+}
 if (sections.includes("ui")) {
   const ui = await uiBench();
   console.log(uiBenchTable(ui), "\n");
   results.ui = { at: stamp(), table: uiBenchTable(ui) };
   save();
 }
-writeReport(results, ROOT);
+writeReport(results, reportTo);
 // Formatted as `deno fmt` would (the repository's fmt check covers Markdown).
 await new Deno.Command(Deno.execPath(), {
-  args: ["fmt", "-q", `${ROOT}BENCHMARKS.md`, `${ROOT}docs/bench_live_cpu.svg`],
+  args: [
+    "fmt",
+    "-q",
+    ...[`${reportTo}BENCHMARKS.md`, `${reportTo}docs/bench_live_cpu.svg`].filter((f) => {
+      try {
+        return Deno.statSync(f).isFile;
+      } catch {
+        return false;
+      }
+    }),
+  ],
   stdout: "inherit",
   stderr: "inherit",
 }).output();
 console.log(
   `bench: ${sections.join(", ")} in ${((performance.now() - started) / 60000).toFixed(1)} min; ` +
-    `wrote BENCHMARKS.md and docs/bench_*.svg (figures kept in bench/out/results.json)`,
+    `wrote ${reportTo}BENCHMARKS.md and docs/bench_*.svg (figures kept in ` +
+    "bench/out/results.json)",
 );

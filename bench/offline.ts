@@ -30,12 +30,12 @@ export interface OfflineResult {
   measurements: Measurement[];
 }
 
-function median(values: number[]): number {
+export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)];
 }
 
-async function hasCommand(name: string): Promise<boolean> {
+export async function hasCommand(name: string): Promise<boolean> {
   return (await new Deno.Command("sh", { args: ["-c", `command -v ${name}`] }).output()).success;
 }
 
@@ -60,7 +60,7 @@ async function timeCommand(program: string, args: string[]): Promise<number> {
  * that socket's backlog non-empty with connect-and-close clients, so each accept() returns at
  * once and reads EOF. The feeder runs on the other core; how many clients it made is reported.
  */
-async function timeSoftflowd(path: string, maxFlows: number) {
+export async function timeSoftflowd(path: string, maxFlows: number) {
   const dir = Deno.makeTempDirSync({ prefix: "nwsf" });
   const ctl = `${dir}/ctl`;
   const started = performance.now();
@@ -130,7 +130,7 @@ function readAndCount(path: string, expected: number): number {
  * built before the clock starts (its 1M-slot tables cost milliseconds to set up, which would
  * swamp a small file); that set-up is timed apart and returned as `buildMs`.
  */
-function readAndEngine(
+export function readAndEngine(
   path: string,
   expected: number,
   repeat = 1,

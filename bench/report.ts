@@ -7,6 +7,7 @@ import type { OfflineResult } from "./offline.ts";
 import type { ServerBenchFigures } from "./server_bench.ts";
 import type { StreamRun } from "./stream_bench.ts";
 import { OPTIMISATION } from "./optimisation_log.ts";
+import { type FloodResults, floodSection } from "./report_flood.ts";
 import { svgLineChart } from "./svg_plot.ts";
 
 /** Every section's figures, each stamped with when it ran. */
@@ -16,6 +17,7 @@ export interface BenchResults {
   memory?: { at: string } & FlowsBenchFigures;
   api?: { at: string; flows: number; rest: ServerBenchFigures["rest"] };
   stream?: { at: string; runs: StreamRun[] };
+  flood?: FloodResults;
   ui?: { at: string; table: string };
 }
 
@@ -352,24 +354,35 @@ function memorySection(res: BenchResults, out: string[], summary: string[][]): v
     summary.push(["< 128 B/flow; < 1 GB at 7.2M flows", "-", "not measured"]);
     return;
   }
+  const [small, large] = m.bytesFlows ?? [1_000_000, 5_000_000];
+  const minutes = m.historyMinutes ?? 60;
   out.push(
     `Measured ${m.at} (bench/flows_bench.ts). Bytes per flow are the RSS delta of a fresh ` +
-      "process (forced GC before and after) divided by the flows held; the hour of history is " +
-      "60 simulated minutes at 2,000 new two-packet flows per second (7.2M flows), history " +
-      "capped to hold them all, whole-process RSS.",
+      "process (forced GC before and after) divided by the flows held; every flow is a full " +
+      "flow (a TCP flow's SYN gets its SYN-ACK, or it would wait in the one-packet ring). " +
+      `The hour of history is ${minutes} simulated minutes at 2,000 new two-packet flows per ` +
+      `second (${n(minutes * 120_000)} flows), history capped to hold them all, ` +
+      "whole-process RSS.",
     "",
     table(["figure", "value"], [
       ["flow updates/s through FlowEngine.add (200,000 flows)", n(m.updatesPerSecond)],
       [
-        "bytes per flow at 1M flows",
+        `bytes per flow at ${n(small)} flows`,
         `${n(m.bytesPerFlow1M, 1)} (arrays: ${n(m.computedBytesPerFlow1M, 1)})`,
       ],
       [
-        "bytes per flow at 5M flows",
+        `bytes per flow at ${n(large)} flows`,
         `${n(m.bytesPerFlow5M, 1)} (arrays: ${n(m.computedBytesPerFlow5M, 1)})`,
       ],
+      ...(m.marginalBytesPerFlow === undefined ? [] : [[
+        "one more flow (the slope between the two; fixed costs cancel)",
+        n(m.marginalBytesPerFlow, 1),
+      ], [
+        "one-packet ring at its default size (fixed; any TCP churn touches it all)",
+        `${n((m.embryoRingBytes ?? 0) / 2 ** 20, 1)} MiB`,
+      ]]),
       [
-        "RSS after 60 min at 2,000 new flows/s",
+        `RSS after ${minutes} min at 2,000 new flows/s`,
         `${n(m.historyHourRssMiB, 1)} MiB (${n(m.historyHourRecords)} history records)`,
       ],
       [
@@ -377,7 +390,7 @@ function memorySection(res: BenchResults, out: string[], summary: string[][]): v
         `${n(m.historyDefaultRssMiB, 1)} MiB (${n(m.historyDefaultRecords)} records)`,
       ],
       [
-        "engine query p50 / p99 over 1M flows (ms)",
+        `engine query p50 / p99 over ${n(m.queryFlows ?? 1_000_000)} flows (ms)`,
         `${n(m.queryP50Ms, 2)} / ${n(m.queryP99Ms, 2)}`,
       ],
     ]),
@@ -501,13 +514,15 @@ export function writeReport(res: BenchResults, root: string): void {
   memorySection(res, body, summary);
   apiSection(res, body, summary);
   streamSection(res, body, summary);
+  floodSection(res.flood, body, summary);
   if (res.ui) {
     body.push("## Dashboard", "", `Measured ${res.ui.at}.`, "", "```", res.ui.table, "```", "");
   }
   const doc = [
     "# Benchmarks",
     "",
-    "Written by `deno task bench` (bench/main.ts; `-- --only offline,live,memory,api,stream,ui` " +
+    "Written by `deno task bench` (bench/main.ts; " +
+    "`-- --only offline,live,memory,api,stream,flood,ui` " +
     "runs a subset, the other sections keep their last figures from bench/out/results.json). " +
     "The machine is a shared 2-core VM, so every figure is a median or a ratio measured in " +
     "the same run as its reference, never a single time. Live sections need root (network " +
@@ -576,12 +591,12 @@ alternating the code from before and after this session's changes, deep-offset p
 p99 20.1 and 21.4 ms before and 21.3 and 19.9 ms after (p50 12.0 and 12.0 before, 11.9 and 12.8
 after).`;
 const MEMORY_NOTE =
-  `The RSS delta includes about 7.6 MB that does not grow with the flows (measured by
-filling the same engine with 1,000 flows: V8 heap growth, compiled code, the first pages of the
-host and time-series tables): about 7.6 bytes per flow at 1M and 1.5 at 5M, which is why 5M
-measures less per flow. The marginal cost of a flow is the arrays' figure. Before this work the
-1M figure was 126 to 128 (at the limit); dropping the stored key hash took 4 bytes per flow off,
-and per-second accounting put 2 back (see the optimisation section).`;
+  `The RSS delta includes costs that do not grow with the flows: about 7.6 MB of V8 heap
+growth, compiled code and the first pages of the host and time-series tables, and, since issue
+13, the one-packet ring (262,144 records of 120 bytes, about 30 MiB), which any traffic with
+more TCP flows than that writes end to end. At 1M flows the ring alone is about 31 bytes per
+flow; the slope between the two sizes is the cost of one more flow (a 120-byte record and 5.3
+bytes of index). Before issue 13 the 1M figure was 125.0 and the 5M figure 112.3, with no ring.`;
 const OPTIMISATION_LOG = OPTIMISATION;
 
 /** For type checks of callers that only format: the step type. */

@@ -35,7 +35,7 @@ export interface CaptureSink {
   sleep(ms: number): Promise<void>;
   /** Called while a live read waits inside libpcap, with the handle stop() must break. */
   waiting(handle: PcapHandle | undefined): void;
-  /** A long file read yields this often (ms) to let messages in. */
+  /** A long read (a file, or a live ring that stays full) yields this often (ms) to messages. */
   readonly yieldEveryMs: number;
   /** Hand every read over at once (the raw bytes are valid only until the next read). */
   readonly handEachRead: boolean;
@@ -102,6 +102,7 @@ export async function runSource(
 export async function readLive(handle: PcapHandle, sink: CaptureSink): Promise<void> {
   let batch = await sink.take();
   let lastStats = 0;
+  let yielded = Date.now();
   /** Packets came in the last wait: traffic has started, so read on the clock again. */
   let woken = false;
   try {
@@ -120,12 +121,21 @@ export async function readLive(handle: PcapHandle, sink: CaptureSink): Promise<v
         sink.stats(handle);
         lastStats = started;
       }
-      if (n === requested) continue; // more is waiting in the ring
+      if (n === requested) {
+        // More is waiting in the ring. Under a flood it always is, so let messages (queries,
+        // stop) in as a long file read does, or the API waits until the ring drains.
+        if (started - yielded >= sink.yieldEveryMs) {
+          await sink.sleep(0);
+          yielded = Date.now();
+        }
+        continue;
+      }
       if (n > 0 || woken) {
         woken = false;
         // A returned batch also ends a sleep: sleep again until the next read is due.
         const due = started + READ_EVERY_MS;
         while (!sink.stopping && Date.now() < due) await sink.sleep(due - Date.now());
+        yielded = Date.now();
         continue;
       }
       // The ring is empty: wait in libpcap for the next block.

@@ -37,6 +37,7 @@ Deno.test("parseCommandLine() reads serve's replay, listen and token options", (
       tokenFile: undefined,
       insecureNoAuth: false,
       flows: {},
+      geoip: [],
       maxStreamConnections: undefined,
       workers: undefined,
       maxConnections: undefined,

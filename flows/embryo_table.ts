@@ -9,10 +9,14 @@
 // oldest entry is folded into a per-destination aggregate record instead (see flow_engine.ts),
 // so the flood is summarised by design and counted, not dropped at random.
 //
-// Records use the active-flow layout (flow_store.ts), so queries read them like active flows.
+// Records use the ended-record layout (flow_store.ts: 104 bytes, no per-second fields), so
+// queries read them like any other record.
 
-import { hashKey, KEY_WORDS } from "./flow_key.ts";
-import { ACTIVE_WORDS, B_REASON, F_FIRST, FlowStore } from "./flow_store.ts";
+/** Words per entry: the ended-record layout. */
+export const EMBRYO_WORDS = HISTORY_WORDS;
+
+import { hashKey, KEY_WORDS, sameKey } from "./flow_key.ts";
+import { B_REASON, F_FIRST, FlowStore, HISTORY_WORDS } from "./flow_store.ts";
 import { HashIndex } from "./hash_index.ts";
 import { rebuildIndexOf } from "./flow_table.ts";
 
@@ -41,7 +45,7 @@ export class EmbryoTable {
       throw new RangeError(`Embryo capacity must be a positive integer, got ${capacity}`);
     }
     this.capacity = capacity;
-    this.store = new FlowStore(capacity, ACTIVE_WORDS);
+    this.store = new FlowStore(capacity, EMBRYO_WORDS);
     this.#index = index ?? new HashIndex(capacity, 1024);
     this.indexBase = indexBase;
     this.rebuildIndex = (records) => rebuildIndexOf(this.#index, [this], records);
@@ -56,7 +60,7 @@ export class EmbryoTable {
   slotHash(s: number): number {
     const key = this.#scratch;
     const u32 = this.store.u32;
-    const r = s * ACTIVE_WORDS;
+    const r = s * EMBRYO_WORDS;
     for (let w = 0; w < KEY_WORDS; w++) key[w] = u32[r + w];
     return hashKey(key);
   }
@@ -73,7 +77,7 @@ export class EmbryoTable {
 
   /** True when position `s` holds a live entry. */
   alive(s: number): boolean {
-    return s < this.slotsUsed && this.store.u8[s * ACTIVE_WORDS * 4 + B_REASON] === LIVE;
+    return s < this.slotsUsed && this.store.u8[s * EMBRYO_WORDS * 4 + B_REASON] === LIVE;
   }
 
   /** Slot of the live entry with `key` (hash `h`), or -1. */
@@ -84,13 +88,8 @@ export class EmbryoTable {
     for (let e = index.first(h); e >= 0; e = index.next()) {
       const s = e - base;
       if (s < 0 || s >= this.capacity) continue;
-      const r = s * ACTIVE_WORDS;
-      if (
-        u32[r] === key[0] && u32[r + 9] === key[9] && u32[r + 1] === key[1] &&
-        u32[r + 5] === key[5] && u32[r + 2] === key[2] && u32[r + 3] === key[3] &&
-        u32[r + 4] === key[4] && u32[r + 6] === key[6] && u32[r + 7] === key[7] &&
-        u32[r + 8] === key[8]
-      ) return s;
+      const r = s * EMBRYO_WORDS;
+      if (sameKey(u32, r, key)) return s;
     }
     return -1;
   }
@@ -107,7 +106,7 @@ export class EmbryoTable {
   insert(key: Uint32Array, h: number): number {
     const s = this.#tail;
     const u32 = this.store.u32;
-    const r = s * ACTIVE_WORDS;
+    const r = s * EMBRYO_WORDS;
     for (let w = 0; w < KEY_WORDS; w++) u32[r + w] = key[w];
     this.store.u8[r * 4 + B_REASON] = LIVE;
     this.#tail = s + 1 === this.capacity ? 0 : s + 1;
@@ -122,12 +121,12 @@ export class EmbryoTable {
   /** Removes the live entry at `s` (promoted, timed out or folded). */
   remove(s: number): void {
     this.#index.remove(this.slotHash(s), s + this.indexBase);
-    this.store.u8[s * ACTIVE_WORDS * 4 + B_REASON] = 0;
+    this.store.u8[s * EMBRYO_WORDS * 4 + B_REASON] = 0;
     this.count--;
   }
 
   /** First-packet time of the entry at `s`. */
   firstTs(s: number): number {
-    return this.store.f64[((s * ACTIVE_WORDS) >> 1) + F_FIRST];
+    return this.store.f64[((s * EMBRYO_WORDS) >> 1) + F_FIRST];
   }
 }

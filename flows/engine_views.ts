@@ -45,6 +45,11 @@ export interface ProtocolsAnswer {
   protocols: { name: string; packets: number; bytes: number }[];
   /** By service ("other": flows of no known service), busiest first. */
   services: { name: string; packets: number; bytes: number }[];
+  /**
+   * By app ("TLS.YouTube", "DNS"; "unknown": nothing in the payload said), busiest first, over
+   * the whole minutes that cover the window.
+   */
+  apps: { name: string; packets: number; bytes: number }[];
 }
 
 /** The engine's own figures for /stats and /metrics. */
@@ -182,8 +187,26 @@ export function protocolsView(engine: FlowEngine, nowSec: number, window: Window
     dropped: totals.dropped,
     protocols,
     services: totals.services.map((s) => ({ name: s.service, packets: s.packets, bytes: s.bytes })),
+    apps: appShares(engine, engine.series.appTotals(nowSec, seconds)),
   };
   return answer;
+}
+
+/** App totals by label (codes without one count as "unknown"), busiest first. */
+export function appShares(
+  engine: FlowEngine,
+  totals: { code: number; packets: number; bytes: number }[],
+): { name: string; packets: number; bytes: number }[] {
+  const by = new Map<string, { name: string; packets: number; bytes: number }>();
+  for (const t of totals) {
+    const name = engine.identity?.appLabel(t.code) ?? "unknown";
+    const seen = by.get(name);
+    if (seen) {
+      seen.packets += t.packets;
+      seen.bytes += t.bytes;
+    } else by.set(name, { name, packets: t.packets, bytes: t.bytes });
+  }
+  return [...by.values()].sort((a, b) => b.bytes - a.bytes || a.name.localeCompare(b.name));
 }
 
 /** The engine's counters and fill, for /stats and /metrics. */

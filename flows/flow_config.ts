@@ -31,7 +31,7 @@ export interface FlowConfig {
 /**
  * Defaults. Memory at these caps (see flows_bench.ts for measurements): active flows about
  * 125 bytes each with their index (1,000,000 -> ~125 MB), history 104 bytes per record
- * (2,000,000 -> ~208 MB), one-packet flows 125 bytes (262,144 -> ~33 MB), hosts about 1.6 KB
+ * (2,000,000 -> ~208 MB), one-packet flows 109 bytes (131,072 -> ~14 MB), hosts about 1.6 KB
  * each (65,536 -> ~105 MB), time series about 5 MB: well under 1 GB. Tables are allocated at
  * their cap but the OS commits pages only when used, so a small workload uses little.
  */
@@ -46,7 +46,7 @@ export const DEFAULT_FLOW_CONFIG: Readonly<FlowConfig> = Object.freeze({
   maxHistoryRecords: 2_000_000,
   historyRetentionSec: 3600,
   maxHosts: 65_536,
-  maxEmbryos: 262_144,
+  maxEmbryos: 131_072,
 });
 
 /** The defaults overridden by `overrides`; throws RangeError on a value that cannot work. */

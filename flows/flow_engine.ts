@@ -19,44 +19,36 @@ import {
   ACTIVE_WORDS,
   B_BITS,
   B_INSPECT,
-  B_SERVICE,
   B_TUNNEL,
   F_BYTES_AB,
   F_BYTES_BA,
   F_FIRST,
   F_LAST,
   type FlowStore,
-  H_APP,
   MetaBit,
-  W_ADDR,
   W_META,
-  W_NAME,
   W_PKTS_AB,
   W_PKTS_BA,
 } from "./flow_store.ts";
 import { flowSources, recordById, recordsOf } from "./flow_sources.ts";
 import type { FlowRecord } from "./flow_record.ts";
-import { FlowTable, rebuildIndexOf } from "./flow_table.ts";
+import { findFlowOrEmbryo, FlowTable, rebuildIndexOf } from "./flow_table.ts";
 import { type FlowOwner, SinglePacketFlows } from "./single_packet_flows.ts";
 import {
-  clearRecord,
   embryoClass,
+  opensAsEmbryo,
   orientRecord,
-  setService,
+  restartRecord,
   tcpRecord,
   timeoutClassOf,
 } from "./record_ops.ts";
+import { inspectRecord } from "./identity/record_inspect.ts";
 import { HashIndex } from "./hash_index.ts";
-import { Inspect } from "./identity/flow_inspector.ts";
 import type { Identity } from "./identity/identity.ts";
 import { HostTable } from "./hosts.ts";
 import { type FlowPage, type FlowQuery, type FlowSource, queryFlows } from "./query.ts";
 import { SecondAccounting } from "./second_accounting.ts";
-import { FlowBit } from "./tcp_state.ts";
 import { L4Class, TimeSeries } from "./time_series.ts";
-
-/** The payload of a packet whose bytes the reader no longer holds. */
-const EMPTY = new Uint8Array(0);
 
 export { END_REASON_NAMES, EndReason, type FlowEndListener } from "./flow_end.ts";
 
@@ -142,11 +134,13 @@ export class FlowEngine {
       rebuildIndexOf(this.#index, [this.table, this.single.table], records);
     this.table.rebuildIndex = rebuild;
     this.single.table.rebuildIndex = rebuild;
-    this.timeouts[0] = c.tcpTimeoutSec;
-    this.timeouts[1] = c.tcpClosedTimeoutSec;
-    this.timeouts[2] = c.udpTimeoutSec;
-    this.timeouts[3] = c.icmpTimeoutSec;
-    this.timeouts[4] = c.otherTimeoutSec;
+    this.timeouts.set([
+      c.tcpTimeoutSec,
+      c.tcpClosedTimeoutSec,
+      c.udpTimeoutSec,
+      c.icmpTimeoutSec,
+      c.otherTimeoutSec,
+    ]);
     this.activeTimeout = c.activeTimeoutSec;
     this.onFlowEnd = onFlowEnd;
     this.nextId = 1 + idOffset;
@@ -211,7 +205,7 @@ export class FlowEngine {
       const fromB = (result & KeyResult.FromB) !== 0;
       const flags = proto[i] === IpProto.Tcp ? tcpFlags[i] : 0;
       const h = hashKey(key);
-      let s = this.find(key, h);
+      let s = findFlowOrEmbryo(this.#index, table, embryos, key, h);
       let e = -1;
       if (s >= maxFlows) {
         e = s - maxFlows;
@@ -219,10 +213,10 @@ export class FlowEngine {
       }
       if (s >= 0) {
         const r = s * ACTIVE_WORDS;
-        if (ts - f64[(r >> 1) + F_LAST] > this.timeouts[this.timeoutClass(s)]) {
+        if (ts - f64[(r >> 1) + F_LAST] > this.timeouts[timeoutClassOf(table.store, s)]) {
           this.endRecord(s, EndReason.Idle);
           this.startRecord(s, ts, 0);
-          this.orient(s, result, flags);
+          orientRecord(table.store, s, result, flags);
           u8[r * 4 + B_TUNNEL] = tunnel[i];
         } else if (ts - f64[(r >> 1) + F_FIRST] > this.activeTimeout) {
           this.endRecord(s, EndReason.Active);
@@ -237,12 +231,12 @@ export class FlowEngine {
         }
         if (e >= 0) {
           s = this.single.promote(e, key, h);
-        } else if (this.startsAsEmbryo(batch, i)) {
+        } else if (opensAsEmbryo(batch, i)) {
           this.single.add(key, h, ts, len, result, flags, tunnel[i]);
           continue;
         } else {
           s = this.newFlow(key, h, ts);
-          this.orient(s, result, flags);
+          orientRecord(table.store, s, result, flags);
           u8[s * ACTIVE_WORDS * 4 + B_TUNNEL] = tunnel[i];
         }
       }
@@ -258,60 +252,14 @@ export class FlowEngine {
       }
       if (ts > f64[(r >> 1) + F_LAST]) f64[(r >> 1) + F_LAST] = ts;
       if (ts < f64[(r >> 1) + F_FIRST]) f64[(r >> 1) + F_FIRST] = ts;
-      if (flags !== 0 && (u32[r + W_META] & MetaBit.NoPorts) === 0) this.updateTcp(s, flags, fromB);
+      if (flags !== 0 && (u32[r + W_META] & MetaBit.NoPorts) === 0) {
+        tcpRecord(table.store, s, flags, fromB);
+      }
       if (late) acct.late(s, second, len, fromB);
-      if (u8[r * 4 + B_INSPECT] === 0 && this.identity) this.inspect(batch, i, s, fromB, flags, ts);
+      if (u8[r * 4 + B_INSPECT] === 0 && this.identity) {
+        inspectRecord(this.identity, table.store, batch, i, s, fromB, flags, ts);
+      }
     }
-  }
-
-  /**
-   * Shows packet `i` (of flow `s`) to the payload inspector while the flow has more to tell:
-   * its name and app go into the record, a confirmed name is learned for the server's address.
-   * The payload bytes are the reader's, valid for packets from batch.rawStart on.
-   */
-  private inspect(
-    batch: PacketBatch,
-    i: number,
-    s: number,
-    fromB: boolean,
-    flags: number,
-    ts: number,
-  ): void {
-    const identity = this.identity!;
-    const store = this.table.store;
-    const r = s * ACTIVE_WORDS;
-    const meta = store.u32[r + W_META];
-    const proto = meta & 255;
-    if ((proto !== IpProto.Tcp && proto !== IpProto.Udp) || (meta & MetaBit.NoPorts) !== 0) {
-      store.u8[r * 4 + B_INSPECT] = 1;
-      return;
-    }
-    const clientIsB = (store.u8[r * 4 + B_BITS] & FlowBit.ClientIsB) !== 0;
-    const raw = i >= batch.rawStart ? batch.raw : EMPTY;
-    const length = raw.length > 0 ? batch.payloadLength[i] : 0;
-    const inspector = identity.inspector;
-    const out = inspector.inspect(
-      s,
-      proto,
-      fromB === clientIsB,
-      batch.srcPort[i],
-      batch.dstPort[i],
-      batch.tcpSeq[i],
-      flags,
-      raw,
-      batch.payloadOffset[i],
-      length,
-      ts,
-    );
-    if (out === 0) return;
-    if (out & Inspect.NameFound) store.u32[r + W_NAME] = inspector.nameOf(s);
-    if (out & Inspect.AppFound) store.u16[r * 2 + H_APP] = identity.appCodeOf(s);
-    if (out & Inspect.Confirmed) {
-      const v6 = (meta & MetaBit.V6) !== 0;
-      const a = r + W_ADDR;
-      identity.learnServerName(s, store.u32, clientIsB ? a : a + 4, clientIsB ? a + 4 : a, v6, ts);
-    }
-    if (out & Inspect.Done) store.u8[r * 4 + B_INSPECT] = 1;
   }
 
   /**
@@ -319,18 +267,14 @@ export class FlowEngine {
    * sweeps every record (about 2 ns a flow): call it about once a second, not per batch.
    */
   tick(nowSec: number = this.now): void {
-    this.sweep(nowSec);
+    this.endFlows(nowSec, EndReason.Idle);
+    this.single.sweep(nowSec, this.timeouts);
     this.history.prune(nowSec);
   }
 
   /** Ends every flow and embryo now (shutdown, end of a file): reason Forced. */
   endAll(): void {
-    const table = this.table;
-    for (let s = 0; s < table.slotsUsed; s++) {
-      if (!table.inUse(s)) continue;
-      this.endRecord(s, EndReason.Forced);
-      table.remove(s);
-    }
+    this.endFlows(Infinity, EndReason.Forced);
     const embryos = this.embryos;
     for (let e = 0; e < embryos.slotsUsed; e++) {
       if (embryos.alive(e)) this.single.end(e, EndReason.Forced);
@@ -379,45 +323,18 @@ export class FlowEngine {
     return this.table.count + this.embryos.count;
   }
 
-  /**
-   * The flow with `key` (hash `h`): a full flow's slot, an embryo's slot + maxActiveFlows, or -1.
-   */
-  private find(key: Uint32Array, h: number): number {
-    const index = this.#index;
-    const maxFlows = this.table.maxFlows;
-    const t32 = this.table.store.u32;
-    const e32 = this.embryos.store.u32;
-    for (let x = index.first(h); x >= 0; x = index.next()) {
-      const u32 = x < maxFlows ? t32 : e32;
-      const r = (x < maxFlows ? x : x - maxFlows) * ACTIVE_WORDS;
-      if (
-        u32[r] === key[0] && u32[r + 9] === key[9] && u32[r + 1] === key[1] &&
-        u32[r + 5] === key[5] && u32[r + 2] === key[2] && u32[r + 3] === key[3] &&
-        u32[r + 4] === key[4] && u32[r + 6] === key[6] && u32[r + 7] === key[7] &&
-        u32[r + 8] === key[8]
-      ) return x;
-    }
-    return -1;
-  }
-
-  /** The timeout class of full flow `s`: TCP open or closed, UDP, ICMP, other. */
-  private timeoutClass(s: number): number {
-    return timeoutClassOf(this.table.store, s);
-  }
-
-  /** Ends idle full flows and embryos. */
-  private sweep(nowSec: number): void {
+  /** Ends the full flows idle at `nowSec` (all of them at Infinity) for `reason`. */
+  private endFlows(nowSec: number, reason: number): void {
     const table = this.table;
     const f64 = table.store.f64;
     for (let s = 0; s < table.slotsUsed; s++) {
       if (!table.inUse(s)) continue;
       const last = f64[((s * ACTIVE_WORDS) >> 1) + F_LAST];
-      if (nowSec - last > this.timeouts[this.timeoutClass(s)]) {
-        this.endRecord(s, EndReason.Idle);
+      if (nowSec - last > this.timeouts[timeoutClassOf(table.store, s)]) {
+        this.endRecord(s, reason);
         table.remove(s);
       }
     }
-    this.single.sweep(nowSec, this.timeouts);
   }
 
   /** A packet with no flow: non-IP, undecoded, invalid, or IP with its transport unreachable. */
@@ -430,12 +347,7 @@ export class FlowEngine {
       this.nonFlowPackets++;
     }
     this.#series.addPacket(ts, len, L4Class.NonFlow, 0);
-  }
-
-  /** True when packet `i` opens its flow in the embryo ring: nothing in it to inspect. */
-  private startsAsEmbryo(batch: PacketBatch, i: number): boolean {
-    const p = batch.proto[i];
-    return p === IpProto.Tcp || p === IpProto.Icmp || p === IpProto.Icmpv6;
+    this.#series.addApp(ts, 1, len, 0);
   }
 
   /** A new full flow for `key`, making room if the table is full. */
@@ -474,43 +386,14 @@ export class FlowEngine {
     else this.endedForced++;
   }
 
-  /** Resets full flow `s` (key kept) as a new record starting at `ts` with FlowBit `bits`. */
   /**
    * Starts a record in slot `s` at `ts`: a new flow (`bits` 0), or the next record of a flow
-   * that outlived the active timeout (its FlowBit `bits`), which keeps its service, name, app,
-   * tunnel and inspection state: it is the same connection.
+   * that outlived the active timeout (its FlowBit `bits`; see restartRecord()).
    */
   private startRecord(s: number, ts: number, bits: number): void {
-    const store = this.table.store;
-    const r = s * ACTIVE_WORDS;
-    const service = store.u8[r * 4 + B_SERVICE];
-    const name = store.u32[r + W_NAME];
-    const app = store.u16[r * 2 + H_APP];
-    const tunnel = store.u8[r * 4 + B_TUNNEL];
-    const inspect = store.u8[r * 4 + B_INSPECT];
     if (bits === 0) this.identity?.inspector.release(s);
-    clearRecord(store, s, ts, this.nextId);
+    restartRecord(this.table.store, s, ts, this.nextId, bits);
     this.nextId += this.idStride;
-    store.u8[r * 4 + B_BITS] = bits;
-    if (bits === 0) {
-      setService(store, s);
-    } else {
-      store.u8[r * 4 + B_SERVICE] = service;
-      store.u32[r + W_NAME] = name;
-      store.u16[r * 2 + H_APP] = app;
-      store.u8[r * 4 + B_TUNNEL] = tunnel;
-      store.u8[r * 4 + B_INSPECT] = inspect;
-    }
     this.flowsStarted++;
-  }
-
-  /** Orients new flow `s` from its first packet (see orientRecord()). */
-  private orient(s: number, result: number, tcpFlags: number): void {
-    orientRecord(this.table.store, s, result, tcpFlags);
-  }
-
-  /** OR's the segment's flags into its direction of flow `s`. */
-  private updateTcp(s: number, flags: number, fromB: boolean): void {
-    tcpRecord(this.table.store, s, flags, fromB);
   }
 }

@@ -106,21 +106,49 @@ export function packetKey(batch: PacketBatch, i: number, key: Uint32Array): numb
  */
 const SEED = crypto.getRandomValues(new Uint32Array(1))[0];
 
-/** 32-bit hash of a key (murmur3-style mixing of each word; Math.imul keeps it in int32). */
+/**
+ * 32-bit hash of a key: murmur3's mixing of each word, then its final avalanche so the top
+ * bits the index uses depend on every input bit. An IPv4 key (no MetaBit.V6) mixes only the
+ * words that can be non-zero (meta, the two addresses' first words, ports): 4 rounds, not 10.
+ */
 export function hashKey(key: Uint32Array): number {
   let h = SEED;
-  for (let w = 0; w < KEY_WORDS; w++) {
-    let k = Math.imul(key[w], 0xcc9e2d51);
-    k = (k << 15) | (k >>> 17);
-    h ^= Math.imul(k, 0x1b873593);
-    h = (h << 13) | (h >>> 19);
-    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+  h = mix(h, key[0]);
+  h = mix(h, key[1]);
+  h = mix(h, key[5]);
+  h = mix(h, key[9]);
+  if ((key[0] & MetaBit.V6) !== 0) {
+    h = mix(h, key[2]);
+    h = mix(h, key[3]);
+    h = mix(h, key[4]);
+    h = mix(h, key[6]);
+    h = mix(h, key[7]);
+    h = mix(h, key[8]);
   }
-  // Final avalanche, so the low bits used for the bucket depend on every input bit.
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
   h = Math.imul(h, 0xc2b2ae35);
   h ^= h >>> 16;
   return h >>> 0;
+}
+
+/** One murmur3 round: word `word` into hash state `h` (Math.imul keeps it in int32). */
+function mix(h: number, word: number): number {
+  let k = Math.imul(word, 0xcc9e2d51);
+  k = (k << 15) | (k >>> 17);
+  h ^= Math.imul(k, 0x1b873593);
+  h = (h << 13) | (h >>> 19);
+  return (Math.imul(h, 5) + 0xe6546b64) | 0;
+}
+
+/**
+ * True when the record at word `r` of `u32` holds `key` (KEY_WORDS words). The meta word and
+ * the ports come first: they differ most often between flows that share a bucket.
+ */
+export function sameKey(u32: Uint32Array, r: number, key: Uint32Array): boolean {
+  return u32[r] === key[0] && u32[r + 9] === key[9] && u32[r + 1] === key[1] &&
+    u32[r + 5] === key[5] && u32[r + 2] === key[2] && u32[r + 3] === key[3] &&
+    u32[r + 4] === key[4] && u32[r + 6] === key[6] && u32[r + 7] === key[7] &&
+    u32[r + 8] === key[8];
 }

@@ -8,7 +8,7 @@
 // per second. When the table is full, the victim is the least recently seen of a few flows
 // sampled at random (as Redis's approximated LRU), which in practice is among the oldest.
 
-import { hashKey, KEY_WORDS } from "./flow_key.ts";
+import { hashKey, KEY_WORDS, sameKey } from "./flow_key.ts";
 import { ACTIVE_WORDS, B_REASON, F_LAST, FlowStore } from "./flow_store.ts";
 import { HashIndex, hashIndexBytesPerRecord } from "./hash_index.ts";
 
@@ -79,12 +79,7 @@ export class FlowTable {
       const s = e - base;
       if (s < 0 || s >= this.maxFlows) continue;
       const r = s * ACTIVE_WORDS;
-      if (
-        u32[r] === key[0] && u32[r + 9] === key[9] && u32[r + 1] === key[1] &&
-        u32[r + 5] === key[5] && u32[r + 2] === key[2] && u32[r + 3] === key[3] &&
-        u32[r + 4] === key[4] && u32[r + 6] === key[6] && u32[r + 7] === key[7] &&
-        u32[r + 8] === key[8]
-      ) return s;
+      if (sameKey(u32, r, key)) return s;
     }
     return -1;
   }
@@ -190,4 +185,28 @@ export function rebuildIndexOf(index: HashIndex, tables: IndexedTable[], records
     }
     if (ok) return;
   }
+}
+
+/**
+ * The flow with `key` (hash `h`) in an index `flows` and `embryos` share (flows at entries
+ * [0, maxFlows), embryos after): a full flow's slot, an embryo's slot + maxFlows, or -1. One
+ * probe finds a packet's flow whichever table holds it.
+ */
+export function findFlowOrEmbryo(
+  index: HashIndex,
+  flows: FlowTable,
+  embryos: { store: FlowStore },
+  key: Uint32Array,
+  h: number,
+): number {
+  const maxFlows = flows.maxFlows;
+  const t32 = flows.store.u32;
+  const e32 = embryos.store.u32;
+  const embryoWords = embryos.store.stride;
+  for (let x = index.first(h); x >= 0; x = index.next()) {
+    const u32 = x < maxFlows ? t32 : e32;
+    const r = x < maxFlows ? x * ACTIVE_WORDS : (x - maxFlows) * embryoWords;
+    if (sameKey(u32, r, key)) return x;
+  }
+  return -1;
 }

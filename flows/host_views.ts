@@ -1,5 +1,6 @@
 // Reading the host table: a host's traffic over a window and its current rate, and top talkers.
 
+import { addressWordsOf } from "./address_parse.ts";
 import {
   type HostStats,
   type HostTable,
@@ -96,10 +97,12 @@ export function hostStats(
   nowSec: number,
   windowMin: HostWindow,
 ): HostStats | undefined {
-  for (let s = 0; s < t.slotsUsed; s++) {
-    if (t.inUse(s) && t.address(s) === address) return hostStatsAt(t, s, nowSec, windowMin);
-  }
-  return undefined;
+  // Through the index: a merge across shards asks for thousands of addresses at once (every
+  // flood source can be a candidate), and a scan of the table per address took minutes.
+  const parsed = addressWordsOf(address);
+  if (!parsed) return undefined;
+  const s = t.lookup(Uint32Array.from(parsed.words), 0, parsed.v6 ? 1 : 0);
+  return s < 0 ? undefined : hostStatsAt(t, s, nowSec, windowMin);
 }
 
 /** Stats of the host in slot `s`. */

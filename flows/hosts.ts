@@ -213,14 +213,7 @@ export class HostTable {
 
   /** Slot of the host at `words[base..base+3]`, added if new; advances its buckets. */
   private slotOf(words: Uint32Array, base: number, v6: number, second: number, minute: number) {
-    // Hash: the murmur3 finaliser over the four words mixed with the version.
-    let h = (v6 + this.seed) | 0;
-    for (let w = 0; w < 4; w++) {
-      h = Math.imul(h ^ words[base + w], 0x85ebca6b);
-      h ^= h >>> 13;
-    }
-    h = Math.imul(h, 0xc2b2ae35);
-    h = (h ^ (h >>> 16)) >>> 0;
+    const h = this.hash(words, base, v6);
     let s = this.find(words, base, v6, h);
     if (s < 0) s = this.insert(words, base, v6, h, second, minute);
     this.advance(s, second, minute);
@@ -229,6 +222,25 @@ export class HostTable {
       this.append(s);
     }
     return s;
+  }
+
+  /**
+   * Slot of the host at `words[base..base+3]` (IPv4 in word 0 when `v6` is 0), or -1: a read,
+   * which neither adds the host nor moves it in the recency list.
+   */
+  lookup(words: Uint32Array, base: number, v6: number): number {
+    return this.find(words, base, v6, this.hash(words, base, v6));
+  }
+
+  /** The murmur3 finaliser over the four address words, mixed with the version. */
+  private hash(words: Uint32Array, base: number, v6: number): number {
+    let h = (v6 + this.seed) | 0;
+    for (let w = 0; w < 4; w++) {
+      h = Math.imul(h ^ words[base + w], 0x85ebca6b);
+      h ^= h >>> 13;
+    }
+    h = Math.imul(h, 0xc2b2ae35);
+    return (h ^ (h >>> 16)) >>> 0;
   }
 
   /** Moves the host's buckets forward to `second` and `minute`, zeroing the skipped ones. */

@@ -125,3 +125,31 @@ Deno.test("traffic out of time order still counts in its own minute and second",
   assert.equal(at(1)?.rate_sent, 120 / 3);
   assert.equal(at(1)?.packets_sent, 4);
 });
+
+Deno.test("hostStats() finds any of thousands of hosts by its address, and only hosts held", () => {
+  const hosts = new HostTable(20_000);
+  const packets: TestPacket[] = [];
+  for (let n = 0; n < 5_000; n++) {
+    const v4 = `10.${(n >> 8) & 255}.${n & 255}.1`;
+    packets.push({ ts: T0, src: v4, dst: "10.255.255.254", len: 100 + n });
+    packets.push({
+      ts: T0,
+      src: "2001:db8::ffff",
+      dst: `2001:db8::${n.toString(16)}`,
+      len: 100 + n,
+    });
+  }
+  add(hosts, packets);
+  // Every one is found (the merge of shards asks for thousands at once), with its own bytes.
+  for (let n = 0; n < 5_000; n += 97) {
+    const v4 = hostStats(hosts, `10.${(n >> 8) & 255}.${n & 255}.1`, T0 + 1, 1);
+    const v6 = hostStats(hosts, `2001:db8::${n.toString(16)}`, T0 + 1, 1);
+    assert.deepEqual([v4?.bytes_sent, v6?.bytes_received], [100 + n, 100 + n]);
+  }
+  // By the address, not by its text: any spelling of it finds the host.
+  assert.equal(hostStats(hosts, "2001:0DB8:0::0005", T0 + 1, 1)?.bytes_received, 105);
+  // The same words as another version, an absent host and text that is no address: none.
+  assert.equal(hostStats(hosts, "::a00:1", T0 + 1, 1), undefined);
+  assert.equal(hostStats(hosts, "10.99.0.1", T0 + 1, 1), undefined);
+  assert.equal(hostStats(hosts, "not an address", T0 + 1, 1), undefined);
+});

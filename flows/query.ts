@@ -44,8 +44,8 @@ export interface FlowSource {
   /** An upper bound of slots() (the size `sel` needs). */
   readonly bound: number;
 }
-/** Largest page. */
-export const MAX_LIMIT = 10_000;
+/** Largest page the engine gives (the API pages by at most 1000, from offsets up to 100,000; merging shards or history asks for offset + limit + 1 rows). */
+export const MAX_LIMIT = 200_000;
 
 /** A flow query: filters, order and page. */
 export interface FlowQuery extends FlowFilter {

@@ -1,6 +1,6 @@
 // Operations on one flow record that the engine and the one-packet ring share.
 
-import { IpProto } from "../capture/packet_batch.ts";
+import { IpProto, type PacketBatch } from "../capture/packet_batch.ts";
 import { KeyResult } from "./flow_key.ts";
 import {
   ACTIVE_WORDS,
@@ -32,7 +32,7 @@ import { FlowBit, tcpClosed, TcpFlag, updateTcpBits } from "./tcp_state.ts";
 
 /** The timeout class of full flow `s`: 0 TCP open, 1 TCP closed, 2 UDP, 3 ICMP, 4 other. */
 export function timeoutClassOf(store: FlowStore, s: number): number {
-  const r = s * ACTIVE_WORDS;
+  const r = s * store.stride;
   const u8 = store.u8;
   const meta = store.u32[r + W_META];
   const proto = meta & 255;
@@ -55,7 +55,7 @@ export function embryoClass(meta: number): number {
 
 /** Zeroes record `s` apart from its key, starting at `ts` with id `id`. */
 export function clearRecord(store: FlowStore, s: number, ts: number, id: number): void {
-  const r = s * ACTIVE_WORDS;
+  const r = s * store.stride;
   const u32 = store.u32;
   const f64 = store.f64;
   u32[r + W_PKTS_AB] = 0;
@@ -72,10 +72,49 @@ export function clearRecord(store: FlowStore, s: number, ts: number, id: number)
   store.u8[r * 4 + B_INSPECT] = 0;
   store.u8[r * 4 + B_HOSTS_DONE] = 0;
   store.u16[r * 2 + H_PENDING] = 0;
-  u32[r + W_RATE_SECOND] = 0;
-  u32[r + W_RATE_SECOND + 1] = 0;
-  u32[r + W_RATE_SECOND + 2] = 0;
-  u32[r + W_RATE_SECOND + 3] = 0;
+  if (store.stride === ACTIVE_WORDS) {
+    u32[r + W_RATE_SECOND] = 0;
+    u32[r + W_RATE_SECOND + 1] = 0;
+    u32[r + W_RATE_SECOND + 2] = 0;
+    u32[r + W_RATE_SECOND + 3] = 0;
+  }
+}
+
+/**
+ * Starts record `s` again at `ts` with id `id`: a new flow when `bits` is 0, or the next record
+ * of a connection that outlived the active timeout (its FlowBit `bits`), which keeps its
+ * service, name, app, tunnel and inspection state: it is the same connection.
+ */
+export function restartRecord(store: FlowStore, s: number, ts: number, id: number, bits: number) {
+  const r = s * store.stride;
+  const service = store.u8[r * 4 + B_SERVICE];
+  const name = store.u32[r + W_NAME];
+  const app = store.u16[r * 2 + H_APP];
+  const tunnel = store.u8[r * 4 + B_TUNNEL];
+  const inspect = store.u8[r * 4 + B_INSPECT];
+  clearRecord(store, s, ts, id);
+  store.u8[r * 4 + B_BITS] = bits;
+  if (bits === 0) {
+    setService(store, s);
+    return;
+  }
+  store.u8[r * 4 + B_SERVICE] = service;
+  store.u32[r + W_NAME] = name;
+  store.u16[r * 2 + H_APP] = app;
+  store.u8[r * 4 + B_TUNNEL] = tunnel;
+  store.u8[r * 4 + B_INSPECT] = inspect;
+}
+
+/**
+ * True when packet `i` opens its flow in the one-packet ring: a connection attempt or refusal
+ * (a TCP SYN, SYN-ACK or RST without payload: what floods and scans are made of) or ICMP.
+ * Any other first packet (data, a mid-stream ACK) starts a full flow at once.
+ */
+export function opensAsEmbryo(batch: PacketBatch, i: number): boolean {
+  const p = batch.proto[i];
+  if (p === IpProto.Icmp || p === IpProto.Icmpv6) return true;
+  if (p !== IpProto.Tcp || batch.payloadLength[i] !== 0) return false;
+  return (batch.tcpFlags[i] & (TcpFlag.Syn | TcpFlag.Rst)) !== 0;
 }
 
 /**
@@ -86,14 +125,14 @@ export function orientRecord(store: FlowStore, s: number, result: number, tcpFla
   const fromB = (result & KeyResult.FromB) !== 0;
   const answer = (result & KeyResult.Reply) !== 0 ||
     (tcpFlags & (TcpFlag.Syn | TcpFlag.Ack)) === (TcpFlag.Syn | TcpFlag.Ack);
-  if (fromB !== answer) store.u8[s * ACTIVE_WORDS * 4 + B_BITS] |= FlowBit.ClientIsB;
+  if (fromB !== answer) store.u8[s * store.stride * 4 + B_BITS] |= FlowBit.ClientIsB;
   setService(store, s);
 }
 
 /** OR's a segment's flags into its direction; a SYN (without ACK) names the client. */
 export function tcpRecord(store: FlowStore, s: number, flags: number, fromB: boolean): void {
   const u8 = store.u8;
-  const b = s * ACTIVE_WORDS * 4;
+  const b = s * store.stride * 4;
   if (fromB) u8[b + B_TCP_B] |= flags;
   else u8[b + B_TCP_A] |= flags;
   const before = u8[b + B_BITS];
@@ -115,7 +154,7 @@ export function tcpRecord(store: FlowStore, s: number, flags: number, fromB: boo
 
 /** Sets the service of record `s` from its server port. */
 export function setService(store: FlowStore, s: number): void {
-  const r = s * ACTIVE_WORDS;
+  const r = s * store.stride;
   const u8 = store.u8;
   const meta = store.u32[r + W_META];
   const ports = store.u32[r + W_PORTS];

@@ -15,6 +15,7 @@ import {
   F_BYTES_AB,
   F_BYTES_BA,
   type FlowStore,
+  H_APP,
   H_PENDING,
   MetaBit,
   RATE_BUCKETS,
@@ -126,6 +127,7 @@ export class SecondAccounting {
       this.#hosts.addTraffic(store.u32, from, v6, second, len, 1, 0, 0);
       this.#hosts.addTraffic(store.u32, to, v6, second, 0, 0, len, 1);
       this.#series.addTraffic(second, 1, len, l4Class(meta & 255), store.u8[r * 4 + B_SERVICE]);
+      this.#series.addApp(second, 1, len, this.#series.appColumn(store.u16[r * 2 + H_APP]));
     } else if (fromB) {
       this.#hosts.addTraffic(store.u32, r + W_ADDR + 4, v6, second, len, 1, 0, 0);
     } else {
@@ -168,6 +170,8 @@ export class SecondAccounting {
         l4Class(meta & 255),
         store.u8[r * 4 + B_SERVICE],
       );
+      const app = this.#series.appColumn(store.u16[r * 2 + H_APP]);
+      this.#series.addApp(second, pktsAB + pktsBA, bytesAB + bytesBA, app);
     }
     hosts.addTraffic(u32, r + W_ADDR + 4, v6, second, bytesBA, pktsBA, bytesAB, pktsAB);
     addRate(store, s, second, bytesAB + bytesBA);

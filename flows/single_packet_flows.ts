@@ -7,12 +7,12 @@
 //   address and port zero, MetaBit.Aggregate, each packet one flow. A flood is summarised by
 //   design, and counted, instead of turning the flow table and the history over.
 // The series count every packet at once. Hosts get a one-packet flow's packet when the second
-// is read, up to EAGER_HOSTS_PER_SECOND flows a second; past that (a flood, a scan) only when
-// the flow is promoted or ends, so random sources never churn the host table. An aggregate
+// is read, up to a budget of flows a second; past that (a flood, a scan) only when the flow
+// is promoted or ends, so random sources never churn the host table. An aggregate
 // counts only its server's traffic to hosts.
 
 import { IpProto } from "../capture/packet_batch.ts";
-import { EmbryoTable } from "./embryo_table.ts";
+import { EMBRYO_WORDS, EmbryoTable } from "./embryo_table.ts";
 import { hashKey, KEY_WORDS, KeyResult } from "./flow_key.ts";
 import {
   ACTIVE_WORDS,
@@ -46,6 +46,13 @@ import type { TimeSeries } from "./time_series.ts";
 
 /** One-packet flows whose hosts are accounted as soon as their second is read, per second. */
 const EAGER_HOSTS_PER_SECOND = 20_000;
+/**
+ * ...and at most this share of the host table. A busy host's traffic is accounted once a
+ * second (second_accounting.ts), and early accounting may run at both ends of that second, so
+ * up to two budgets of new hosts come in between: they must not fill the table, or they push
+ * the busy hosts out as the least recent and their bytes are lost.
+ */
+const EAGER_HOSTS_TABLE_SHARE = 0.25;
 
 /** What the ring needs of the engine that owns it. */
 export interface FlowOwner {
@@ -98,7 +105,7 @@ export class SinglePacketFlows {
     if (embryos.alive(oldest)) this.#fold(oldest);
     const e = embryos.insert(key, h);
     const store = embryos.store;
-    const r = e * ACTIVE_WORDS;
+    const r = e * EMBRYO_WORDS;
     const fromB = (result & KeyResult.FromB) !== 0;
     clearRecord(store, e, ts, this.#owner.newId());
     orientRecord(store, e, result, flags);
@@ -112,6 +119,7 @@ export class SinglePacketFlows {
     if (flags !== 0) tcpRecord(store, e, flags, fromB);
     store.u8[r * 4 + B_TUNNEL] = tunnel;
     this.#owner.series.addPacket(ts, len, l4Class(key[0] & 255), store.u8[r * 4 + B_SERVICE]);
+    this.#owner.series.addApp(ts, 1, len, 0);
   }
 
   /** Moves entry `e` (key `key`, hash `h`) into the flow table; returns its flow slot. */
@@ -120,9 +128,11 @@ export class SinglePacketFlows {
     const s = owner.insertFlow(key, h);
     const src = this.table.store;
     const dst = owner.flows.store;
-    const a = e * ACTIVE_WORDS;
+    const a = e * EMBRYO_WORDS;
     const b = s * ACTIVE_WORDS;
-    for (let w = KEY_WORDS; w < ACTIVE_WORDS; w++) dst.u32[b + w] = src.u32[a + w];
+    // The ended-record part comes over; the per-second fields start empty.
+    for (let w = KEY_WORDS; w < EMBRYO_WORDS; w++) dst.u32[b + w] = src.u32[a + w];
+    for (let w = EMBRYO_WORDS; w < ACTIVE_WORDS; w++) dst.u32[b + w] = 0;
     dst.u16[b * 2 + H_PENDING] = 0;
     dst.u8[b * 4 + B_HOSTS_DONE] = 0;
     if (src.u8[a * 4 + B_HOSTS_DONE] === 0) this.#accountHosts(e);
@@ -134,7 +144,7 @@ export class SinglePacketFlows {
   /** Ends entry `e` like any flow: its hosts get its packet, it goes to the history. */
   end(e: number, reason: number): void {
     const store = this.table.store;
-    if (store.u8[e * ACTIVE_WORDS * 4 + B_HOSTS_DONE] === 0) this.#accountHosts(e);
+    if (store.u8[e * EMBRYO_WORDS * 4 + B_HOSTS_DONE] === 0) this.#accountHosts(e);
     this.#owner.ended(store, e, reason);
     this.table.remove(e);
   }
@@ -146,7 +156,7 @@ export class SinglePacketFlows {
     const u32 = embryos.store.u32;
     for (let e = 0; e < embryos.slotsUsed; e++) {
       if (!embryos.alive(e)) continue;
-      const r = e * ACTIVE_WORDS;
+      const r = e * EMBRYO_WORDS;
       const timeout = timeouts[embryoClass(u32[r + W_META])];
       if (nowSec - f64[(r >> 1) + F_LAST] > timeout) this.end(e, 0);
     }
@@ -154,23 +164,27 @@ export class SinglePacketFlows {
 
   /**
    * Accounts the packet of each entry written since the last call to its hosts, within
-   * EAGER_HOSTS_PER_SECOND per second of `second`; the rest wait until they are resolved.
+   * the eager budget per second of `second`; the rest wait until they are resolved.
    */
   accountNew(second: number): void {
     const embryos = this.table;
     const written = embryos.written;
     const capacity = embryos.capacity;
     const u8 = embryos.store.u8;
+    const budget = Math.min(
+      EAGER_HOSTS_PER_SECOND,
+      Math.floor(this.#owner.hosts.maxHosts * EAGER_HOSTS_TABLE_SHARE),
+    );
     if (second !== this.#eagerSecond) {
       this.#eagerSecond = second;
       this.#eagerUsed = 0;
     }
     for (let w = Math.max(this.#mark, written - capacity); w < written; w++) {
-      if (this.#eagerUsed >= EAGER_HOSTS_PER_SECOND) break;
+      if (this.#eagerUsed >= budget) break;
       const e = w % capacity;
-      if (!embryos.alive(e) || u8[e * ACTIVE_WORDS * 4 + B_HOSTS_DONE] !== 0) continue;
+      if (!embryos.alive(e) || u8[e * EMBRYO_WORDS * 4 + B_HOSTS_DONE] !== 0) continue;
       this.#accountHosts(e);
-      u8[e * ACTIVE_WORDS * 4 + B_HOSTS_DONE] = 1;
+      u8[e * EMBRYO_WORDS * 4 + B_HOSTS_DONE] = 1;
       this.#eagerUsed++;
     }
     this.#mark = written;
@@ -179,7 +193,7 @@ export class SinglePacketFlows {
   /** Accounts entry `e`'s one packet to its two hosts, in its own second. */
   #accountHosts(e: number): void {
     const store = this.table.store;
-    const r = e * ACTIVE_WORDS;
+    const r = e * EMBRYO_WORDS;
     const u32 = store.u32;
     const v6 = (u32[r + W_META] & MetaBit.V6) !== 0 ? 1 : 0;
     const second = Math.floor(store.f64[(r >> 1) + F_FIRST]);
@@ -195,7 +209,7 @@ export class SinglePacketFlows {
   /** Folds entry `e` into the aggregate record of its server (see the file's comment). */
   #fold(e: number): void {
     const src = this.table.store;
-    const a = e * ACTIVE_WORDS;
+    const a = e * EMBRYO_WORDS;
     const clientIsB = (src.u8[a * 4 + B_BITS] & FlowBit.ClientIsB) !== 0;
     const key = this.#key;
     const meta = src.u32[a + W_META];

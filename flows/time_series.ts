@@ -9,6 +9,11 @@ export const L4_CLASS_NAMES: readonly string[] = ["tcp", "udp", "icmp", "other",
 const L4_CLASSES = L4_CLASS_NAMES.length;
 /** Services tracked: every entry of SERVICE_NAMES (index 0 collects unknown services). */
 const SERVICES = SERVICE_NAMES.length;
+/**
+ * Apps tracked per minute: the first APPS - 1 app codes seen get a column each (index 0 holds
+ * flows of no known app, and apps past the cap): a bounded table, whatever the traffic.
+ */
+export const APPS = 128;
 
 /** Totals over a span of time. */
 export interface TrafficTotals {
@@ -50,8 +55,11 @@ export class TrafficRing {
   /** SERVICES values per slot. */
   readonly servicePackets: Float64Array;
   readonly serviceBytes: Float64Array;
+  /** APPS values per slot (the minute ring only; empty otherwise). */
+  readonly appPackets: Float64Array;
+  readonly appBytes: Float64Array;
 
-  constructor(period: number, length: number) {
+  constructor(period: number, length: number, apps = 0) {
     this.period = period;
     this.length = length;
     this.stamp = new Float64Array(length).fill(-1);
@@ -62,6 +70,8 @@ export class TrafficRing {
     this.l4Bytes = new Float64Array(length * L4_CLASSES);
     this.servicePackets = new Float64Array(length * SERVICES);
     this.serviceBytes = new Float64Array(length * SERVICES);
+    this.appPackets = new Float64Array(length * apps);
+    this.appBytes = new Float64Array(length * apps);
   }
 
   /** Slot for time `ts`, cleared if it held an older period; -1 when `ts` is too old. */
@@ -82,13 +92,21 @@ export class TrafficRing {
     this.l4Bytes.fill(0, slot * L4_CLASSES, (slot + 1) * L4_CLASSES);
     this.servicePackets.fill(0, slot * SERVICES, (slot + 1) * SERVICES);
     this.serviceBytes.fill(0, slot * SERVICES, (slot + 1) * SERVICES);
+    if (this.appBytes.length > 0) {
+      this.appPackets.fill(0, slot * APPS, (slot + 1) * APPS);
+      this.appBytes.fill(0, slot * APPS, (slot + 1) * APPS);
+    }
     return slot;
   }
 
   /** Adds `packets` packets of `bytes` bytes in all at time `ts`. */
   addTraffic(ts: number, packets: number, bytes: number, l4: number, service: number): void {
     const slot = this.slotFor(ts);
-    if (slot < 0) return;
+    if (slot >= 0) this.addAt(slot, packets, bytes, l4, service);
+  }
+
+  /** addTraffic() into slot `slot`, found by slotFor() for the same period. */
+  addAt(slot: number, packets: number, bytes: number, l4: number, service: number): void {
     this.packets[slot] += packets;
     this.bytes[slot] += bytes;
     this.l4Packets[slot * L4_CLASSES + l4] += packets;
@@ -107,7 +125,60 @@ export class TrafficRing {
 /** Per-second (3600 s) and per-minute (24 h) traffic rings, fed packet by packet. */
 export class TimeSeries {
   readonly seconds = new TrafficRing(1, 3600);
-  readonly minutes = new TrafficRing(60, 1440);
+  readonly minutes = new TrafficRing(60, 1440, APPS);
+  /** App code (flow_record.ts) of each app column; column 0 is "none or other". */
+  readonly appCodes = new Uint32Array(APPS);
+  readonly #appColumn = new Map<number, number>();
+  #appColumns = 1;
+
+  /** The minute ring's column of app code `code` (0 when unknown, or past the cap). */
+  appColumn(code: number): number {
+    if (code === 0) return 0;
+    let column = this.#appColumn.get(code);
+    if (column === undefined) {
+      if (this.#appColumns === APPS) return 0;
+      column = this.#appColumns++;
+      this.#appColumn.set(code, column);
+      this.appCodes[column] = code;
+    }
+    return column;
+  }
+
+  /** Adds traffic of app column `column` to the minute ring at `ts` (see appColumn()). */
+  addApp(ts: number, packets: number, bytes: number, column: number): void {
+    const ring = this.minutes;
+    const slot = ring.slotFor(ts);
+    if (slot < 0) return;
+    ring.appPackets[slot * APPS + column] += packets;
+    ring.appBytes[slot * APPS + column] += bytes;
+  }
+
+  /**
+   * Bytes and packets by app code over the whole minutes that cover the last `windowSec` up to
+   * `nowSec` (code 0: no known app), busiest first.
+   */
+  appTotals(nowSec: number, windowSec: number): { code: number; packets: number; bytes: number }[] {
+    const r = this.minutes;
+    const end = Math.floor(nowSec / 60);
+    const periods = Math.min(r.length, Math.ceil(windowSec / 60));
+    const packets = new Float64Array(APPS);
+    const bytes = new Float64Array(APPS);
+    for (let t = end - periods + 1; t <= end; t++) {
+      const slot = r.slotOf(t);
+      if (slot < 0) continue;
+      for (let a = 0; a < this.#appColumns; a++) {
+        packets[a] += r.appPackets[slot * APPS + a];
+        bytes[a] += r.appBytes[slot * APPS + a];
+      }
+    }
+    const out = [];
+    for (let a = 0; a < this.#appColumns; a++) {
+      if (packets[a] > 0) {
+        out.push({ code: this.appCodes[a], packets: packets[a], bytes: bytes[a] });
+      }
+    }
+    return out.sort((x, y) => y.bytes - x.bytes);
+  }
 
   /** Adds one packet of `len` bytes at `ts` in L4Class `l4` and service index `service`. */
   addPacket(ts: number, len: number, l4: number, service: number): void {
@@ -116,9 +187,22 @@ export class TimeSeries {
 
   /** Adds `packets` packets of `bytes` bytes in all at `ts`, in L4Class `l4` and `service`. */
   addTraffic(ts: number, packets: number, bytes: number, l4: number, service: number): void {
-    this.seconds.addTraffic(ts, packets, bytes, l4, service);
-    this.minutes.addTraffic(ts, packets, bytes, l4, service);
+    const second = Math.floor(ts);
+    // Most calls are for the second before: the slots found then still hold.
+    if (second !== this.#second) {
+      this.#secondSlot = this.seconds.slotFor(ts);
+      this.#minuteSlot = this.minutes.slotFor(ts);
+      // A late second (-1: older than a ring) is not remembered.
+      this.#second = this.#secondSlot < 0 || this.#minuteSlot < 0 ? -1 : second;
+    }
+    if (this.#secondSlot >= 0) this.seconds.addAt(this.#secondSlot, packets, bytes, l4, service);
+    if (this.#minuteSlot >= 0) this.minutes.addAt(this.#minuteSlot, packets, bytes, l4, service);
   }
+
+  /** The second the cached slots belong to (-1: none), and the slots. */
+  #second = -1;
+  #secondSlot = -1;
+  #minuteSlot = -1;
 
   /** Adds `count` packets dropped by the kernel or the interface at `ts`. */
   addDrops(ts: number, count: number): void {

@@ -11,7 +11,7 @@ import type { FlowEndListener, FlowEngine } from "../flows/flow_engine.ts";
 import type { FlowLabels } from "../flows/flow_record.ts";
 import { hostsOfMinute } from "../flows/host_views.ts";
 import { SERVICE_NAMES } from "../flows/services.ts";
-import { L4_CLASS_NAMES } from "../flows/time_series.ts";
+import { APPS, L4_CLASS_NAMES } from "../flows/time_series.ts";
 import type { HistoryWriter } from "../history/history_writer.ts";
 import { hostMinutes } from "../history/host_minutes.ts";
 import type { MinuteTotals, Share } from "../history/types.ts";
@@ -97,7 +97,7 @@ export class HistoryFeed {
         ring.serviceBytes,
         slot * services,
       ),
-      apps: {},
+      apps: appsOfMinute(engine, slot),
     };
     const hosts = engine.hosts;
     const m = hostsOfMinute(hosts, minute / 60);
@@ -111,6 +111,22 @@ export class HistoryFeed {
     }, HOSTS_PER_MINUTE);
     this.#writer.minute(totals, rows);
   }
+}
+
+/** The minute's traffic by app label ("unknown" when nothing in the payload said). */
+function appsOfMinute(engine: FlowEngine, slot: number): Record<string, Share> {
+  const ring = engine.series.minutes;
+  const out: Record<string, Share> = {};
+  const codes = engine.series.appCodes;
+  for (let a = 0; a < APPS; a++) {
+    const packets = ring.appPackets[slot * APPS + a];
+    if (packets === 0) continue;
+    const name = (a === 0 ? null : engine.identity?.appLabel(codes[a])) ?? "unknown";
+    const share = out[name] ?? (out[name] = { packets: 0, bytes: 0 });
+    share.packets += packets;
+    share.bytes += ring.appBytes[slot * APPS + a];
+  }
+  return out;
 }
 
 /** The non-zero shares of `names` from a ring slot's packet and byte columns at `base`. */

@@ -17,7 +17,7 @@ export type AskAll = <T>(request: unknown) => Promise<T[]>;
 
 /**
  * One page from each shard's first `offset + limit + 1` rows (asked with offset 0 and values):
- * the rows of all, in (value, id) order, cut to the page.
+ * the rows of all, in (value, id) order, cut to the page. Pages may be merged pages.
  */
 export function mergeFlowPages(pages: FlowPage[], query: FlowQuery): FlowPage {
   const rows: { value: number; page: FlowPage; i: number }[] = [];
@@ -40,7 +40,10 @@ export function mergeFlowPages(pages: FlowPage[], query: FlowQuery): FlowPage {
       last.page.flows[last.i].id,
     );
   }
-  return { total, flows: slice.map((r) => r.page.flows[r.i]), next_cursor: next };
+  const page: FlowPage = { total, flows: slice.map((r) => r.page.flows[r.i]), next_cursor: next };
+  // A merged page can be merged again (memory with history): it keeps its values when asked.
+  if (query.withValues) page.values = slice.map((r) => r.value);
+  return page;
 }
 
 /** Sums host stats of the same address. */
@@ -124,6 +127,7 @@ function busiest(shares: Map<string, { name: string; packets: number; bytes: num
 export function mergeProtocols(answers: ProtocolsAnswer[]): ProtocolsAnswer {
   const protocols = new Map();
   const services = new Map();
+  const apps = new Map();
   let packets = 0, bytes = 0, dropped = 0;
   for (const a of answers) {
     packets += a.packets;
@@ -131,6 +135,7 @@ export function mergeProtocols(answers: ProtocolsAnswer[]): ProtocolsAnswer {
     dropped += a.dropped;
     addShares(protocols, a.protocols);
     addShares(services, a.services);
+    addShares(apps, a.apps);
   }
   const { window, seconds } = answers[0];
   return {
@@ -142,6 +147,7 @@ export function mergeProtocols(answers: ProtocolsAnswer[]): ProtocolsAnswer {
     dropped,
     protocols: busiest(protocols),
     services: busiest(services),
+    apps: busiest(apps),
   };
 }
 

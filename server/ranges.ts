@@ -11,6 +11,7 @@ import type { HistoryQuery, QueryResults } from "../history/types.ts";
 import type { FlowPage } from "../flows/query.ts";
 import { mergeFlowPages } from "../pipeline/merge.ts";
 import { ApiError, badParameter } from "./errors.ts";
+import { LIMITS } from "./vocabulary.ts";
 import type { MonitorLike } from "./monitor_like.ts";
 import { asked, type FlowParams, flowQuery } from "./views.ts";
 import type {
@@ -128,7 +129,7 @@ export async function talkersRange(
 ): Promise<TalkersResponse> {
   const m = r.monitor;
   const by = p.by ?? "bytes";
-  const limit = p.limit ?? 10;
+  const limit = p.limit ?? LIMITS.talkersDefault;
   if (p.from === undefined && p.to === undefined) {
     const window = p.window ?? "now";
     const talkers = await asked(m, { op: "talkers", window, by, limit });
@@ -167,7 +168,7 @@ export async function protocolsRange(
   if (p.from === undefined && p.to === undefined) {
     const window = p.window ?? "5m";
     const a = await asked(m, { op: "protocols", window });
-    return { ...a, window, tier: "memory", from: null, to: null, apps: [] };
+    return { ...a, window, tier: "memory", from: null, to: null };
   }
   const to = p.to ?? Math.floor(m.nowSec);
   const from = p.from ?? to - 300;
@@ -196,7 +197,7 @@ export async function protocolsRange(
     throw badParameter("from", p.from, "expected a range within the last hour (older: history)");
   }
   const a = await asked(m, { op: "protocols", window });
-  return { ...a, window, tier: "memory" as Tier, from, to, apps: [] };
+  return { ...a, window, tier: "memory" as Tier, from, to };
 }
 
 /**
@@ -220,7 +221,7 @@ export async function flowsRange(r: Ranges, p: FlowParams): Promise<FlowsRespons
     kind: "flows",
     query: { ...wide, endedBefore },
   }) as FlowPage | null;
-  if (!disk || disk.total === 0) return await asked(m, { op: "flows", query });
+  if (!disk || disk.total === 0) return mergeFlowPages([memory], query);
   const diskPage: FlowPage = {
     ...disk,
     flows: disk.flows.map((f) => ({ ...f, rate_now: 0, aggregate: f.aggregate ?? false })),

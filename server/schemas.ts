@@ -7,14 +7,23 @@ import { z } from "@hono/zod-openapi";
 import { protoNumber } from "../flows/flow_record.ts";
 import { parsePrefix } from "../flows/query_filter.ts";
 import { SERVICE_NAMES } from "../flows/services.ts";
-import { CONN_STATE_NAMES } from "../flows/tcp_state.ts";
+import {
+  CONN_STATE_NAMES,
+  LIMITS,
+  SERIES_BREAKDOWNS,
+  SERIES_METRICS,
+  SORT_KEYS,
+  SORT_ORDERS,
+  TALKER_MEASURES,
+  WINDOWS,
+} from "./vocabulary.ts";
 
 /** Largest page of /flows and of a flows subscription. */
-export const MAX_PAGE = 1000;
+export const MAX_PAGE = LIMITS.pageMax;
 /** Largest offset; past it, page with `cursor` (the engine keeps offset + limit rows). */
-export const MAX_OFFSET = 100_000;
+export const MAX_OFFSET = LIMITS.offsetMax;
 /** Most points one /series answer may hold. */
-export const MAX_POINTS = 3600;
+export const MAX_POINTS = LIMITS.seriesPointsMax;
 
 /** A whole number in [min, max], from a query string. */
 export function wholeNumber(min: number, max: number) {
@@ -55,17 +64,8 @@ const address = z.string("expected an IPv4 or IPv6 address or CIDR, e.g. 10.0.0.
   .refine(isPrefix, "expected an IPv4 or IPv6 address or CIDR, e.g. 10.0.0.0/8");
 
 const SERVICES = SERVICE_NAMES.slice(1) as [string, ...string[]];
-const STATES = CONN_STATE_NAMES.slice(1) as [string, ...string[]];
-export const SORT_KEYS = [
-  "bytes",
-  "packets",
-  "duration",
-  "first",
-  "last",
-  "rate",
-  "rate_now",
-] as const;
-export const WINDOWS = ["now", "1m", "5m", "15m", "60m"] as const;
+const STATES = CONN_STATE_NAMES as unknown as [string, ...string[]];
+export { SORT_KEYS, WINDOWS };
 
 /** Filters, sort and page of a flow query (REST /flows and the flows topic). */
 export const flowQueryShape = {
@@ -98,8 +98,9 @@ export const flowQueryShape = {
     .max(100, "expected text of at most 100 characters").optional()
     .openapi({ description: "Free text: address, port, service or protocol substring" }),
   sort: oneOf(SORT_KEYS).optional().openapi({ description: "Default last" }),
-  order: oneOf(["asc", "desc"]).optional().openapi({ description: "Default desc" }),
-  limit: wholeNumber(1, MAX_PAGE).optional().openapi({ description: "Default 50" }),
+  order: oneOf(SORT_ORDERS).optional().openapi({ description: "Default desc" }),
+  limit: wholeNumber(1, MAX_PAGE).optional()
+    .openapi({ description: `Default ${LIMITS.pageDefault}` }),
   offset: wholeNumber(0, MAX_OFFSET).optional()
     .openapi({ description: "Rows to skip (after the cursor); beyond 100000 use cursor" }),
   cursor: z.string("expected the next_cursor of a previous page")
@@ -131,8 +132,8 @@ export const hostParams = params({
 });
 
 export const seriesQuery = params({
-  metric: oneOf(["bps", "pps"]).optional().openapi({ description: "Default bps" }),
-  breakdown: oneOf(["none", "protocol", "service", "app"]).optional()
+  metric: oneOf(SERIES_METRICS).optional().openapi({ description: "Default bps" }),
+  breakdown: oneOf(SERIES_BREAKDOWNS).optional()
     .openapi({ description: "Default none; app from history only" }),
   from: epochSeconds.optional().openapi({ description: "Default: to - 300" }),
   to: epochSeconds.optional().openapi({ description: "Default: the last finished second" }),
@@ -148,9 +149,10 @@ export const talkersQuery = params({
   from: epochSeconds.optional()
     .openapi({ description: "A range instead of a window (from history when older)" }),
   to: epochSeconds.optional().openapi({ description: "End of the range; default now" }),
-  by: oneOf(["bytes", "packets", "sent", "received"]).optional()
+  by: oneOf(TALKER_MEASURES).optional()
     .openapi({ description: "Default bytes; sent and received rank by bytes" }),
-  limit: wholeNumber(1, 1000).optional().openapi({ description: "Default 10" }),
+  limit: wholeNumber(1, LIMITS.talkersMax).optional()
+    .openapi({ description: `Default ${LIMITS.talkersDefault}` }),
 });
 
 export const protocolsQuery = params({

@@ -243,7 +243,18 @@ export class StreamHub {
         return;
       }
       const started = performance.now();
-      const data = await this.#source.snapshot(topic as Exclude<Topic, "rates">, params);
+      let data: unknown;
+      try {
+        data = await this.#source.snapshot(topic as Exclude<Topic, "rates">, params);
+      } catch (error) {
+        // Said to each subscriber, then tried again after a while rather than every tick.
+        const message = error instanceof Error ? error.message : String(error);
+        for (const { connection, sub } of group) {
+          sub.nextDue = now + Math.max(sub.intervalMs, 10_000);
+          this.#reply(connection, { type: "error", id: sub.id, code: "unavailable", message });
+        }
+        return;
+      }
       cached = { text: JSON.stringify(data), at: now };
       this.#budget.spend(key, topic, performance.now() - started);
       this.#cache.set(key, cached);

@@ -1,16 +1,17 @@
 // Parses WebSocket client messages and topic parameters with the same schemas as the REST routes.
 
+import { LIMITS, TOPICS } from "./vocabulary.ts";
 import { z } from "@hono/zod-openapi";
 import { emptyQuery, flowsTopicParams, protocolsQuery, talkersQuery } from "./schemas.ts";
 import { validationError } from "./validation.ts";
 import type { Topic } from "./wire.ts";
 
 /** Every topic, in the order the docs list them. */
-export const TOPICS = ["rates", "protocols", "talkers", "flows", "stats"] as const;
+export { TOPICS };
 /** Shortest and longest update interval, and the default. */
-export const MIN_INTERVAL_MS = 100;
-export const MAX_INTERVAL_MS = 60_000;
-export const DEFAULT_INTERVAL_MS = 1000;
+export const MIN_INTERVAL_MS = LIMITS.intervalMinMs;
+export const MAX_INTERVAL_MS = LIMITS.intervalMaxMs;
+export const DEFAULT_INTERVAL_MS = LIMITS.intervalDefaultMs;
 
 const id = z.string("expected a string of 1-64 characters")
   .min(1, "expected a string of 1-64 characters").max(64, "expected a string of 1-64 characters");

@@ -5,6 +5,7 @@ import type { FlowQuery } from "../flows/query.ts";
 import { QueryError } from "../pipeline/monitor.ts";
 import type { ShardAnswers, ShardRequest } from "../pipeline/protocol.ts";
 import { ApiError, badParameter } from "./errors.ts";
+import { LIMITS } from "./vocabulary.ts";
 import type { MonitorLike } from "./monitor_like.ts";
 import type {
   ExportStatus,
@@ -40,7 +41,7 @@ export interface FlowParams {
 }
 
 /** Default page size of /flows. */
-export const DEFAULT_PAGE = 50;
+export const DEFAULT_PAGE = LIMITS.pageDefault;
 
 /** The engine query of API parameters. */
 export function flowQuery(p: FlowParams): FlowQuery {

@@ -419,7 +419,8 @@ Deno.test("serve answers every route over a replayed capture as report --flows s
           assert.equal(h.bytes_received, received.get(h.address) ?? 0);
         }
       }
-      const packets = (await getJson(`${api}/talkers?by=packets&limit=1000`)).body.talkers;
+      const packets = (await getJson(`${api}/talkers?window=5m&by=packets&limit=1000`)).body
+        .talkers;
       assert.equal(packets.length, hosts.size);
     });
 
@@ -657,7 +658,7 @@ Deno.test("with a token every route but the index needs it, by header, cookie or
       "no token, a wrong one or a malformed header: 401 in the error shape",
       async () => {
         for (const path of gets) {
-          const url = server.base + path.replace("{id}", "1");
+          const url = server.base + path.replace("{id}", "1").replace("{address}", "10.0.0.1");
           const attempts: Record<string, string>[] = [
             {},
             { Authorization: `Bearer ${token}x` },
@@ -677,10 +678,12 @@ Deno.test("with a token every route but the index needs it, by header, cookie or
 
     await t.step("the bearer token opens every route", async () => {
       for (const path of gets) {
-        const response = await fetch(server.base + path.replace("{id}", "1"), { headers: bearer });
+        const url = server.base + path.replace("{id}", "1").replace("{address}", "10.0.0.1");
+        const response = await fetch(url, { headers: bearer });
         await response.body?.cancel();
+        // A flow id or host this replay may not have: 404 then, and never 401.
         assert.ok(
-          response.status === 200 || (path.includes("{id}") && response.status === 404),
+          response.status === 200 || (path.includes("{") && response.status === 404),
           `${path}: ${response.status}`,
         );
       }

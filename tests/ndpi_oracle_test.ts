@@ -10,10 +10,12 @@
 // tools saw the same packets and bytes each way, however each cut it into flows. The total is
 // nDPI's conversations; those only Netwatch sees (the outside of tunnels) are counted apart.
 //
-// Why some differ. nDPI keys a flow by its innermost IP header: it decapsulates GTP-U,
-// CAPWAP, VXLAN, GRE, IP-in-IP and more, where Netwatch counts the outer header, and it decodes
-// link types Netwatch does not (PPI, PPP, Cisco HDLC). Fuzzed captures are cut differently by
-// each tool. Each miss is put down to one of these causes where it can be told (see cause()).
+// Why some differ. Netwatch takes tunnels off as nDPI does, but leaves a tunnel on when its
+// inside is not IP (a CAPWAP frame carrying ARP): nDPI takes those off and drops them. nDPI
+// counts captured bytes where Netwatch counts the frame's length on the wire (frames whose FCS
+// the capture left out), decodes link types Netwatch does not (PPI), and fuzzed captures are
+// cut differently by each tool. Each miss is put down to one of these causes where it can be
+// told (see cause()).
 
 import assert from "node:assert/strict";
 import { runCli } from "./helpers/cli.ts";
@@ -38,7 +40,7 @@ const AGREEING_FLOOR = 3607;
  * Flows nDPI names (Hostname/SNI) that Netwatch names the same, on the same conversation: a
  * floor that can only go up, as AGREEING_FLOOR. The issue's target is 95% of those nDPI names.
  */
-const NAMES_FLOOR = 358;
+const NAMES_FLOOR = 359;
 
 /** UDP ports of tunnels nDPI looks inside: GTP-U, CAPWAP control and data, VXLAN, Teredo, Geneve. */
 const TUNNEL_PORTS = new Set([2152, 5246, 5247, 4789, 3544, 6081]);

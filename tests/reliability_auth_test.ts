@@ -87,7 +87,9 @@ Deno.test("with a token nothing leaks without it, and the token never shows", as
       if (!guarded.some((r) => r.path === path)) guarded.push({ method: "GET", path });
     }
     assert.ok(guarded.length >= 10, `only ${guarded.length} guarded routes in openapi.json`);
-    const url = (path: string) => server.base + path.replace("{id}", String(id));
+    const host = flows.flows[0].src_ip;
+    const url = (path: string) =>
+      server.base + path.replace("{id}", String(id)).replace("{address}", host);
 
     await t.step("the token opens every guarded route (so the walk reaches data)", async () => {
       for (const { method, path } of guarded) {

@@ -6,7 +6,8 @@ import { type TestHost, type TestLink, waitForLine } from "./netns.ts";
 
 /**
  * Starts `netwatch serve -i <host's veth>` on 127.0.0.1:`port` in the host's namespace, with
- * `extra` options; history in a fresh temporary directory unless `extra` says otherwise.
+ * `extra` options (e.g. `--workers 2`); history in a fresh temporary directory unless `extra`
+ * says otherwise.
  */
 export async function startServeIn(
   link: TestLink,

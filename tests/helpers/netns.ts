@@ -46,6 +46,7 @@ export async function requireCommands(names: string[]): Promise<void> {
     tcpreplay: "tcpreplay",
     curl: "curl",
     iperf3: "iperf3",
+    trafgen: "netsniff-ng",
     setpriv: "util-linux",
     "systemd-analyze": "systemd",
   };

@@ -53,7 +53,15 @@ Deno.test({
       const overflow = await page.evaluate(
         "document.documentElement.scrollWidth - document.documentElement.clientWidth",
       );
-      assert.ok(Number(overflow) <= 0, `page wider than the screen by ${overflow} px`);
+      const wide = await page.$$eval(
+        "body *",
+        (all) =>
+          all.filter((e) => e.getBoundingClientRect().right > innerWidth + 0.5)
+            .map((e) =>
+              `${e.tagName}.${e.className} ${Math.round(e.getBoundingClientRect().right)}`
+            ),
+      );
+      assert.ok(Number(overflow) <= 0, `page wider than the screen by ${overflow} px: ${wide}`);
       assert.deepEqual(await layoutProblems(page), [], "text fits at 390 px");
       assert.deepEqual(await chartLabelProblems(page), [], "time labels apart");
 

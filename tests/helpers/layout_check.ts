@@ -77,7 +77,10 @@ export async function chartLabelProblems(page: Page): Promise<string[]> {
     const canvas = box?.querySelector("canvas");
     if (!box || !canvas) return ["no chart"];
     const labels = JSON.parse(box.dataset.xLabels ?? "[]") as [number, number][];
-    const problems: string[] = labels.length < 2 ? [`only ${labels.length} time labels`] : [];
+    const { from, to, points } = box.dataset;
+    const problems: string[] = labels.length < 2
+      ? [`only ${labels.length} time labels (chart ${from}-${to}, ${points} points)`]
+      : [];
     const sorted = [...labels].sort((a, b) => a[0] - b[0]);
     for (let i = 0; i < sorted.length; i++) {
       const [left, right] = sorted[i];

@@ -45,6 +45,12 @@ let tailBusy = false;
 let flowRequest: AbortController | null = null;
 let flowGeneration = 0;
 
+/** An API error answer, or a request that failed on the way (fetch's TypeError, an abort). */
+function isFetchFailure(error: unknown): boolean {
+  return error instanceof ApiRequestError || error instanceof TypeError ||
+    (error instanceof DOMException && error.name === "AbortError");
+}
+
 /** A message for an API failure; null for a 401 (the token prompt says what is needed). */
 function messageOf(error: unknown): string | null {
   if (error instanceof ApiRequestError) return error.status === 401 ? null : error.message;
@@ -165,12 +171,16 @@ export async function loadTail(): Promise<void> {
     const span = RANGE_SECONDS[view.peek().range as "1h"] ?? 3600;
     const newest = bps.t[bps.t.length - 1];
     throughput.trim(newest - span + 1);
+    // The span starts at the first point at the latest (the server's clock can be a little
+    // behind the uptime the first load went by).
+    const start = Math.min(Math.max(meta.from, newest - span + 1), throughput.bps[0]?.x ?? newest);
     batch(() => {
-      chartMeta.value = { ...meta, from: Math.max(meta.from, newest - span + 1), to: newest };
+      chartMeta.value = { ...meta, from: start, to: newest };
       throughputVersion.value++;
     });
-  } catch {
-    // Shown by the connection state and the token prompt.
+  } catch (error) {
+    // The API's answers are shown by the connection state and the token prompt; a bug is not.
+    if (!isFetchFailure(error)) throw error;
   } finally {
     tailBusy = false;
   }
@@ -242,13 +252,7 @@ export async function loadFromFlows(): Promise<void> {
       }),
     );
   } else {
-    const apps = protocols.peek()!.apps.map((a) => ({
-      ...a,
-      kind: "app" as const,
-      flows: 0,
-      rate: 0,
-    }));
-    appMix.value = { apps, fromFlows: 0, by: "bytes" };
+    appMix.value = null; // the mix shows the API's own app totals
   }
   if (hasMixFilter(v)) {
     jobs.push(

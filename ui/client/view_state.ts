@@ -3,11 +3,18 @@
 //
 // Only values that differ from the defaults go into the query string, in a fixed order, so a
 // shared or bookmarked link is short and stable. Values that make no sense fall back to defaults.
+// Sort keys, windows, states and limits are the API's own (server/vocabulary.ts).
 
-/** Columns the flow table sorts by (the API's `sort` values). */
-export type SortKey = "bytes" | "packets" | "duration" | "rate" | "rate_now" | "first" | "last";
-/** Windows of top talkers and the protocol breakdown while the range is live. */
-export type WindowName = "now" | "1m" | "5m" | "15m" | "60m";
+import {
+  CONN_STATE_NAMES,
+  LIMITS,
+  SORT_KEYS,
+  type SortKey,
+  type WindowName,
+  WINDOWS,
+} from "../../server/vocabulary.ts";
+
+export { SORT_KEYS, type SortKey, type WindowName, WINDOWS };
 /** Ranges of the chart (and, when not live, of everything else): see RANGE_SECONDS. */
 export type RangeName = "5m" | "15m" | "1h" | "6h" | "24h" | "7d" | "30d" | "custom";
 /** Columns the talkers table sorts by. */
@@ -50,16 +57,6 @@ export interface ViewState {
   hostview: string;
 }
 
-export const SORT_KEYS: readonly SortKey[] = [
-  "bytes",
-  "packets",
-  "duration",
-  "rate",
-  "rate_now",
-  "first",
-  "last",
-];
-export const WINDOWS: readonly WindowName[] = ["now", "1m", "5m", "15m", "60m"];
 export const RANGES: readonly RangeName[] = ["5m", "15m", "1h", "6h", "24h", "7d", "30d"];
 /** Ranges that end now and follow the live stream at 1 s. */
 export const LIVE_RANGES: readonly RangeName[] = ["5m", "15m", "1h"];
@@ -83,23 +80,9 @@ export const TALKER_SORTS: readonly TalkerSort[] = [
 ];
 export const PAGE_SIZES: readonly number[] = [25, 50, 100, 200];
 /** Zeek-style connection states the API filters on. */
-export const STATES: readonly string[] = [
-  "S0",
-  "S1",
-  "SF",
-  "REJ",
-  "S2",
-  "S3",
-  "RSTO",
-  "RSTR",
-  "RSTOS0",
-  "RSTRH",
-  "SH",
-  "SHR",
-  "OTH",
-];
+export const STATES: readonly string[] = CONN_STATE_NAMES;
 /** The API's deepest offset: pages past it are not offered. */
-export const MAX_OFFSET = 100_000;
+export const MAX_OFFSET = LIMITS.offsetMax;
 
 /** The view of a fresh page: the live hour, hosts by current rate, biggest flows first. */
 export const DEFAULT_VIEW: Readonly<ViewState> = Object.freeze({
@@ -113,7 +96,7 @@ export const DEFAULT_VIEW: Readonly<ViewState> = Object.freeze({
   service: "",
   sort: "bytes",
   order: "desc",
-  limit: 50,
+  limit: LIMITS.pageDefault,
   page: 1,
   range: "1h",
   from: null,

@@ -22,8 +22,20 @@ interface Row {
 /** Protocol classes the flows can be filtered by (the others are not one protocol). */
 const FILTERABLE_PROTOCOLS = new Set(["tcp", "udp", "icmp"]);
 
+/** The filter a row of `mode` sets, or null when its name is not one thing to filter by. */
+function filterOf(mode: Mode, name: string): Row["filter"] {
+  if (mode === "services") return name === "other" ? null : { service: name };
+  if (mode === "protocols") return FILTERABLE_PROTOCOLS.has(name) ? { proto: name } : null;
+  return name === "unknown" || name === "other" ? null : { app: name };
+}
+
+/** Whether the apps come from the flows (the API has none for this window or range). */
+function appsFromFlows(): boolean {
+  return (protocols.value?.apps.length ?? 0) === 0;
+}
+
 function rowsOf(mode: Mode, rate: boolean): Row[] {
-  if (mode === "apps") {
+  if (mode === "apps" && appsFromFlows()) {
     const mix = appMix.value;
     const byRate = mix?.by === "rate";
     return (mix?.apps ?? []).map((a) => ({
@@ -45,9 +57,7 @@ function rowsOf(mode: Mode, rate: boolean): Row[] {
   return data[mode].filter((r) => r.bytes > 0).map((r) => ({
     name: r.name,
     value: rate ? r.bytes * 8 / seconds : r.bytes,
-    filter: mode === "services"
-      ? (r.name === "other" ? null : { service: r.name })
-      : (FILTERABLE_PROTOCOLS.has(r.name) ? { proto: r.name } : null),
+    filter: filterOf(mode, r.name),
     title: `${r.name}: ${formatBytes(r.bytes)}, ${formatCount(r.packets)} packets`,
   }));
 }
@@ -63,7 +73,8 @@ export default function Mix() {
   const live = isLive(v);
   const mix = appMix.value;
   // Shares of "now" are rates: bit/s over the last 3 finished seconds.
-  const rate = mode === "apps" ? mix?.by === "rate" : live && v.window === "now";
+  const fromFlows = mode === "apps" && appsFromFlows();
+  const rate = fromFlows ? mix?.by === "rate" : live && v.window === "now";
   const all = rowsOf(mode, rate);
   const rows = all.length <= ROWS + 1 ? all : [
     ...all.slice(0, ROWS),
@@ -145,7 +156,7 @@ export default function Mix() {
       {rows.length === 0 && <p class="empty">{protocols.value ? "No traffic." : "Loading…"}</p>}
       <p class="legend">
         {over}
-        {mode === "apps" && mix && mix.fromFlows > 0
+        {fromFlows && mix && mix.fromFlows > 0
           ? ` · apps summed from the ${formatCount(mix.fromFlows)} ${
             mix.by === "rate" ? "fastest active" : "biggest"
           } flows`

@@ -29,9 +29,13 @@ function filterOf(mode: Mode, name: string): Row["filter"] {
   return name === "unknown" || name === "other" ? null : { app: name };
 }
 
-/** Whether the apps come from the flows (the API has none for this window or range). */
+/**
+ * Whether the apps come from the flows: when the API has none for the window or range, and for
+ * "now", which its per-minute app totals cannot tell (the current flows' rates can).
+ */
 function appsFromFlows(): boolean {
-  return (protocols.value?.apps.length ?? 0) === 0;
+  const v = view.value;
+  return (protocols.value?.apps.length ?? 0) === 0 || (isLive(v) && v.window === "now");
 }
 
 function rowsOf(mode: Mode, rate: boolean): Row[] {

@@ -239,8 +239,7 @@ export async function loadFromFlows(): Promise<void> {
   else if (b.live) base.from = String(Math.floor(serverNow()) - windowSeconds(v.window));
   else Object.assign(base, { from: String(b.from), to: String(b.to) });
   const by = nowWindow ? "rate" : "bytes";
-  // The API's app totals are per minute: "now" is summed from the current flows' rates.
-  const needApps = nowWindow || (protocols.peek()?.apps.length ?? 0) === 0;
+  const needApps = (protocols.peek()?.apps.length ?? 0) === 0;
   const jobs: Promise<void>[] = [];
   if (needApps) {
     jobs.push(

@@ -29,13 +29,9 @@ function filterOf(mode: Mode, name: string): Row["filter"] {
   return name === "unknown" || name === "other" ? null : { app: name };
 }
 
-/**
- * Whether the apps come from the flows: when the API has none for the window or range, and for
- * "now", which its per-minute app totals cannot tell (the current flows' rates can).
- */
+/** Whether the apps come from the flows: when the API has none for the window or range. */
 function appsFromFlows(): boolean {
-  const v = view.value;
-  return (protocols.value?.apps.length ?? 0) === 0 || (isLive(v) && v.window === "now");
+  return (protocols.value?.apps.length ?? 0) === 0;
 }
 
 function rowsOf(mode: Mode, rate: boolean): Row[] {

@@ -10,6 +10,7 @@ import { protoName } from "../flows/flow_record.ts";
 import { SERVICE_NAMES, serviceIndex } from "../flows/services.ts";
 import { hostMinutes } from "../history/host_minutes.ts";
 import type { HostMinute, MinuteTotals, Share, StoredFlow } from "../history/types.ts";
+import { mulberry32 } from "../tests/helpers/random.ts";
 
 /** What to generate. */
 export interface MonthOptions {
@@ -34,24 +35,12 @@ export interface GeneratedMinute {
   flows: StoredFlow[];
 }
 
-/** mulberry32: floats in [0, 1) from a 32-bit seed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const SERVER_PORTS = [443, 443, 443, 80, 53, 22, 123, 993, 5432, 8080, 3478, 1194];
 const APPS = ["TLS.YouTube", "TLS.Google", "DNS", "HTTP", "QUIC.Netflix", "SSH", null];
 
 /** Minutes of generated traffic, one at a time. */
 export function* generateMonth(o: MonthOptions): Generator<GeneratedMinute> {
-  const rand = random(o.seed ?? 1);
+  const rand = mulberry32(o.seed ?? 1);
   const remotes = o.remotes ?? 5000;
   const start = Math.floor(o.start / 60) * 60;
   let nextId = 1;

@@ -5,40 +5,21 @@
 //
 // Prints /health latency (median, p99, worst) and the updates each subscription got.
 
-import { startServer } from "../tests/helpers/serve.ts";
-import { generateCapture } from "./generate_capture.ts";
+import {
+  GREEDY_INTERVAL_MS as INTERVAL_MS,
+  GREEDY_SUBSCRIPTIONS as SUBSCRIPTIONS,
+  startGreedyStream,
+} from "../tests/helpers/greedy_stream.ts";
 
 const SECONDS = Number(Deno.args[0] ?? 10);
-const SUBSCRIPTIONS = 32;
-const INTERVAL_MS = 100;
 
-const dir = await Deno.makeTempDir();
-const path = `${dir}/200k.pcap`;
-generateCapture(path, { packets: 200_000, flows: 200_000, seed: 18 });
-const server = await startServer(path);
+const updates = new Map<string, number>();
+let throttled = 0;
+const { server, ws, stop } = await startGreedyStream((m) => {
+  updates.set(m.id, (updates.get(m.id) ?? 0) + 1);
+  if (m.throttled) throttled++;
+});
 try {
-  const ws = new WebSocket(`ws://127.0.0.1:${server.port}/api/v1/stream`);
-  await new Promise((resolve, reject) => {
-    ws.onopen = resolve;
-    ws.onerror = () => reject(new Error("stream did not open"));
-  });
-  const updates = new Map<string, number>();
-  let throttled = 0;
-  ws.onmessage = (event) => {
-    const m = JSON.parse(event.data);
-    if (m.type !== "data") return;
-    updates.set(m.id, (updates.get(m.id) ?? 0) + 1);
-    if (m.throttled) throttled++;
-  };
-  for (let i = 0; i < SUBSCRIPTIONS; i++) {
-    ws.send(JSON.stringify({
-      op: "subscribe",
-      id: `f${i}`,
-      topic: "flows",
-      interval_ms: INTERVAL_MS,
-      params: { offset: 50_000 + i * 1000, limit: 100, q: "10.", sort: "rate" },
-    }));
-  }
   const latencies: number[] = [];
   const end = performance.now() + SECONDS * 1000;
   while (performance.now() < end) {
@@ -67,6 +48,5 @@ try {
       `stream stats ${JSON.stringify(stats.stream)}`,
   );
 } finally {
-  await server.stop();
-  await Deno.remove(dir, { recursive: true });
+  await stop();
 }

@@ -15,6 +15,12 @@ import type { SourceInfo, SourceOptions } from "./source.ts";
 const READ_EVERY_MS = 100;
 /** A paced file replay hands a partly filled batch over after this long. */
 const FLUSH_AFTER_MS = 50;
+/**
+ * Bytes of payload a paced batch keeps: each packet is read on its own (the reader's memory then
+ * holds only it), so its payload is copied here for the engine's name and app inspection.
+ * Larger than any payload (snapshot lengths stop at 256 KiB).
+ */
+const PACED_PAYLOAD_BYTES = 1 << 20;
 /** Kernel counters are one cheap FFI call: refresh them often, so they never lag far behind. */
 const STATS_EVERY_MS = 250;
 
@@ -194,8 +200,16 @@ export async function readPaced(
 ): Promise<void> {
   const next = new PacketBatch(1);
   const pacer = new ReplayPacer(speed);
+  const payloads = new Uint8Array(PACED_PAYLOAD_BYTES);
+  let used = 0;
   let batch = await sink.take();
   let lastFlush = Date.now();
+  const handOver = async () => {
+    sink.hand(batch!);
+    lastFlush = Date.now();
+    used = 0;
+    batch = await sink.take();
+  };
   try {
     while (batch && !sink.stopping) {
       next.count = 0;
@@ -207,20 +221,30 @@ export async function readPaced(
       if (due > Date.now()) {
         // Hand over what is already due, then wait for this packet's moment.
         if (batch.count > 0) {
-          sink.hand(batch);
-          lastFlush = Date.now();
-          batch = await sink.take();
+          await handOver();
           if (!batch) break;
         }
         // Sleeps are bounded (sleepStep()); a returned batch ends one early.
         while (!sink.stopping && due > Date.now()) await sink.sleep(sleepStep(due, Date.now()));
         if (sink.stopping) break;
       }
-      copySlot(next, 0, batch, batch.count++);
+      const length = next.rawStart === 0 ? next.payloadLength[0] : 0;
+      if (used + length > payloads.length) {
+        await handOver();
+        if (!batch) break;
+      }
+      const j = batch.count++;
+      copySlot(next, 0, batch, j);
+      if (length > 0) {
+        const from = next.payloadOffset[0];
+        payloads.set(next.raw.subarray(from, from + length), used);
+        batch.payloadOffset[j] = used;
+        used += length;
+      }
+      batch.raw = payloads;
+      batch.rawStart = 0;
       if (batch.count === batch.capacity || Date.now() - lastFlush >= FLUSH_AFTER_MS) {
-        sink.hand(batch);
-        lastFlush = Date.now();
-        batch = await sink.take();
+        await handOver();
       }
     }
   } finally {

@@ -12,10 +12,11 @@ import { type CaptureSink, runSource } from "./capture_loop.ts";
 import { PacketBatch } from "./packet_batch.ts";
 import type { PcapHandle } from "./pcap_handle.ts";
 import type { FromWorker, SourceOptions, ToWorker } from "./source.ts";
+import { Waker } from "./waker.ts";
 
 const free: ArrayBuffer[] = [];
-/** Resolves whatever the loop is waiting on (a returned batch, or a sleep) when stop arrives. */
-let wake: (() => void) | undefined;
+/** Ends whatever the loop is waiting on (a returned batch, or a sleep) when stop arrives. */
+const waker = new Waker();
 let stopping = false;
 let batchCapacity = 0;
 /** The live handle while a read may be waiting in libpcap (stop breaks that wait). */
@@ -32,7 +33,7 @@ const sink: CaptureSink = {
   },
   async take() {
     while (!free.length && !stopping) {
-      await new Promise<void>((resolve) => (wake = resolve));
+      await waker.wait();
     }
     const buffer = free.pop();
     if (!buffer || stopping) return undefined;
@@ -53,13 +54,7 @@ const sink: CaptureSink = {
     post({ type: "stats", stats: handle.stats(), overruns: handle.overruns });
   },
   sleep(ms) {
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      wake = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
+    return waker.sleep(ms);
   },
   waiting(handle) {
     waiting = handle;
@@ -100,14 +95,12 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
       break;
     case "return":
       free.push(message.buffer);
-      wake?.();
-      wake = undefined;
+      waker.wake();
       break;
     case "stop":
       stopping = true;
       waiting?.breakLoop();
-      wake?.();
-      wake = undefined;
+      waker.wake();
       break;
   }
 };

@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { ExportDestination } from "./export_destination.ts";
 import { ExportError } from "./export_error.ts";
 import type { ExportFlow, ExportSink } from "./types.ts";
+import { exportFlow } from "../tests/helpers/export_flows.ts";
 
 /** A sink whose health the test sets; it records what it was given. */
 class ScriptedSink implements ExportSink {
@@ -35,30 +36,9 @@ class ScriptedSink implements ExportSink {
   }
 }
 
+/** Flow `id`, each from its own client port. */
 function flow(id: number): ExportFlow {
-  return {
-    id,
-    active: false,
-    proto: "udp",
-    src_ip: "10.0.0.1",
-    src_port: 1000 + id,
-    dst_ip: "10.0.0.2",
-    dst_port: 53,
-    vlan: null,
-    packets_c2s: 1,
-    bytes_c2s: 60,
-    packets_s2c: 0,
-    bytes_s2c: 0,
-    first_ts: 1700000000,
-    last_ts: 1700000000,
-    state: "S0",
-    service: "dns",
-    no_ports: false,
-    end_reason: "idle",
-    tcp_flags_c2s: 0,
-    tcp_flags_s2c: 0,
-    ip_version: 4,
-  };
+  return exportFlow({ id, src_port: 1000 + id });
 }
 
 const FAST = { batchSize: 4, flushMs: 5, minBackoffMs: 5, maxBackoffMs: 20 };

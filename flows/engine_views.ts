@@ -175,7 +175,9 @@ export function hostsByAddress(
 /** Totals by protocol class and service over `window` at `nowSec`. */
 export function protocolsView(engine: FlowEngine, nowSec: number, window: WindowName) {
   const seconds = windowSeconds(window);
-  const totals = engine.series.totals(nowSec, seconds);
+  // "now" is finished seconds only, as for talkers and flows' rate_now.
+  const at = window === "now" ? nowSec - 1 : nowSec;
+  const totals = engine.series.totals(at, seconds);
   const protocols = Object.entries(totals.protocols)
     .map(([name, v]) => ({ name, packets: v.packets, bytes: v.bytes }))
     .sort((a, b) => b.bytes - a.bytes || a.name.localeCompare(b.name));
@@ -187,7 +189,7 @@ export function protocolsView(engine: FlowEngine, nowSec: number, window: Window
     dropped: totals.dropped,
     protocols,
     services: totals.services.map((s) => ({ name: s.service, packets: s.packets, bytes: s.bytes })),
-    apps: appShares(engine, engine.series.appTotals(nowSec, seconds)),
+    apps: appShares(engine, engine.series.appTotals(at, seconds)),
   };
   return answer;
 }

@@ -46,7 +46,8 @@ export interface FlowRecord {
    */
   aggregate: boolean;
   /**
-   * Current rate, bytes per second over the last 3 finished seconds (0 for ended flows);
+   * Current rate, bytes per second over the last 3 finished seconds (2 while the flow sends in
+   * the current second; see flowRate()), 0 for ended flows;
    * `bytes / duration` is the lifetime average.
    */
   rate_now: number;

@@ -16,23 +16,10 @@ import {
   W_PKTS_AB,
   W_PKTS_BA,
 } from "./flow_store.ts";
+import { checkPage, decodeCursor, encodeCursor } from "./flow_paging.ts";
 import { CompiledFilter, type FilterLabels, type FlowFilter } from "./query_filter.ts";
 import { flowRate } from "./second_accounting.ts";
-
-/**
- * What a page can be sorted by. "rate" is bytes per second over max(duration, 1 s) (the
- * lifetime average); "rate_now" the current rate (the last 3 finished seconds).
- */
-export type SortKey = "bytes" | "packets" | "duration" | "first" | "last" | "rate" | "rate_now";
-const SORT_KEYS: readonly SortKey[] = [
-  "bytes",
-  "packets",
-  "duration",
-  "first",
-  "last",
-  "rate",
-  "rate_now",
-];
+import type { SortKey } from "./sort_keys.ts";
 
 /** A set of flow records a query reads: the active table, the embryos, the history. */
 export interface FlowSource {
@@ -44,18 +31,16 @@ export interface FlowSource {
   /** An upper bound of slots() (the size `sel` needs). */
   readonly bound: number;
 }
-/** Largest page the engine gives (the API pages by at most 1000, from offsets up to 100,000; merging shards or history asks for offset + limit + 1 rows). */
-export const MAX_LIMIT = 200_000;
 
 /** A flow query: filters, order and page. */
 export interface FlowQuery extends FlowFilter {
-  /** Default "last". */
+  /** Default "last" (sort_keys.ts says what each key means). */
   sort?: SortKey;
   /** Default "desc". */
   order?: "asc" | "desc";
   /** Rows to skip (after the cursor, when one is given). Default 0. */
   offset?: number;
-  /** Rows per page, 1 to MAX_LIMIT. Default 100. */
+  /** Rows per page, 1 to MAX_LIMIT (flow_paging.ts). Default 100. */
   limit?: number;
   /** next_cursor of the previous page, for the same sort and order. */
   cursor?: string;
@@ -92,7 +77,7 @@ function sortValues(
   store: FlowStore,
   sel: Int32Array,
   n: number,
-  sort: number,
+  sort: SortKey,
   sign: number,
   out: Float64Array,
   nowSec: number,
@@ -100,38 +85,38 @@ function sortValues(
   const { f64, u32 } = store;
   const half = store.stride >> 1;
   switch (sort) {
-    case 0:
+    case "bytes":
       for (let i = 0; i < n; i++) {
         const f = sel[i] * half;
         out[i] = sign * (f64[f + F_BYTES_AB] + f64[f + F_BYTES_BA]);
       }
       break;
-    case 1:
+    case "packets":
       for (let i = 0; i < n; i++) {
         const r = sel[i] * store.stride;
         out[i] = sign * (u32[r + W_PKTS_AB] + u32[r + W_PKTS_BA]);
       }
       break;
-    case 2:
+    case "duration":
       for (let i = 0; i < n; i++) {
         const f = sel[i] * half;
         out[i] = sign * (f64[f + F_LAST] - f64[f + F_FIRST]);
       }
       break;
-    case 3:
+    case "first":
       for (let i = 0; i < n; i++) out[i] = sign * f64[sel[i] * half + F_FIRST];
       break;
-    case 4:
+    case "last":
       for (let i = 0; i < n; i++) out[i] = sign * f64[sel[i] * half + F_LAST];
       break;
-    case 5:
+    case "rate":
       for (let i = 0; i < n; i++) {
         const f = sel[i] * half;
         out[i] = sign * (f64[f + F_BYTES_AB] + f64[f + F_BYTES_BA]) /
           Math.max(1, f64[f + F_LAST] - f64[f + F_FIRST]);
       }
       break;
-    default: {
+    case "rate_now": {
       // Ended records have no current rate: 0.
       const active = store.stride > HISTORY_WORDS;
       for (let i = 0; i < n; i++) {
@@ -289,29 +274,6 @@ function smallestFirst(
   return k;
 }
 
-/** The opaque cursor of the row after (`value`, `id`) in a `sort`/`order` listing. */
-export function encodeCursor(sort: SortKey, order: string, value: number, id: number): string {
-  return btoa(`${sort}|${order}|${value}|${id}`).replace(/=+$/, "");
-}
-
-function decodeCursor(cursor: string, sort: SortKey, order: string): [number, number] {
-  let parts: string[];
-  try {
-    parts = atob(cursor).split("|");
-  } catch {
-    throw new TypeError(`Invalid cursor "${cursor}"`);
-  }
-  const value = Number(parts[2]);
-  const id = Number(parts[3]);
-  if (parts.length !== 4 || !Number.isFinite(value) || !Number.isFinite(id)) {
-    throw new TypeError(`Invalid cursor "${cursor}"`);
-  }
-  if (parts[0] !== sort || parts[1] !== order) {
-    throw new TypeError(`Cursor "${cursor}" was made for sort=${parts[0]}&order=${parts[1]}`);
-  }
-  return [value, id];
-}
-
 /**
  * Runs `query` over `sources` (active flows, one-packet flows, history; source numbers are
  * their positions). Throws TypeError or RangeError on a filter, sort or page it cannot accept
@@ -323,24 +285,7 @@ export function queryFlows(
   nowSec: number,
   labels?: FilterLabels,
 ): FlowPage {
-  const sort = query.sort ?? "last";
-  const sortIndex = SORT_KEYS.indexOf(sort);
-  if (sortIndex < 0) {
-    throw new TypeError(`Invalid sort "${sort}": expected ${SORT_KEYS.join(", ")}`);
-  }
-  const order = query.order ?? "desc";
-  if (order !== "asc" && order !== "desc") {
-    throw new TypeError(`Invalid order "${order}": expected asc or desc`);
-  }
-  const limit = query.limit ?? 100;
-  const offset = query.offset ?? 0;
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
-    throw new RangeError(`Invalid limit "${limit}": expected 1-${MAX_LIMIT}`);
-  }
-  if (!Number.isInteger(offset) || offset < 0) {
-    throw new RangeError(`Invalid offset "${offset}": expected a whole number`);
-  }
-  const sign = order === "asc" ? 1 : -1;
+  const { sort, order, sign, offset, limit } = checkPage(query);
   let afterValue = -Infinity;
   let afterId = -Infinity;
   if (query.cursor) [afterValue, afterId] = decodeCursor(query.cursor, sort, order);
@@ -360,7 +305,7 @@ export function queryFlows(
     let n = sources[source].slots(sel);
     n = filter.select(store, sel, n, active);
     total += n;
-    sortValues(store, sel, n, sortIndex, sign, vals, nowSec);
+    sortValues(store, sel, n, sort, sign, vals, nowSec);
     const f64 = store.f64;
     const half = store.stride >> 1;
     if (query.cursor) {

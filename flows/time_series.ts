@@ -14,6 +14,8 @@ const SERVICES = SERVICE_NAMES.length;
  * flows of no known app, and apps past the cap): a bounded table, whatever the traffic.
  */
 export const APPS = 128;
+/** Seconds of per-second app totals kept: enough for the "now" window (the last 3 seconds). */
+const APP_SECONDS = 8;
 
 /** Totals over a span of time. */
 export interface TrafficTotals {
@@ -122,10 +124,19 @@ export class TrafficRing {
   }
 }
 
+function addAppTo(ring: TrafficRing, ts: number, packets: number, bytes: number, column: number) {
+  const slot = ring.slotFor(ts);
+  if (slot < 0) return;
+  ring.appPackets[slot * APPS + column] += packets;
+  ring.appBytes[slot * APPS + column] += bytes;
+}
+
 /** Per-second (3600 s) and per-minute (24 h) traffic rings, fed packet by packet. */
 export class TimeSeries {
   readonly seconds = new TrafficRing(1, 3600);
   readonly minutes = new TrafficRing(60, 1440, APPS);
+  /** The last APP_SECONDS seconds by app, for windows shorter than a minute ("now"). */
+  readonly recentApps = new TrafficRing(1, APP_SECONDS, APPS);
   /** App code (flow_record.ts) of each app column; column 0 is "none or other". */
   readonly appCodes = new Uint32Array(APPS);
   readonly #appColumn = new Map<number, number>();
@@ -146,21 +157,19 @@ export class TimeSeries {
 
   /** Adds traffic of app column `column` to the minute ring at `ts` (see appColumn()). */
   addApp(ts: number, packets: number, bytes: number, column: number): void {
-    const ring = this.minutes;
-    const slot = ring.slotFor(ts);
-    if (slot < 0) return;
-    ring.appPackets[slot * APPS + column] += packets;
-    ring.appBytes[slot * APPS + column] += bytes;
+    addAppTo(this.minutes, ts, packets, bytes, column);
+    addAppTo(this.recentApps, ts, packets, bytes, column);
   }
 
   /**
-   * Bytes and packets by app code over the whole minutes that cover the last `windowSec` up to
-   * `nowSec` (code 0: no known app), busiest first.
+   * Bytes and packets by app code over the last `windowSec` seconds up to `nowSec` (code 0: no
+   * known app), busiest first: whole seconds for a few seconds, else the whole minutes that
+   * cover the window.
    */
   appTotals(nowSec: number, windowSec: number): { code: number; packets: number; bytes: number }[] {
-    const r = this.minutes;
-    const end = Math.floor(nowSec / 60);
-    const periods = Math.min(r.length, Math.ceil(windowSec / 60));
+    const r = windowSec <= this.recentApps.length ? this.recentApps : this.minutes;
+    const end = Math.floor(nowSec / r.period);
+    const periods = Math.min(r.length, Math.ceil(windowSec / r.period));
     const packets = new Float64Array(APPS);
     const bytes = new Float64Array(APPS);
     for (let t = end - periods + 1; t <= end; t++) {

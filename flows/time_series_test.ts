@@ -57,3 +57,13 @@ Deno.test("packets older than the ring are counted as late, not added", () => {
   assert.equal(ring.late, 1);
   assert.equal(ring.packets[ring.slotOf(T0 + 20)], 1);
 });
+
+Deno.test("appTotals() over a few seconds counts those seconds, not the minute so far", () => {
+  const series = new TimeSeries();
+  const tls = series.appColumn(1025);
+  for (let t = 1_000_020; t < 1_000_050; t++) series.addApp(t, 1, 1000, tls); // 30 s of 1 kB/s
+  const now = series.appTotals(1_000_049, 3);
+  assert.deepEqual(now, [{ code: 1025, packets: 3, bytes: 3000 }]);
+  const minute = series.appTotals(1_000_049, 60);
+  assert.equal(minute[0].bytes, 30_000, "a minute's window still reads the minute ring");
+});

@@ -1,29 +1,20 @@
 // flows(): the /flows filters, sort keys and pages over stored flows, as SQL.
 //
-// Sort values, the tie-break (flow id, ascending) and the cursor format are those of
-// flows/query.ts, so a page of stored flows and a page of flows in memory merge into one order
-// and one cursor works on both. The default sort (last) walks the table in rowid order, which is
+// Sort values and the tie-break (flow id, ascending) are those of flows/query.ts, and the page
+// checks and the cursor are flows/flow_paging.ts's, so a page of stored flows and a page of
+// flows in memory merge into one order and one cursor works on both. The default sort (last) walks the table in rowid order, which is
 // end order to the millisecond, and sorts exactly only the rows near the page's edge.
 
 import type { DatabaseSync, SQLInputValue } from "node:sqlite";
 import { protoName, protoNumber } from "../flows/flow_record.ts";
-import { encodeCursor, MAX_LIMIT, type SortKey } from "../flows/query.ts";
+import { checkPage, decodeCursor, encodeCursor } from "../flows/flow_paging.ts";
 import { CompiledFilter } from "../flows/query_filter.ts";
+import type { SortKey } from "../flows/sort_keys.ts";
 import { blobAddress, prefixRange } from "./address_blob.ts";
 import { FLOW_COLUMNS, flowOfRow, RID_PER_MS } from "./flow_rows.ts";
 import type { Labels } from "./interning.ts";
 import { LabelKind } from "./schema.ts";
 import type { FlowsQuery, FlowsResult } from "./types.ts";
-
-const SORT_KEYS: readonly SortKey[] = [
-  "bytes",
-  "packets",
-  "duration",
-  "first",
-  "last",
-  "rate",
-  "rate_now",
-];
 
 /** End and start time in seconds, computed as flowOfRow() computes last_ts and first_ts. */
 const LAST = `(((rid / ${RID_PER_MS}) * 1000 + lus) / 1e6)`;
@@ -40,25 +31,6 @@ const SORT_VALUE: Record<SortKey, string> = {
   // Ended flows have no current rate: 0, as flows/query.ts gives its ended records.
   rate_now: "0",
 };
-
-/** Reads a cursor of flows/query.ts's encodeCursor(): base64 of "sort|order|value|id". */
-function decodeCursor(cursor: string, sort: SortKey, order: string): [number, number] {
-  let parts: string[];
-  try {
-    parts = atob(cursor).split("|");
-  } catch {
-    throw new TypeError(`Invalid cursor "${cursor}"`);
-  }
-  const value = Number(parts[2]);
-  const id = Number(parts[3]);
-  if (parts.length !== 4 || !Number.isFinite(value) || !Number.isFinite(id)) {
-    throw new TypeError(`Invalid cursor "${cursor}"`);
-  }
-  if (parts[0] !== sort || parts[1] !== order) {
-    throw new TypeError(`Cursor "${cursor}" was made for sort=${parts[0]}&order=${parts[1]}`);
-  }
-  return [value, id];
-}
 
 const withIpText = new WeakSet<DatabaseSync>();
 
@@ -156,8 +128,8 @@ export interface Bounds {
 }
 
 /**
- * One page of stored flows for `q`. Throws TypeError or RangeError, with the messages of
- * flows/query.ts, on a filter, sort or page it cannot accept.
+ * One page of stored flows for `q`. Throws TypeError or RangeError, with the engine's messages
+ * (flows/flow_paging.ts, flows/query_filter.ts), on a filter, sort or page it cannot accept.
  */
 export function queryFlows(
   db: DatabaseSync,
@@ -165,22 +137,7 @@ export function queryFlows(
   q: FlowsQuery,
   bounds: Bounds,
 ): FlowsResult {
-  const sort = q.sort ?? "last";
-  if (!SORT_KEYS.includes(sort)) {
-    throw new TypeError(`Invalid sort "${sort}": expected ${SORT_KEYS.join(", ")}`);
-  }
-  const order = q.order ?? "desc";
-  if (order !== "asc" && order !== "desc") {
-    throw new TypeError(`Invalid order "${order}": expected asc or desc`);
-  }
-  const limit = q.limit ?? 100;
-  const offset = q.offset ?? 0;
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
-    throw new RangeError(`Invalid limit "${limit}": expected 1-${MAX_LIMIT}`);
-  }
-  if (!Number.isInteger(offset) || offset < 0) {
-    throw new RangeError(`Invalid offset "${offset}": expected a whole number`);
-  }
+  const { sort, order, sign, offset, limit } = checkPage(q);
   // The engine's own checks, so bad filters fail with its messages.
   new CompiledFilter(q);
   if (q.endedBefore !== undefined && !Number.isFinite(q.endedBefore)) {
@@ -190,7 +147,6 @@ export function queryFlows(
   if (q.active === true) {
     return { flows: [], total: 0, next_cursor: null, ...(q.withValues ? { values: [] } : {}) };
   }
-  const sign = order === "asc" ? 1 : -1;
   const where = filterTerms(db, labels, q, bounds);
   const total = db.prepare(`SELECT count(*) AS n FROM flow ${where.sql}`).get(...where.args)!
     .n as number;

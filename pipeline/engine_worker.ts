@@ -16,6 +16,7 @@ import { type CaptureSink, runSource } from "../capture/capture_loop.ts";
 import { PacketBatch } from "../capture/packet_batch.ts";
 import type { CaptureStats, PcapHandle } from "../capture/pcap_handle.ts";
 import type { SourceOptions } from "../capture/source.ts";
+import { Waker } from "../capture/waker.ts";
 import { createExporters, exportListener, stopExport } from "../export/attach.ts";
 import type { ExportArgs } from "../export/export_url.ts";
 import type { Exporters } from "../export/exporters.ts";
@@ -23,7 +24,7 @@ import type { FlowEndListener } from "../flows/flow_engine.ts";
 import { GeoIp } from "../flows/identity/geoip.ts";
 import { HistoryWriter } from "../history/history_writer.ts";
 import { HistoryFeed } from "./history_feed.ts";
-import type { FromShard, ShardStatus, ToShard } from "./protocol.ts";
+import { type FromShard, type ShardStatus, startingStatus, type ToShard } from "./protocol.ts";
 import { Shard, shardError } from "./shard.ts";
 
 /** How often the main thread hears the counters. */
@@ -42,22 +43,13 @@ let exporters: Exporters | undefined;
 let feed: HistoryFeed | undefined;
 let fanoutGroup: number | undefined;
 let stopping = false;
-let wake: (() => void) | undefined;
+/** Ends the sleep between live reads or before a retry when stop arrives. */
+const waker = new Waker();
 let waiting: PcapHandle | undefined;
 let started = false;
 let capturing: Promise<void> = Promise.resolve();
 const batch = new PacketBatch(BATCH_CAPACITY);
-const status: ShardStatus = {
-  state: "starting",
-  restarts: 0,
-  packets: 0,
-  bytes: 0,
-  malformed: 0,
-  truncated: 0,
-  overruns: 0,
-  packetsPerSecond: 0,
-  engineNow: 0,
-};
+const status = startingStatus();
 /** Kernel counters of the handles before the current one, and of the current one. */
 const before = { received: 0, droppedByKernel: 0, droppedByInterface: 0, overruns: 0 };
 let current: CaptureStats | undefined;
@@ -90,14 +82,7 @@ const sink: CaptureSink = {
     sample(handle);
   },
   sleep(ms) {
-    if (ms <= 0) return yieldToMessages();
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      wake = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
+    return ms <= 0 ? yieldToMessages() : waker.sleep(ms);
   },
   waiting(handle) {
     waiting = handle;
@@ -235,8 +220,7 @@ async function capture(): Promise<void> {
 async function shutdown(): Promise<void> {
   stopping = true;
   waiting?.breakLoop();
-  wake?.();
-  wake = undefined;
+  waker.wake();
   await capturing;
   if (status.state === "running") status.state = "stopped";
   // Every flow still active ends now ("forced"): export and history get it like any other.

@@ -6,7 +6,6 @@
 // interface with PACKET_FANOUT: each worker owns the flows the kernel's hash gives it.
 
 import { CaptureError } from "../capture/capture_error.ts";
-import type { CaptureStats } from "../capture/pcap_handle.ts";
 import type { SourceOptions } from "../capture/source.ts";
 import type { ExportArgs } from "../export/export_url.ts";
 import type { ExportStatus } from "../export/types.ts";
@@ -22,14 +21,17 @@ import {
   rankHosts,
   sumHosts,
 } from "./merge.ts";
-import type {
-  CaptureState,
-  FromShard,
-  ShardAnswers,
-  ShardError,
-  ShardRequest,
-  ShardStatus,
-  ToShard,
+import {
+  type CaptureFigures,
+  type CaptureState,
+  type FromShard,
+  noFigures,
+  type ShardAnswers,
+  type ShardError,
+  type ShardRequest,
+  type ShardStatus,
+  startingStatus,
+  type ToShard,
 } from "./protocol.ts";
 
 /** A query a worker did not answer in time, or answered with an error. */
@@ -44,17 +46,6 @@ export class QueryError extends Error {
 
 /** How long a query may wait for a worker (it answers between reads: normally within ms). */
 const QUERY_TIMEOUT_MS = 10_000;
-
-/** Capture counters summed over the workers: the latest each reported. */
-export interface CaptureFigures {
-  packets: number;
-  bytes: number;
-  malformed: number;
-  truncated: number;
-  stats?: CaptureStats;
-  overruns: number;
-  packetsPerSecond: number;
-}
 
 /** The face of a monitor the server uses; tests use an in-process one with the same face. */
 export interface MonitorLike {
@@ -143,21 +134,7 @@ export class Monitor implements MonitorLike {
     const worker = new Worker(new URL("./engine_worker.ts", import.meta.url).href, {
       type: "module",
     });
-    const w: Worker_ = {
-      worker,
-      status: {
-        state: "starting",
-        restarts: 0,
-        packets: 0,
-        bytes: 0,
-        malformed: 0,
-        truncated: 0,
-        overruns: 0,
-        packetsPerSecond: 0,
-        engineNow: 0,
-      },
-      pending: new Map(),
-    };
+    const w: Worker_ = { worker, status: startingStatus(), pending: new Map() };
     this.#workers.push(w);
     return new Promise((resolve, reject) => {
       worker.onmessage = (event: MessageEvent<FromShard>) => {
@@ -227,14 +204,7 @@ export class Monitor implements MonitorLike {
   }
 
   get capture(): CaptureFigures {
-    const out: CaptureFigures = {
-      packets: 0,
-      bytes: 0,
-      malformed: 0,
-      truncated: 0,
-      overruns: 0,
-      packetsPerSecond: 0,
-    };
+    const out = noFigures();
     for (const { status: s } of this.#workers) {
       out.packets += s.packets;
       out.bytes += s.bytes;

@@ -1,4 +1,5 @@
-// Messages between the main thread and a pipeline worker (capture, decode and flow engine).
+// Messages between the main thread and a pipeline worker (capture, decode and flow engine),
+// and the status a worker reports.
 
 import type { CaptureErrorKind } from "../capture/capture_error.ts";
 import type { ExportArgs } from "../export/export_url.ts";
@@ -56,13 +57,8 @@ export interface ShardError {
   expected?: string;
 }
 
-/** Capture counters of one shard, sent every STATUS_MS and with every change of state. */
-export interface ShardStatus {
-  state: CaptureState;
-  error?: { kind: CaptureErrorKind; message: string };
-  info?: SourceInfo;
-  /** Times a failed live interface was reopened. */
-  restarts: number;
+/** Capture counters: one shard's, or summed over the shards (the latest each reported). */
+export interface CaptureFigures {
   packets: number;
   bytes: number;
   malformed: number;
@@ -72,12 +68,31 @@ export interface ShardStatus {
   overruns: number;
   /** Packets per second accounted over the last second. */
   packetsPerSecond: number;
+}
+
+/** Counters with nothing counted yet (and no kernel counters). */
+export function noFigures(): CaptureFigures {
+  return { packets: 0, bytes: 0, malformed: 0, truncated: 0, overruns: 0, packetsPerSecond: 0 };
+}
+
+/** Capture counters of one shard, sent every STATUS_MS and with every change of state. */
+export interface ShardStatus extends CaptureFigures {
+  state: CaptureState;
+  error?: { kind: CaptureErrorKind; message: string };
+  info?: SourceInfo;
+  /** Times a failed live interface was reopened. */
+  restarts: number;
   /** The engine's clock: latest packet time (epoch seconds). */
   engineNow: number;
   /** This shard's export destinations (--export), when any. */
   export?: ExportStatus[];
   /** Set once a stop has been carried out to the end (capture closed, export drained). */
   finished?: boolean;
+}
+
+/** A shard's status before its first report: the worker's, and the monitor's idea of it. */
+export function startingStatus(): ShardStatus {
+  return { state: "starting", restarts: 0, engineNow: 0, ...noFigures() };
 }
 
 /** Main thread -> worker. */

@@ -8,6 +8,7 @@
 // i.e. from libpcap itself, and `format` and the link-type number, read from the file header.
 
 import { fileHeader } from "./truth_file_header.ts";
+import { ENDPOINT_FIELDS, tsharkFields } from "./tshark_fields.ts";
 import { outerCounts, type TsharkFrame } from "./truth_outer.ts";
 
 const REAL = new URL("../tests/data/pcaps/real/", import.meta.url).pathname;
@@ -112,14 +113,7 @@ const FIELDS = [
   "frame.protocols",
   "frame.len",
   "frame.time_epoch",
-  "ip.src",
-  "ip.dst",
-  "ipv6.src",
-  "ipv6.dst",
-  "tcp.srcport",
-  "tcp.dstport",
-  "udp.srcport",
-  "udp.dstport",
+  ...ENDPOINT_FIELDS,
   "ip.flags.mf",
   "ip.frag_offset",
   "ipv6.fraghdr.more",
@@ -130,17 +124,12 @@ const FIELDS = [
 
 /** tshark's frames (first occurrence of each field) and its conv,tcp and conv,udp row counts. */
 async function tshark(path: string, reassemble: boolean) {
-  const prefs = reassemble ? [] : ["-o", "ip.defragment:FALSE", "-o", "ipv6.defragment:FALSE"];
-  const out = await run("tshark", [
-    ...["-r", path, "-n", ...prefs, "-T", "fields", "-E", "occurrence=f", "-E", "separator=/t"],
-    ...FIELDS.flatMap((field) => ["-e", field]),
-    ...["-z", "conv,tcp", "-z", "conv,udp"],
-  ]);
-  if (out.code !== 0) throw new Error(`tshark failed on ${path}: ${text(out.stderr)}`);
-  const lines = text(out.stdout).split("\n");
+  const lines = await tsharkFields(path, FIELDS, {
+    defragment: reassemble,
+    more: ["-z", "conv,tcp", "-z", "conv,udp"],
+  });
   const statsAt = lines.findIndex((line) => line.startsWith("===="));
   const frames: TsharkFrame[] = lines.slice(0, statsAt < 0 ? lines.length : statsAt)
-    .filter((line) => line !== "")
     .map((line) => {
       const f = line.split("\t");
       return {

@@ -228,7 +228,7 @@ export function createApp(options: AppOptions): NetwatchApp {
   );
   app.openAPIRegistry.registerPath(streamRoute);
   app.get(streamRoute.path, streamHandler(hub));
-  mountUi(app, { version });
+  mountUi(app, { version, auth: token !== undefined });
   mountLogin(app, access);
   app.doc31("/api/v1/openapi.json", {
     openapi: "3.1.0",

@@ -2,18 +2,8 @@
 
 import type { EngineFigures } from "../flows/engine_views.ts";
 import type { MonitorLike } from "./monitor_like.ts";
+import { NO_HTTP } from "./views.ts";
 import type { ExportStatus, HttpStats, StreamStats } from "./wire.ts";
-
-/** HTTP figures of a server that keeps none (tests that build the app without a listener). */
-const NO_HTTP: HttpStats = {
-  connections: 0,
-  max_connections: 0,
-  connections_refused: 0,
-  connections_evicted: 0,
-  connections_timed_out: 0,
-  login_failures: 0,
-  forbidden: 0,
-};
 
 /** Content type of the text exposition format. */
 export const METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";

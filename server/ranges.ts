@@ -75,6 +75,9 @@ const WINDOW_SECONDS: Record<WindowName, number> = {
   "60m": 3600,
 };
 
+/** How far past the last finished second an open range (no `to`) may start and get no points. */
+const FUTURE_SLACK_SEC = 60;
+
 /** Checks a range: `from` at most `to`. */
 function checkRange(from: number, to: number, p: { from?: number }): void {
   if (from > to) throw badParameter("from", p.from, `expected at most to (${to})`);
@@ -94,6 +97,13 @@ export async function seriesRange(
   const m = r.monitor;
   const to = p.to ?? lastFinished(m);
   const from = p.from ?? to - 299;
+  if (p.to === undefined && from > to && from <= to + FUTURE_SLACK_SEC) {
+    // Seconds that have not finished yet (a client's clock a little ahead of the capture's,
+    // or the first seconds after a start): no points yet, which is not the client's error.
+    const metric = p.metric ?? "bps";
+    const unit = metric === "bps" ? "bit/s" : "packet/s";
+    return { tier: "memory", metric, unit, step: p.step ?? 1, from, to, t: [], series: [] };
+  }
   checkRange(from, to, p);
   if (r.history && (needsHistory(r, from) || p.breakdown === "app")) {
     const h = await fromHistory(r.history, { kind: "series", ...p, from, to });

@@ -17,6 +17,8 @@ export const DEFAULT_ASSETS_DIR = new URL("../ui/dist/", import.meta.url).pathna
 /** Options of mountUi. */
 export interface UiRoutesOptions {
   version: string;
+  /** The server requires a token: the page offers a logout button. */
+  auth?: boolean;
   /** Directory of manifest.json and the hashed files (default DEFAULT_ASSETS_DIR). */
   assetsDir?: string;
 }
@@ -81,7 +83,11 @@ export function mountUi(app: OpenAPIHono<any, any, any>, options: UiRoutesOption
         const gzip = await Deno.readFile(`${dir}/${name}.gz`).catch(() => null);
         files.set(name, { raw, gzip });
       }
-      return { manifest, files, page: renderPage({ version: options.version, manifest }) };
+      return {
+        manifest,
+        files,
+        page: renderPage({ version: options.version, manifest, auth: options.auth }),
+      };
     })();
     loading.catch(() => (loading = undefined));
     return loading;
@@ -99,7 +105,9 @@ export function mountUi(app: OpenAPIHono<any, any, any>, options: UiRoutesOption
       "Cache-Control": "no-cache",
       "Content-Security-Policy": PAGE_POLICY,
       "X-Content-Type-Options": "nosniff",
-      "Referrer-Policy": "no-referrer",
+      // Not "no-referrer": with it, browsers send `Origin: null` on the page's own form posts
+      // (login without JavaScript, logout), which the Origin check must refuse.
+      "Referrer-Policy": "same-origin",
     });
   });
 

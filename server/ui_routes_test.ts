@@ -18,11 +18,15 @@ Deno.test("mountUi() serves the rendered page and its hashed, cacheable assets",
     assert.equal(page.status, 200);
     assert.equal(page.headers.get("cache-control"), "no-cache");
     assert.match(page.headers.get("content-security-policy") ?? "", /default-src 'self'/);
+    // The page's own forms (logout, login without script) must carry its origin.
+    assert.equal(page.headers.get("referrer-policy"), "same-origin");
     const html = await page.text();
     assert.ok(html.startsWith("<!doctype html>"));
     assert.ok(html.includes(`src="/assets/${manifest.script}"`), "script linked by hashed name");
     assert.ok(html.includes(`href="/assets/${manifest.stylesheet}"`));
-    for (const island of ["StatusBar", "Throughput", "TopTalkers", "FlowTable", "Protocols"]) {
+    for (
+      const island of ["StatusBar", "Throughput", "TopTalkers", "Mix", "FlowTable", "HostView"]
+    ) {
       assert.ok(html.includes(`data-island="${island}"`), island);
     }
     assert.ok(!/https?:\/\/(?!www\.w3\.org)/.test(html), "no external URL in the page");

@@ -105,6 +105,17 @@ export function healthView(m: MonitorLike, version: string): HealthResponse {
   };
 }
 
+/** HTTP figures of a server that keeps none (an app built without a listener, as in tests). */
+export const NO_HTTP: HttpStats = {
+  connections: 0,
+  max_connections: 0,
+  connections_refused: 0,
+  connections_evicted: 0,
+  connections_timed_out: 0,
+  login_failures: 0,
+  forbidden: 0,
+};
+
 /** GET /stats. */
 export async function statsView(
   m: MonitorLike,
@@ -144,15 +155,7 @@ export async function statsView(
     },
     stream,
     export: exports,
-    http: http ?? {
-      connections: 0,
-      max_connections: 0,
-      connections_refused: 0,
-      connections_evicted: 0,
-      connections_timed_out: 0,
-      login_failures: 0,
-      forbidden: 0,
-    },
+    http: http ?? NO_HTTP,
   };
 }
 

@@ -2,21 +2,13 @@
 //
 // The server's zod schemas (schemas.ts) are built from these lists, and the dashboard imports
 // them too, so a value cannot mean one thing to the server and another to the page. This module
-// imports nothing and touches no runtime API: it is the one server module the browser bundle
-// may import (everything else the UI takes with `import type`). Types derived from the schemas
-// live in schemas.ts (z.infer).
+// touches no runtime API and imports only flows/sort_keys.ts, a list with no imports of its own
+// (the engine and the history store sort by it, so it lives in flows/): it is the one server
+// module the browser bundle may import (everything else the UI takes with `import type`). Types
+// derived from the schemas live in schemas.ts (z.infer).
 
-/** What a /flows page can be sorted by ("rate": lifetime average; "rate_now": last 3 s). */
-export const SORT_KEYS = [
-  "bytes",
-  "packets",
-  "duration",
-  "first",
-  "last",
-  "rate",
-  "rate_now",
-] as const;
-export type SortKey = typeof SORT_KEYS[number];
+/** What a /flows page can be sorted by; flows/sort_keys.ts says what each key means. */
+export { SORT_KEYS, type SortKey } from "../flows/sort_keys.ts";
 
 export const SORT_ORDERS = ["asc", "desc"] as const;
 

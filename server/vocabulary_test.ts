@@ -1,8 +1,8 @@
-// The API vocabulary agrees with the engine's own lists, which the server cannot import into
-// the browser (flows/ holds them for the packet path).
+// The API vocabulary agrees with the engine's own lists that the browser bundle cannot import
+// (they sit beside the packet path in flows/), and it stays safe for that bundle.
 
 import assert from "node:assert/strict";
-import { MAX_LIMIT } from "../flows/query.ts";
+import { MAX_LIMIT } from "../flows/flow_paging.ts";
 import { MAX_POINTS } from "../flows/series_view.ts";
 import { CONN_STATE_NAMES as ENGINE_STATES } from "../flows/tcp_state.ts";
 import { queryFlows } from "../flows/query.ts";
@@ -23,4 +23,13 @@ Deno.test("the API's limits fit inside the engine's", () => {
   assert.equal(LIMITS.seriesPointsMax, MAX_POINTS);
   assert.ok(LIMITS.offsetMax + LIMITS.pageMax + 1 <= MAX_LIMIT);
   assert.ok(LIMITS.pageDefault <= LIMITS.pageMax && LIMITS.talkersDefault <= LIMITS.talkersMax);
+});
+
+Deno.test("the vocabulary stays browser-safe: it imports only flows/sort_keys.ts, which imports nothing", () => {
+  const imports = (url: URL) =>
+    [...Deno.readTextFileSync(url).matchAll(/\bfrom\s+"([^"]+)"/g)].map((m) => m[1]);
+  assert.deepEqual(imports(new URL("./vocabulary.ts", import.meta.url)), [
+    "../flows/sort_keys.ts",
+  ]);
+  assert.deepEqual(imports(new URL("../flows/sort_keys.ts", import.meta.url)), []);
 });

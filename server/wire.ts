@@ -10,6 +10,7 @@ import type {
   WindowName,
 } from "../flows/engine_views.ts";
 import type { FlowRecord } from "../flows/flow_record.ts";
+import type { HostDetail } from "../flows/host_detail.ts";
 import type { HostStats } from "../flows/hosts.ts";
 import type { SeriesAnswer } from "../flows/series_view.ts";
 
@@ -129,6 +130,9 @@ export interface InterfacesResponse {
   /** The interface being captured, or null when replaying a file. */
   capturing: string | null;
 }
+
+/** GET /api/v1/hosts/{address}: names with sources, place, rate, traffic, peers and apps. */
+export type HostResponse = HostDetail;
 
 /** GET /api/v1/flows. */
 export interface FlowsResponse {

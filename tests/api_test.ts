@@ -387,6 +387,18 @@ Deno.test("serve answers every route over a replayed capture as report --flows s
       assert.equal(Math.round(sum(dns.values) / 8), flowBytes((f) => f.service === "dns"));
     });
 
+    await t.step("series from a second not finished yet: no points, not an error", async () => {
+      // The server's last finished second (the wall clock's, past an old capture's end).
+      const last: number = (await getJson(`${api}/series`)).body.to;
+      const open = await getJson(`${api}/series?from=${last + 5}`);
+      assert.equal(open.status, 200, JSON.stringify(open.body));
+      assert.deepEqual([open.body.t, open.body.series], [[], []]);
+      // A closed range that ends before it starts is still the client's error, and so is an
+      // open range starting far beyond the server's clock.
+      assert.equal((await getJson(`${api}/series?from=${last + 5}&to=${last}`)).status, 400);
+      assert.equal((await getJson(`${api}/series?from=${last + 3600}`)).status, 400);
+    });
+
     await t.step("talkers rank hosts by the bytes their flows sent and received", async () => {
       // Every IP packet of this file is in a flow, so host totals follow from the flows.
       const flowPackets = expected.flows.reduce((n, f) => n + packetsOf(f), 0);

@@ -9,7 +9,8 @@ import { readCaptureFile } from "../capture/read_file.ts";
 import { formatAddress } from "../capture/ip_address.ts";
 import { PacketKind } from "../capture/packet_batch.ts";
 import { corpusFiles, corpusPath, ndpiPath } from "./helpers/corpus.ts";
-import { canonical, netwatchInnermost, tsharkInnermost } from "./helpers/tshark_inner.ts";
+import { canonicalIp } from "./helpers/canonical_ip.ts";
+import { netwatchInnermost, tsharkInnermost } from "./helpers/tshark_inner.ts";
 
 const REAL = corpusFiles("real").map((file) => corpusPath(`real/${file}`));
 const NDPI = [...Deno.readDirSync(ndpiPath("pcap/"))]
@@ -91,7 +92,7 @@ function ndpiConversations(path: string): Map<string, Conversation> {
     if (!m) continue;
     const endpoint = (e: string) => {
       const [, address, port] = /^\[?([^\]]+?)\]?:(\d+)$/.exec(e)!;
-      return `${canonical(address)}|${port}`;
+      return `${canonicalIp(address)}|${port}`;
     };
     const key = conversationKey(m[1], endpoint(m[2]), endpoint(m[3]));
     const flow = flows.get(key) ?? { packets: 0, bytes: 0 };
@@ -115,8 +116,8 @@ Deno.test("conversations inside tunnels have nDPI's packets and bytes, on nDPI's
         if (!name) continue;
         const v = kind === PacketKind.Ipv4 ? 4 : 6;
         const ports = name === "TCP" || name === "UDP";
-        const a = `${canonical(formatAddress(v, batch.src, i))}|${ports ? batch.srcPort[i] : 0}`;
-        const b = `${canonical(formatAddress(v, batch.dst, i))}|${ports ? batch.dstPort[i] : 0}`;
+        const a = `${canonicalIp(formatAddress(v, batch.src, i))}|${ports ? batch.srcPort[i] : 0}`;
+        const b = `${canonicalIp(formatAddress(v, batch.dst, i))}|${ports ? batch.dstPort[i] : 0}`;
         const key = conversationKey(name, a, b);
         const c = ours.get(key) ?? { packets: 0, bytes: 0, tunnelled: false };
         c.packets++;

@@ -12,7 +12,7 @@ import {
   storedSums,
 } from "./helpers/clickhouse.ts";
 import { corpusPath } from "./helpers/corpus.ts";
-import { diffSums, recordSums } from "./helpers/flow_sums.ts";
+import { diffSums, recordSums } from "./helpers/conversations.ts";
 import { type ServeProcess, startServer } from "./helpers/serve.ts";
 
 async function reportFlows(path: string): Promise<{ packets: number; flows: FlowRecord[] }> {

@@ -18,7 +18,7 @@ import {
   storedSums,
 } from "./helpers/clickhouse.ts";
 import type { ClickHouse } from "./helpers/clickhouse.ts";
-import { diffSums, recordSums } from "./helpers/flow_sums.ts";
+import { diffSums, recordSums } from "./helpers/conversations.ts";
 import { type ServeProcess, startServe } from "./helpers/serve.ts";
 
 const TIMEOUTS = "tcp=1,tcp-closed=1,udp=1,icmp=1,other=1,active=2";

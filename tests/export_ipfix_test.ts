@@ -4,7 +4,6 @@
 
 import assert from "node:assert/strict";
 import { IpfixUdpSink } from "../export/ipfix_exporter.ts";
-import type { ExportFlow } from "../export/types.ts";
 import type { FlowRecord } from "../flows/flow_record.ts";
 import { protoNumber } from "../flows/flow_record.ts";
 import { runCli } from "./helpers/cli.ts";
@@ -16,7 +15,8 @@ import {
   startNfcapd,
 } from "./helpers/collectors.ts";
 import { corpusPath } from "./helpers/corpus.ts";
-import { addTo, conversationKey, diffSums, recordSums, type Sum } from "./helpers/flow_sums.ts";
+import { exportFlow } from "./helpers/export_flows.ts";
+import { addTo, diffSums, oneWayKey, recordSums, type Sum } from "./helpers/conversations.ts";
 import { startServer } from "./helpers/serve.ts";
 
 /**
@@ -92,8 +92,8 @@ function nfdumpSums(rows: Record<string, string>[]): Map<string, Sum> {
     const proto = nfdumpProto(r.pr);
     const vlan = Number(r.svln);
     const [sp, dp] = [Number(r.sp), Number(r.dp)];
-    addTo(sums, conversationKey(proto, r.sa, sp, r.da, dp, vlan), +r.ipkt, +r.ibyt);
-    addTo(sums, conversationKey(proto, r.da, dp, r.sa, sp, vlan), +r.opkt, +r.obyt);
+    addTo(sums, oneWayKey(proto, r.sa, sp, r.da, dp, vlan), +r.ipkt, +r.ibyt);
+    addTo(sums, oneWayKey(proto, r.da, dp, r.sa, sp, vlan), +r.opkt, +r.obyt);
   }
   return sums;
 }
@@ -144,7 +144,7 @@ Deno.test("nfacctd (pmacct) sums what report --flows counts", async () => {
     }
     const sums = new Map<string, Sum>();
     for (const r of readNfacctd(nfacctd.dir)) {
-      const key = conversationKey(
+      const key = oneWayKey(
         protoNumber(r.PROTOCOL),
         r.SRC_IP,
         Number(r.SRC_PORT),
@@ -177,32 +177,19 @@ Deno.test("nfacctd decodes the server name and tunnel under the operator's PEN",
     biflow: false,
     pen,
   });
-  const named: ExportFlow = {
-    id: 1,
-    active: false,
-    proto: "udp",
+  const named = exportFlow({
     src_ip: "10.9.0.1",
     src_port: 4789,
     dst_ip: "10.9.0.2",
-    dst_port: 53,
-    vlan: null,
-    packets_c2s: 1,
     bytes_c2s: 70,
     packets_s2c: 1,
     bytes_s2c: 130,
-    first_ts: 1700000000,
     last_ts: 1700000000.5,
     state: "SF",
-    service: "dns",
-    no_ports: false,
-    end_reason: "idle",
-    tcp_flags_c2s: 0,
-    tcp_flags_s2c: 0,
-    ip_version: 4,
     app: "DNS",
     server_name: "wiki.example.org",
     tunnel: "vxlan",
-  };
+  });
   try {
     await sink.open();
     await sink.send([named, { ...named, id: 2, src_port: 4790, server_name: null, tunnel: null }]);

@@ -8,9 +8,11 @@ import assert from "node:assert/strict";
 import { generateCapture, type GeneratedCapture } from "../bench/generate_capture.ts";
 import { generateFlood } from "../bench/generate_flood.ts";
 import type { FlowsResponse, StatsResponse } from "../server/wire.ts";
-import { canonicalIp } from "./helpers/flow_sums.ts";
+import { ENDPOINT_FIELDS, tsharkFields } from "../scripts/tshark_fields.ts";
+import { canonicalIp } from "./helpers/canonical_ip.ts";
+import { addTo, conversationKey, type Sum } from "./helpers/conversations.ts";
 import { getJsonIn, startServeIn } from "./helpers/live.ts";
-import { createTestLink, requireCommands, sh, type TestLink } from "./helpers/netns.ts";
+import { createTestLink, requireCommands, type TestLink } from "./helpers/netns.ts";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const PORT = 7511;
@@ -20,12 +22,6 @@ const PORT = 7511;
  */
 const FILTER = "net 10.0.0.0/8 or net 192.168.0.0/16 or net fd00::/16";
 
-/** Packets and bytes of one conversation, both ways. */
-interface Sum {
-  packets: number;
-  bytes: number;
-}
-
 /** What a run of Netwatch reported. */
 interface Seen {
   stats: StatsResponse;
@@ -34,65 +30,24 @@ interface Seen {
   talkers: { address: string; bytes: number }[];
 }
 
-/** Both ends of a conversation, in a fixed order, with its protocol. */
-function conversation(proto: string, a: string, aPort: number, b: string, bPort: number) {
-  const ends = [`${canonicalIp(a)}|${aPort}`, `${canonicalIp(b)}|${bPort}`].sort();
-  return `${proto}|${ends.join("|")}`;
-}
-
-function add(map: Map<string, Sum>, key: string, packets: number, bytes: number): void {
-  const sum = map.get(key) ?? { packets: 0, bytes: 0 };
-  sum.packets += packets;
-  sum.bytes += bytes;
-  map.set(key, sum);
-}
-
 /** The file's conversations and hosts, as tshark reads them. */
 async function truthOf(
   path: string,
 ): Promise<{ flows: Map<string, Sum>; hosts: Map<string, number> }> {
-  const out = await sh([
-    "tshark",
-    "-r",
-    path,
-    "-T",
-    "fields",
-    "-E",
-    "occurrence=f",
-    "-e",
-    "frame.len",
-    "-e",
-    "ip.src",
-    "-e",
-    "ip.dst",
-    "-e",
-    "ipv6.src",
-    "-e",
-    "ipv6.dst",
-    "-e",
-    "tcp.srcport",
-    "-e",
-    "tcp.dstport",
-    "-e",
-    "udp.srcport",
-    "-e",
-    "udp.dstport",
-  ]); // deno-fmt-ignore
+  const lines = await tsharkFields(path, ["frame.len", ...ENDPOINT_FIELDS]);
   const flows = new Map<string, Sum>();
   const hosts = new Map<string, number>();
-  for (const line of out.split("\n").filter(Boolean)) {
+  for (const line of lines) {
     const [len, ip4s, ip4d, ip6s, ip6d, ts, td, us, ud] = line.split("\t");
     const src = canonicalIp(ip4s || ip6s);
     const dst = canonicalIp(ip4d || ip6d);
     const tcp = ts !== "";
-    const key = conversation(
+    const key = conversationKey(
       tcp ? "tcp" : "udp",
-      src,
-      Number(tcp ? ts : us),
-      dst,
-      Number(tcp ? td : ud),
-    );
-    add(flows, key, 1, Number(len));
+      [src, Number(tcp ? ts : us)],
+      [dst, Number(tcp ? td : ud)],
+    ).key;
+    addTo(flows, key, 1, Number(len));
     hosts.set(src, (hosts.get(src) ?? 0) + Number(len));
     hosts.set(dst, (hosts.get(dst) ?? 0) + Number(len));
   }
@@ -132,8 +87,8 @@ async function run(link: TestLink, file: string, workers: number, listFlows = tr
     const list = listFlows ? await allFlows(link) : [];
     const flows = new Map<string, Sum>();
     for (const f of list) {
-      const key = conversation(f.proto, f.src_ip, f.src_port, f.dst_ip, f.dst_port);
-      add(flows, key, f.packets_c2s + f.packets_s2c, f.bytes_c2s + f.bytes_s2c);
+      const key = conversationKey(f.proto, [f.src_ip, f.src_port], [f.dst_ip, f.dst_port]).key;
+      addTo(flows, key, f.packets_c2s + f.packets_s2c, f.bytes_c2s + f.bytes_s2c);
     }
     const talkers = (await getJsonIn<{
       talkers: { address: string; bytes_sent: number; bytes_received: number }[];

@@ -4,7 +4,8 @@
 import assert from "node:assert/strict";
 import { cliCommand } from "./helpers/cli.ts";
 import { corpusPath } from "./helpers/corpus.ts";
-import { createTestLink, requireCommands, sh, waitForLine } from "./helpers/netns.ts";
+import { tsharkFields } from "../scripts/tshark_fields.ts";
+import { createTestLink, requireCommands, waitForLine } from "./helpers/netns.ts";
 import { startTshark, startWebServer } from "./helpers/live.ts";
 import { killAll } from "./helpers/process.ts";
 
@@ -24,17 +25,7 @@ interface Counts {
 
 /** Counts a pcap file with tshark, classifying each frame by its outermost IP header. */
 async function tsharkCounts(path: string): Promise<Counts> {
-  const out = await sh([
-    "tshark",
-    "-r",
-    path,
-    "-T",
-    "fields",
-    "-e",
-    "frame.len",
-    "-e",
-    "frame.protocols",
-  ]);
+  const lines = await tsharkFields(path, ["frame.len", "frame.protocols"]);
   const counts: Counts = {
     packets: 0,
     bytes: 0,
@@ -46,7 +37,7 @@ async function tsharkCounts(path: string): Promise<Counts> {
     icmp: 0,
     other_l4: 0,
   };
-  for (const line of out.split("\n").filter(Boolean)) {
+  for (const line of lines) {
     const [len, protocols] = line.split("\t");
     counts.packets++;
     counts.bytes += Number(len);

@@ -4,7 +4,8 @@
 
 import assert from "node:assert/strict";
 import { corpusPath } from "./helpers/corpus.ts";
-import { createTestLink, requireCommands, sh, type TestLink } from "./helpers/netns.ts";
+import { tsharkFields } from "../scripts/tshark_fields.ts";
+import { createTestLink, requireCommands, type TestLink } from "./helpers/netns.ts";
 import { getJsonIn, startServeIn, startTshark, startWebServer } from "./helpers/live.ts";
 import { killAll } from "./helpers/process.ts";
 
@@ -22,26 +23,14 @@ interface Frame {
 }
 
 async function tsharkFrames(pcap: string): Promise<Frame[]> {
-  const out = await sh([
-    "tshark",
-    "-r",
-    pcap,
-    "-T",
-    "fields",
-    "-E",
-    "occurrence=f",
-    "-e",
+  const lines = await tsharkFields(pcap, [
     "frame.len",
-    "-e",
     "ip.src",
-    "-e",
     "ip.dst",
-    "-e",
     "tcp.srcport",
-    "-e",
     "tcp.dstport",
   ]);
-  return out.split("\n").filter(Boolean).map((line) => {
+  return lines.map((line) => {
     const [len, src, dst, sport, dport] = line.split("\t");
     return { len: Number(len), src, dst, sport: Number(sport || 0), dport: Number(dport || 0) };
   });

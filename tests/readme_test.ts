@@ -83,6 +83,11 @@ const RULES: [RegExp, Check][] = [
   }],
   [/^npx deno task bench$/, { run: "never", why: "minutes of full CPU; BENCHMARKS.md" }],
   [/^npx deno task fuzz$/, { run: "never", why: "5M frames; CI fuzzes 200,000 in decode tests" }],
+  [/^npx deno task screenshot$/, {
+    run: "never",
+    why: "rewrites docs/dashboard.png from a live capture on a veth pair it makes (root, " +
+      "tcpreplay, Chromium); the dashboard tests cover the page it shows",
+  }],
   [/^(sudo (install|setcap) .*|netwatch)$/, {
     run: "never",
     why: "needs the compiled binary of `npx deno task build` installed on the machine",

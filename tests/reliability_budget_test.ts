@@ -3,39 +3,22 @@
 // latency figure is measured by bench/stream_budget.ts, not asserted here.)
 
 import assert from "node:assert/strict";
-import { generateCapture } from "../bench/generate_capture.ts";
-import { startServer } from "./helpers/serve.ts";
+import type { FlowsResponse } from "../server/wire.ts";
+import {
+  GREEDY_INTERVAL_MS as INTERVAL_MS,
+  GREEDY_SUBSCRIPTIONS as SUBSCRIPTIONS,
+  startGreedyStream,
+} from "./helpers/greedy_stream.ts";
 import { sleep } from "./reliability_server.ts";
 
-const SUBSCRIPTIONS = 32;
-const INTERVAL_MS = 100;
 const SECONDS = 6;
 
 Deno.test("32 deep, filtered, rate-sorted flows subscriptions are slowed; /health answers", async () => {
-  const dir = await Deno.makeTempDir();
-  const path = `${dir}/200k.pcap`;
-  generateCapture(path, { packets: 200_000, flows: 200_000, seed: 18 });
-  const server = await startServer(path);
+  const data: { id: string; throttled?: boolean; interval_ms?: number; total: number }[] = [];
+  const { server, ws, stop } = await startGreedyStream((m) => {
+    data.push({ ...m, total: (m.data as FlowsResponse).total });
+  });
   try {
-    const ws = new WebSocket(`ws://127.0.0.1:${server.port}/api/v1/stream`);
-    await new Promise((resolve, reject) => {
-      ws.onopen = resolve;
-      ws.onerror = () => reject(new Error("stream did not open"));
-    });
-    const data: { id: string; throttled?: boolean; interval_ms?: number; total: number }[] = [];
-    ws.onmessage = (event) => {
-      const m = JSON.parse(event.data);
-      if (m.type === "data") data.push({ ...m, total: m.data.total });
-    };
-    for (let i = 0; i < SUBSCRIPTIONS; i++) {
-      ws.send(JSON.stringify({
-        op: "subscribe",
-        id: `f${i}`,
-        topic: "flows",
-        interval_ms: INTERVAL_MS,
-        params: { offset: 50_000 + i * 1000, limit: 100, q: "10.", sort: "rate" },
-      }));
-    }
     let answered = 0;
     const end = Date.now() + SECONDS * 1000;
     while (Date.now() < end) {
@@ -65,7 +48,6 @@ Deno.test("32 deep, filtered, rate-sorted flows subscriptions are slowed; /healt
     for (const d of throttled) assert.ok(d.interval_ms! > INTERVAL_MS * 1.5, JSON.stringify(d));
     assert.ok(data.every((d) => d.total > 100_000), "the data is the real query's");
   } finally {
-    assert.equal(await server.stop(), 0);
-    await Deno.remove(dir, { recursive: true });
+    assert.equal(await stop(), 0);
   }
 });

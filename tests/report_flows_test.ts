@@ -10,45 +10,14 @@ import assert from "node:assert/strict";
 import { generateCapture } from "../bench/generate_capture.ts";
 import { runCli } from "./helpers/cli.ts";
 import { corpusFiles, corpusPath, readCsv } from "./helpers/corpus.ts";
-import { canonical, tsharkFrames } from "./helpers/tshark_inner.ts";
+import { account, type Conversations, reportConversations } from "./helpers/conversations.ts";
+import { tsharkFrames } from "./helpers/tshark_inner.ts";
 
 const outer = new Map(readCsv("real/EXPECTED_OUTER.csv").map((row) => [row.file, row]));
 
-/** Packets and bytes in each direction of a 5-tuple: "lo" sent by the end that sorts first. */
-interface Sums {
-  packetsLo: number;
-  bytesLo: number;
-  packetsHi: number;
-  bytesHi: number;
-}
-
-/** Adds one packet from (srcIp, srcPort) to (dstIp, dstPort) to the sums of its 5-tuple. */
-function account(
-  sums: Map<string, Sums>,
-  proto: string,
-  src: [string, number],
-  dst: [string, number],
-  packets: number,
-  bytes: number,
-): void {
-  const a = `${canonical(src[0])}|${src[1]}`;
-  const b = `${canonical(dst[0])}|${dst[1]}`;
-  const srcIsLo = a <= b;
-  const key = `${proto}|${srcIsLo ? a : b}|${srcIsLo ? b : a}`;
-  const entry = sums.get(key) ?? { packetsLo: 0, bytesLo: 0, packetsHi: 0, bytesHi: 0 };
-  if (srcIsLo) {
-    entry.packetsLo += packets;
-    entry.bytesLo += bytes;
-  } else {
-    entry.packetsHi += packets;
-    entry.bytesHi += bytes;
-  }
-  sums.set(key, entry);
-}
-
 /** Per-5-tuple sums from tshark's innermost IP and TCP/UDP headers of each frame. */
-async function tsharkSums(path: string): Promise<Map<string, Sums>> {
-  const sums = new Map<string, Sums>();
+async function tsharkSums(path: string): Promise<Conversations> {
+  const sums: Conversations = new Map();
   for (const { inner, len } of await tsharkFrames(path)) {
     const [, src, dst, transport, sport, dport] = inner.split(" ");
     if (transport !== "tcp" && transport !== "udp") continue;
@@ -82,18 +51,13 @@ for (const file of corpusFiles("real")) {
       assert.equal(expected.size, Number(want.flows_tcpudp_5tuple), "tshark's own 5-tuple count");
     }
 
-    const got = new Map<string, Sums>();
     const ids = new Set<number>();
     for (const flow of report.flows) {
       assert.ok(!ids.has(flow.id), `flow id ${flow.id} appears twice`);
       ids.add(flow.id);
-      if ((flow.proto !== "tcp" && flow.proto !== "udp") || flow.no_ports) continue;
-      const src: [string, number] = [flow.src_ip, flow.src_port];
-      const dst: [string, number] = [flow.dst_ip, flow.dst_port];
-      account(got, flow.proto, src, dst, flow.packets_c2s, flow.bytes_c2s);
-      account(got, flow.proto, dst, src, flow.packets_s2c, flow.bytes_s2c);
     }
-    const sorted = (m: Map<string, Sums>) => new Map([...m].sort(([a], [b]) => a < b ? -1 : 1));
+    const got = reportConversations(report.flows);
+    const sorted = (m: Conversations) => new Map([...m].sort(([a], [b]) => a < b ? -1 : 1));
     assert.deepEqual(sorted(got), sorted(expected));
   });
 }

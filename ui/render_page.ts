@@ -5,13 +5,17 @@ import { renderToString } from "preact-render-to-string";
 import type { UiManifest } from "./asset_manifest.ts";
 import { Page } from "./components/Page.tsx";
 
-/** The page's HTML for `manifest`'s assets served under `assetsPath` (default "/assets/"). */
+/**
+ * The page's HTML for `manifest`'s assets served under `assetsPath` (default "/assets/");
+ * `auth`: the server requires a token (the page offers to log out).
+ */
 export function renderPage(
-  options: { version: string; manifest: UiManifest; assetsPath?: string },
+  options: { version: string; manifest: UiManifest; assetsPath?: string; auth?: boolean },
 ): string {
   const base = options.assetsPath ?? "/assets/";
   return "<!doctype html>" + renderToString(h(Page, {
     version: options.version,
+    auth: options.auth ?? false,
     script: base + options.manifest.script,
     stylesheet: base + options.manifest.stylesheet,
   }));

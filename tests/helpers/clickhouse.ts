@@ -6,7 +6,7 @@
 // profiles and quotas, default_profile and default_database; mark_cache_size is required.
 
 import { protoNumber } from "../../flows/flow_record.ts";
-import { addTo, conversationKey, type Sum } from "./flow_sums.ts";
+import { addTo, oneWayKey, type Sum } from "./conversations.ts";
 import { freePort } from "./serve.ts";
 
 /** The test user's name and password (set in the generated users.xml). */
@@ -171,8 +171,8 @@ export async function storedSums(ch: ClickHouse, from: string): Promise<Map<stri
     const r = JSON.parse(line);
     const proto = protoNumber(r.proto);
     const [sp, dp, vlan] = [Number(r.src_port), Number(r.dst_port), Number(r.v)];
-    addTo(sums, conversationKey(proto, r.src_ip, sp, r.dst_ip, dp, vlan), +r.pc, +r.bc);
-    addTo(sums, conversationKey(proto, r.dst_ip, dp, r.src_ip, sp, vlan), +r.ps, +r.bs);
+    addTo(sums, oneWayKey(proto, r.src_ip, sp, r.dst_ip, dp, vlan), +r.pc, +r.bc);
+    addTo(sums, oneWayKey(proto, r.dst_ip, dp, r.src_ip, sp, vlan), +r.ps, +r.bs);
   }
   return sums;
 }

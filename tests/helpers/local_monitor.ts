@@ -5,8 +5,13 @@ import type { SourceOptions } from "../../capture/source.ts";
 import type { FlowConfig } from "../../flows/flow_config.ts";
 import type { FlowEngine } from "../../flows/flow_engine.ts";
 import type { PacketCounters } from "../../flows/packet_counters.ts";
-import { type CaptureFigures, type MonitorLike, QueryError } from "../../pipeline/monitor.ts";
-import type { CaptureState, ShardAnswers, ShardRequest } from "../../pipeline/protocol.ts";
+import { type MonitorLike, QueryError } from "../../pipeline/monitor.ts";
+import type {
+  CaptureFigures,
+  CaptureState,
+  ShardAnswers,
+  ShardRequest,
+} from "../../pipeline/protocol.ts";
 import { Shard, shardError } from "../../pipeline/shard.ts";
 import { batchOf, type TestPacket } from "./packets.ts";
 

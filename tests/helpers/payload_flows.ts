@@ -3,6 +3,8 @@
 // plus its own names (SNI, QUIC SNI, HTTP Host, DNS query) as the truth to compare with.
 
 import { FlowInspector } from "../../flows/identity/flow_inspector.ts";
+import { ENDPOINT_FIELDS, tsharkFields } from "../../scripts/tshark_fields.ts";
+import { canonicalIp } from "./canonical_ip.ts";
 import { hex } from "./tls_hello.ts";
 
 /** One flow as the harness saw it. */
@@ -18,14 +20,7 @@ export interface HarnessFlow {
 
 const FIELDS = [
   "frame.protocols",
-  "ip.src",
-  "ip.dst",
-  "ipv6.src",
-  "ipv6.dst",
-  "tcp.srcport",
-  "tcp.dstport",
-  "udp.srcport",
-  "udp.dstport",
+  ...ENDPOINT_FIELDS,
   "tcp.seq_raw",
   "tcp.flags",
   "tcp.payload",
@@ -49,43 +44,17 @@ export function flowKey(proto: string, a: string, b: string): string {
 /** "[v6]:port" with the address in full (tshark and nDPI compress zero groups differently). */
 function canonical(endpoint: string): string {
   const m = /^\[(.*)\]:(\d+)$/.exec(endpoint);
-  if (!m) return endpoint;
-  const [head, tail] = m[1].includes("::") ? m[1].split("::") : [m[1], ""];
-  const h = head ? head.split(":") : [];
-  const t = tail ? tail.split(":") : [];
-  const groups = [...h, ...new Array(8 - h.length - t.length).fill("0"), ...t];
-  return `[${groups.map((g) => g.toLowerCase().replace(/^0+(?=.)/, "")).join(":")}]:${m[2]}`;
+  return m ? `[${canonicalIp(m[1])}]:${m[2]}` : endpoint;
 }
 
-/** Runs tshark on `path` and the inspector over its flows; throws when tshark is missing. */
+/** Runs tshark on `path` and the inspector over its flows; throws when tshark is missing or fails. */
 export async function inspectCapture(path: string): Promise<Map<string, HarnessFlow>> {
-  const args = [
-    "-r",
-    path,
-    "-n",
-    "-T",
-    "fields",
-    "-E",
-    "separator=\t",
-    "-E",
-    "occurrence=a",
-    "-E",
-    "aggregator=|",
-  ];
-  for (const f of FIELDS) args.push("-e", f);
-  let output: Deno.CommandOutput;
-  try {
-    output = await new Deno.Command("tshark", { args, stdout: "piped", stderr: "piped" }).output();
-  } catch (error) {
-    throw new Error(`tshark is needed for the name tests (apt-get install tshark): ${error}`);
-  }
-  const text = new TextDecoder().decode(output.stdout);
+  const lines = await tsharkFields(path, FIELDS, { occurrence: "a", aggregator: "|" });
   const inspector = new FlowInspector();
   type Flow = HarnessFlow & { entry: number; client: string; retired: boolean };
   const flows = new Map<string, Flow>();
   const byOwner: Flow[] = [];
-  for (const line of text.split("\n")) {
-    if (!line) continue;
+  for (const line of lines) {
     const f = line.split("\t");
     // Every occurrence, "|"-joined: the innermost header's is the last.
     const all = (name: string) => (f[FIELDS.indexOf(name)] ?? "").split("|").filter((v) => v);

@@ -4,18 +4,13 @@
 import { readCaptureFile } from "../../capture/read_file.ts";
 import { formatAddress } from "../../capture/ip_address.ts";
 import { Flag, PacketKind } from "../../capture/packet_batch.ts";
+import { ENDPOINT_FIELDS, tsharkFields } from "../../scripts/tshark_fields.ts";
+import { canonicalIp } from "./canonical_ip.ts";
 
 const FIELDS = [
   "frame.len",
   "frame.protocols",
-  "ip.src",
-  "ip.dst",
-  "ipv6.src",
-  "ipv6.dst",
-  "tcp.srcport",
-  "tcp.dstport",
-  "udp.srcport",
-  "udp.dstport",
+  ...ENDPOINT_FIELDS,
 ];
 
 /** Layers after which an IP header is a quote (an ICMP error), not a packet being carried. */
@@ -34,38 +29,11 @@ export async function tsharkInnermost(path: string): Promise<string[]> {
 
 /** tsharkInnermost()'s description of each frame, with the frame's length on the wire. */
 export async function tsharkFrames(path: string): Promise<{ inner: string; len: number }[]> {
-  let output: Deno.CommandOutput;
-  try {
-    output = await new Deno.Command("tshark", {
-      args: [
-        "-r",
-        path,
-        "-n",
-        "-o",
-        "ip.defragment:FALSE",
-        "-o",
-        "ipv6.defragment:FALSE",
-        "-T",
-        "fields",
-        "-E",
-        "occurrence=a",
-        "-E",
-        "aggregator=,",
-        "-E",
-        "separator=/t",
-        ...FIELDS.flatMap((field) => ["-e", field]),
-      ],
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-  } catch (error) {
-    throw new Error(`tshark is needed here and could not be run (install tshark): ${error}`);
-  }
-  if (output.code !== 0) {
-    throw new Error(`tshark failed on ${path}: ${new TextDecoder().decode(output.stderr)}`);
-  }
-  const lines = new TextDecoder().decode(output.stdout).split("\n");
-  if (lines.at(-1) === "") lines.pop();
+  const lines = await tsharkFields(path, FIELDS, {
+    occurrence: "a",
+    aggregator: ",",
+    defragment: false,
+  });
   return lines.map((line) => {
     const [len, protocols, ip4src, ip4dst, ip6src, ip6dst, tsp, tdp, usp, udp] = line.split("\t");
     const stack = protocols.split(":");
@@ -77,8 +45,8 @@ export async function tsharkFrames(path: string): Promise<{ inner: string; len: 
     const v6 = stack[at] === "ipv6";
     const index = stack.slice(0, at).filter((layer) => layer === stack[at]).length;
     const pick = (values: string, k: number) => values.split(",")[k] ?? "?";
-    const src = canonical(pick(v6 ? ip6src : ip4src, index));
-    const dst = canonical(pick(v6 ? ip6dst : ip4dst, index));
+    const src = canonicalIp(pick(v6 ? ip6src : ip4src, index));
+    const dst = canonicalIp(pick(v6 ? ip6dst : ip4dst, index));
     let next = at + 1;
     while (next < stack.length && EXTENSION.test(stack[next])) next++;
     const transport = stack[next];
@@ -105,8 +73,8 @@ export function netwatchInnermost(path: string): { frames: string[]; tunnels: nu
         continue;
       }
       const v = kind === PacketKind.Ipv6 ? 6 : 4;
-      const src = canonical(formatAddress(v, batch.src, i));
-      const dst = canonical(formatAddress(v, batch.dst, i));
+      const src = canonicalIp(formatAddress(v, batch.src, i));
+      const dst = canonicalIp(formatAddress(v, batch.dst, i));
       const f = batch.flags[i];
       const proto = batch.proto[i];
       let tail = "other";
@@ -117,23 +85,4 @@ export function netwatchInnermost(path: string): { frames: string[]; tunnels: nu
     }
   });
   return { frames, tunnels };
-}
-
-/** Expanded lowercase IPv6 text (eight 4-digit groups); IPv4 unchanged. */
-export function canonical(text: string): string {
-  if (!text.includes(":")) return text;
-  let address = text.toLowerCase();
-  const dotted = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(address);
-  if (dotted) {
-    const [a, b, c, d] = dotted.slice(1).map(Number);
-    address = address.slice(0, dotted.index) +
-      `${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
-  }
-  const [head, tail] = address.includes("::") ? address.split("::") : [address, undefined];
-  const left = head ? head.split(":") : [];
-  const right = tail ? tail.split(":") : [];
-  const groups = tail === undefined
-    ? left
-    : [...left, ...Array(8 - left.length - right.length).fill("0"), ...right];
-  return groups.map((g) => g.padStart(4, "0")).join(":");
 }

@@ -7,8 +7,6 @@ export interface ChartColors {
   pps: string;
   grid: string;
   text: string;
-  /** Slices of breakdown charts, in order. */
-  palette: string[];
 }
 
 /** Reads the current theme's colours from :root. */
@@ -21,7 +19,6 @@ export function chartColors(): ChartColors {
     pps: v("--chart-pps"),
     grid: v("--chart-grid"),
     text: v("--muted"),
-    palette: [1, 2, 3, 4, 5, 6, 7, 8].map((i) => v(`--slice-${i}`)),
   };
 }
 

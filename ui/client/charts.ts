@@ -1,9 +1,7 @@
 // Chart.js set-up: only the parts the dashboard uses are registered (keeps the bundle small).
 
 import {
-  ArcElement,
   Chart,
-  DoughnutController,
   Filler,
   LinearScale,
   LineController,
@@ -13,8 +11,6 @@ import {
 } from "chart.js";
 
 Chart.register(
-  ArcElement,
-  DoughnutController,
   Filler,
   LinearScale,
   LineController,

@@ -1,41 +1,58 @@
 // Runs the page in the browser: reads the view from the URL, keeps it there, and feeds the
-// shared signals from the REST API (first answers, history) and the live stream (updates).
+// shared signals from the live stream (a live range) or from REST (a range in the past).
+//
+// Live: the stream's rates topic ticks once a second and each tick fetches the seconds that
+// finished since the last (the chart and the headline: only finished seconds, one definition
+// of "now"); talkers, protocols and flows come as stream topics. A past range is read once over
+// REST, and again as a relative range (the last 6 h...) moves on by a step.
 
-import { batch, computed, effect } from "@preact/signals";
+import { computed, effect } from "@preact/signals";
 import type {
   FlowsResponse,
   ProtocolsResponse,
-  RatesData,
-  SeriesResponse,
   StatsResponse,
   TalkersResponse,
 } from "../../server/wire.ts";
 import { apiGet, ApiRequestError } from "./api.ts";
 import {
+  currentFlowQuery,
+  hasMixFilter,
+  isFlowGeneration,
+  loadChart,
+  loadFlows,
+  loadFromFlows,
+  loadTail,
+  loadTalkersAndMix,
+  nextFlowGeneration,
+  TALKERS_ASKED,
+  talkersBy,
+} from "./feeds.ts";
+import { rangeBounds } from "./range_bounds.ts";
+import {
   authRequired,
+  chartMeta,
   connection,
   flowPage,
   flowsLive,
+  noteServerTime,
   protocols,
+  serverNow,
   stats,
   talkers,
-  throughput,
-  throughputVersion,
   view,
 } from "./store.ts";
 import { StreamClient } from "./stream_client.ts";
-import { flowQuery, parseView, serializeView } from "./view_state.ts";
+import { isLive, parseView, serializeView } from "./view_state.ts";
+
+export { FIRST_LIVE_POINT_MARK } from "./feeds.ts";
 
 /** Milliseconds between updates of each stream topic. */
-const INTERVALS = { rates: 1000, stats: 1000, talkers: 2000, protocols: 2000, flows: 2000 };
-/** Performance mark set when the first stream point reaches the chart. */
-export const FIRST_LIVE_POINT_MARK = "netwatch:first-live-point";
-/** Rows of the talkers table. */
-const TALKERS = 10;
+const INTERVALS = { rates: 1000, stats: 1000, talkers: 1000, protocols: 2000, flows: 1000 };
+/** Live ticks between two sums over flows (apps of a window, talkers of an app). */
+const FLOW_SUM_TICKS = 2;
 
 let client: StreamClient | null = null;
-let flowRequest: AbortController | null = null;
-let flowGeneration = 0;
+let ticks = 0;
 
 /** Starts the dashboard once, after the islands hydrated. */
 export function startDashboard(): void {
@@ -46,16 +63,15 @@ export function startDashboard(): void {
     const search = serializeView(view.value);
     if (search !== location.search) history.replaceState(null, "", location.pathname + search);
   });
+  // Behind the token prompt the page shows nothing it could not load.
+  effect(() => {
+    document.body.classList.toggle("locked", authRequired.value);
+  });
 
   const scheme = location.protocol === "https:" ? "wss:" : "ws:";
-  client = new StreamClient(`${scheme}//${location.host}/api/v1/stream`, {
+  const stream = client = new StreamClient(`${scheme}//${location.host}/api/v1/stream`, {
     onOpen() {
-      connection.value = {
-        status: "live",
-        retryAt: null,
-        attempts: 0,
-        lastLive: Date.now(),
-      };
+      connection.value = { status: "live", retryAt: null, attempts: 0, lastLive: Date.now() };
       void refreshAll();
     },
     onDown(retryAt, attempts) {
@@ -76,57 +92,96 @@ export function startDashboard(): void {
     },
   });
 
-  client.subscribe("stats", "stats", {}, INTERVALS.stats, (data) => {
+  stream.subscribe("stats", "stats", {}, INTERVALS.stats, (data, ts) => {
+    noteServerTime(ts);
     stats.value = data as StatsResponse;
   });
-  client.subscribe("rates", "rates", {}, INTERVALS.rates, (data, ts) => {
-    const r = data as RatesData;
-    if (throughput.push(ts / 1000, r.bits_per_sec, r.packets_per_sec)) {
-      // For bench/ui_bench.ts: time from navigation to the first point from the stream.
-      if (throughput.livePoints === 1) performance.mark(FIRST_LIVE_POINT_MARK);
-      throughput.trim(ts / 1000 - view.peek().range * 60);
-      throughputVersion.value++;
-    }
+  stream.subscribe("rates", "rates", {}, INTERVALS.rates, (_data, ts) => {
+    noteServerTime(ts);
+    void loadTail();
+    if (++ticks % FLOW_SUM_TICKS === 0 && isLive(view.peek())) void loadFromFlows();
   });
 
   // Each subscription follows only the part of the view it depends on.
-  const windowName = computed(() => view.value.window);
-  effect(() => {
-    const window = windowName.value;
-    client!.subscribe("talkers", "talkers", { window, limit: TALKERS }, INTERVALS.talkers, (d) => {
-      talkers.value = d as TalkersResponse;
+  const talkersParams = computed(() => {
+    const v = view.value;
+    return JSON.stringify({
+      live: isLive(v),
+      window: v.window,
+      by: talkersBy(v),
+      mix: hasMixFilter(v),
+      range: v.range,
+      from: v.from,
+      to: v.to,
+      app: v.app,
+      service: v.service,
+      proto: v.proto,
     });
-    client!.subscribe("protocols", "protocols", { window }, INTERVALS.protocols, (d) => {
-      protocols.value = d as ProtocolsResponse;
-    });
-    void loadTalkers();
   });
-  const flowParams = computed(() => JSON.stringify(flowQuery(view.value)));
   effect(() => {
-    const params = JSON.parse(flowParams.value) as Record<string, string>;
-    const live = flowsLive.value;
-    const generation = ++flowGeneration;
-    if (live) {
-      client!.subscribe("flows", "flows", params, INTERVALS.flows, (d) => {
-        if (generation === flowGeneration) {
+    const p = JSON.parse(talkersParams.value);
+    if (p.live && !p.mix) {
+      stream.subscribe(
+        "talkers",
+        "talkers",
+        { window: p.window, by: p.by, limit: TALKERS_ASKED },
+        INTERVALS.talkers,
+        (d) => (talkers.value = { data: d as TalkersResponse, fromFlows: 0, error: null }),
+      );
+    } else {
+      stream.unsubscribe("talkers");
+    }
+    if (p.live) {
+      stream.subscribe("protocols", "protocols", { window: p.window }, INTERVALS.protocols, (d) => {
+        protocols.value = d as ProtocolsResponse;
+      });
+    } else {
+      stream.unsubscribe("protocols");
+    }
+    if (p.mix) talkers.value = { data: null, fromFlows: 0, error: null };
+    void loadTalkersAndMix().then(loadFromFlows);
+  });
+
+  const flowParams = computed(() => {
+    const v = view.value;
+    return JSON.stringify({ live: isLive(v), query: currentFlowQuery(v) });
+  });
+  effect(() => {
+    const { live, query } = JSON.parse(flowParams.value) as {
+      live: boolean;
+      query: Record<string, string>;
+    };
+    const follow = live && flowsLive.value;
+    const generation = nextFlowGeneration();
+    if (follow) {
+      stream.subscribe("flows", "flows", query, INTERVALS.flows, (d) => {
+        if (isFlowGeneration(generation)) {
           flowPage.value = { data: d as FlowsResponse, error: null };
         }
       });
     } else {
-      client!.unsubscribe("flows");
+      stream.unsubscribe("flows");
     }
-    void loadFlows(params);
+    void loadFlows(query);
   });
-  const range = computed(() => view.value.range);
+
+  const range = computed(() => JSON.stringify([view.value.range, view.value.from, view.value.to]));
   effect(() => {
     range.value;
-    void loadHistory();
+    void loadChart();
   });
+  // A relative past range (the last 6 h...) moves on when its last step has finished.
+  setInterval(() => {
+    const v = view.peek();
+    const meta = chartMeta.peek();
+    if (isLive(v) || v.range === "custom" || connection.peek().status !== "live") return;
+    if (rangeBounds(v, serverNow()).to > meta.to) void refreshRange();
+  }, 5000);
   effect(() => {
     // After a login, connect at once instead of waiting for the next retry.
-    if (!authRequired.value && connection.peek().status === "auth") client!.connect();
+    if (!authRequired.value && connection.peek().status === "auth") stream.connect();
   });
-  client.connect();
+  stream.connect();
 }
 
 /** Reconnects the stream now (after a login). */
@@ -134,73 +189,19 @@ export function reconnectNow(): void {
   client?.connect();
 }
 
-/** Loads everything shown from REST, so a (re)connected page is complete at once. */
-async function refreshAll(): Promise<void> {
+/** Everything a past range shows, again. */
+async function refreshRange(): Promise<void> {
   await Promise.allSettled([
-    loadHistory(),
-    loadTalkers(),
-    loadFlows(flowQuery(view.peek())),
-    apiGet<StatsResponse>("stats").then((s) => (stats.value = s)),
+    loadChart(),
+    loadTalkersAndMix().then(loadFromFlows),
+    loadFlows(currentFlowQuery(view.peek())),
   ]);
 }
 
-/** Fills the chart with the view's range from /series (the stream then appends to it). */
-async function loadHistory(): Promise<void> {
-  const rangeSec = view.peek().range * 60;
-  const now = Date.now() / 1000;
-  const from = String(Math.floor(now - rangeSec));
-  try {
-    const [bps, pps] = await Promise.all([
-      apiGet<SeriesResponse>("series", { metric: "bps", from }),
-      apiGet<SeriesResponse>("series", { metric: "pps", from }),
-    ]);
-    // The newest point is a second still filling: leave it to the stream.
-    const keep = bps.t.findIndex((t) => t + bps.step > now);
-    const n = keep < 0 ? bps.t.length : keep;
-    const live = throughput.bps.filter((p) => p.x > (bps.t[n - 1] ?? 0) + bps.step);
-    const livePps = throughput.pps.slice(throughput.pps.length - live.length);
-    batch(() => {
-      throughput.replace(bps.t.slice(0, n), bps.series[0].values, pps.series[0].values);
-      for (let i = 0; i < live.length; i++) {
-        throughput.bps.push(live[i]);
-        throughput.pps.push(livePps[i]);
-      }
-      throughputVersion.value++;
-    });
-  } catch {
-    // Shown by the connection state and the token prompt.
-  }
-}
-
-async function loadTalkers(): Promise<void> {
-  const window = view.peek().window;
-  try {
-    const [t, p] = await Promise.all([
-      apiGet<TalkersResponse>("talkers", { window, limit: String(TALKERS) }),
-      apiGet<ProtocolsResponse>("protocols", { window }),
-    ]);
-    if (view.peek().window !== window) return;
-    batch(() => {
-      talkers.value = t;
-      protocols.value = p;
-    });
-  } catch {
-    // As above.
-  }
-}
-
-async function loadFlows(params: Record<string, string>): Promise<void> {
-  flowRequest?.abort();
-  const request = flowRequest = new AbortController();
-  const generation = flowGeneration;
-  try {
-    const data = await apiGet<FlowsResponse>("flows", params, request.signal);
-    if (generation === flowGeneration) flowPage.value = { data, error: null };
-  } catch (error) {
-    if (request.signal.aborted || generation !== flowGeneration) return;
-    flowPage.value = {
-      data: null,
-      error: error instanceof ApiRequestError ? error.message : "The server cannot be reached",
-    };
-  }
+/** Loads everything shown from REST, so a (re)connected page is complete at once. */
+async function refreshAll(): Promise<void> {
+  await Promise.allSettled([
+    refreshRange(),
+    apiGet<StatsResponse>("stats").then((s) => (stats.value = s)),
+  ]);
 }

@@ -91,3 +91,33 @@ export function formatEndpoint(address: string, port: number | null): string {
   if (port === null) return address;
   return address.includes(":") ? `[${address}]:${port}` : `${address}:${port}`;
 }
+
+function pad2(n: number): string {
+  return String(n).padStart(2, "0");
+}
+
+/** Local date and time of epoch seconds, `YYYY-MM-DD HH:MM` (with `:SS` when asked). */
+export function formatDateTime(epochSec: number, seconds = false): string {
+  const d = new Date(epochSec * 1000);
+  const date = `${d.getFullYear()}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())}`;
+  const time = `${pad2(d.getHours())}:${pad2(d.getMinutes())}`;
+  return `${date} ${time}${seconds ? `:${pad2(d.getSeconds())}` : ""}`;
+}
+
+/**
+ * A time-axis label for epoch seconds, as short as the axis allows: `HH:MM:SS` for ticks under
+ * a minute apart, `HH:MM` within a day, `MM-DD HH:MM` over days, `MM-DD` for whole days.
+ */
+export function formatAxisTime(epochSec: number, tickStep: number, spanSec: number): string {
+  const d = new Date(epochSec * 1000);
+  const day = `${pad2(d.getMonth() + 1)}-${pad2(d.getDate())}`;
+  const time = `${pad2(d.getHours())}:${pad2(d.getMinutes())}`;
+  if (tickStep < 60) return `${time}:${pad2(d.getSeconds())}`;
+  if (tickStep >= 86400) return day;
+  return spanSec > 86400 ? `${day} ${time}` : time;
+}
+
+/** A country code and AS number as one short label: `DE · AS3320`, `DE`, `AS3320` or "". */
+export function formatPlace(country: string | null, asn: number | null): string {
+  return [country, asn === null ? null : `AS${asn}`].filter((x) => x).join(" · ");
+}

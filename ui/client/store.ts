@@ -1,8 +1,9 @@
-// The dashboard's shared client state: signals every island reads, written by dashboard.ts.
+// The dashboard's shared client state: signals every island reads, written by dashboard.ts and
+// feeds.ts.
 //
 // Islands hydrate separately but share these module-level signals (one bundle), which is how a
-// click in the talkers table filters the flow table. Nothing here touches the DOM, so the
-// server can render islands with the initial values.
+// click in the mix filters the flow table. Nothing here touches the DOM, so the server can
+// render islands with the initial values.
 
 import { signal } from "@preact/signals";
 import type {
@@ -10,7 +11,9 @@ import type {
   ProtocolsResponse,
   StatsResponse,
   TalkersResponse,
+  Tier,
 } from "../../server/wire.ts";
+import type { AppShare } from "./flow_aggregate.ts";
 import { ThroughputBuffer } from "./throughput_buffer.ts";
 import { DEFAULT_VIEW, type ViewState } from "./view_state.ts";
 
@@ -28,7 +31,27 @@ export interface ConnectionInfo {
   lastLive: number | null;
 }
 
-/** Filters, sort, page, chart range and talkers window (mirrored in the URL). */
+/** What the chart shows: the answer's tier and step, and the span asked for. */
+export interface ChartMeta {
+  live: boolean;
+  tier: Tier | null;
+  step: number;
+  from: number;
+  to: number;
+  /** Why the chart has no data (an API error), or null. */
+  error: string | null;
+}
+
+/** The current rate: the mean of the last finished seconds, the headline's figure. */
+export interface NowRate {
+  bps: number;
+  pps: number;
+  /** The last second included (epoch seconds) and how many seconds were averaged. */
+  to: number;
+  seconds: number;
+}
+
+/** Filters, sort, page, range and talkers window (mirrored in the URL). */
 export const view = signal<ViewState>({ ...DEFAULT_VIEW });
 /** Live stream state. */
 export const connection = signal<ConnectionInfo>({
@@ -44,10 +67,36 @@ export const stats = signal<StatsResponse | null>(null);
 /** Throughput points the chart draws; `throughputVersion` changes whenever they do. */
 export const throughput = new ThroughputBuffer();
 export const throughputVersion = signal(0);
-/** Latest top talkers for the view's window. */
-export const talkers = signal<TalkersResponse | null>(null);
-/** Latest protocol and service breakdown for the view's window. */
+/** Tier and step of the chart's data. */
+export const chartMeta = signal<ChartMeta>({
+  live: true,
+  tier: null,
+  step: 1,
+  from: 0,
+  to: 0,
+  error: null,
+});
+/** The headline's current rate (last 3 finished seconds), or null before the first. */
+export const nowRate = signal<NowRate | null>(null);
+/**
+ * The server's last finished second as the page last heard it: ticks once a second while the
+ * stream is live, so figures "as of now" (a flow's current rate) can age between updates.
+ */
+export const serverSecond = signal(0);
+
+/** Top talkers: from /talkers, or summed from the flows of the mix filter (`fromFlows`). */
+export const talkers = signal<
+  { data: TalkersResponse | null; fromFlows: number; error: string | null }
+>({ data: null, fromFlows: 0, error: null });
+/** Latest protocol and service breakdown for the window or range. */
 export const protocols = signal<ProtocolsResponse | null>(null);
+/**
+ * Apps of the window or range: the API's, or summed from its biggest flows (`fromFlows`:
+ * how many) when the API has none for it; `by` says whether shares are bytes or current rate.
+ */
+export const appMix = signal<
+  { apps: AppShare[]; fromFlows: number; by: "bytes" | "rate" } | null
+>(null);
 /** The flow table's current page, or the error the API gave for the view's filters. */
 export const flowPage = signal<{ data: FlowsResponse | null; error: string | null }>({
   data: null,
@@ -55,3 +104,16 @@ export const flowPage = signal<{ data: FlowsResponse | null; error: string | nul
 });
 /** Whether the flow table follows the stream (false: frozen while reading). */
 export const flowsLive = signal(true);
+
+/** Milliseconds the server's clock is ahead of the browser's (from stream timestamps). */
+let clockOffsetMs = 0;
+
+/** Notes the server's time `serverMs` of a message just received. */
+export function noteServerTime(serverMs: number): void {
+  clockOffsetMs = serverMs - Date.now();
+}
+
+/** The server's clock now, epoch seconds. */
+export function serverNow(): number {
+  return (Date.now() + clockOffsetMs) / 1000;
+}

@@ -3,6 +3,9 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { FlowRecord } from "../../server/wire.ts";
 import { apiGet } from "../client/api.ts";
+import { stateMeaning } from "../client/conn_states.ts";
+import { serverSecond, view } from "../client/store.ts";
+import { flowRate, flowRateNow } from "./flow_columns.tsx";
 import {
   formatBitRate,
   formatBytes,
@@ -18,11 +21,6 @@ export interface FlowDetailsProps {
   onClose(): void;
 }
 
-/** Bits per second over max(duration, 1 s), the API's definition of a flow's rate. */
-export function flowRate(f: FlowRecord): number {
-  return (f.bytes_c2s + f.bytes_s2c) * 8 / Math.max(1, f.last_ts - f.first_ts);
-}
-
 /** A modal dialog with every field of the flow. */
 export function FlowDetails({ flow, onClose }: FlowDetailsProps) {
   const dialog = useRef<HTMLDialogElement>(null);
@@ -34,11 +32,29 @@ export function FlowDetails({ flow, onClose }: FlowDetailsProps) {
       setNote(`Could not refresh: ${e.message}`)
     );
   }, [flow.id]);
+  /** Closes this dialog and opens the host view of `address`. */
+  function showHost(address: string) {
+    dialog.current?.close();
+    view.value = { ...view.peek(), hostview: address };
+  }
   const rows: [string, string][] = [
-    ["Protocol", f.proto + (f.service ? ` (${f.service})` : "")],
-    ["Client", formatEndpoint(f.src_ip, f.no_ports ? null : f.src_port)],
+    ["Protocol", f.proto + (f.service ? ` (port: ${f.service})` : "")],
+    ["App", f.app ?? "none seen"],
+    [
+      "Client",
+      f.aggregate
+        ? "many clients: one-packet flows folded into one record (a flood or scan)"
+        : formatEndpoint(f.src_ip, f.no_ports ? null : f.src_port),
+    ],
     ["Server", formatEndpoint(f.dst_ip, f.no_ports ? null : f.dst_port)],
-    ["State", `${f.state}${f.active ? ", active" : ", ended"}`],
+    ["Server name", f.server_name ?? "none seen (SNI, HTTP Host, DNS...)"],
+    ["Tunnel", f.tunnel ?? "none"],
+    [
+      "State",
+      `${f.state}: ${stateMeaning(f.state)}. ${
+        f.active ? "Active (still tracked)" : "Ended (no longer tracked)"
+      }`,
+    ],
     ["VLAN", f.vlan === null ? "untagged" : String(f.vlan)],
     [
       "Client → server",
@@ -52,7 +68,8 @@ export function FlowDetails({ flow, onClose }: FlowDetailsProps) {
         formatCount(f.packets_s2c)
       } packets`,
     ],
-    ["Rate", formatBitRate(flowRate(f))],
+    ["Rate now", `${formatBitRate(flowRateNow(f, serverSecond.value))} (last 3 finished s)`],
+    ["Average rate", `${formatBitRate(flowRate(f))} (bytes over the duration)`],
     ["First seen", `${formatClock(f.first_ts)} (${new Date(f.first_ts * 1000).toISOString()})`],
     ["Last seen", `${formatClock(f.last_ts)} (${new Date(f.last_ts * 1000).toISOString()})`],
     ["Duration", formatDuration(f.last_ts - f.first_ts)],
@@ -79,7 +96,18 @@ export function FlowDetails({ flow, onClose }: FlowDetailsProps) {
         ))}
       </dl>
       {note && <p class="error">{note}</p>}
-      <form method="dialog">
+      <form method="dialog" class="dialog-actions">
+        {!f.aggregate && (
+          <button
+            type="button"
+            onClick={() => showHost(f.src_ip)}
+          >
+            Client host
+          </button>
+        )}
+        <button type="button" onClick={() => showHost(f.dst_ip)}>
+          Server host
+        </button>
         <button type="submit" autofocus>Close</button>
       </form>
     </dialog>

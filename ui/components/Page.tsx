@@ -1,11 +1,12 @@
 // The server-rendered page shell: head, layout and the islands in reading order.
 //
 // Throughput and top talkers come first (top of the page, left to right), so the biggest
-// consumers are where the eye lands; the flow table and the breakdown follow.
+// consumers are where the eye lands; the traffic mix sits under them, then the flow table.
 
 import { UNITS_NOTE } from "../client/format.ts";
 import FlowTable from "../islands/FlowTable.tsx";
-import Protocols from "../islands/Protocols.tsx";
+import HostView from "../islands/HostView.tsx";
+import Mix from "../islands/Mix.tsx";
 import StatusBar from "../islands/StatusBar.tsx";
 import Throughput from "../islands/Throughput.tsx";
 import TokenPrompt from "../islands/TokenPrompt.tsx";
@@ -15,13 +16,15 @@ import { Island } from "./Island.tsx";
 /** Props of Page. */
 export interface PageProps {
   version: string;
+  /** The server requires a token (the header offers to log out). */
+  auth: boolean;
   /** URL of the hashed script and stylesheet. */
   script: string;
   stylesheet: string;
 }
 
 /** The whole document. */
-export function Page({ version, script, stylesheet }: PageProps) {
+export function Page({ version, auth, script, stylesheet }: PageProps) {
   return (
     <html lang="en">
       <head>
@@ -35,7 +38,7 @@ export function Page({ version, script, stylesheet }: PageProps) {
       </head>
       <body>
         <a class="skip" href="#flows">Skip to flows</a>
-        <Island name="StatusBar" component={StatusBar} props={{ version }} />
+        <Island name="StatusBar" component={StatusBar} props={{ version, auth }} />
         <main class="grid">
           <section class="card area-throughput" aria-label="Throughput">
             <Island name="Throughput" component={Throughput} props={{}} />
@@ -43,11 +46,11 @@ export function Page({ version, script, stylesheet }: PageProps) {
           <section class="card area-talkers" aria-label="Top talkers">
             <Island name="TopTalkers" component={TopTalkers} props={{}} />
           </section>
+          <section class="card area-mix" aria-label="Traffic mix">
+            <Island name="Mix" component={Mix} props={{}} />
+          </section>
           <section class="card area-flows" id="flows" aria-label="Flows" tabIndex={-1}>
             <Island name="FlowTable" component={FlowTable} props={{}} />
-          </section>
-          <section class="card area-protocols" aria-label="Protocols and services">
-            <Island name="Protocols" component={Protocols} props={{}} />
           </section>
         </main>
         <footer>
@@ -57,6 +60,7 @@ export function Page({ version, script, stylesheet }: PageProps) {
             <a href="/metrics">Prometheus metrics</a>
           </p>
         </footer>
+        <Island name="HostView" component={HostView} props={{}} />
         <Island name="TokenPrompt" component={TokenPrompt} props={{}} />
         <noscript>
           <p class="banner">The live dashboard needs JavaScript. The JSON API is at /api/v1.</p>

@@ -7,6 +7,8 @@ import { connection, stats } from "../client/store.ts";
 /** Props of StatusBar. */
 export interface StatusBarProps {
   version: string;
+  /** The server requires a token: offer to log out. */
+  auth?: boolean;
 }
 
 function basename(path: string): string {
@@ -14,7 +16,7 @@ function basename(path: string): string {
 }
 
 /** The header bar and, while the stream is down, a banner saying so. */
-export default function StatusBar({ version }: StatusBarProps) {
+export default function StatusBar({ version, auth = false }: StatusBarProps) {
   const s = stats.value;
   const c = connection.value;
   const [now, setNow] = useState(0);
@@ -26,6 +28,9 @@ export default function StatusBar({ version }: StatusBarProps) {
   }, [c.status, c.retryAt]);
 
   const capture = s?.capture;
+  // The capture's state is only known while the stream is up: otherwise say so, not "running".
+  const known = c.status === "live";
+  const captureState = capture ? (known ? capture.state : "unknown") : "…";
   const dropped = capture
     ? capture.dropped_kernel + capture.dropped_interface + capture.overruns
     : 0;
@@ -73,8 +78,14 @@ export default function StatusBar({ version }: StatusBarProps) {
         <div>
           <dt>Capture</dt>
           <dd>
-            <span class={`badge state-${capture?.state ?? "unknown"}`} data-testid="capture-state">
-              {capture?.state ?? "…"}
+            <span
+              class={`badge state-${capture ? captureState : "unknown"}`}
+              data-testid="capture-state"
+              title={capture && !known
+                ? `Not known while the live stream is down (last known: ${capture.state})`
+                : undefined}
+            >
+              {captureState}
             </span>
           </dd>
         </div>
@@ -131,6 +142,17 @@ export default function StatusBar({ version }: StatusBarProps) {
         <span class="dot" aria-hidden="true"></span>
         {streamText}
       </div>
+      {auth && (
+        <form method="post" action="/logout" class="logout">
+          <button
+            type="submit"
+            data-testid="logout"
+            title="End this session: the token is asked again"
+          >
+            Log out
+          </button>
+        </form>
+      )}
       {capture?.error && (
         <p class="banner" role="alert" data-testid="capture-error">
           Capture stopped: {capture.error.message}.

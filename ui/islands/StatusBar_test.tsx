@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { h } from "preact";
 import { renderToString } from "preact-render-to-string";
 import type { StatsResponse } from "../../server/wire.ts";
-import { stats } from "../client/store.ts";
+import { connection, stats } from "../client/store.ts";
 import StatusBar from "./StatusBar.tsx";
 
 function statsWith(capture: Partial<StatsResponse["capture"]>): StatsResponse {
@@ -84,4 +84,26 @@ Deno.test("StatusBar shows export state, records sent and drops when exporting",
   stats.value = statsWith({});
   assert.doesNotMatch(renderToString(h(StatusBar, { version: "0.0.0" })), /data-testid="export"/);
   stats.value = null;
+});
+
+Deno.test("StatusBar says the capture state is unknown while the stream is down", () => {
+  stats.value = statsWith({ state: "running" });
+  connection.value = { status: "live", retryAt: null, attempts: 0, lastLive: 1 };
+  assert.match(
+    renderToString(h(StatusBar, { version: "0.0.0" })),
+    /data-testid="capture-state"[^>]*>running</,
+  );
+  connection.value = { status: "retrying", retryAt: Date.now() + 2000, attempts: 1, lastLive: 1 };
+  const down = renderToString(h(StatusBar, { version: "0.0.0" }));
+  assert.match(down, /data-testid="capture-state"[^>]*>unknown</);
+  assert.match(down, /last known: running/);
+  connection.value = { status: "connecting", retryAt: null, attempts: 0, lastLive: null };
+  stats.value = null;
+});
+
+Deno.test("StatusBar offers to log out only when the server requires a token", () => {
+  const open = renderToString(h(StatusBar, { version: "0.0.0" }));
+  assert.doesNotMatch(open, /logout/);
+  const guarded = renderToString(h(StatusBar, { version: "0.0.0", auth: true }));
+  assert.match(guarded, /<form method="post" action="\/logout"/);
 });

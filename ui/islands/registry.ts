@@ -2,7 +2,8 @@
 
 import type { ComponentType } from "preact";
 import FlowTable from "./FlowTable.tsx";
-import Protocols from "./Protocols.tsx";
+import HostView from "./HostView.tsx";
+import Mix from "./Mix.tsx";
 import StatusBar from "./StatusBar.tsx";
 import Throughput from "./Throughput.tsx";
 import TokenPrompt from "./TokenPrompt.tsx";
@@ -12,7 +13,8 @@ import TopTalkers from "./TopTalkers.tsx";
 // deno-lint-ignore no-explicit-any
 export const ISLANDS: Record<string, ComponentType<any>> = {
   FlowTable,
-  Protocols,
+  HostView,
+  Mix,
   StatusBar,
   Throughput,
   TokenPrompt,

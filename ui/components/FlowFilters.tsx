@@ -1,0 +1,141 @@
+// The flow table's filters: search, host, port, protocol, state, active/ended, and the app or
+// service the mix chose (shown as a removable chip).
+
+import { useEffect, useRef, useState } from "preact/hooks";
+import { view } from "../client/store.ts";
+import { STATES, type ViewState, withFilters } from "../client/view_state.ts";
+
+const PROTOCOLS = ["tcp", "udp", "icmp", "icmpv6", "gre", "esp", "sctp"];
+
+/** A text field that edits one view value, committed after a pause in typing or on Enter. */
+function useDraft(key: "q" | "host" | "port") {
+  const committed = view.value[key];
+  const [draft, setDraft] = useState(committed);
+  const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  useEffect(() => setDraft(committed), [committed]);
+  function commit(value: string) {
+    clearTimeout(timer.current);
+    if (value.trim() !== view.peek()[key]) {
+      view.value = withFilters(view.peek(), { [key]: value.trim() });
+    }
+  }
+  return {
+    value: draft,
+    onInput(e: Event) {
+      const value = (e.currentTarget as HTMLInputElement).value;
+      setDraft(value);
+      clearTimeout(timer.current);
+      timer.current = setTimeout(() => commit(value), 350);
+    },
+    onKeyDown(e: KeyboardEvent) {
+      if (e.key === "Enter") commit((e.currentTarget as HTMLInputElement).value);
+    },
+    onChange(e: Event) {
+      commit((e.currentTarget as HTMLInputElement).value);
+    },
+  };
+}
+
+function set(change: Partial<ViewState>): void {
+  view.value = withFilters(view.peek(), change);
+}
+
+/** Whether any filter of the flow table is set. */
+export function isFiltered(v: ViewState): boolean {
+  return Boolean(v.q || v.host || v.proto || v.port || v.state || v.active || v.app || v.service);
+}
+
+/** The filter form. */
+export function FlowFilters({ v }: { v: ViewState }) {
+  const q = useDraft("q");
+  const host = useDraft("host");
+  const port = useDraft("port");
+  return (
+    <form class="filters" role="search" onSubmit={(e) => e.preventDefault()}>
+      <label class="wide">
+        <span>Search</span>
+        <input
+          type="search"
+          name="q"
+          placeholder="Address, port, service or protocol"
+          autocomplete="off"
+          {...q}
+        />
+      </label>
+      <label>
+        <span>Host or CIDR</span>
+        <input
+          type="text"
+          name="host"
+          placeholder="10.0.0.0/8"
+          autocomplete="off"
+          spellcheck={false}
+          {...host}
+        />
+      </label>
+      <label class="narrow">
+        <span>Port</span>
+        <input type="text" name="port" inputMode="numeric" pattern="[0-9]*" {...port} />
+      </label>
+      <label class="narrow">
+        <span>Protocol</span>
+        <select value={v.proto} onChange={(e) => set({ proto: e.currentTarget.value })}>
+          <option value="">any</option>
+          {[...new Set([...PROTOCOLS, ...(v.proto ? [v.proto] : [])])].map((p) => (
+            <option key={p} value={p}>{p}</option>
+          ))}
+        </select>
+      </label>
+      <label class="narrow">
+        <span>State</span>
+        <select value={v.state} onChange={(e) => set({ state: e.currentTarget.value })}>
+          <option value="">any</option>
+          {STATES.map((s) => <option key={s} value={s}>{s}</option>)}
+        </select>
+      </label>
+      <label class="medium">
+        <span>Flows</span>
+        <select
+          value={v.active}
+          onChange={(e) => set({ active: e.currentTarget.value as ViewState["active"] })}
+        >
+          <option value="">active and ended</option>
+          <option value="true">active</option>
+          <option value="false">ended</option>
+        </select>
+      </label>
+      {(v.app || v.service) && (
+        <button
+          type="button"
+          class="chip"
+          data-testid="mix-chip"
+          title="Set from the traffic mix: click to remove"
+          onClick={() => set({ app: "", service: "" })}
+        >
+          {v.app ? `App: ${v.app}` : `Service: ${v.service}`} ✕
+        </button>
+      )}
+      {isFiltered(v) && (
+        <button
+          type="button"
+          class="clear"
+          onClick={() =>
+            view.value = {
+              ...view.peek(),
+              q: "",
+              host: "",
+              port: "",
+              proto: "",
+              state: "",
+              active: "",
+              app: "",
+              service: "",
+              page: 1,
+            }}
+        >
+          Clear filters
+        </button>
+      )}
+    </form>
+  );
+}

@@ -76,6 +76,21 @@ export interface EngineFigures {
     oldest_ended: number | null;
   };
   hosts: { count: number; capacity: number; evicted: number };
+  /** Names and payload inspection: what their bounded tables hold and what they had to drop. */
+  identity: {
+    /** Names interned (server names, DNS names), of `names_capacity`. */
+    names: number;
+    names_capacity: number;
+    /** Names not kept because every entry was held. */
+    name_drops: number;
+    /** Addresses named by passive DNS, and those evicted to make room. */
+    addresses: number;
+    addresses_evicted: number;
+    /** Flows whose inspection stopped early because newer flows needed its entry. */
+    inspections_retired: number;
+    /** Handshakes read packet by packet because every reassembly buffer was taken. */
+    reassembly_drops: number;
+  };
   /** Flow packets and bytes since start by protocol class (never decrease). */
   protocols: { name: string; packets: number; bytes: number }[];
 }
@@ -236,6 +251,21 @@ export function engineFigures(
       oldest_ended: oldestEnded,
     },
     hosts: { count: hosts.count, capacity: hosts.maxHosts, evicted: hosts.evicted },
+    identity: identityFigures(engine),
     protocols,
+  };
+}
+
+/** The identity part of the figures (zeros for an engine without names). */
+function identityFigures(engine: FlowEngine): EngineFigures["identity"] {
+  const id = engine.identity;
+  return {
+    names: id?.names.size ?? 0,
+    names_capacity: id?.names.capacity ?? 0,
+    name_drops: id?.names.drops ?? 0,
+    addresses: id?.passiveDns.size ?? 0,
+    addresses_evicted: id?.passiveDns.evictions ?? 0,
+    inspections_retired: id?.inspector.retired ?? 0,
+    reassembly_drops: id?.inspector.pool.drops ?? 0,
   };
 }

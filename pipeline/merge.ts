@@ -173,6 +173,7 @@ export function mergeSeries(answers: SeriesAnswer[]): SeriesAnswer {
 export function mergeFigures(answers: EngineFigures[]): EngineFigures {
   const flows = { ...answers[0].flows };
   const hosts = { ...answers[0].hosts };
+  const identity = { ...answers[0].identity };
   const protocols = new Map();
   addShares(protocols, answers[0].protocols);
   for (const a of answers.slice(1)) {
@@ -182,6 +183,9 @@ export function mergeFigures(answers: EngineFigures[]): EngineFigures {
     hosts.count += a.hosts.count;
     hosts.capacity += a.hosts.capacity;
     hosts.evicted += a.hosts.evicted;
+    for (const key of Object.keys(identity) as (keyof EngineFigures["identity"])[]) {
+      identity[key] += a.identity[key];
+    }
     addShares(protocols, a.protocols);
   }
   flows.fill = answers.reduce((sum, a) => sum + a.flows.fill, 0) / answers.length;
@@ -190,6 +194,7 @@ export function mergeFigures(answers: EngineFigures[]): EngineFigures {
   return {
     flows,
     hosts,
+    identity,
     protocols: answers[0].protocols.map((p) => protocols.get(p.name)),
   };
 }

@@ -124,6 +124,19 @@ export function renderMetrics(
     "Hosts evicted because the host table was full.",
     e.hosts.evicted,
   );
+  out.family("netwatch_names", "gauge", "Names interned (server and DNS names).", e.identity.names);
+  out.family(
+    "netwatch_name_drops_total",
+    "counter",
+    "Names not kept because the name table was full of names in use.",
+    e.identity.name_drops,
+  );
+  out.family(
+    "netwatch_inspections_retired_total",
+    "counter",
+    "Flows whose payload inspection stopped early because newer flows needed its entry.",
+    e.identity.inspections_retired,
+  );
   out.family("netwatch_stream_connections", "gauge", "Open WebSocket streams.", stream.connections);
   out.family(
     "netwatch_stream_subscriptions",

@@ -243,6 +243,15 @@ export const StatsSchema = z.object({
     oldest_ended: z.number().nullable(),
   }),
   hosts: z.object({ count: z.number(), capacity: z.number(), evicted: z.number() }),
+  identity: z.object({
+    names: z.number(),
+    names_capacity: z.number(),
+    name_drops: z.number(),
+    addresses: z.number(),
+    addresses_evicted: z.number(),
+    inspections_retired: z.number(),
+    reassembly_drops: z.number(),
+  }),
   memory: z.object({
     rss_bytes: z.number(),
     heap_used_bytes: z.number(),

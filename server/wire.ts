@@ -76,6 +76,7 @@ export interface StatsResponse {
   };
   flows: EngineFigures["flows"];
   hosts: EngineFigures["hosts"];
+  identity: EngineFigures["identity"];
   memory: { rss_bytes: number; heap_used_bytes: number; heap_total_bytes: number };
   stream: StreamStats;
   /** Flow export destinations (--export), in order; empty when none. */

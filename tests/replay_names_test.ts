@@ -28,6 +28,11 @@ Deno.test("serve --speed 50 names flows and apps as report does on the same file
   try {
     const page = await (await fetch(`${server.base}/api/v1/flows?limit=1000`)).json();
     assert.deepEqual(namesOf(page.flows), want);
+    // /stats says what the name table holds, and that it dropped nothing on a small capture.
+    const stats = await (await fetch(`${server.base}/api/v1/stats`)).json();
+    const distinct = new Set(page.flows.map((f: Named) => f.server_name).filter(Boolean)).size;
+    assert.ok(stats.identity.names >= distinct, JSON.stringify(stats.identity));
+    assert.equal(stats.identity.name_drops, 0);
   } finally {
     assert.equal(await server.stop(), 0);
   }

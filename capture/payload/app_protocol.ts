@@ -235,25 +235,26 @@ function isStun(bytes: Uint8Array, p: number, end: number): boolean {
   return u32(bytes, p + 4) === 0x2112a442 && size + 20 === n && (size & 3) === 0;
 }
 
+/** Starts of SIP request lines: each method with " sip:" and " sips:" (made once). */
+const SIP_REQUESTS = [
+  "INVITE",
+  "REGISTER",
+  "OPTIONS",
+  "ACK",
+  "BYE",
+  "CANCEL",
+  "SUBSCRIBE",
+  "NOTIFY",
+  "MESSAGE",
+  "INFO",
+].flatMap((m) => [`${m} sip:`, `${m} sips:`]);
+
 /** A SIP request line ("INVITE sip:...") or status line ("SIP/2.0 200"). */
 function isSip(bytes: Uint8Array, p: number, end: number): boolean {
+  // Every start is a capital letter: most payloads are rejected by their first byte.
+  if (end - p < 8 || bytes[p] < 0x41 || bytes[p] > 0x5a) return false;
   if (text(bytes, p, end, "SIP/2.0 ")) return true;
-  for (
-    const m of [
-      "INVITE",
-      "REGISTER",
-      "OPTIONS",
-      "ACK",
-      "BYE",
-      "CANCEL",
-      "SUBSCRIBE",
-      "NOTIFY",
-      "MESSAGE",
-      "INFO",
-    ]
-  ) {
-    if (text(bytes, p, end, m + " sip:") || text(bytes, p, end, m + " sips:")) return true;
-  }
+  for (const start of SIP_REQUESTS) if (text(bytes, p, end, start)) return true;
   return false;
 }
 

@@ -15,6 +15,10 @@ export function parseMgcpEndpoint(
   length: number,
 ): string | null {
   const end = Math.min(offset + length, bytes.length, offset + 512);
+  // Every verb is four capital letters and a space: anything else is rejected before any text
+  // is made (this runs on the first datagrams of every UDP flow of unknown protocol).
+  if (end - offset < 5 || bytes[offset + 4] !== 0x20) return null;
+  for (let i = 0; i < 4; i++) if (bytes[offset + i] < 0x41 || bytes[offset + i] > 0x5a) return null;
   let e = offset;
   while (e < end && bytes[e] !== 0x0a && bytes[e] !== 0x0d) e++;
   const line = String.fromCharCode(...bytes.subarray(offset, e));

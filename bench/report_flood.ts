@@ -228,16 +228,19 @@ function livePart(
     "",
   );
   const probed = l.runs.filter((r) => r.probed);
-  const p99s = probed.map((r) => r.api.find((a) => a.name === "all")?.p99 ?? NaN);
-  const worst = Math.max(...p99s);
-  summary.push([
-    "API p99 < 100 ms during the live flood",
-    probed.length
-      ? `${n(worst, 1)} ms; dropped ${probed.map((r) => n(r.dropped)).join(" / ")} ` +
-        `(${probed.map((r) => r.workers).join(" / ")} workers)`
-      : "-",
-    verdict(probed.length ? worst < 100 : undefined),
-  ]);
+  if (probed.length === 0) {
+    summary.push(["API p99 < 100 ms during the live flood", "-", verdict(undefined)]);
+  }
+  // One row per worker count: on this 2-core machine 1 is the default, and 2 workers share the
+  // cores with trafgen and the kernel, so both are shown rather than the worse of the two.
+  for (const r of probed) {
+    const p99 = r.api.find((a) => a.name === "all")?.p99 ?? NaN;
+    summary.push([
+      `API p99 < 100 ms during the live flood, ${r.workers} worker${r.workers > 1 ? "s" : ""}`,
+      `${n(p99, 1)} ms; ${n(r.sentPps)} pps sent, ${n(r.dropped)} dropped`,
+      verdict(Number.isFinite(p99) ? p99 < 100 : undefined),
+    ]);
+  }
   if (o) {
     out.push(
       "Projection for a 16-core machine (not measured): the default is 8 workers (half the " +

@@ -114,6 +114,7 @@ export async function serveCommand(args: ServeArgs): Promise<number> {
     listInterfaces,
     history,
     exportStatus: () => monitor.exportStatus,
+    historyDropped: () => monitor.historyDropped,
     connections: guard,
     hostPolicy,
     cookieSecure: args.cookieSecure,

@@ -128,6 +128,7 @@ function snapshot(): ShardStatus {
   status.engineNow = shard.engine.now;
   status.overruns = before.overruns + currentOverruns;
   if (exporters) status.export = exporters.status();
+  if (feed) status.historyDropped = feed.dropped;
   if (source.kind === "interface") {
     status.stats = {
       received: before.received + (current?.received ?? 0),
@@ -146,7 +147,7 @@ function tick(): void {
   const s = snapshot();
   const dropped = s.stats ? s.stats.droppedByKernel + s.stats.droppedByInterface : 0;
   shard.tick(nowSec(), dropped);
-  feed?.tick(shard.engine);
+  feed?.tick(shard.engine, nowSec());
   const at = performance.now();
   status.packetsPerSecond = (s.packets - lastRate.packets) * 1000 /
     Math.max(1, at - lastRate.at);
@@ -225,7 +226,7 @@ async function shutdown(): Promise<void> {
   if (status.state === "running") status.state = "stopped";
   // Every flow still active ends now ("forced"): export and history get it like any other.
   shard.engine.endAll();
-  if (feed) await feed.finish(shard.engine);
+  if (feed) await feed.finish(shard.engine, nowSec());
   if (exporters) await stopExport(shard.engine, exporters);
   status.finished = true;
   sendStatus();

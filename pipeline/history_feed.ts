@@ -18,6 +18,11 @@ import type { MinuteTotals, Share } from "../history/types.ts";
 
 /** Ended flows waiting for the once-a-second hand-over, at most (then counted as dropped). */
 const RING = 65_536;
+/**
+ * Seconds after a minute ends on the clock before it is written: packets stamped just before
+ * the boundary may still be on their way from the kernel.
+ */
+const LATE_SEC = 2;
 /** Hosts kept exactly per minute; the rest are summed as "other". */
 export const HOSTS_PER_MINUTE = 100;
 
@@ -50,8 +55,13 @@ export class HistoryFeed {
     };
   }
 
-  /** Once a second: hands ended flows over and writes every minute the clock has left. */
-  tick(engine: FlowEngine): void {
+  /**
+   * Once a second: hands ended flows over and writes every minute the clock has left. The
+   * clock is the later of the engine's (its latest packet) and `nowSec` less LATE_SEC, so a
+   * minute is written when it is over even if no packet came after it (an idle link): a
+   * kill -9 then loses only the minute in progress.
+   */
+  tick(engine: FlowEngine, nowSec = engine.now): void {
     this.#ring.drain((flow) => this.#writer.flow(flow));
     const learned = engine.identity?.passiveDns.drainLearned(1000) ?? [];
     if (learned.length > 0) {
@@ -64,16 +74,17 @@ export class HistoryFeed {
       })));
     }
     if (engine.now === 0) return;
-    const current = Math.floor(engine.now / 60) * 60;
-    if (this.#next < 0) this.#next = current;
-    // Minutes the rings still hold (the host buckets keep an hour).
+    const current = Math.floor(Math.max(engine.now, nowSec - LATE_SEC) / 60) * 60;
+    // Minutes the rings still hold (the host buckets keep an hour). The first tick starts an
+    // hour back: a replay at full speed may be minutes (or its whole file) in by then, and
+    // minutes without traffic are skipped, so a live start writes nothing older.
     this.#next = Math.max(this.#next, current - 59 * 60);
     for (; this.#next < current; this.#next += 60) this.#write(engine, this.#next);
   }
 
   /** At shutdown: the flows ended so far and the current, unfinished minute; then drains. */
-  async finish(engine: FlowEngine): Promise<void> {
-    this.tick(engine);
+  async finish(engine: FlowEngine, nowSec = engine.now): Promise<void> {
+    this.tick(engine, nowSec);
     if (this.#next >= 0 && engine.now > 0) this.#write(engine, this.#next);
     this.#next = -1;
     await this.#writer.drain();

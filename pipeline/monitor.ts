@@ -222,6 +222,13 @@ export class Monitor implements MonitorLike {
     return out;
   }
 
+  /** History writes dropped by the shards' queues (each engine writes its own). */
+  get historyDropped(): number {
+    let dropped = 0;
+    for (const w of this.#workers) dropped += w.status.historyDropped ?? 0;
+    return dropped;
+  }
+
   /** Export destinations summed over shards (each exports its own flows). */
   get exportStatus(): ExportStatus[] {
     const merged = new Map<string, ExportStatus>();

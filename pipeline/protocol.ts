@@ -86,6 +86,8 @@ export interface ShardStatus extends CaptureFigures {
   engineNow: number;
   /** This shard's export destinations (--export), when any. */
   export?: ExportStatus[];
+  /** History writes this shard's bounded queues dropped (when history is on). */
+  historyDropped?: number;
   /** Set once a stop has been carried out to the end (capture closed, export drained). */
   finished?: boolean;
 }

@@ -34,7 +34,15 @@ import { streamHandler } from "./stream_route.ts";
 import { mountUi } from "./ui_routes.ts";
 import { flowsRange, protocolsRange, seriesRange, talkersRange } from "./ranges.ts";
 import { validationHook } from "./validation.ts";
-import { asked, type FlowParams, healthView, interfaceView, statsView } from "./views.ts";
+import {
+  asked,
+  type FlowParams,
+  healthView,
+  interfaceView,
+  type StatsParts,
+  statsView,
+} from "./views.ts";
+import { HistoryStatsReader } from "./history_stats.ts";
 import type { ExportStatus, HttpStats, WindowName } from "./wire.ts";
 
 /** Process memory figures (Deno.memoryUsage() by default). */
@@ -54,6 +62,8 @@ export interface AppOptions {
   exportStatus?: () => ExportStatus[];
   /** History on disk: ranges older than memory are read from it (default: memory only). */
   history?: HistoryClient;
+  /** History writes dropped by the capture workers' queues (each engine writes its own). */
+  historyDropped?: () => number;
   /** The HTTP adapter's connection counters (server/connection_guard.ts), for /stats. */
   connections?: { stats(): ConnectionStats };
   /** Hosts and Origins answered (default: localhost names only). */
@@ -101,6 +111,14 @@ export function createApp(options: AppOptions): NetwatchApp {
     login_failures: counts.loginFailures,
     forbidden: counts.forbidden,
   });
+  const history = new HistoryStatsReader(options.history, options.historyDropped);
+  const statsParts = (): StatsParts => ({
+    stream: hub.stats(),
+    memory: memory(),
+    exports: exports(),
+    http: httpStats(),
+    history: history.read(),
+  });
   const hub: StreamHub = new StreamHub({
     snapshot(topic, params): Promise<unknown> {
       switch (topic) {
@@ -111,7 +129,7 @@ export function createApp(options: AppOptions): NetwatchApp {
         case "protocols":
           return protocolsRange(ranges, params as { window?: WindowName });
         case "stats":
-          return statsView(m, version, hub.stats(), memory(), exports(), httpStats());
+          return statsView(m, version, statsParts());
       }
     },
     totals() {
@@ -155,8 +173,7 @@ export function createApp(options: AppOptions): NetwatchApp {
   app.openapi(healthRoute, (c) => c.json(healthView(m, version), 200));
   app.openapi(
     statsRoute,
-    async (c) =>
-      c.json(await statsView(m, version, hub.stats(), memory(), exports(), httpStats()), 200),
+    async (c) => c.json(await statsView(m, version, statsParts()), 200),
   );
   app.openapi(interfacesRoute, (c) => {
     let list;
@@ -213,15 +230,7 @@ export function createApp(options: AppOptions): NetwatchApp {
     metricsRoute,
     async (c) =>
       c.text(
-        renderMetrics(
-          m,
-          await asked(m, { op: "figures" }),
-          hub.stats(),
-          memory(),
-          startedAtSec,
-          exports(),
-          httpStats(),
-        ),
+        renderMetrics(m, await asked(m, { op: "figures" }), statsParts(), startedAtSec),
         200,
         { "Content-Type": METRICS_CONTENT_TYPE },
       ),

@@ -2,8 +2,8 @@
 
 import type { EngineFigures } from "../flows/engine_views.ts";
 import type { MonitorLike } from "./monitor_like.ts";
-import { NO_HTTP } from "./views.ts";
-import type { ExportStatus, HttpStats, StreamStats } from "./wire.ts";
+import { HISTORY_OFF, NO_HTTP, type StatsParts } from "./views.ts";
+import type { ExportStatus, HistoryStats } from "./wire.ts";
 
 /** Content type of the text exposition format. */
 export const METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
@@ -43,12 +43,10 @@ function format(value: number): string {
 export function renderMetrics(
   m: MonitorLike,
   e: EngineFigures,
-  stream: StreamStats,
-  memory: { rss: number; heapUsed: number },
+  parts: StatsParts,
   startedAtSec: number,
-  exports: ExportStatus[] = [],
-  http: HttpStats = NO_HTTP,
 ): string {
+  const { stream, memory, exports = [], http = NO_HTTP, history = HISTORY_OFF } = parts;
   const c = m.capture;
   const out = new Exposition();
   out.family("netwatch_packets_total", "counter", "Packets captured and decoded.", c.packets);
@@ -199,7 +197,44 @@ export function renderMetrics(
     startedAtSec,
   );
   exportMetrics(out, exports);
+  historyMetrics(out, history);
   return out.text();
+}
+
+/** The history store (nothing with --no-history). */
+function historyMetrics(out: Exposition, h: HistoryStats): void {
+  if (h.state === "off") return;
+  out.family(
+    "netwatch_history_up",
+    "gauge",
+    "1 while history is written to disk, 0 once it failed (memory only).",
+    h.state === "ok" ? 1 : 0,
+  );
+  out.family("netwatch_history_bytes", "gauge", "Database and its log on disk.", h.file_bytes);
+  out.family(
+    "netwatch_history_cap_bytes",
+    "gauge",
+    "The size cap (--retention-size).",
+    h.cap_bytes,
+  );
+  out.family(
+    "netwatch_history_written_total",
+    "counter",
+    "Rows written since start.",
+    Object.entries(h.written).map(([kind, n]): Sample => [{ kind }, n]),
+  );
+  out.family(
+    "netwatch_history_dropped_total",
+    "counter",
+    "Items not written: a bounded queue was full, or a write failed.",
+    [[{ reason: "queue" }, h.dropped.queue], [{ reason: "write_error" }, h.dropped.write_errors]],
+  );
+  out.family(
+    "netwatch_history_retention_runs_total",
+    "counter",
+    "Times the size cap or age removed old data.",
+    h.retention_runs,
+  );
 }
 
 /** Flow export: per destination (label `destination`, the URL without password). */

@@ -208,6 +208,30 @@ const ExportStatusSchema = z.object({
   last_sent_ms: z.number().nullable(),
 });
 
+const nullableTime = z.number().nullable();
+
+const HistoryStatsSchema = z.object({
+  state: z.enum(["off", "starting", "ok", "failed", "closed"]),
+  path: z.string().nullable(),
+  error: z.string().nullable(),
+  file_bytes: z.number(),
+  cap_bytes: z.number(),
+  oldest: z.object({
+    flows: nullableTime,
+    "1m": nullableTime,
+    "5m": nullableTime,
+    "1h": nullableTime,
+  }),
+  written: z.object({
+    minutes: z.number(),
+    host_rows: z.number(),
+    flows: z.number(),
+    names: z.number(),
+  }),
+  dropped: z.object({ queue: z.number(), write_errors: z.number() }),
+  retention_runs: z.number(),
+}).openapi({ description: "The history store on disk; state off with --no-history" });
+
 export const StatsSchema = z.object({
   version: z.string(),
   uptime_sec: z.number(),
@@ -268,6 +292,7 @@ export const StatsSchema = z.object({
     login_failures: z.number(),
     forbidden: z.number(),
   }),
+  history: HistoryStatsSchema,
 }).openapi("Stats");
 
 export const InterfacesSchema = z.object({

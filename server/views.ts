@@ -10,6 +10,7 @@ import type { MonitorLike } from "./monitor_like.ts";
 import type {
   ExportStatus,
   HealthResponse,
+  HistoryStats,
   HttpStats,
   InterfacesResponse,
   StatsResponse,
@@ -105,6 +106,28 @@ export function healthView(m: MonitorLike, version: string): HealthResponse {
   };
 }
 
+/** What /stats and /metrics report beside the monitor's own figures. */
+export interface StatsParts {
+  stream: StreamStats;
+  memory: { rss: number; heapUsed: number; heapTotal: number };
+  exports?: ExportStatus[];
+  http?: HttpStats;
+  history?: HistoryStats;
+}
+
+/** History when no store was given (in-process monitors, --no-history). */
+export const HISTORY_OFF: HistoryStats = {
+  state: "off",
+  path: null,
+  error: null,
+  file_bytes: 0,
+  cap_bytes: 0,
+  oldest: { flows: null, "1m": null, "5m": null, "1h": null },
+  written: { minutes: 0, host_rows: 0, flows: 0, names: 0 },
+  dropped: { queue: 0, write_errors: 0 },
+  retention_runs: 0,
+};
+
 /** HTTP figures of a server that keeps none (an app built without a listener, as in tests). */
 export const NO_HTTP: HttpStats = {
   connections: 0,
@@ -120,11 +143,9 @@ export const NO_HTTP: HttpStats = {
 export async function statsView(
   m: MonitorLike,
   version: string,
-  stream: StreamStats,
-  memory: { rss: number; heapUsed: number; heapTotal: number },
-  exports: ExportStatus[] = [],
-  http?: HttpStats,
+  parts: StatsParts,
 ): Promise<StatsResponse> {
+  const { stream, memory, exports = [], http, history = HISTORY_OFF } = parts;
   const e = await asked(m, { op: "figures" });
   const c = m.capture;
   const { protocols: _, ...engine } = e;
@@ -156,6 +177,7 @@ export async function statsView(
     stream,
     export: exports,
     http: http ?? NO_HTTP,
+    history,
   };
 }
 

@@ -82,6 +82,28 @@ export interface StatsResponse {
   /** Flow export destinations (--export), in order; empty when none. */
   export: ExportStatus[];
   http: HttpStats;
+  history: HistoryStats;
+}
+
+/** The history store on disk, in /stats. */
+export interface HistoryStats {
+  /** "off" with --no-history; "failed" after an error (history is then memory only). */
+  state: "off" | "starting" | "ok" | "failed" | "closed";
+  /** The database file, null when off. */
+  path: string | null;
+  /** The one line that said what went wrong and how to fix it, while failed. */
+  error: string | null;
+  /** Database and write-ahead log, bytes, and the cap (--retention-size). */
+  file_bytes: number;
+  cap_bytes: number;
+  /** Oldest data kept per tier (epoch seconds), null when none. */
+  oldest: { flows: number | null; "1m": number | null; "5m": number | null; "1h": number | null };
+  /** Rows written since start. */
+  written: { minutes: number; host_rows: number; flows: number; names: number };
+  /** Items lost since start: bounded queues full, writes that failed. */
+  dropped: { queue: number; write_errors: number };
+  /** Times the size cap or the age removed old data, since start. */
+  retention_runs: number;
 }
 
 /** Figures of the HTTP server, in /stats. */

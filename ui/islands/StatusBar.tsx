@@ -1,7 +1,7 @@
 // Island: the page header: what is captured, capture health, and whether the live stream is up.
 
 import { useEffect, useState } from "preact/hooks";
-import { formatCount, formatDuration } from "../client/format.ts";
+import { formatBytes, formatCount, formatDuration } from "../client/format.ts";
 import { connection, stats } from "../client/store.ts";
 
 /** Props of StatusBar. */
@@ -40,6 +40,9 @@ export default function StatusBar({ version, auth = false }: StatusBarProps) {
     exports.some((e) => e.state === state)
   );
   const exportLost = exports.reduce((n, e) => n + e.dropped, 0);
+  // History on disk: absent with --no-history; red when it failed (memory only) or lost rows.
+  const history = s?.history && s.history.state !== "off" ? s.history : undefined;
+  const historyLost = history ? history.dropped.queue + history.dropped.write_errors : 0;
   const retryIn = c.retryAt === null ? 0 : Math.max(0, Math.ceil((c.retryAt - now) / 1000));
   const streamText = c.status === "live"
     ? "Live"
@@ -124,6 +127,25 @@ export default function StatusBar({ version, auth = false }: StatusBarProps) {
             >
               {exportState} · {formatCount(exports.reduce((n, e) => n + e.sent, 0))} sent
               {exportLost > 0 ? ` · ${formatCount(exportLost)} dropped` : ""}
+            </dd>
+          </div>
+        )}
+        {history && (
+          <div class={history.state === "failed" || historyLost > 0 ? "bad" : ""}>
+            <dt>History</dt>
+            <dd
+              data-testid="history"
+              title={history.error ??
+                `${history.path}: ${formatBytes(history.file_bytes)} of ` +
+                  `${formatBytes(history.cap_bytes)} (--retention-size), ` +
+                  `${formatCount(historyLost)} lost`}
+            >
+              {history.state === "ok"
+                ? `${formatBytes(history.file_bytes)} of ${formatBytes(history.cap_bytes)}`
+                : history.state === "failed"
+                ? "failed · memory only"
+                : history.state}
+              {historyLost > 0 ? ` · ${formatCount(historyLost)} lost` : ""}
             </dd>
           </div>
         )}

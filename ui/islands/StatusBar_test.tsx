@@ -86,6 +86,32 @@ Deno.test("StatusBar shows export state, records sent and drops when exporting",
   stats.value = null;
 });
 
+Deno.test("StatusBar shows history's size against its cap, and says when it failed", () => {
+  const history: StatsResponse["history"] = {
+    state: "ok",
+    path: "/var/lib/netwatch/netwatch.db",
+    error: null,
+    file_bytes: 12_500_000,
+    cap_bytes: 512 * 1024 * 1024,
+    oldest: { flows: null, "1m": 1, "5m": null, "1h": null },
+    written: { minutes: 1, host_rows: 1, flows: 0, names: 0 },
+    dropped: { queue: 0, write_errors: 0 },
+    retention_runs: 0,
+  };
+  stats.value = { ...statsWith({}), history };
+  let html = renderToString(h(StatusBar, { version: "0.0.0" }));
+  assert.match(html, /data-testid="history"[^>]*>12\.5 MB of 537 MB</);
+  assert.doesNotMatch(html, /class="bad"><dt>History/);
+  const line = "History off, keeping the last hour in memory only: disk full";
+  stats.value = { ...statsWith({}), history: { ...history, state: "failed", error: line } };
+  html = renderToString(h(StatusBar, { version: "0.0.0" }));
+  assert.match(html, /class="bad"><dt>History<\/dt><dd data-testid="history" title="History off/);
+  assert.match(html, />failed · memory only</);
+  stats.value = { ...statsWith({}), history: { ...history, state: "off", path: null } };
+  assert.doesNotMatch(renderToString(h(StatusBar, { version: "0.0.0" })), /data-testid="history"/);
+  stats.value = null;
+});
+
 Deno.test("StatusBar says the capture state is unknown while the stream is down", () => {
   stats.value = statsWith({ state: "running" });
   connection.value = { status: "live", retryAt: null, attempts: 0, lastLive: 1 };

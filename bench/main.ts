@@ -8,7 +8,8 @@
 // (200 WebSocket clients at 500 kpps, wire-to-message latency), flood (the worst traffic
 // offline through serve beside softflowd, and live at trafgen's top speed with 1 and 2
 // workers; sizes: --flood-packets, --flood-live-packets, --flood-runs, --usual-packets,
-// --flood-parts offline,live), ui (dashboard, opt-in). --report-to DIR writes BENCHMARKS.md
+// --flood-parts offline,live), history (a month on disk: bytes a day, the cap, query p99),
+// ui (dashboard, opt-in). --report-to DIR writes BENCHMARKS.md
 // (and the plot) under DIR instead of the repository, for a trial run at small sizes.
 
 import { parseArgs } from "node:util";
@@ -27,7 +28,7 @@ const OUT = new URL("./out/", import.meta.url).pathname;
 const RESULTS = `${OUT}results.json`;
 const ROOT = new URL("../", import.meta.url).pathname;
 const REAL = new URL("../tests/data/pcaps/real/", import.meta.url).pathname;
-const DEFAULT_SECTIONS = ["offline", "live", "memory", "api", "stream", "flood"];
+const DEFAULT_SECTIONS = ["offline", "live", "memory", "api", "stream", "flood", "history"];
 const ALL_SECTIONS = [...DEFAULT_SECTIONS, "ui"];
 
 /** The `count` largest captures of the real corpus (by file size). */
@@ -142,6 +143,18 @@ if (sections.includes("flood")) {
     flood.live = await benchFloodLive({ packets: Number(values["flood-live-packets"]) });
   }
   results.flood = flood;
+  save();
+}
+if (sections.includes("history")) {
+  // Its own process, as `deno task bench:history` runs it: a month of tiers and a day of flows.
+  const run = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", new URL("./history_bench.ts", import.meta.url).pathname],
+    stdout: "inherit",
+    stderr: "inherit",
+  }).output();
+  if (!run.success) throw new Error("bench: history_bench.ts failed");
+  const figures = JSON.parse(Deno.readTextFileSync(`${OUT}history.json`));
+  results.history = { at: stamp(), ...figures };
   save();
 }
 if (sections.includes("ui")) {

@@ -3,6 +3,7 @@
 
 import type { FloodOfflineResult, Timed } from "./flood.ts";
 import type { FloodLiveResult, FloodLiveRun } from "./flood_live.ts";
+import { n, table, verdict } from "./report_format.ts";
 
 /** What `deno task bench -- --only flood` keeps. */
 export interface FloodResults {
@@ -27,25 +28,8 @@ const BEFORE = {
   }]]),
 };
 
-function n(v: number | null | undefined, digits = 0): string {
-  if (v === null || v === undefined || !Number.isFinite(v)) return "-";
-  return v.toLocaleString("en-US", {
-    minimumFractionDigits: digits,
-    maximumFractionDigits: digits,
-  });
-}
-
 function mpps(v: number): string {
   return v >= 1e6 ? `${(v / 1e6).toFixed(2)} Mpps` : `${(v / 1e3).toFixed(0)} kpps`;
-}
-
-function table(head: string[], rows: string[][]): string {
-  const line = (cells: string[]) => `| ${cells.join(" | ")} |`;
-  return [line(head), line(head.map(() => "---")), ...rows.map(line)].join("\n");
-}
-
-function verdict(met: boolean | undefined): string {
-  return met === undefined ? "not measured" : met ? "**met**" : "**missed**";
 }
 
 function ratio(a: Timed | undefined, b: Timed | undefined): number {

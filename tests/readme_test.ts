@@ -81,7 +81,10 @@ const RULES: [RegExp, Check][] = [
     run: "never",
     why: "tests/build_test.ts builds, or checks the one-line failure without dl.deno.land",
   }],
-  [/^npx deno task bench$/, { run: "never", why: "minutes of full CPU; BENCHMARKS.md" }],
+  [/^npx deno task bench( -- --only [a-z,]+)?$/, {
+    run: "never",
+    why: "minutes of full CPU; BENCHMARKS.md",
+  }],
   [/^npx deno task fuzz$/, { run: "never", why: "5M frames; CI fuzzes 200,000 in decode tests" }],
   [/^npx deno task screenshot$/, {
     run: "never",

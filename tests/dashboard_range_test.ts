@@ -69,6 +69,12 @@ Deno.test({
         { timeout: 30_000 },
       );
       assert.equal(new URL(page.url()).search, "", "the default view has a bare URL");
+      // The live hour starts at the server's start; the seeded hours before it are offered.
+      const since = await page.locator("[data-testid=chart-since]").textContent();
+      assert.match(
+        since ?? "",
+        /since Netwatch started at \d\d:\d\d:\d\d \(before: 6 h from history\)/,
+      );
 
       // Drag across the right part of the plot: the chart zooms into that span.
       const canvas = await page.locator("[data-testid=throughput-chart] canvas").boundingBox();

@@ -67,12 +67,17 @@ export async function loadChart(): Promise<void> {
   const generation = ++chartGeneration;
   const v = view.peek();
   const b = rangeBounds(v, serverNow());
+  let since: number | undefined;
   if (b.live) {
     // A live range is memory's 1 s points: from the server's start at the earliest (before
     // it, the API would answer from history at 1 min, and a view keeps one resolution).
     const uptime = stats.peek()?.uptime_sec ??
       (await apiGet<HealthResponse>("health").catch(() => null))?.uptime_sec;
-    if (uptime !== undefined) b.from = Math.max(b.from, Math.ceil(serverNow() - uptime) + 1);
+    if (uptime !== undefined) {
+      const started = Math.ceil(serverNow() - uptime) + 1;
+      if (started > b.from) since = started;
+      b.from = Math.max(b.from, started);
+    }
   }
   // A live range ends at the server's last finished second: leave `to` to the server.
   const params: Record<string, string> = { from: String(b.from), step: String(b.step) };
@@ -92,6 +97,7 @@ export async function loadChart(): Promise<void> {
         from: bps.from,
         to: bps.to + bps.step - 1,
         error: null,
+        since,
       };
       throughputVersion.value++;
     });

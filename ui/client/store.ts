@@ -40,6 +40,11 @@ export interface ChartMeta {
   to: number;
   /** Why the chart has no data (an API error), or null. */
   error: string | null;
+  /**
+   * A live range that starts at the server's start (a restart within it): memory holds
+   * seconds only from then, and what came before is on disk, in the longer ranges.
+   */
+  since?: number;
 }
 
 /** The current rate: the mean of the last finished seconds, the headline's figure. */

@@ -142,7 +142,24 @@ export default function Throughput() {
         <span data-testid="chart-resolution">
           1 point = {stepLabel(meta.step)} {tierText(meta.tier)}
         </span>{" "}
-        · {spanText} · drag across the chart to zoom in
+        · {spanText}
+        {meta.live && meta.since !== undefined && (
+          <span data-testid="chart-since">
+            {" "}· since Netwatch started at {formatClock(meta.since)}
+            {(stats.value?.history?.oldest["1m"] ?? Infinity) < meta.since && (
+              <>
+                {" "}(before:{" "}
+                <button
+                  type="button"
+                  class="link inline"
+                  onClick={() => (view.value = withRange(view.peek(), "6h"))}
+                >
+                  6 h from history
+                </button>)
+              </>
+            )}
+          </span>
+        )} · drag across the chart to zoom in
         {!meta.live && (
           <>
             {" "}·{" "}

@@ -12,6 +12,7 @@ import type {
 import type { FlowRecord } from "../flows/flow_record.ts";
 import type { HostDetail } from "../flows/host_detail.ts";
 import type { HostStats } from "../flows/hosts.ts";
+import type { HistoryStatus } from "../history/types.ts";
 import type { SeriesAnswer } from "../flows/series_view.ts";
 
 export type { ExportStatus, FlowRecord, HostStats, WindowName };
@@ -85,25 +86,13 @@ export interface StatsResponse {
   history: HistoryStats;
 }
 
-/** The history store on disk, in /stats. */
-export interface HistoryStats {
+/** The history store on disk, in /stats (history/types.ts HistoryStatus, as the API shows it). */
+export interface HistoryStats
+  extends Omit<HistoryStatus, "state" | "path" | "moved_aside" | "max_flow_id"> {
   /** "off" with --no-history; "failed" after an error (history is then memory only). */
-  state: "off" | "starting" | "ok" | "failed" | "closed";
+  state: HistoryStatus["state"] | "off";
   /** The database file, null when off. */
   path: string | null;
-  /** The one line that said what went wrong and how to fix it, while failed. */
-  error: string | null;
-  /** Database and write-ahead log, bytes, and the cap (--retention-size). */
-  file_bytes: number;
-  cap_bytes: number;
-  /** Oldest data kept per tier (epoch seconds), null when none. */
-  oldest: { flows: number | null; "1m": number | null; "5m": number | null; "1h": number | null };
-  /** Rows written since start. */
-  written: { minutes: number; host_rows: number; flows: number; names: number };
-  /** Items lost since start: bounded queues full, writes that failed. */
-  dropped: { queue: number; write_errors: number };
-  /** Times the size cap or the age removed old data, since start. */
-  retention_runs: number;
 }
 
 /** Figures of the HTTP server, in /stats. */

@@ -55,6 +55,16 @@ export class HashIndex {
   readonly #tagShift: number;
   /** Bits of an entry above the slot and distance: the tag. */
   readonly #tagMask: number;
+  /**
+   * The entries, slot bits and tag shift, for probe() callers on the packet path: the engine's
+   * flow lookup walks them in place (see flow_table.ts findFlowOrEmbryo()) instead of through
+   * first()/next(), whose cursor lives in fields.
+   */
+  readonly entries: Uint32Array;
+  readonly slotBits: number;
+  readonly slotMask: number;
+  /** An entry's tag bits (0 when none are left): `((entry ^ hash) & tagMask) === 0` matches. */
+  readonly tagMask: number;
   /** Cursor of first()/next(): the probe position, its distance and the tag sought. */
   #pos = 0;
   #dib = 0;
@@ -75,6 +85,10 @@ export class HashIndex {
     // Room for growth past the load factor when probes run long (see insert()).
     this.#capSize = entriesFor(maxRecords);
     this.#entries = new Uint32Array(this.#capSize * 2);
+    this.entries = this.#entries;
+    this.slotBits = this.#slotBits;
+    this.slotMask = this.#slotMask;
+    this.tagMask = this.#tagMask | 0;
     this.size = entriesFor(Math.min(maxRecords, Math.max(1, initialRecords)));
   }
 

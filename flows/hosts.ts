@@ -119,7 +119,7 @@ export class HostTable {
       throw new RangeError(`maxHosts must be a positive integer, got ${maxHosts}`);
     }
     this.maxHosts = maxHosts;
-    this.index = new HashIndex(maxHosts, Math.min(maxHosts, 1024));
+    this.index = new HashIndex(maxHosts, Math.min(maxHosts, 1024), { num: 1, den: 2 });
     this.grow(Math.min(maxHosts, initialCapacity));
   }
 

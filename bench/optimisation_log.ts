@@ -153,25 +153,37 @@ the once-a-second sweep (6%: \`inUse()\` and \`timeoutClassOf()\` per record).
    keeps 3/4, since its bytes count in the per-flow budget). 500,000 flows 0.588 to 0.610,
    5,000 unchanged; 175 KB more index at the 65,536-host cap.
 
-| M packets/s (median of 3 alternated) | 83ecdbf | main before | after |
+| M packets/s (median of 6 alternated rounds) | 83ecdbf | main before | after |
 | --- | --- | --- | --- |
-| 5,000 flows, no identity | 3.90 | 3.66 | 4.07 |
-| 5,000 flows, with identity | - | 3.54 | 3.77 |
-| 500,000 flows, no identity | 0.75 | 0.55 | 0.63 |
-| 500,000 flows, with identity | - | 0.52 | 0.57 |
-| flood (3M packets), no identity | 0.83 | 1.47 | 1.51 |
-| flood, with identity | - | 1.51 | 1.56 |
+| 5,000 flows, no identity | 4.27 | 3.80 | 4.12 |
+| 5,000 flows, with identity | - | 3.72 | 4.01 |
+| 500,000 flows, no identity | 0.73 | 0.57 | 0.65 |
+| 500,000 flows, with identity | - | 0.53 | 0.57 |
+| flood (3M packets), no identity | 0.90 | 1.54 | 1.58 |
+| flood, with identity | - | 1.61 | 1.65 |
 
-The 5,000-flow mix is back to the round's start. The 500,000-flow mix is still about 15%
-behind it: there almost every packet is a different flow's, so each costs cache misses (the
-index entry, then the flow's 120-byte record, which spans two or three cache lines; at the
-second's end the record again and two hosts, most of them new to the host table), and what
-the round added for the flood and for memory sits on that path: the once-a-second sweep
-walks every record (60 MB a second at 500,000 flows, about 4%, where 83ecdbf kept per-packet
-recency lists that the flood made costly), and the shared index serves one-packet flows as
-well. Identity costs about 7% at 500,000 flows (nearly every packet there is among its
-flow's first 12 payload packets, the inspection window, and each new flow takes an
-inspection entry from a fixed pool) and a few per cent at 5,000. Tried and dropped: the flow
-index at most half full (no gain at 500,000 flows: 0.59 against 0.60, and more memory), and
-detecting the payload protocol once per TCP packet instead of twice while a flow's stream
-kind is unknown (no measurable gain).`;
+(Six rounds, two of them on a quiet machine and four beside other work; the rounds' ranges
+overlap, so read the table as ratios.) The 5,000-flow mix is within 4% of the round's start.
+The 500,000-flow mix is still about 11% behind it. There almost every packet belongs to a
+different flow, so each costs cache misses: the index entry, then the flow's 120-byte record,
+which spans two or three cache lines, and at the second's end the record again and two hosts,
+most of them new to the host table. Most of what is left came with the per-flow records, the
+Robin Hood index and the one-packet ring (121379f: 0.62 against 0.69, two rounds alternated
+with 83ecdbf), which bought the flood's 1.8x and the per-flow memory budget; the rest came with
+what accounting per second now does per flow (its rate buckets for rate_now, the app rings).
+Measured alone, the host table under churn is now faster than before it moved onto the shared
+index (5.4 against 4.9 M host updates a second, 500,000 addresses through 65,536 slots). The
+once-a-second sweep walks every record (60 MB a second at 500,000 flows, about 4%) where
+83ecdbf moved each packet's flow in a recency list, which the flood made costly.
+
+Identity costs about 10% at 500,000 flows (5 to 15% by round) and about 3% at 5,000. At
+500,000 flows nearly every packet is among its flow's first 12 payload packets (the
+inspection window), and each new flow takes an inspector entry from the fixed pool, retiring
+the oldest. A profile puts about 5% in the inspector itself; the rest is its arrays competing
+with the flow and host records for cache. Named and finished flows cost one uint16 read per
+packet (H_INSPECT is INSPECT_DONE).
+
+Tried and dropped, each measured no faster in the same A/B: the flow index at most half full
+(0.59 against 0.60 at 500,000 flows, and more memory); detecting the payload protocol once
+per TCP packet instead of twice while a flow's stream kind is unknown; and the app rings'
+slots kept per second, beside the series' own (0.713 against 0.708).`;

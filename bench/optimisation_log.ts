@@ -1,4 +1,4 @@
-// The record of the hot-path work done for issue 7: what the profile showed, what changed, and
+// The record of the hot-path work done for issues 7 and 13: what the profile showed, what changed, and
 // the figures before and after. Static text (a past measurement), appended to BENCHMARKS.md.
 
 /** Markdown section for BENCHMARKS.md. */
@@ -126,4 +126,64 @@ kernel block cost to decode.
 At 500,000 flows a flow gets about one packet a second, so accounting per second saves nothing
 there; the two versions are within the machine's noise. Tried and dropped: accounting a flow's
 first packet of each second at once (so that a flow with one packet is not read again when the
-second ends): no gain at 500,000 flows and 20% slower at 5,000.`;
+second ends): no gain at 500,000 flows and 20% slower at 5,000.
+
+### Issue 13 follow-up: the usual mix after the flood work
+
+Issue 13 asked that the usual mix get no slower than at the round's start (83ecdbf), while the
+flood work (engine in a worker, one-packet ring, records per flow, one shared hash index, hosts
+on it) and names and apps (issue 14) went in. Measured in process (read + decode + engine with
+hosts and series, ticks once per second of file time, as bench/offline.ts \`readAndEngine\`),
+each tree in its own process, the trees alternated run by run (3 rounds, median; the machine
+was shared, so compare within a column). Profiled first (\`deno run --cpu-prof\`, self time
+per function, 83ecdbf and main on the same files): at 500,000 flows main spent more in the
+flow lookup (the index probe's cursor kept in fields, about 11% in \`HashIndex.next\`), in the
+host lookup (the shared index at 3/4 full, where 83ecdbf's host index was half full: with
+500,000 clients through 65,536 host slots most lookups miss, and a miss probes further) and in
+the once-a-second sweep (6%: \`inUse()\` and \`timeoutClassOf()\` per record).
+
+1. **The flow lookup walks the index in locals** (flow_table.ts \`findFlowOrEmbryo\`), and the
+   idle check works out a flow's timeout class only when it has been idle longer than the
+   shortest timeout, per packet and in the sweep (now \`FlowTable.sweepIdle\`, which reads each
+   record's in-use byte and last time in place). 5,000 flows 3.80 to 4.02 M packets/s, 500,000
+   0.58 to 0.59, flood 1.56 to 1.61.
+2. **The host lookup walks the index in locals too** (hosts.ts). 500,000 flows 0.546 to 0.558,
+   5,000 unchanged (within noise).
+3. **The host index is at most half full** (hash_index.ts takes a load factor; the flow index
+   keeps 3/4, since its bytes count in the per-flow budget). 500,000 flows 0.588 to 0.610,
+   5,000 unchanged; 175 KB more index at the 65,536-host cap.
+
+| M packets/s (median of 6 alternated rounds) | 83ecdbf | main before | after |
+| --- | --- | --- | --- |
+| 5,000 flows, no identity | 4.27 | 3.80 | 4.12 |
+| 5,000 flows, with identity | - | 3.72 | 4.01 |
+| 500,000 flows, no identity | 0.73 | 0.57 | 0.65 |
+| 500,000 flows, with identity | - | 0.53 | 0.57 |
+| flood (3M packets), no identity | 0.90 | 1.54 | 1.58 |
+| flood, with identity | - | 1.61 | 1.65 |
+
+(Six rounds, two of them on a quiet machine and four beside other work; the rounds' ranges
+overlap, so read the table as ratios.) The 5,000-flow mix is within 4% of the round's start.
+The 500,000-flow mix is still about 11% behind it. There almost every packet belongs to a
+different flow, so each costs cache misses: the index entry, then the flow's 120-byte record,
+which spans two or three cache lines, and at the second's end the record again and two hosts,
+most of them new to the host table. Most of what is left came with the per-flow records, the
+Robin Hood index and the one-packet ring (121379f: 0.62 against 0.69, two rounds alternated
+with 83ecdbf), which bought the flood's 1.8x and the per-flow memory budget; the rest came with
+what accounting per second now does per flow (its rate buckets for rate_now, the app rings).
+Measured alone, the host table under churn is now faster than before it moved onto the shared
+index (5.4 against 4.9 M host updates a second, 500,000 addresses through 65,536 slots). The
+once-a-second sweep walks every record (60 MB a second at 500,000 flows, about 4%) where
+83ecdbf moved each packet's flow in a recency list, which the flood made costly.
+
+Identity costs about 10% at 500,000 flows (5 to 15% by round) and about 3% at 5,000. At
+500,000 flows nearly every packet is among its flow's first 12 payload packets (the
+inspection window), and each new flow takes an inspector entry from the fixed pool, retiring
+the oldest. A profile puts about 5% in the inspector itself; the rest is its arrays competing
+with the flow and host records for cache. Named and finished flows cost one uint16 read per
+packet (H_INSPECT is INSPECT_DONE).
+
+Tried and dropped, each measured no faster in the same A/B: the flow index at most half full
+(0.59 against 0.60 at 500,000 flows, and more memory); detecting the payload protocol once
+per TCP packet instead of twice while a flow's stream kind is unknown; and the app rings'
+slots kept per second, beside the series' own (0.713 against 0.708).`;

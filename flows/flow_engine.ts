@@ -98,6 +98,8 @@ export class FlowEngine {
   endedForced = 0;
   private readonly timeouts = new Float64Array(TIMEOUT_CLASSES);
   private readonly activeTimeout: number;
+  /** The shortest idle timeout of any class: a flow idle for less is not looked at further. */
+  private readonly minTimeout: number;
   private readonly key = new Uint32Array(KEY_WORDS);
   private readonly onFlowEnd: FlowEndListener | undefined;
   private nextId: number;
@@ -142,6 +144,7 @@ export class FlowEngine {
       c.otherTimeoutSec,
     ]);
     this.activeTimeout = c.activeTimeoutSec;
+    this.minTimeout = Math.min(...this.timeouts);
     this.onFlowEnd = onFlowEnd;
     this.nextId = 1 + idOffset;
     this.idStride = idStride;
@@ -214,7 +217,9 @@ export class FlowEngine {
       }
       if (s >= 0) {
         const r = s * ACTIVE_WORDS;
-        if (ts - f64[(r >> 1) + F_LAST] > this.timeouts[timeoutClassOf(table.store, s)]) {
+        const idle = ts - f64[(r >> 1) + F_LAST];
+        // The class is worked out only past the shortest timeout: almost never, per packet.
+        if (idle > this.minTimeout && idle > this.timeouts[timeoutClassOf(table.store, s)]) {
           this.endRecord(s, EndReason.Idle);
           this.startRecord(s, ts, false);
           orientRecord(table.store, s, result, flags);
@@ -326,16 +331,7 @@ export class FlowEngine {
 
   /** Ends the full flows idle at `nowSec` (all of them at Infinity) for `reason`. */
   private endFlows(nowSec: number, reason: number): void {
-    const table = this.table;
-    const f64 = table.store.f64;
-    for (let s = 0; s < table.slotsUsed; s++) {
-      if (!table.inUse(s)) continue;
-      const last = f64[((s * ACTIVE_WORDS) >> 1) + F_LAST];
-      if (nowSec - last > this.timeouts[timeoutClassOf(table.store, s)]) {
-        this.endRecord(s, reason);
-        table.remove(s);
-      }
-    }
+    this.table.sweepIdle(nowSec, this.timeouts, (s) => this.endRecord(s, reason));
   }
 
   /** A packet with no flow: non-IP, undecoded, invalid, or IP with its transport unreachable. */

@@ -10,7 +10,8 @@
 
 import { hashKey, KEY_WORDS, sameKey } from "./flow_key.ts";
 import { ACTIVE_WORDS, B_REASON, F_LAST, FlowStore } from "./flow_store.ts";
-import { HashIndex, hashIndexBytesPerRecord } from "./hash_index.ts";
+import { HashIndex, hashIndexBytesPerRecord, MAX_DIB } from "./hash_index.ts";
+import { timeoutClassOf } from "./record_ops.ts";
 
 /** B_REASON of a record in use. */
 export const IN_USE = 255;
@@ -115,6 +116,28 @@ export class FlowTable {
     this.count--;
   }
 
+  /**
+   * Calls `end(s)` for each flow idle at `nowSec` past its class's timeout (`timeouts`, by
+   * record_ops.ts timeoutClassOf()), then removes it. Every record is visited (once a second):
+   * the in-use byte and last time are read in place, the class only past the shortest timeout.
+   */
+  sweepIdle(nowSec: number, timeouts: Float64Array, end: (s: number) => void): void {
+    const store = this.store;
+    const f64 = store.f64;
+    const u8 = store.u8;
+    let shortest = Infinity;
+    for (const t of timeouts) shortest = Math.min(shortest, t);
+    for (let s = 0, used = this.#highWater; s < used; s++) {
+      const r = s * ACTIVE_WORDS;
+      if (u8[r * 4 + B_REASON] !== IN_USE) continue;
+      const idle = nowSec - f64[(r >> 1) + F_LAST];
+      if (idle > shortest && idle > timeouts[timeoutClassOf(store, s)]) {
+        end(s);
+        this.remove(s);
+      }
+    }
+  }
+
   /** The key hash of the flow in slot `s`. */
   slotHash(s: number): number {
     const key = this.#scratch;
@@ -203,10 +226,26 @@ export function findFlowOrEmbryo(
   const t32 = flows.store.u32;
   const e32 = embryos.store.u32;
   const embryoWords = embryos.store.stride;
-  for (let x = index.first(h); x >= 0; x = index.next()) {
-    const u32 = x < maxFlows ? t32 : e32;
-    const r = x < maxFlows ? x * ACTIVE_WORDS : (x - maxFlows) * embryoWords;
-    if (sameKey(u32, r, key)) return x;
+  // The index's probe (HashIndex.first()/next()) walked here in locals: this runs once a
+  // packet, and the cursor fields cost more than the probe itself when the flows fit in cache.
+  const entries = index.entries;
+  const size = index.size;
+  const bits = index.slotBits;
+  const slotMask = index.slotMask;
+  const tagMask = index.tagMask;
+  let pos = Math.floor((h >>> 0) * size / 4294967296); // HashIndex's home bucket
+  for (let dib = 0;; dib++) {
+    const e = entries[pos];
+    const theirs = (e >>> bits) & MAX_DIB;
+    // An empty bucket, or an entry nearer its home than we are from ours: not present.
+    if (e === 0 || theirs < dib) return -1;
+    // Same distance at the same position means the same home bucket; then the tag.
+    if (theirs === dib && ((e ^ h) & tagMask) === 0) {
+      const x = (e & slotMask) - 1;
+      const u32 = x < maxFlows ? t32 : e32;
+      const r = x < maxFlows ? x * ACTIVE_WORDS : (x - maxFlows) * embryoWords;
+      if (sameKey(u32, r, key)) return x;
+    }
+    pos = pos + 1 === size ? 0 : pos + 1;
   }
-  return -1;
 }

@@ -18,13 +18,19 @@ const DIB_BITS = 6;
 /** Longest distance an entry can have; a longer probe grows the index instead. */
 export const MAX_DIB = (1 << DIB_BITS) - 1;
 
-/** Entries per record at most (load factor 3/4). */
+/** Default load factor 3/4: the flow index's, whose bytes count in the per-flow budget. */
 const LOAD_NUM = 3;
 const LOAD_DEN = 4;
 
-/** Entries an index needs to hold `records` at its load factor. */
-function entriesFor(records: number): number {
-  return Math.max(8, Math.ceil((records * LOAD_DEN) / LOAD_NUM) + 1);
+/** Most records per entry, as a fraction num/den (see the HashIndex constructor). */
+export interface LoadFactor {
+  num: number;
+  den: number;
+}
+
+/** Entries an index needs to hold `records` at load factor num/den. */
+function entriesFor(records: number, num = LOAD_NUM, den = LOAD_DEN): number {
+  return Math.max(8, Math.ceil((records * den) / num) + 1);
 }
 
 /** Bytes an index costs per record when it holds `records` (for memory budgets). */
@@ -55,16 +61,42 @@ export class HashIndex {
   readonly #tagShift: number;
   /** Bits of an entry above the slot and distance: the tag. */
   readonly #tagMask: number;
+  /**
+   * The entries, slot bits and tag shift, for probe() callers on the packet path: the engine's
+   * flow lookup walks them in place (see flow_table.ts findFlowOrEmbryo()) instead of through
+   * first()/next(), whose cursor lives in fields.
+   */
+  readonly entries: Uint32Array;
+  readonly slotBits: number;
+  readonly slotMask: number;
+  /** An entry's tag bits (0 when none are left): `((entry ^ hash) & tagMask) === 0` matches. */
+  readonly tagMask: number;
+  readonly #loadNum: number;
+  readonly #loadDen: number;
   /** Cursor of first()/next(): the probe position, its distance and the tag sought. */
   #pos = 0;
   #dib = 0;
   #tag = 0;
 
-  constructor(maxRecords: number, initialRecords = maxRecords) {
+  /**
+   * `load` is the most records per entry before growth (default 3/4). A lower one costs bytes
+   * and shortens probes, misses most: the host table, whose lookups mostly miss under churn and
+   * whose index is small beside its 1.6 KB records, uses 1/2.
+   */
+  constructor(
+    maxRecords: number,
+    initialRecords = maxRecords,
+    load: LoadFactor = { num: LOAD_NUM, den: LOAD_DEN },
+  ) {
     if (!Number.isInteger(maxRecords) || maxRecords < 1) {
       throw new RangeError(`maxRecords must be a positive integer, got ${maxRecords}`);
     }
     this.maxRecords = maxRecords;
+    if (!(load.num > 0 && load.num < load.den)) {
+      throw new RangeError(`load must be a fraction below 1, got ${load.num}/${load.den}`);
+    }
+    this.#loadNum = load.num;
+    this.#loadDen = load.den;
     this.#slotBits = Math.ceil(Math.log2(maxRecords + 1));
     if (this.#slotBits + DIB_BITS > 32) {
       throw new RangeError(`A hash index holds at most ${2 ** (32 - DIB_BITS) - 1} records`);
@@ -73,14 +105,19 @@ export class HashIndex {
     this.#tagShift = this.#slotBits + DIB_BITS;
     this.#tagMask = this.#tagShift >= 32 ? 0 : (~((1 << this.#tagShift) - 1)) >>> 0;
     // Room for growth past the load factor when probes run long (see insert()).
-    this.#capSize = entriesFor(maxRecords);
+    this.#capSize = entriesFor(maxRecords, load.num, load.den);
     this.#entries = new Uint32Array(this.#capSize * 2);
-    this.size = entriesFor(Math.min(maxRecords, Math.max(1, initialRecords)));
+    this.entries = this.#entries;
+    this.slotBits = this.#slotBits;
+    this.slotMask = this.#slotMask;
+    this.tagMask = this.#tagMask | 0;
+    this.size = entriesFor(Math.min(maxRecords, Math.max(1, initialRecords)), load.num, load.den);
   }
 
   /** True when one more record would pass the load factor of the entries in use. */
   get needsGrowth(): boolean {
-    return (this.count + 1) * LOAD_DEN > this.size * LOAD_NUM && this.size < this.#capSize;
+    return (this.count + 1) * this.#loadDen > this.size * this.#loadNum &&
+      this.size < this.#capSize;
   }
 
   /** Home bucket of hash `h` (multiply-shift: the top bits of h * size). */
@@ -210,7 +247,10 @@ export class HashIndex {
    * be given back, never past its allocation). The owner then inserts every live record.
    */
   reset(records: number): void {
-    const size = Math.min(this.#entries.length, Math.max(entriesFor(records), 8));
+    const size = Math.min(
+      this.#entries.length,
+      Math.max(entriesFor(records, this.#loadNum, this.#loadDen), 8),
+    );
     this.#entries.fill(0, 0, Math.max(size, this.size));
     this.size = size;
     this.count = 0;
@@ -229,6 +269,8 @@ export class HashIndex {
   /** Records the next rebuild should be sized for. */
   grownRecords(): number {
     const size = this.grownSize();
-    return size === this.#capSize ? this.maxRecords : Math.floor((size * LOAD_NUM) / LOAD_DEN);
+    return size === this.#capSize
+      ? this.maxRecords
+      : Math.floor((size * this.#loadNum) / this.#loadDen);
   }
 }

@@ -1,4 +1,4 @@
-// The record of the hot-path work done for issues 7 and 13: what the profile showed, what changed, and
+// The record of the hot-path work done for issues 7 and 13: what the profile showed, what
 // changed, and the figures before and after. Static text (past measurements), in BENCHMARKS.md.
 
 /** Markdown section for BENCHMARKS.md. */

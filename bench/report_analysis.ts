@@ -3,26 +3,27 @@
 
 export const OFFLINE_MISS =
   `**Why, and by how much.** The target asks 3x softflowd for decode plus the *full* flow
-engine. On the 5,000-flow file softflowd -r takes about 370 ns a packet, its libpcap read
-included, so 3x leaves about 125 ns for everything. Netwatch reads and decodes a packet in about
-70 ns (its own pcap reader since this round: libpcap's copy of every record through
-\`pcap_dump\` and stdio took about 50 ns more); the flow engine then keys and finds a
-bidirectional flow and updates its counters, TCP state and recency list, and accounts hosts and
-time series per flow and per second, about 135 ns together (see the optimisation section). CPU
-profile of read + decode + engine on that file (\`deno run --cpu-prof\`, self time): flow index
-find 14%, engine add 12%, key build 8%, key hash 7%, recency list 4%, host updates 9%, decoding
-about 22%, file read 8%. No single function is left; what remains is the flow lookup touching
-a dozen arrays per packet. On the 500,000-flow file each flow gets about one packet a second, so
-per-second accounting saves nothing, and the working set (500,000 flows at about 110 bytes, 65,536
-hosts at about 1.6 KB, nearly every packet replacing a host because 500,000 clients cycle through
-the host table) is larger than the L3 cache: the flow index find (index, then meta, ports and
-address arrays: three or four cache misses) and host find, insert, evict and bucket updates take
-most of the time. Records laid out per flow (one 104-byte record each, the same memory as the
-struct of arrays) would cut the find's misses to one or two; that rewrites FlowStore and every
-query reader, and is not done here. Real captures in the corpus are small (3,000 to 7,500
-packets): there every tool's figure is dominated by fixed costs (opening the file, Netwatch's
-1M-slot tables, process start-up), so those rows say little about per-packet cost; the generated
-captures are the throughput measure.`;
+engine, which now also reads each flow's first payload packets for names and applications. On the
+5,000-flow file softflowd -r takes about 350 ns a packet, its libpcap read included, so 3x leaves
+about 117 ns for everything. Netwatch reads and decodes a packet in about 70 ns (its own pcap
+reader); the engine then finds the flow (one index entry, then its 120-byte record), updates its
+counters and TCP state, inspects payload while the flow is being named, and accounts hosts, time
+series, per-flow rate buckets and apps per flow and per second: about 140 ns together. Profiled
+after issue 13's follow-up (\`deno run --cpu-prof\`, self time, with names): on the 5,000-flow
+file the flow lookup (key, hash, index probe, key compare) 23%, reading the file 19%, the
+engine's add 11%, hosts 3%; on the 500,000-flow file the host table 25% (500,000 clients cycle
+through 65,536 host slots, so a flow's second nearly always brings a host insert and eviction),
+the flow lookup 20%, per-second accounting 12%, the idle sweep 4%. On the 500,000-flow file each flow gets about one packet a second and nearly every packet is
+among its flow's first 12 payload packets (so it is inspected), and the working set (500,000
+records of 125 bytes with the index, 65,536 hosts that 500,000 clients cycle through, the
+inspector's pool) is far larger than the L3 cache: each packet pays cache misses on the index
+entry, the record and, at the second's end, the record again and two hosts. Records per flow
+(issue 13) cut the lookup from a dozen arrays to two places; what is left is work the features
+need. Reaching 3x would take a different design for the packet path (decoding and lookup in C
+through FFI, or WebAssembly, or sampling), not more tuning of this one. Real captures in the corpus
+are small (3,000 to 7,500 packets): there every tool's figure is dominated by fixed costs (opening
+the file, Netwatch's 1M-slot tables, process start-up), so those rows say little about per-packet
+cost; the generated captures are the throughput measure.`;
 export const LIVE_MISS =
   `**Why.** See the steps above: the first loss names the rate at which Netwatch's capture
 worker or its main thread (flow engine) could no longer keep up with trafgen on the other core.
@@ -59,3 +60,29 @@ of one more flow: a 120-byte record and 5.3 bytes of index. Inspection state is 
 being inspected, not per flow held (the fill sends every flow through it). Before issue 13 the
 1M figure was 125.0 and the 5M figure 112.3, with no ring and without identity; measured with
 identity before its state left the flow slots, the slope was 146.5 B (129.8 without).`;
+
+export const FLOOD_X_MISS =
+  `**Why 4x softflowd is missed.** softflowd's default table holds 8,192 flows: under a
+random-source flood it evicts one for nearly every SYN, in C, and never touches memory beyond
+that small table, about 750 ns a packet here. 4x that through \`serve\` is 190 ns a packet for
+reading, decoding, the flow table, the one-packet ring, hosts (every SYN a new host), the time
+series and handing the results to the API, with 1M flows and 65,536 hosts held (at softflowd's
+table size of 1M flows it manages 0.24 Mpps, and Netwatch is about 7x that). The engine alone in
+one thread runs at about 1.6 Mpps on this file; the ring bought 1.9x (see the optimisation
+section); the rest would need the packet path out of JavaScript.`;
+
+export const USUAL_MIX_MISS =
+  `**Why the usual mix is behind.** Compare with care: the "before" ratio was measured on
+another day, and softflowd's own rate moves run to run; the same-process A/B in the
+optimisation section is the measure. There the 5,000-flow mix is within 4% of the round's
+start without names (4.12 against 4.27 M packets/s) and the 500,000-flow mix 11% behind (0.65
+against 0.73), plus what names and applications cost (about 3% and 10%). What is left at 500,000
+flows came with the per-flow records, the Robin Hood index and the one-packet ring, which
+bought the flood's 1.9x and the memory budget, and with what per-second accounting now keeps
+per flow (its rate buckets for rate_now, the app rings).`;
+
+export const LIVE_WORKERS_NOTE =
+  `**Two workers here.** This machine has 2 cores: with 2 capture workers, trafgen and the
+kernel's receive path share them, so the probed run slows the sender and the API waits for a
+core (its answers come from the workers, which are busy). The default on a 2-core machine is 1
+worker (half the cores), which meets the target above; 2 workers need cores of their own.`;

@@ -4,6 +4,7 @@
 import type { FloodOfflineResult, Timed } from "./flood.ts";
 import type { FloodLiveResult, FloodLiveRun } from "./flood_live.ts";
 import { n, table, verdict } from "./report_format.ts";
+import { FLOOD_X_MISS, LIVE_WORKERS_NOTE, USUAL_MIX_MISS } from "./report_analysis.ts";
 
 /** What `deno task bench -- --only flood` keeps. */
 export interface FloodResults {
@@ -98,6 +99,7 @@ function offlinePart(o: FloodOfflineResult, out: string[], summary: string[][]):
       "the faster of the two here).",
     "",
   );
+  if (xMet === false) out.push(FLOOD_X_MISS, "");
   summary.push(["Flood through serve >= 1.5 Mpps", mpps(servePps), verdict(rateMet)]);
   summary.push(["Flood through serve >= 4x softflowd -r", `${n(x, 2)}x`, verdict(xMet)]);
 
@@ -152,6 +154,7 @@ function offlinePart(o: FloodOfflineResult, out: string[], summary: string[][]):
       const r = ratio(u.engine, u.softflowd);
       return !before || !Number.isFinite(r) || r >= before.ratio * 0.95;
     });
+    if (!kept) out.push(USUAL_MIX_MISS, "");
     summary.push([
       "Usual mix no slower (x softflowd, 5k / 500k flows)",
       o.usual.map((u) => `${n(ratio(u.engine, u.softflowd), 2)}x`).join(" / "),
@@ -235,6 +238,7 @@ function livePart(
       "",
     );
   }
+  if (l.runs.some((r) => r.workers > 1)) out.push(LIVE_WORKERS_NOTE, "");
 }
 
 /** Writes the Flood section (and its summary rows) from the latest `--only flood` run. */

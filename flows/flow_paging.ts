@@ -5,6 +5,7 @@
 // so they fail with the same messages and a cursor made by one works on the others.
 
 import { SORT_KEYS, type SortKey } from "./sort_keys.ts";
+import { ParameterError } from "./param_error.ts";
 
 /** Largest page the engine gives (the API pages by at most 1000, from offsets up to 100,000; merging shards or history asks for offset + limit + 1 rows). */
 export const MAX_LIMIT = 200_000;
@@ -53,24 +54,31 @@ export function encodeCursor(sort: SortKey, order: string, value: number, id: nu
   return btoa(`${sort}|${order}|${value}|${id}`).replace(/=+$/, "");
 }
 
+/** What a cursor must be. */
+const NOT_A_CURSOR = "expected the next_cursor of a /flows page";
+
 /**
- * The (value, id) a cursor of encodeCursor() stands after. Throws TypeError when it is not
- * one, or was made for another sort or order.
+ * The (value, id) a cursor of encodeCursor() stands after. Throws ParameterError when it is
+ * not one, or was made for another sort or order.
  */
 export function decodeCursor(cursor: string, sort: SortKey, order: string): [number, number] {
   let parts: string[];
   try {
     parts = atob(cursor).split("|");
   } catch {
-    throw new TypeError(`Invalid cursor "${cursor}"`);
+    throw new ParameterError("cursor", cursor, NOT_A_CURSOR);
   }
   const value = Number(parts[2]);
   const id = Number(parts[3]);
   if (parts.length !== 4 || !Number.isFinite(value) || !Number.isFinite(id)) {
-    throw new TypeError(`Invalid cursor "${cursor}"`);
+    throw new ParameterError("cursor", cursor, NOT_A_CURSOR);
   }
   if (parts[0] !== sort || parts[1] !== order) {
-    throw new TypeError(`Cursor "${cursor}" was made for sort=${parts[0]}&order=${parts[1]}`);
+    throw new ParameterError(
+      "cursor",
+      cursor,
+      `it was made for sort=${parts[0]}&order=${parts[1]}; page with the same sort and order`,
+    );
   }
   return [value, id];
 }

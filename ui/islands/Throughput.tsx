@@ -145,10 +145,10 @@ export default function Throughput() {
         · {spanText}
         {meta.live && meta.since !== undefined && (
           <span data-testid="chart-since">
-            {" "}· since Netwatch started at {formatClock(meta.since)}
+            {` · since Netwatch started at ${formatClock(meta.since)}`}
             {(stats.value?.history?.oldest["1m"] ?? Infinity) < meta.since && (
               <>
-                {" "}(before:{" "}
+                {" (before: "}
                 <button
                   type="button"
                   class="link inline"

@@ -1,13 +1,12 @@
 // History through `serve` itself: a replay, a stop and a start on the same data directory serve
 // the replayed range again with exact totals; after a kill -9 at most the minute in progress is
-// missing. Truth is tshark's reading of the capture.
+// missing. Truth is tshark's reading of the capture (the corpus' EXPECTED.csv).
 
 import assert from "node:assert/strict";
-import { corpusPath } from "./helpers/corpus.ts";
-import { runProcess } from "./helpers/process.ts";
+import { recordSums } from "./helpers/conversations.ts";
+import { corpusPath, readCsv } from "./helpers/corpus.ts";
 import { type ServeProcess, startServe, startServer } from "./helpers/serve.ts";
 import type {
-  FlowRecord,
   FlowsResponse,
   ProtocolsResponse,
   SeriesResponse,
@@ -21,30 +20,6 @@ const FIRST = corpusPath("real/pcapplusplus_DnsPackets.pcap");
 const PACED = corpusPath("real/pcapplusplus_tls2.pcap");
 /** The restarted server captures nothing new: its range is only what the disk holds. */
 const NOTHING = ["--filter", "host 192.0.2.222"];
-
-interface Packet {
-  t: number;
-  len: number;
-}
-
-/** Each packet's time and length on the wire, as tshark reads them. */
-async function tsharkPackets(file: string): Promise<Packet[]> {
-  const out = await runProcess("tshark", [
-    "-r",
-    file,
-    "-T",
-    "fields",
-    "-e",
-    "frame.time_epoch",
-    "-e",
-    "frame.len",
-  ]);
-  assert.equal(out.code, 0, `tshark is needed (apt install tshark): ${out.stderr}`);
-  return out.stdout.trim().split("\n").map((line) => {
-    const [t, len] = line.split("\t");
-    return { t: Number(t), len: Number(len) };
-  });
-}
 
 async function get<T>(server: ServeProcess, path: string): Promise<T> {
   const response = await fetch(`${server.base}/api/v1${path}`);
@@ -62,21 +37,6 @@ function seriesBytes(s: SeriesResponse): Map<number, number> {
     if (bytes > 0) out.set(t, bytes);
   });
   return out;
-}
-
-/** What each end of each conversation sent, summed over the flow records that carry it. */
-function conversations(flows: FlowRecord[]): Map<string, string> {
-  const sums = new Map<string, number[]>();
-  for (const f of flows) {
-    const key = `${f.proto} ${f.src_ip}:${f.src_port} ${f.dst_ip}:${f.dst_port}`;
-    const s = sums.get(key) ?? [0, 0, 0, 0];
-    s[0] += f.packets_c2s;
-    s[1] += f.bytes_c2s;
-    s[2] += f.packets_s2c;
-    s[3] += f.bytes_s2c;
-    sums.set(key, s);
-  }
-  return new Map([...sums].map(([k, s]) => [k, s.join(" ")]));
 }
 
 /** Waits for the history store to report rows written (it refreshes every 2 s). */
@@ -99,8 +59,8 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
   async fn() {
-    const truth = await tsharkPackets(FIRST);
-    const totalBytes = truth.reduce((a, p) => a + p.len, 0);
+    const truth = readCsv("real/EXPECTED.csv").find((row) => FIRST.endsWith(`/${row.file}`))!;
+    const totalBytes = Number(truth.bytes);
     const dir = await Deno.makeTempDir({ prefix: "netwatch-restart-" });
     try {
       const from = Math.floor(Date.now() / 1000);
@@ -118,7 +78,7 @@ Deno.test({
       }
       const to = Math.ceil(Date.now() / 1000);
       assert.equal(served.protocols.bytes, totalBytes);
-      assert.equal(served.protocols.packets, truth.length);
+      assert.equal(served.protocols.packets, Number(truth.packets));
       await sleep(1100);
 
       const again = await startServer(FIRST, NOTHING, { dataDir: dir });
@@ -161,7 +121,7 @@ Deno.test({
         // Every flow of the first run, ended at its stop and stored: same counts each way.
         const flows = await get<FlowsResponse>(again, `/flows?${range}&limit=1000`);
         assert.ok(served.flows.flows.length > 10, "many flows");
-        assert.deepEqual(conversations(flows.flows), conversations(served.flows.flows));
+        assert.deepEqual(recordSums(flows.flows), recordSums(served.flows.flows));
       } finally {
         await again.stop();
       }

@@ -34,20 +34,12 @@ export class HistoryStatsReader {
       this.#askedAt = now;
       client.refreshStatus().catch(() => {});
     }
-    const s = client.status();
+    // The store's own status less what only the process needs (its flow ids, a file moved
+    // aside at open, said on stderr then), with the engines' queue drops added.
+    const { moved_aside: _aside, max_flow_id: _ids, dropped, ...rest } = client.status();
     return {
-      state: s.state,
-      path: s.path,
-      error: s.error,
-      file_bytes: s.file_bytes,
-      cap_bytes: s.cap_bytes,
-      oldest: { ...s.oldest },
-      written: { ...s.written },
-      dropped: {
-        queue: s.dropped.queue + this.#engineDropped(),
-        write_errors: s.dropped.write_errors,
-      },
-      retention_runs: s.retention_runs,
+      ...rest,
+      dropped: { ...dropped, queue: dropped.queue + this.#engineDropped() },
     };
   }
 }

@@ -2,6 +2,7 @@
 // flood section's replay with and without history (what writing it costs the capture).
 
 import type { FloodResults } from "./report_flood.ts";
+import { formatBytes } from "../history/size_units.ts";
 import { n, table, verdict } from "./report_format.ts";
 
 /** What bench/history_bench.ts writes to bench/out/history.json. */
@@ -34,10 +35,6 @@ export type HistoryResults = { at: string } & HistoryBenchFigures;
 /** The issue's query target: p99 of these under 200 ms over a month of data. */
 const TARGET_MS = 200;
 const MiB = 1024 * 1024;
-
-function bytes(v: number): string {
-  return v >= 1e9 ? `${n(v / 1e9, 1)} GB` : v >= 1e6 ? `${n(v / 1e6, 0)} MB` : `${n(v / 1e3)} kB`;
-}
 
 /** Appends the section to `out` and its targets to `summary`. */
 export function historySection(
@@ -73,15 +70,15 @@ export function historySection(
       ],
       Object.entries(h.bytes_per_day_at_rate).map(([rate, day]) => [
         n(Number(rate)),
-        bytes(Number(rate) * 86400 * perFlow),
-        bytes(h.tiers.bytes_per_day),
-        bytes(day),
+        formatBytes(Number(rate) * 86400 * perFlow),
+        formatBytes(h.tiers.bytes_per_day),
+        formatBytes(day),
         `${n(h.cap / day, 1)} days`,
       ]),
     ),
     "",
     `A flow record takes ${n(perFlow, 1)} bytes on disk; a month of totals and hosts ` +
-      `${bytes(h.tiers.bytes_per_day * h.days)}. At the end the file was ` +
+      `${formatBytes(h.tiers.bytes_per_day * h.days)}. At the end the file was ` +
       `${n(h.file_bytes / MiB, 1)} MiB for a ${n(h.cap / MiB)} MiB cap, holding ` +
       `${n(h.flows.kept_at_cap)} of the ${n(h.flows.inserted)} flow records written ` +
       `(retention ran ${n(h.flows.retention_runs)} times).`,

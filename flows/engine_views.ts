@@ -110,17 +110,6 @@ export function score(h: HostStats, by: TalkerMeasure, now: boolean): number {
   return h.bytes_sent + h.bytes_received;
 }
 
-/** The busiest `limit` hosts over `window` at `nowSec`, by `by`, busiest first. */
-export function talkersView(
-  engine: FlowEngine,
-  nowSec: number,
-  window: WindowName,
-  by: TalkerMeasure,
-  limit: number,
-): TalkersAnswer {
-  return { window, by, talkers: topHosts(engine, nowSec, window, by, limit, 0) };
-}
-
 /**
  * Hosts ranked by `by` over `window`: the best `limit`, or with `limit` 0 every host whose
  * score is at least `atLeast` (the threshold phase of a merge across shards).

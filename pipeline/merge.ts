@@ -13,9 +13,6 @@ import { encodeCursor } from "../flows/flow_paging.ts";
 import type { FlowPage, FlowQuery } from "../flows/query.ts";
 import type { SeriesAnswer } from "../flows/series_view.ts";
 
-/** Asks every shard the same request and resolves with their answers. */
-export type AskAll = <T>(request: unknown) => Promise<T[]>;
-
 /**
  * One page from each shard's first `offset + limit + 1` rows (asked with offset 0 and values):
  * the rows of all, in (value, id) order, cut to the page. Pages may be merged pages.

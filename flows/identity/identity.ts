@@ -6,7 +6,6 @@
 // turns them back into text for output, and answers filters by name and app.
 
 import { Protocol, PROTOCOL_NAMES } from "../../capture/payload/app_protocol.ts";
-import { formatIpv4, formatIpv6 } from "../../capture/ip_address.ts";
 import { addressWordsOf } from "../address_parse.ts";
 import { appLabel, AppMatcher } from "./app_rules.ts";
 import { FlowInspector } from "./flow_inspector.ts";
@@ -176,11 +175,4 @@ export class Identity {
     const at = inspector.nameOwnerIsInitiator(entry) ? clientAt : serverAt;
     this.passiveDns.learn(words, at, v6, name, inspector.sourceOf(entry), 0, nowSec);
   }
-}
-
-/** Text of an address in words (IPv4 in the first). */
-export function addressText(words: ArrayLike<number>, at: number, v6: boolean): string {
-  return v6
-    ? formatIpv6(words[at], words[at + 1], words[at + 2], words[at + 3])
-    : formatIpv4(words[at]);
 }

@@ -84,7 +84,11 @@ export function* generateMonth(o: MonthOptions): Generator<GeneratedMinute> {
       const bc = pc * (60 + Math.floor(rand() * 200));
       const bs = ps * (60 + Math.floor(rand() * 1400));
       const last = minute + rand() * 59.999;
-      const first = Math.max(minute - 600, last - rand() ** 4 * 900);
+      // Durations as on a real link: most flows last seconds, one in twenty minutes, one in
+      // a hundred hours (a long session, which every range ending before it must still find).
+      const kind = rand();
+      const duration = kind < 0.94 ? rand() ** 2 * 30 : kind < 0.99 ? rand() * 600 : rand() * 7200;
+      const first = last - duration;
       const service = icmp ? "" : SERVICE_NAMES[serviceIndex(proto, dport, 40000)];
       const app = icmp ? null : APPS[(r + dport) % APPS.length];
       const flow: StoredFlow = {

@@ -10,11 +10,10 @@ import type { DatabaseSync, StatementSync } from "node:sqlite";
 import { protoName, protoNumber } from "../flows/flow_record.ts";
 import { addressBlob, blobAddress } from "./address_blob.ts";
 import type { Labels } from "./interning.ts";
-import { LabelKind } from "./schema.ts";
+import { LabelKind, RID_PER_MINUTE, RID_PER_MS, TOP_PER_MINUTE } from "./schema.ts";
 import type { StoredFlow } from "./types.ts";
 
-/** rowids per millisecond. */
-export const RID_PER_MS = 2048;
+export { RID_PER_MS } from "./schema.ts";
 /** The flow's `flags` bits. */
 const FLAG_NO_PORTS = 1;
 const FLAG_AGGREGATE = 2;
@@ -35,9 +34,25 @@ function protoNumberOf(name: string): number {
   return n;
 }
 
-/** Inserts flow rows, giving each a free rowid. */
+/** What flow_top holds for one minute: how many entries, and its smallest (bytes, rowid). */
+interface MinuteTop {
+  n: number;
+  bytes: number;
+  rid: number;
+}
+
+/** Minutes whose flow_top state is cached: flows arrive for the last few minutes at a time. */
+const CACHED_MINUTES = 64;
+
+/** Inserts flow rows, giving each a free rowid, and keeps flow_top (see schema.ts). */
 export class FlowWriter {
   readonly #insert: StatementSync;
+  readonly #topCount: StatementSync;
+  readonly #topSmallest: StatementSync;
+  readonly #topInsert: StatementSync;
+  readonly #topDelete: StatementSync;
+  /** flow_top's state by minute, for the minutes written lately (as committed, or in this transaction). */
+  #tops = new Map<number, MinuteTop>();
   /** Next k per millisecond, for this transaction's flows. */
   #nextK = new Map<number, number>();
   /** Longest duration stored (microseconds): how far before a range a flow may start. */
@@ -56,6 +71,12 @@ export class FlowWriter {
       `INSERT OR IGNORE INTO flow (${FLOW_COLUMNS})
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
+    this.#topCount = db.prepare("SELECT count(*) AS n FROM flow_top WHERE m = ?");
+    this.#topSmallest = db.prepare(
+      "SELECT bytes, rid FROM flow_top WHERE m = ? ORDER BY bytes, rid LIMIT 1",
+    );
+    this.#topInsert = db.prepare("INSERT INTO flow_top (m, bytes, rid) VALUES (?, ?, ?)");
+    this.#topDelete = db.prepare("DELETE FROM flow_top WHERE m = ? AND bytes = ? AND rid = ?");
     this.maxDurationUs = stored.maxDurationUs;
     this.maxFlowId = stored.maxFlowId;
     this.maxBumpMs = stored.maxBumpMs;
@@ -80,6 +101,7 @@ export class FlowWriter {
     const dst = addressBlob(flow.dst_ip) ?? EMPTY;
     const endMs = Math.floor(lastUs / 1000);
     let ms = endMs;
+    let rid: number;
     for (;;) {
       const k = this.#nextK.get(ms) ?? 0;
       if (k >= RID_PER_MS) {
@@ -87,8 +109,9 @@ export class FlowWriter {
         continue;
       }
       this.#nextK.set(ms, k + 1);
+      rid = ms * RID_PER_MS + k;
       const changes = this.#insert.run(
-        ms * RID_PER_MS + k,
+        rid,
         lastUs - ms * 1000,
         lastUs - firstUs,
         flow.id,
@@ -108,14 +131,55 @@ export class FlowWriter {
       // A row from an earlier run or transaction holds that rowid: take the next.
       if (Number(changes) === 1) break;
     }
+    this.#rank(rid, flow.bytes_c2s + flow.bytes_s2c);
     if (ms - endMs > this.maxBumpMs) this.maxBumpMs = ms - endMs;
     if (lastUs - firstUs > this.maxDurationUs) this.maxDurationUs = lastUs - firstUs;
     if (flow.id > this.maxFlowId) this.maxFlowId = flow.id;
   }
 
-  /** Ends the transaction's bookkeeping (the rowids it handed out are now in the table). */
-  committed(): void {
+  /** Enters a new row in its minute's flow_top when it is among the minute's biggest. */
+  #rank(rid: number, bytes: number): void {
+    const m = Math.floor(rid / RID_PER_MINUTE);
+    let top = this.#tops.get(m);
+    if (top === undefined) {
+      top = { n: this.#topCount.get(m)!.n as number, bytes: 0, rid: 0 };
+      this.#readSmallest(m, top);
+      if (this.#tops.size >= CACHED_MINUTES) this.#tops.delete(this.#tops.keys().next().value!);
+      this.#tops.set(m, top);
+    }
+    const smaller = top.n > 0 && (bytes < top.bytes || (bytes === top.bytes && rid < top.rid));
+    if (top.n < TOP_PER_MINUTE) {
+      this.#topInsert.run(m, bytes, rid);
+      if (top.n === 0 || smaller) {
+        top.bytes = bytes;
+        top.rid = rid;
+      }
+      top.n++;
+    } else if (!smaller) {
+      this.#topInsert.run(m, bytes, rid);
+      this.#topDelete.run(m, top.bytes, top.rid);
+      this.#readSmallest(m, top);
+    }
+  }
+
+  #readSmallest(m: number, top: MinuteTop): void {
+    const row = this.#topSmallest.get(m);
+    top.bytes = (row?.bytes as number | undefined) ?? 0;
+    top.rid = (row?.rid as number | undefined) ?? 0;
+  }
+
+  /**
+   * Ends the transaction's bookkeeping (the rowids it handed out are now in the table, or, when
+   * it was rolled back, not: then flow_top's cached state is read again).
+   */
+  committed(ok = true): void {
     this.#nextK.clear();
+    if (!ok) this.#tops.clear();
+  }
+
+  /** Forgets flow_top's cached state (retention removed minutes). */
+  forget(): void {
+    this.#tops.clear();
   }
 }
 

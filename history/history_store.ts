@@ -62,6 +62,7 @@ export class HistoryStore {
     this.retention = new Retention(db, options, () => {
       this.labels.forget();
       this.hosts.forget();
+      this.#flows.forget();
     });
     this.#flows = new FlowWriter(db, this.labels, {
       maxDurationUs: Number(readMeta(db, "max_duration_us") ?? 0),
@@ -240,11 +241,11 @@ export class HistoryStore {
         writeMeta(this.db, "max_flow_id", this.#flows.maxFlowId);
         writeMeta(this.db, "max_bump_ms", this.#flows.maxBumpMs);
         this.db.exec("COMMIT");
+        this.#flows.committed();
       } catch (error) {
         if (this.db.isTransaction) this.db.exec("ROLLBACK");
+        this.#flows.committed(false);
         throw error;
-      } finally {
-        this.#flows.committed();
       }
     }
     this.retention.maybeRun(nowSec);

@@ -15,8 +15,7 @@
 // file therefore stays under `cap - walLimit` and the WAL under `walLimit`.
 
 import type { DatabaseSync } from "node:sqlite";
-import { RID_PER_MS } from "./flow_rows.ts";
-import { readMeta, TIER_ID, writeMeta } from "./schema.ts";
+import { readMeta, RID_PER_MINUTE, RID_PER_MS, TIER_ID, writeMeta } from "./schema.ts";
 import type { StoreOptions, Tier } from "./types.ts";
 import { TIERS } from "./types.ts";
 
@@ -141,7 +140,7 @@ export class Retention {
       const [flows, m1, m5, names, h1] = this.#stages();
       // Flow records above their floor go first; then minute, 5-minute rows and names; then
       // flow records below the floor; hourly rows last.
-      const flowBytes = this.#tableBytes("flow");
+      const flowBytes = this.#tableBytes("flow", "flow_top", "flow_minute", "flow_long");
       const aboveFloor = flowBytes - FLOW_FLOOR_SHARE * this.capBytes;
       const order: [Stage, number, number][] = [
         [flows, aboveFloor, flowBytes],
@@ -216,12 +215,13 @@ export class Retention {
     return { size, cut: cutAny };
   }
 
-  /** Bytes of a table's pages (dbstat); Infinity where SQLite was built without it. */
-  #tableBytes(table: string): number {
+  /** Bytes of the pages of some tables (dbstat); Infinity where SQLite was built without it. */
+  #tableBytes(...tables: string[]): number {
     try {
       const row = this.#db.prepare(
-        "SELECT sum(pgsize) AS bytes FROM dbstat WHERE name = ? AND aggregate = TRUE",
-      ).get(table);
+        `SELECT sum(pgsize) AS bytes FROM dbstat
+         WHERE name IN (${tables.map(() => "?").join(", ")}) AND aggregate = TRUE`,
+      ).get(...tables);
       return (row?.bytes as number | null) ?? 0;
     } catch {
       return Infinity;
@@ -238,8 +238,17 @@ export class Retention {
         return [sec(row.lo), sec(row.hi)];
       },
       cut: (cut) => {
-        const end = Math.floor(cut * 1000) * RID_PER_MS;
-        return this.#chunked("flow", "rid", end, "horizon_flows", Math.floor(cut * 1000) / 1000);
+        // Whole minutes (rounded up), with their flow_minute and flow_top rows, so every
+        // minute left in those is complete (see schema.ts).
+        const end = Math.ceil(cut / 60) * 60 * 1000 * RID_PER_MS;
+        return this.#chunked("flow", "rid", end, "horizon_flows", end / RID_PER_MS / 1000, {
+          round: (rid) => Math.ceil(rid / RID_PER_MINUTE) * RID_PER_MINUTE,
+          also: (rid) => {
+            const m = rid / RID_PER_MINUTE;
+            db.prepare("DELETE FROM flow_minute WHERE m < ?").run(m);
+            db.prepare("DELETE FROM flow_top WHERE m < ?").run(m);
+          },
+        });
       },
     };
     const tierStage = (tier: Tier): Stage => ({
@@ -274,13 +283,18 @@ export class Retention {
     return [flows, tierStage("1m"), tierStage("5m"), names, tierStage("1h")];
   }
 
-  /** Deletes rows of `table` with `column` < `end` in chunks, then records the horizon. */
+  /**
+   * Deletes rows of `table` with `column` < `end` in chunks, then records the horizon. With
+   * `minutes` (flows), each chunk ends on a whole minute and takes that minute's rows in the
+   * per-minute tables with it, in the same transaction.
+   */
   #chunked(
     table: string,
     column: string,
     end: number,
     horizonKey: string,
     horizon: number,
+    minutes?: { round: (value: number) => number; also: (value: number) => void },
   ): boolean {
     let deleted = 0;
     const db = this.#db;
@@ -289,9 +303,12 @@ export class Retention {
     );
     const remove = db.prepare(`DELETE FROM ${table} WHERE ${column} < ?`);
     for (;;) {
-      const next = nth.get(end, DELETE_CHUNK)?.v as number | undefined;
+      let next = nth.get(end, DELETE_CHUNK)?.v as number | undefined;
+      if (next !== undefined && minutes) next = minutes.round(next);
+      if (next !== undefined && next >= end) next = undefined;
       this.#transaction(() => {
         deleted += Number(remove.run(next ?? end).changes);
+        minutes?.also(next ?? end);
         if (next === undefined) this.#raiseHorizon(horizonKey, horizon);
       });
       if (next === undefined) return deleted > 0;

@@ -162,6 +162,13 @@ function sqliteVersion(): string {
 {
   const p = (sorted: number[], q: number) =>
     sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+  // A span of `seconds` at random within the flow records kept, ending at least a minute
+  // before the newest.
+  const oldestFlow = store.status().oldest.flows ?? END - 3600;
+  const pastSpan = (seconds: number) => {
+    const to = oldestFlow + seconds + Math.random() * Math.max(0, END - 60 - oldestFlow - seconds);
+    return { from: to - seconds, to };
+  };
   const queries: Record<string, (to: number) => HistoryQuery> = {
     "talkers 24 h, top 10": (to) => ({ kind: "talkers", from: to - 86400, to, limit: 10 }),
     [`series ${days} d`]: (to) => ({ kind: "series", from: to - days * 86400, to }),
@@ -173,9 +180,24 @@ function sqliteVersion(): string {
     }),
     "protocols 24 h": (to) => ({ kind: "protocols", from: to - 86400, to }),
     "flows, newest 100": () => ({ kind: "flows", query: { limit: 100 } }),
-    "flows 1 h by bytes": (to) => ({
+    // The dashboard's flow table over its 24-hour range: the biggest flows, 50 to a page.
+    "flows 24 h by bytes, first page": () => ({
       kind: "flows",
-      query: { from: to - 3600, to, sort: "bytes", limit: 100 },
+      query: { from: END - 86400, to: END, sort: "bytes", limit: 50 },
+    }),
+    "flows 24 h by bytes, page 5": () => ({
+      kind: "flows",
+      query: { from: END - 86400, to: END, sort: "bytes", limit: 50, offset: 200 },
+    }),
+    // A past span of the stored flows (a zoom on a spike): its edges and the long flows that
+    // started in it and ended after are read row by row.
+    "flows 10 min in the past by bytes": () => ({
+      kind: "flows",
+      query: { ...pastSpan(600), sort: "bytes", limit: 50 },
+    }),
+    "flows 10 min in the past by packets": () => ({
+      kind: "flows",
+      query: { ...pastSpan(600), sort: "packets", limit: 50 },
     }),
     "flows of one /24": () => ({ kind: "flows", query: { address: "10.0.3.0/24", limit: 100 } }),
   };

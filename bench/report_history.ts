@@ -2,6 +2,7 @@
 // flood section's replay with and without history (what writing it costs the capture).
 
 import type { FloodResults } from "./report_flood.ts";
+import { TOP_PER_MINUTE } from "../history/schema.ts";
 import { formatBytes } from "../history/size_units.ts";
 import { n, table, verdict } from "./report_format.ts";
 
@@ -107,15 +108,20 @@ export function historySection(
     n(q.p99_ms, 1),
   ]);
   out.push(
-    "**Queries** over the whole database, in the worker as the API asks them, each end moved " +
-      "at random over the month's last two hours:",
+    "**Queries** over the whole database, in the worker as the API asks them; the totals' and " +
+      "talkers' ends moved at random over the month's last two hours, the past flow spans " +
+      "placed at random among the flow records kept:",
     "",
     table(["query", "tier", "p50 ms", "p99 ms"], rows),
     "",
     "The totals and talkers read the coarsest tier that fits the range. Flow records are one " +
-      "table ordered by time, with no index on bytes or addresses: a page sorted by bytes over " +
-      "an hour, or of one /24, reads every record in the range (millions at this rate), which " +
-      "is what their p99 measures.",
+      "table ordered by end time. A range's count comes from per-minute counts, and its " +
+      `biggest flows (the dashboard's default order, pages up to ${TOP_PER_MINUTE} deep) from ` +
+      `each minute's ${TOP_PER_MINUTE} biggest, kept as flows are written; only the partial ` +
+      "minutes at a range's edges, and " +
+      "for a past span the flows still running at its end (the long ones through their own " +
+      "index), are read row by row. Other orders and filters on addresses or text read every " +
+      "record in the range: millions at this rate, which is what those rows' p99 measures.",
     "",
   );
   const targets = Object.entries(h.queries).filter(([name]) =>

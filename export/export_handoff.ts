@@ -47,6 +47,9 @@ export class ExportHandoff {
     if (at >= this.capacity) at -= this.capacity;
     this.store.copyFrom(source, slot, at);
     this.#reasons[at] = reason;
+    // The flow lets go of its name when it ends; the copy holds it until drained, so the name
+    // table cannot give the entry to another name meanwhile.
+    this.labels?.names?.retain(this.store.name(at));
     this.#length++;
   }
 
@@ -57,6 +60,7 @@ export class ExportHandoff {
       const at = this.#head;
       const reason = this.#reasons[at];
       sink(exportFlow(this.store, at, reason === FORCED ? "forced" : reason, this.labels));
+      this.labels?.names?.release(this.store.name(at));
       this.#head = at + 1 === this.capacity ? 0 : at + 1;
       this.#length--;
     }

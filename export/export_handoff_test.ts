@@ -12,9 +12,11 @@ import {
   FlowStore,
   W_ADDR,
   W_META,
+  W_NAME,
   W_PKTS_AB,
   W_PORTS,
 } from "../flows/flow_store.ts";
+import { NameTable } from "../flows/identity/name_table.ts";
 import { ExportDestination } from "./export_destination.ts";
 import { ExportHandoff, FORCED } from "./export_handoff.ts";
 import { Exporters } from "./exporters.ts";
@@ -48,6 +50,29 @@ Deno.test("ExportHandoff keeps a copy: the engine may reuse the slot at once", (
   assert.equal(out[0].src_port, 1000);
   assert.equal(out[0].end_reason, "idle");
   assert.equal(handoff.length, 0);
+});
+
+Deno.test("ExportHandoff holds a record's name until drained, whatever the name table sees", () => {
+  const names = new NameTable(4);
+  const labels = {
+    nameText: (id: number) => names.nameOf(id) ?? null,
+    appLabel: () => null,
+    names,
+  };
+  const handoff = new ExportHandoff(4);
+  handoff.labels = labels;
+  const store = storeWith(1000, 3);
+  const id = names.intern("video.example.com"); // the flow's own reference
+  store.u32[2 * ACTIVE_WORDS + W_NAME] = id;
+  handoff.push(store, 2, EndReason.Idle);
+  names.release(id); // the flow ended for good
+  // Other flows come and go with new names, more than the table holds, before the drain.
+  for (let i = 0; i < 10; i++) names.release(names.intern(`other${i}.example.org`));
+  const out: ExportFlow[] = [];
+  handoff.drain((f) => out.push(f));
+  assert.equal(out[0].server_name, "video.example.com");
+  // Drained, the entry is nobody's: the next new name may take it.
+  assert.equal(names.refsOf(id), 0);
 });
 
 Deno.test("ExportHandoff keeps order across the wrap and counts what a full ring drops", () => {

@@ -69,6 +69,11 @@ export interface FlowRecord {
 export interface FlowLabels {
   nameText(id: number): string | null;
   appLabel(code: number): string | null;
+  /**
+   * The name table, for a copy of a record that outlives it (a handoff ring) to hold its name:
+   * an entry nobody holds may be given to another name.
+   */
+  readonly names?: { retain(id: number): void; release(id: number): void };
 }
 
 const PROTO_NAMES: Record<number, string> = {

@@ -44,6 +44,9 @@ const SORT_VALUE: Record<SortKey, string> = {
 
 const withIpText = new WeakSet<DatabaseSync>();
 
+/** flow_top entries read past a page's depth, to find the flows tied at its edge with them. */
+const TIE_SLACK = 64;
+
 /** Above every rowid (an SQLite integer, exact in JavaScript). */
 const MAX_RID = Number.MAX_SAFE_INTEGER;
 /** Flows longer than this (µs) are in the flow_long index (see schema.ts). */
@@ -325,9 +328,11 @@ function biggestFlows(
     ...sorted(page.within(0, first * RID_PER_MINUTE)),
     ...sorted(page.within(end * RID_PER_MINUTE)),
   ];
+  // A few more than the page, so that the flows tied at its edge are usually all among them.
+  const read = need + TIE_SLACK;
   const tops = db.prepare(
-    "SELECT bytes, rid FROM flow_top WHERE m >= ? AND m < ? ORDER BY bytes DESC LIMIT ?",
-  ).all(first, end, need) as { bytes: number; rid: number }[];
+    "SELECT m, bytes, rid FROM flow_top WHERE m >= ? AND m < ? ORDER BY bytes DESC LIMIT ?",
+  ).all(first, end, read) as { m: number; bytes: number; rid: number }[];
   const byRid = (rids: number[], wanted = columns) => rowsByRid(db, wanted, rids);
   const sizes = [...tops.map((t) => t.bytes), ...edges.map((r) => -(r.v as number))];
   if (sizes.length < need) {
@@ -343,12 +348,19 @@ function biggestFlows(
   // the inside minutes': flow_top's entries, except in the minutes whose top is full and ends
   // at that value, which are read for all of theirs. A flood's equal flows may tie by the
   // hundred thousand: ids first, then the rows of as many as the page still needs.
-  const tied = db.prepare(
-    `SELECT t.m AS m, t.rid AS rid,
-       (SELECT count(*) FROM flow_top AS o WHERE o.m = t.m) AS n,
-       (SELECT min(bytes) FROM flow_top AS o WHERE o.m = t.m) AS smallest
-     FROM flow_top AS t WHERE t.m >= ? AND t.m < ? AND t.bytes = ?`,
-  ).all(first, end, edge) as { m: number; rid: number; n: number; smallest: number }[];
+  const tieEntries = tops.length < read || tops[read - 1].bytes < edge
+    ? tops.filter((t) => t.bytes === edge)
+    : db.prepare("SELECT m, bytes, rid FROM flow_top WHERE m >= ? AND m < ? AND bytes = ?")
+      .all(first, end, edge) as { m: number; bytes: number; rid: number }[];
+  const minuteTop = db.prepare(
+    "SELECT count(*) AS n, min(bytes) AS smallest FROM flow_top WHERE m = ?",
+  );
+  const minuteTops = new Map<number, { n: number; smallest: number }>();
+  const tied = tieEntries.map((t) => {
+    let top = minuteTops.get(t.m);
+    if (!top) minuteTops.set(t.m, top = minuteTop.get(t.m) as { n: number; smallest: number });
+    return { m: t.m, rid: t.rid, n: top.n, smallest: top.smallest };
+  });
   const cut = (t: { n: number; smallest: number }) => t.n >= TOP_PER_MINUTE && t.smallest === edge;
   const ids = "rid, fid";
   const candidates = [

@@ -12,8 +12,7 @@
 // - The default sort (last) walks the table in rowid order, which is end order to the
 //   millisecond, and sorts exactly only the rows near the page's edge.
 // - The biggest flows of a range (by bytes, from the top, no cursor, the page within
-//   TOP_PER_MINUTE) come from flow_top for the minutes wholly inside the range and from a
-//   scan of the edges; only rows tied at the page's edge value may need their minute read.
+//   TOP_PER_MINUTE) come from the per-hour and per-minute tops (biggest_flows.ts).
 
 import type { DatabaseSync, SQLInputValue } from "node:sqlite";
 import { protoName, protoNumber } from "../flows/flow_record.ts";
@@ -23,6 +22,8 @@ import type { SortKey } from "../flows/sort_keys.ts";
 import { blobAddress, prefixRange } from "./address_blob.ts";
 import { FLOW_COLUMNS, flowOfRow } from "./flow_rows.ts";
 import type { Labels } from "./interning.ts";
+import { biggestFlows, rowsByRid, sortByValue } from "./biggest_flows.ts";
+import { MAX_RID, type SureRids, Where } from "./flow_where.ts";
 import { LabelKind, LONG_FLOW_US, RID_PER_MINUTE, RID_PER_MS, TOP_PER_MINUTE } from "./schema.ts";
 import type { FlowsQuery, FlowsResult } from "./types.ts";
 
@@ -44,78 +45,11 @@ const SORT_VALUE: Record<SortKey, string> = {
 
 const withIpText = new WeakSet<DatabaseSync>();
 
-/** flow_top entries read past a page's depth, to find the flows tied at its edge with them. */
-const TIE_SLACK = 64;
-
-/** Above every rowid (an SQLite integer, exact in JavaScript). */
-const MAX_RID = Number.MAX_SAFE_INTEGER;
-/** Flows longer than this (µs) are in the flow_long index (see schema.ts). */
-const LONG_US = LONG_FLOW_US;
-
-/**
- * WHERE terms and their arguments, with the rowid range kept apart as numbers: SQLite walks a
- * rowid range by one lower and one upper bound, and given several it may pick the looser one.
- * Past `longFrom` only flows longer than LONG_US can match (they end well after a range's `to`
- * yet started before it): that part of the range is read through the flow_long index.
- */
-class Where {
-  readonly terms: string[] = [];
-  readonly args: SQLInputValue[] = [];
-  ridLo = 0;
-  ridHi = MAX_RID;
-  longFrom = MAX_RID;
-  add(term: string, ...args: SQLInputValue[]): void {
-    this.terms.push(term);
-    this.args.push(...args);
-  }
-  /** Narrows the rowid range to [lo, hi). */
-  rids(lo: number, hi = MAX_RID): void {
-    // Bounds past what a rowid can be (a year 9999 `from`) clamp to it; they stay integers.
-    if (lo > this.ridLo) this.ridLo = Math.min(lo, MAX_RID);
-    if (hi < this.ridHi) this.ridHi = Math.max(hi, 0);
-  }
-  /** A copy, with its rowid range narrowed to [lo, hi). */
-  within(lo: number, hi = MAX_RID): Where {
-    const where = new Where();
-    where.terms.push(...this.terms);
-    where.args.push(...this.args);
-    where.rids(this.ridLo, this.ridHi);
-    where.rids(lo, hi);
-    where.longFrom = this.longFrom;
-    return where;
-  }
-  /** `SELECT columns` of the matching rows: one SELECT, or two joined by UNION ALL. */
-  select(columns: string): { sql: string; args: SQLInputValue[] } {
-    const part = (lo: number, hi: number, long: boolean) => {
-      const terms = [...this.terms];
-      if (long) terms.unshift(`dur > ${LONG_US}`);
-      if (hi < MAX_RID) terms.unshift(`rid < ${hi}`);
-      if (lo > 0) terms.unshift(`rid >= ${lo}`);
-      const where = terms.length ? ` WHERE ${terms.join(" AND ")}` : "";
-      return `SELECT ${columns} FROM flow${long ? " INDEXED BY flow_long" : ""}${where}`;
-    };
-    if (this.longFrom >= this.ridHi) {
-      return { sql: part(this.ridLo, this.ridHi, false), args: this.args };
-    }
-    const split = Math.max(this.ridLo, this.longFrom);
-    return {
-      sql: `${part(this.ridLo, split, false)} UNION ALL ${part(split, this.ridHi, true)}`,
-      args: [...this.args, ...this.args],
-    };
-  }
-}
-
 /** The terms for an address or CIDR at `columns` (either one matching). */
 function prefixTerm(where: Where, text: string, columns: string[]): void {
   const { low, high } = prefixRange(text);
   const one = (c: string) => `(length(${c}) = ${low.length} AND ${c} BETWEEN ? AND ?)`;
   where.add(`(${columns.map(one).join(" OR ")})`, ...columns.flatMap(() => [low, high]));
-}
-
-/** The rowids whose rows certainly meet a query's time bounds: [sureLo, sureHi). */
-interface SureRids {
-  sureLo: number;
-  sureHi: number;
 }
 
 /** The filter terms of `q` (everything but the cursor), and whether they bound time only. */
@@ -148,7 +82,8 @@ function filterTerms(
     const hiMs = Math.floor((q.to * 1e6 + bounds.maxDurationUs) / 1000) + bounds.maxBumpMs + 1;
     endsBefore(hiMs, Math.floor(ms(q.to)) - 1, `${FIRST} <= ?`, q.to);
     // A row from here on ends more than LONG_US after `to`: it matches only if that long.
-    const longFrom = (Math.floor(ms(q.to)) + LONG_US / 1000 + bounds.maxBumpMs + 1) * RID_PER_MS;
+    const longFrom = (Math.floor(ms(q.to)) + LONG_FLOW_US / 1000 + bounds.maxBumpMs + 1) *
+      RID_PER_MS;
     where.longFrom = Math.min(where.longFrom, Math.max(0, longFrom));
   }
   if (q.endedBefore !== undefined) {
@@ -304,102 +239,6 @@ function countInWindow(db: DatabaseSync, where: Where, window: SureRids): number
     .get(first, end)!.n as number | null;
   return (inside ?? 0) + countRows(db, where.within(0, first * RID_PER_MINUTE)) +
     countRows(db, where.within(end * RID_PER_MINUTE));
-}
-
-/**
- * The first `need` rows by bytes (largest first, then flow id), or null when the range holds no
- * whole minute. Every flow bigger than the page's edge value E is among the candidates: a flow
- * of an inside minute missing from its flow_top has TOP_PER_MINUTE >= need bigger ones there,
- * which would have pushed E above it. Flows equal to E may be missing from flow_top only in a
- * minute whose top is full and whose smallest entry is E: those minutes are read for them.
- */
-function biggestFlows(
-  db: DatabaseSync,
-  columns: string,
-  sorted: (where: Where) => Record<string, unknown>[],
-  page: Where,
-  window: SureRids,
-  need: number,
-): Record<string, unknown>[] | null {
-  const first = Math.ceil(window.sureLo / RID_PER_MINUTE);
-  const end = Math.floor(window.sureHi / RID_PER_MINUTE);
-  if (end <= first) return null;
-  const edges = [
-    ...sorted(page.within(0, first * RID_PER_MINUTE)),
-    ...sorted(page.within(end * RID_PER_MINUTE)),
-  ];
-  // A few more than the page, so that the flows tied at its edge are usually all among them.
-  const read = need + TIE_SLACK;
-  const tops = db.prepare(
-    "SELECT m, bytes, rid FROM flow_top WHERE m >= ? AND m < ? ORDER BY bytes DESC LIMIT ?",
-  ).all(first, end, read) as { m: number; bytes: number; rid: number }[];
-  const byRid = (rids: number[], wanted = columns) => rowsByRid(db, wanted, rids);
-  const sizes = [...tops.map((t) => t.bytes), ...edges.map((r) => -(r.v as number))];
-  if (sizes.length < need) {
-    // Fewer flows in the whole range than the page: flow_top holds all of each inside minute.
-    return sortByValue([...edges, ...byRid(tops.map((t) => t.rid))]).slice(0, need);
-  }
-  const edge = sizes.sort((a, b) => b - a)[need - 1];
-  const rows = [
-    ...edges.filter((r) => -(r.v as number) > edge),
-    ...byRid(tops.filter((t) => t.bytes > edge).map((t) => t.rid)),
-  ];
-  // The flows at the edge value, of which the page takes the lowest ids: the edges' own, then
-  // the inside minutes': flow_top's entries, except in the minutes whose top is full and ends
-  // at that value, which are read for all of theirs. A flood's equal flows may tie by the
-  // hundred thousand: ids first, then the rows of as many as the page still needs.
-  const tieEntries = tops.length < read || tops[read - 1].bytes < edge
-    ? tops.filter((t) => t.bytes === edge)
-    : db.prepare("SELECT m, bytes, rid FROM flow_top WHERE m >= ? AND m < ? AND bytes = ?")
-      .all(first, end, edge) as { m: number; bytes: number; rid: number }[];
-  const minuteTop = db.prepare(
-    "SELECT count(*) AS n, min(bytes) AS smallest FROM flow_top WHERE m = ?",
-  );
-  const minuteTops = new Map<number, { n: number; smallest: number }>();
-  const tied = tieEntries.map((t) => {
-    let top = minuteTops.get(t.m);
-    if (!top) minuteTops.set(t.m, top = minuteTop.get(t.m) as { n: number; smallest: number });
-    return { m: t.m, rid: t.rid, n: top.n, smallest: top.smallest };
-  });
-  const cut = (t: { n: number; smallest: number }) => t.n >= TOP_PER_MINUTE && t.smallest === edge;
-  const ids = "rid, fid";
-  const candidates = [
-    ...edges.filter((r) => -(r.v as number) === edge),
-    ...byRid(tied.filter((t) => !cut(t)).map((t) => t.rid), ids),
-  ];
-  const minute = db.prepare(
-    `SELECT ${ids} FROM flow WHERE rid >= ? AND rid < ? AND bc + bs = ? ORDER BY fid LIMIT ?`,
-  );
-  for (const m of new Set(tied.filter(cut).map((t) => t.m))) {
-    candidates.push(...minute.all(m * RID_PER_MINUTE, (m + 1) * RID_PER_MINUTE, edge, need));
-  }
-  candidates.sort((a, b) => (a.fid as number) - (b.fid as number));
-  const taken = candidates.slice(0, need - rows.length);
-  rows.push(...taken.filter((c) => "v" in c));
-  rows.push(...byRid(taken.filter((c) => !("v" in c)).map((c) => c.rid as number)));
-  return sortByValue(rows);
-}
-
-/** `columns` of the rows with these rowids (SQLite takes so many parameters at a time). */
-function rowsByRid(
-  db: DatabaseSync,
-  columns: string,
-  rids: readonly number[],
-): Record<string, unknown>[] {
-  const rows: Record<string, unknown>[] = [];
-  for (let i = 0; i < rids.length; i += 10_000) {
-    const part = rids.slice(i, i + 10_000);
-    const marks = part.map(() => "?").join(", ");
-    rows.push(...db.prepare(`SELECT ${columns} FROM flow WHERE rid IN (${marks})`).all(...part));
-  }
-  return rows;
-}
-
-/** Rows by (v, fid), as flows/query.ts orders them. */
-function sortByValue(rows: Record<string, unknown>[]): Record<string, unknown>[] {
-  return rows.sort((a, b) =>
-    (a.v as number) - (b.v as number) || (a.fid as number) - (b.fid as number)
-  );
 }
 
 /**

@@ -2,11 +2,13 @@
 // JavaScript reference of the /flows semantics (flows/query.ts).
 
 import assert from "node:assert/strict";
+import { DatabaseSync } from "node:sqlite";
 import { protoName, protoNumber } from "../flows/flow_record.ts";
 import { parsePrefix } from "../flows/query_filter.ts";
 import { addressWordsOf } from "../flows/address_parse.ts";
 import { mulberry32 } from "../tests/helpers/random.ts";
 import { HistoryStore } from "./history_store.ts";
+import { currentHours } from "./hour_tops.ts";
 import { TOP_PER_MINUTE } from "./schema.ts";
 import type { FlowsQuery, StoredFlow } from "./types.ts";
 
@@ -347,16 +349,120 @@ Deno.test("a version 1 database gains flow_minute and flow_top equal to what the
   const minutes = "SELECT m, flows FROM flow_minute ORDER BY m";
   const kept = [table(store.db, tops), table(store.db, minutes)];
   assert.ok(store.db.prepare("SELECT count(*) AS n FROM flow_top").get()!.n as number < 2800);
-  // Back to what version 1 wrote: no per-minute tables, no index of long flows.
-  store.db.exec(`
-    DROP TRIGGER flow_counted; DROP TABLE flow_minute; DROP TABLE flow_top; DROP INDEX flow_long;
-    UPDATE meta SET value = 1 WHERE key = 'schema_version';`);
+  // Back to what version 1 wrote: no per-minute or per-hour tables, no index of long flows.
   const path = store.path;
   store.close();
+  const raw = new DatabaseSync(path);
+  raw.exec(`
+    DROP TRIGGER flow_counted; DROP TABLE flow_minute; DROP TABLE flow_top; DROP INDEX flow_long;
+    DROP TABLE flow_top_hour; DROP TABLE flow_hour;
+    UPDATE meta SET value = 1 WHERE key = 'schema_version';`);
+  raw.close();
   const again = HistoryStore.open({ path, capBytes: 1e9 }).store!;
   assert.deepEqual([table(again.db, tops), table(again.db, minutes)], kept);
   const q = { sort: "bytes" as const, from: T0 + 630, to: T0 + 800, limit: 40 };
   const page = again.query({ kind: "flows", query: q });
   assert.deepEqual(page.flows.map((f) => f.id), reference(flows, q).slice(0, 40).map((f) => f.id));
   again.close();
+});
+
+Deno.test("flows() by bytes over hours agrees with the reference: hour tops, stale hours, cuts", () => {
+  const H0 = Math.ceil(T0 / 3600) * 3600;
+  // Three hours and a quarter at 300 flows a minute (full minute and hour tops, frequent ties),
+  // the third hour with a flood of equal one-packet flows on top.
+  const flows = randomFlows(58_500, 17).map((f, i) => ({
+    ...f,
+    last_ts: H0 + 0.5 + i * 0.2,
+    first_ts: H0 + 0.5 + i * 0.2 - (i % 50 === 0 ? 300 : 2),
+  }));
+  for (let i = 0; i < 6000; i++) {
+    flows.push({
+      ...flows[i],
+      id: 200_000 + i,
+      last_ts: H0 + 7200 + i * 0.6,
+      first_ts: H0 + 7200 + i * 0.6 - 0.1,
+      packets_c2s: 1,
+      bytes_c2s: 60,
+      packets_s2c: 0,
+      bytes_s2c: 0,
+    });
+  }
+  // Hour 5: nothing but 900 equal flows, 300 of them in one minute, so the page's edge value
+  // is the hour's smallest and that minute's; one flow in hour 6 settles hour 5.
+  for (let i = 0; i < 900; i++) {
+    const last = i < 600 ? H0 + 18_000 + i * 6 : H0 + 19_800 + (i - 600) * 0.15;
+    flows.push({
+      ...flows[i],
+      id: 400_000 + ((i * 7919) % 900),
+      last_ts: last,
+      first_ts: last - 1,
+      packets_c2s: 1,
+      bytes_c2s: 60,
+      packets_s2c: 0,
+      bytes_s2c: 0,
+    });
+  }
+  flows.push({ ...flows[0], id: 500_000, last_ts: H0 + 22_500, first_ts: H0 + 22_499 });
+  const store = storeWith(flows);
+  assert.ok(store.buildHourTops(100) >= 4);
+  assert.deepEqual(
+    currentHours(store.db, H0 / 3600, H0 / 3600 + 6),
+    [0, 1, 2, 3, 5].map((h) => H0 / 3600 + h),
+  );
+  const check = (all: StoredFlow[], q: FlowsQuery, label: string) => {
+    const want = reference(all, q).map((f) => f.id);
+    const page = store.query({ kind: "flows", query: q });
+    assert.equal(page.total, want.length, `${label} ${JSON.stringify(q)} total`);
+    const offset = q.offset ?? 0;
+    assert.deepEqual(
+      page.flows.map((f) => f.id),
+      want.slice(offset, offset + q.limit!),
+      `${label} ${JSON.stringify(q)}`,
+    );
+  };
+  const ranges = [
+    [H0 - 600, H0 + 4 * 3600],
+    [H0 + 1800.25, H0 + 3 * 3600 + 120],
+    [H0 + 3600, H0 + 7200],
+    [H0 + 7000, H0 + 10_800],
+    [H0 + 7200, H0 + 10_800],
+    [H0 + 18_000, H0 + 21_600],
+    [H0 + 17_000, H0 + 22_000],
+  ];
+  const pages = [{ limit: 50 }, { limit: 50, offset: 200 }, { limit: 20, offset: 230 }];
+  for (const [from, to] of ranges) {
+    for (const p of pages) check(flows, { sort: "bytes", from, to, ...p }, "built");
+  }
+  // A late flow in the first hour: that hour reads by minutes until it is built again.
+  const late = { ...flows[5], id: 300_000, last_ts: H0 + 100, first_ts: H0 + 99, bytes_c2s: 5e9 };
+  store.addFlows([late]);
+  store.commit(T0);
+  const withLate = [...flows, late];
+  assert.ok(!currentHours(store.db, H0 / 3600, H0 / 3600 + 1).length);
+  for (const [from, to] of ranges) check(withLate, { sort: "bytes", from, to, limit: 50 }, "late");
+  assert.equal(store.buildHourTops(100), 1);
+  for (const [from, to] of ranges) {
+    for (const p of pages) check(withLate, { sort: "bytes", from, to, ...p }, "rebuilt");
+  }
+  const path = store.path;
+  store.close();
+  // Retention by age takes the first hour and a half; the half-cut hour is built again from
+  // the minutes left (the same commit builds it).
+  const aged = HistoryStore.open({ path, capBytes: 1e9, maxAgeSec: 3600 }).store!;
+  const cutoff = H0 + 5400;
+  aged.commit(cutoff + 3600);
+  const kept = withLate.filter((f) => f.last_ts >= cutoff);
+  const hour1 = aged.db.prepare("SELECT flows FROM flow_hour WHERE h = ?").get(H0 / 3600 + 1);
+  assert.equal(hour1?.flows, kept.filter((f) => f.last_ts < H0 + 7200).length);
+  assert.deepEqual(
+    currentHours(aged.db, H0 / 3600, H0 / 3600 + 4),
+    [1, 2, 3].map((h) => H0 / 3600 + h),
+  );
+  const q = { sort: "bytes" as const, from: H0, to: H0 + 4 * 3600, limit: 50 };
+  const want = reference(kept, q).map((f) => f.id);
+  assert.deepEqual(
+    aged.query({ kind: "flows", query: q }).flows.map((f) => f.id),
+    want.slice(0, 50),
+  );
+  aged.close();
 });

@@ -52,6 +52,16 @@ function walBytes(path: string): number {
 
 /** Rows deleted per transaction, so no delete holds the database (and queries) for long. */
 const DELETE_CHUNK = 20_000;
+
+/** The flow records' table and the tables and index kept beside it (schema.ts). */
+export const FLOW_TABLES = [
+  "flow",
+  "flow_minute",
+  "flow_top",
+  "flow_top_hour",
+  "flow_hour",
+  "flow_long",
+] as const;
 /** Size passes at most, per stage and run: each removes at least 2% of a stage's span. */
 const MAX_PASSES = 400;
 /**
@@ -140,7 +150,7 @@ export class Retention {
       const [flows, m1, m5, names, h1] = this.#stages();
       // Flow records above their floor go first; then minute, 5-minute rows and names; then
       // flow records below the floor; hourly rows last.
-      const flowBytes = this.#tableBytes("flow", "flow_top", "flow_minute", "flow_long");
+      const flowBytes = this.#tableBytes(...FLOW_TABLES);
       const aboveFloor = flowBytes - FLOW_FLOOR_SHARE * this.capBytes;
       const order: [Stage, number, number][] = [
         [flows, aboveFloor, flowBytes],
@@ -247,6 +257,9 @@ export class Retention {
             const m = rid / RID_PER_MINUTE;
             db.prepare("DELETE FROM flow_minute WHERE m < ?").run(m);
             db.prepare("DELETE FROM flow_top WHERE m < ?").run(m);
+            // An hour cut in part is no longer current (see hour_tops.ts) until built again.
+            db.prepare("DELETE FROM flow_top_hour WHERE h * 60 + 60 <= ?").run(m);
+            db.prepare("DELETE FROM flow_hour WHERE h * 60 < ?").run(m);
           },
         });
       },

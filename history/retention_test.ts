@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { generateMonth } from "../bench/history_month.ts";
 import { HistoryStore } from "./history_store.ts";
-import { fileBytes } from "./retention.ts";
+import { fileBytes, FLOW_TABLES } from "./retention.ts";
 
 const START = 1_700_002_800; // an hour boundary
 
@@ -53,7 +53,7 @@ Deno.test("the size cap holds under a generated month; tiers give way, flows kee
   // Flow records: their table and the per-minute tables that index it.
   const flowBytes = store.db.prepare(
     `SELECT sum(pgsize) AS b FROM dbstat
-     WHERE name IN ('flow', 'flow_top', 'flow_minute', 'flow_long') AND aggregate = TRUE`,
+     WHERE name IN (${FLOW_TABLES.map((t) => `'${t}'`).join(", ")}) AND aggregate = TRUE`,
   ).get()!.b as number;
   assert.ok(flows! < m1! && flowBytes >= 0.2 * cap, `${flows} ${flowBytes}`);
   // The month's totals are still exact from the hourly tier.

@@ -19,6 +19,11 @@
 //   land at the end of their B-trees. (An index on bytes answered as fast but put each new flow
 //   on a random page: it wrote 4.5x the bytes to disk and made inserts 3x slower.)
 //   Retention removes flows by whole minutes, so every minute in either table is complete.
+//   Since version 3, `flow_top_hour` holds each past hour's TOP_PER_MINUTE biggest (built from
+//   its minutes' flow_top once the hour is over, see hour_tops.ts), so a week's biggest flows
+//   read a few entries an hour; `flow_hour` keeps the hour's flow count as built, and an hour
+//   whose flow_minute counts no longer add up to it (a late flow, retention) is read by minutes
+//   until it is built again.
 //   `flow_long` indexes the flows longer than a minute: a range that ends in the past must find
 //   the flows that started before its end and ended long after, and only those few can. It
 //   holds what deciding that and sorting by bytes need, so their rows are read only if chosen.
@@ -103,6 +108,13 @@ INSERT INTO flow_top SELECT m, bytes, rid FROM (
 CREATE INDEX flow_long ON flow (rid, lus, dur, bc, bs, fid) WHERE dur > ${LONG_FLOW_US};
 `;
 
+const V3 = `
+CREATE TABLE flow_top_hour (
+  h INTEGER NOT NULL, bytes INTEGER NOT NULL, rid INTEGER NOT NULL,
+  PRIMARY KEY (h, bytes, rid)) WITHOUT ROWID;
+CREATE TABLE flow_hour (h INTEGER PRIMARY KEY, flows INTEGER NOT NULL);
+`;
+
 /**
  * MIGRATIONS[v] takes a database from schema version v to v + 1. Each runs in the transaction
  * that also records the new version, so a crash mid-migration leaves the old version intact.
@@ -111,6 +123,7 @@ CREATE INDEX flow_long ON flow (rid, lus, dur, bc, bs, fid) WHERE dur > ${LONG_F
 const MIGRATIONS: ReadonlyArray<(db: DatabaseSync) => void> = [
   (db) => db.exec(V1),
   (db) => db.exec(V2),
+  (db) => db.exec(V3),
 ];
 
 /** The schema version this code reads and writes. */

@@ -7,7 +7,8 @@
 // records), giving the tiers' bytes per day; (2) flow records at --rate for the month's last
 // two hours, well past where the size cap starts dropping them: insert cost, bytes per flow;
 // (3) the cost the engine's thread pays to hand a flow to the history worker; (4) p50/p99 of
-// the queries the dashboard makes, over the full database. Results go to bench/out/history.json.
+// the queries the dashboard makes, over the full database; (5) the dashboard's flow pages over
+// four days of a quiet link (10 new flows a second). Results go to bench/out/history.json.
 
 import { parseArgs } from "node:util";
 import { HistoryClient } from "../history/history_client.ts";
@@ -226,6 +227,63 @@ function sqliteVersion(): string {
 results.file_bytes = fileBytes(path);
 results.status = store.status();
 store.close();
+
+// (5) A quiet link: flow records at 10 a second for as many days as the default cap keeps them
+// (four), one commit a minute, then the dashboard's flow pages over a week and a day: the
+// ranges where each hour's top carries the page.
+{
+  const lowDays = quick ? 0.25 : 4;
+  const lowPath = `${dir}/low.db`;
+  const low = HistoryStore.open({ path: lowPath, capBytes: cap, hostsPerInterval: top }).store!;
+  const start = END - lowDays * 86400;
+  for (
+    const m of generateMonth({
+      start,
+      minutes: lowDays * 1440,
+      flowsPerMinute: 600,
+      topN: 0,
+      remotes: 50_000,
+      seed: 3,
+    })
+  ) {
+    low.addFlows(m.flows);
+    low.commit(m.totals.minute + 60);
+  }
+  const pages: Record<string, HistoryQuery> = {
+    "a week by bytes, first page": {
+      kind: "flows",
+      query: { from: END - 7 * 86400, to: END, sort: "bytes", limit: 50 },
+    },
+    "24 h by bytes, first page": {
+      kind: "flows",
+      query: { from: END - 86400, to: END, sort: "bytes", limit: 50 },
+    },
+    "24 h by bytes, page 5": {
+      kind: "flows",
+      query: { from: END - 86400, to: END, sort: "bytes", limit: 50, offset: 200 },
+    },
+    "24 h, newest first": { kind: "flows", query: { from: END - 86400, to: END, limit: 50 } },
+  };
+  const timing: Record<string, { p50_ms: number; p99_ms: number }> = {};
+  for (const [name, q] of Object.entries(pages)) {
+    const ms: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      const t = performance.now();
+      low.query(q as never);
+      ms.push(performance.now() - t);
+    }
+    ms.sort((a, b) => a - b);
+    timing[name] = { p50_ms: ms[10], p99_ms: ms[19] };
+    console.log(`quiet link, ${name}: p50 ${ms[10].toFixed(1)} ms, p99 ${ms[19].toFixed(1)} ms`);
+  }
+  results.low_rate = {
+    flows_per_second: 10,
+    days: lowDays,
+    flows: low.query({ kind: "flows", query: { limit: 1 } }).total,
+    queries: timing,
+  };
+  low.close();
+}
 await Deno.mkdir(new URL("./out/", import.meta.url), { recursive: true });
 await Deno.writeTextFile(
   new URL("./out/history.json", import.meta.url),

@@ -27,6 +27,13 @@ export interface HistoryBenchFigures {
   bytes_per_day_at_rate: Record<string, number>;
   handoff_us_per_flow: number;
   queries: Record<string, { p50_ms: number; p99_ms: number; tier?: string }>;
+  /** Flow pages over days of a quiet link (older figures: none). */
+  low_rate?: {
+    flows_per_second: number;
+    days: number;
+    flows: number;
+    queries: Record<string, { p50_ms: number; p99_ms: number }>;
+  };
   file_bytes: number;
 }
 
@@ -117,13 +124,30 @@ export function historySection(
     "The totals and talkers read the coarsest tier that fits the range. Flow records are one " +
       "table ordered by end time. A range's count comes from per-minute counts, and its " +
       `biggest flows (the dashboard's default order, pages up to ${TOP_PER_MINUTE} deep) from ` +
-      `each minute's ${TOP_PER_MINUTE} biggest, kept as flows are written; only the partial ` +
+      `each minute's ${TOP_PER_MINUTE} biggest, kept as flows are written (and each past ` +
+      "hour's, built from its minutes'); only the partial " +
       "minutes at a range's edges, and " +
       "for a past span the flows still running at its end (the long ones through their own " +
       "index), are read row by row. Other orders and filters on addresses or text read every " +
       "record in the range: millions at this rate, which is what those rows' p99 measures.",
     "",
   );
+  const low = h.low_rate;
+  if (low) {
+    out.push(
+      `**A quiet link**: ${n(low.flows_per_second)} new flows a second for ` +
+        `${n(low.days, Number.isInteger(low.days) ? 0 : 2)} ` +
+        `days (${n(low.flows)} flow records, about what the default cap keeps at that rate), ` +
+        "one commit a minute. A range of days reads each past hour's top, built from its " +
+        "minutes' ten minutes after the hour:",
+      "",
+      table(
+        ["query", "p50 ms", "p99 ms"],
+        Object.entries(low.queries).map(([name, q]) => [name, n(q.p50_ms, 1), n(q.p99_ms, 1)]),
+      ),
+      "",
+    );
+  }
   const targets = Object.entries(h.queries).filter(([name]) =>
     name.startsWith("talkers 24 h") || /^series \d+ d$/.test(name)
   );

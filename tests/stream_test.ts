@@ -393,9 +393,12 @@ Deno.test("a client that stops reading costs the others nothing and gets no back
     await sleep(6000);
     const seconds = (performance.now() - began) / 1000;
     const got = healthy.received.slice(start);
+    // A server that waited on the stalled socket, or queued for it, would leave the healthy
+    // client with next to nothing. Alone it gets every update; with the whole suite beside it
+    // on 2 cores it has had 77% of them, hence the margin.
     for (const id of ["r", "f"]) {
       const n = got.filter((r) => r.message.id === id).length;
-      assert.ok(n >= seconds * 10 * 0.85, `healthy ${id}: ${n} updates in ${seconds.toFixed(1)} s`);
+      assert.ok(n >= seconds * 10 * 0.5, `healthy ${id}: ${n} updates in ${seconds.toFixed(1)} s`);
     }
     const stats = await getJson(`${api}/stats`);
     assert.ok(stats.stream.messages_skipped > 0, "the stalled client's updates must be skipped");

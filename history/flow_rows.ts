@@ -13,7 +13,6 @@ import type { Labels } from "./interning.ts";
 import { LabelKind, RID_PER_MINUTE, RID_PER_MS, TOP_PER_MINUTE } from "./schema.ts";
 import type { StoredFlow } from "./types.ts";
 
-export { RID_PER_MS } from "./schema.ts";
 /** The flow's `flags` bits. */
 const FLAG_NO_PORTS = 1;
 const FLAG_AGGREGATE = 2;
@@ -51,7 +50,7 @@ export class FlowWriter {
   readonly #topSmallest: StatementSync;
   readonly #topInsert: StatementSync;
   readonly #topDelete: StatementSync;
-  /** flow_top's state by minute, for the minutes written lately (as committed, or in this transaction). */
+  /** flow_top's state by minute, for the minutes written lately (this transaction's included). */
   #tops = new Map<number, MinuteTop>();
   /** Next k per millisecond, for this transaction's flows. */
   #nextK = new Map<number, number>();

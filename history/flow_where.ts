@@ -5,13 +5,11 @@ import { LONG_FLOW_US } from "./schema.ts";
 
 /** Above every rowid (an SQLite integer, exact in JavaScript). */
 export const MAX_RID = Number.MAX_SAFE_INTEGER;
-/** Flows longer than this (µs) are in the flow_long index (see schema.ts). */
-const LONG_US = LONG_FLOW_US;
 
 /**
  * WHERE terms and their arguments, with the rowid range kept apart as numbers: SQLite walks a
  * rowid range by one lower and one upper bound, and given several it may pick the looser one.
- * Past `longFrom` only flows longer than LONG_US can match (they end well after a range's `to`
+ * Past `longFrom` only flows longer than LONG_FLOW_US can match (they end well after a range's `to`
  * yet started before it): that part of the range is read through the flow_long index.
  */
 export class Where {
@@ -44,7 +42,7 @@ export class Where {
   select(columns: string): { sql: string; args: SQLInputValue[] } {
     const part = (lo: number, hi: number, long: boolean) => {
       const terms = [...this.terms];
-      if (long) terms.unshift(`dur > ${LONG_US}`);
+      if (long) terms.unshift(`dur > ${LONG_FLOW_US}`);
       if (hi < MAX_RID) terms.unshift(`rid < ${hi}`);
       if (lo > 0) terms.unshift(`rid >= ${lo}`);
       const where = terms.length ? ` WHERE ${terms.join(" AND ")}` : "";

@@ -157,7 +157,6 @@ export function queryFlows(
   labels: Labels,
   q: FlowsQuery,
   bounds: Bounds,
-  options: { plan?: "scan" } = {},
 ): FlowsResult {
   const { sort, order, sign, offset, limit } = checkPage(q);
   // The engine's own checks, so bad filters fail with its messages.
@@ -203,8 +202,7 @@ export function queryFlows(
   if (sort === "last") {
     rows = walkByRowid(db, page.select(columns), sign, need, bounds.maxBumpMs);
   } else if (
-    sort === "bytes" && sign < 0 && after === undefined && timeOnly && need <= TOP_PER_MINUTE &&
-    options.plan !== "scan"
+    sort === "bytes" && sign < 0 && after === undefined && timeOnly && need <= TOP_PER_MINUTE
   ) {
     rows = biggestFlows(db, columns, sorted, page, window, need) ?? sorted(page);
   } else {
@@ -264,6 +262,5 @@ function walkByRowid(
     }
     rows.push(row);
   }
-  rows.sort((a, b) => (a.v as number) - (b.v as number) || (a.fid as number) - (b.fid as number));
-  return rows.slice(0, need);
+  return sortByValue(rows).slice(0, need);
 }

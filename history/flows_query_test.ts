@@ -254,8 +254,8 @@ Deno.test("flows() refuses what /flows refuses, with its messages", () => {
 });
 
 Deno.test("flows() by bytes and totals over ranges of full minutes agree with the reference", () => {
-  // 400 flows a minute for 12 minutes, more than flow_top keeps a minute (TOP_PER_MINUTE), with byte counts
-  // that tie often; one minute of a flood's equal flows; long flows crossing range ends.
+  // 400 flows a minute for 12 minutes, more than flow_top keeps a minute (TOP_PER_MINUTE), with
+  // byte counts that tie often; a flood's equal flows; long flows crossing range ends.
   const flows = randomFlows(4800, 11).map((f, i) => ({
     ...f,
     last_ts: T0 + 6000 + Math.floor(i / 400) * 60 + (i % 400) * 0.149,

@@ -5,7 +5,7 @@
 // errors; the worker turns those into a state, never into an exception for the engine.
 
 import type { DatabaseSync, StatementSync } from "node:sqlite";
-import { FlowWriter, RID_PER_MS } from "./flow_rows.ts";
+import { FlowWriter } from "./flow_rows.ts";
 import { queryFlows } from "./flows_query.ts";
 import { buildHourTops } from "./hour_tops.ts";
 import { Hosts, Labels } from "./interning.ts";
@@ -13,7 +13,7 @@ import { openDatabase } from "./open_database.ts";
 import { queryProtocols, queryTalkers } from "./range_query.ts";
 import { fileBytes, Retention, walLimitOf } from "./retention.ts";
 import { type HostSum, keepTop, Rollup } from "./rollup.ts";
-import { LabelKind, NAME_SOURCES, readMeta, TIER_ID, writeMeta } from "./schema.ts";
+import { LabelKind, NAME_SOURCES, readMeta, RID_PER_MS, TIER_ID, writeMeta } from "./schema.ts";
 import { querySeries } from "./series_query.ts";
 import type {
   HistoryQuery,

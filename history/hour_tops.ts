@@ -8,7 +8,7 @@
 // has fewer than that many bigger flows in its own minute, so it is in that minute's top.
 
 import type { DatabaseSync } from "node:sqlite";
-import { TOP_PER_MINUTE } from "./schema.ts";
+import { TOP_PER_MINUTE, transaction } from "./schema.ts";
 
 /** Minutes after an hour's end before it is built. */
 export const SETTLE_MINUTES = 10;
@@ -35,16 +35,11 @@ export function buildHourTops(db: DatabaseSync, most = 32): number {
   );
   const count = db.prepare("INSERT OR REPLACE INTO flow_hour (h, flows) VALUES (?, ?)");
   for (const { h, n } of stale) {
-    db.exec("BEGIN");
-    try {
+    transaction(db, () => {
       clear.run(h);
       fill.run(h, h * 60, h * 60 + 60);
       count.run(h, n);
-      db.exec("COMMIT");
-    } catch (error) {
-      if (db.isTransaction) db.exec("ROLLBACK");
-      throw error;
-    }
+    });
   }
   return stale.length;
 }

@@ -3,7 +3,7 @@
 
 import { DatabaseSync } from "node:sqlite";
 import { dirname } from "node:path";
-import { migrate, readMeta, SchemaError, storedVersion, writeMeta } from "./schema.ts";
+import { migrate, readMeta, SchemaError, storedVersion, transaction, writeMeta } from "./schema.ts";
 
 /** An open database, or the one line that says why there is none. */
 export type Opened =
@@ -69,9 +69,7 @@ function configure(db: DatabaseSync, path: string, walLimit: number): void {
 
 /** Migrates, checks the file after an unclean stop, and marks it open; in one transaction. */
 function prepare(db: DatabaseSync, path: string): void {
-  // IMMEDIATE takes the write lock now: a locked or read-only file fails here, not later.
-  db.exec("BEGIN IMMEDIATE");
-  try {
+  transaction(db, () => {
     migrate(db, path);
     if (readMeta(db, "clean_close") === 0) {
       // The last run was killed: check the pages before trusting them.
@@ -81,11 +79,7 @@ function prepare(db: DatabaseSync, path: string): void {
       }
     }
     writeMeta(db, "clean_close", 0);
-    db.exec("COMMIT");
-  } catch (error) {
-    if (db.isTransaction) db.exec("ROLLBACK");
-    throw error;
-  }
+  });
 }
 
 /** `path` and its WAL renamed to `<path>.corrupt-<UTC time>`; the shared-memory index removed. */

@@ -15,7 +15,7 @@
 // file therefore stays under `cap - walLimit` and the WAL under `walLimit`.
 
 import type { DatabaseSync } from "node:sqlite";
-import { readMeta, RID_PER_MINUTE, RID_PER_MS, TIER_ID, writeMeta } from "./schema.ts";
+import { readMeta, RID_PER_MINUTE, RID_PER_MS, TIER_ID, transaction, writeMeta } from "./schema.ts";
 import type { StoreOptions, Tier } from "./types.ts";
 import { TIERS } from "./types.ts";
 
@@ -319,7 +319,7 @@ export class Retention {
       let next = nth.get(end, DELETE_CHUNK)?.v as number | undefined;
       if (next !== undefined && minutes) next = minutes.round(next);
       if (next !== undefined && next >= end) next = undefined;
-      this.#transaction(() => {
+      transaction(this.#db, () => {
         deleted += Number(remove.run(next ?? end).changes);
         minutes?.also(next ?? end);
         if (next === undefined) this.#raiseHorizon(horizonKey, horizon);
@@ -329,7 +329,7 @@ export class Retention {
   }
 
   #deleteTier(tierId: number, before: number): void {
-    this.#transaction(() => {
+    transaction(this.#db, () => {
       for (const table of ["totals", "breakdown", "host_traffic"]) {
         this.#db.prepare(`DELETE FROM ${table} WHERE tier = ? AND t < ?`).run(tierId, before);
       }
@@ -363,7 +363,7 @@ export class Retention {
     const flowFloor = min("SELECT min(rid) AS v FROM flow") / RID_PER_MS / 1000;
     // A minute of margin: a label's last use and its flow's row time may differ slightly.
     const labelFloor = Math.min(flowFloor, breakdownFloor) - 60;
-    this.#transaction(() => {
+    transaction(this.#db, () => {
       if (hostFloor !== Infinity) db.prepare("DELETE FROM host WHERE last_used < ?").run(hostFloor);
       else db.exec("DELETE FROM host");
       if (labelFloor !== Infinity) {
@@ -395,16 +395,5 @@ export class Retention {
       if (walBytes(this.#path) > this.#walLimit / 2) db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
     }
     db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
-  }
-
-  #transaction(body: () => void): void {
-    this.#db.exec("BEGIN IMMEDIATE");
-    try {
-      body();
-      this.#db.exec("COMMIT");
-    } catch (error) {
-      if (this.#db.isTransaction) this.#db.exec("ROLLBACK");
-      throw error;
-    }
   }
 }

@@ -146,6 +146,21 @@ export function readMeta(db: DatabaseSync, key: string): string | number | undef
   return row?.value as string | number | undefined;
 }
 
+/**
+ * Runs `body` in a write transaction (IMMEDIATE: the write lock is taken at once, so a locked or
+ * read-only file fails here, not halfway), committed, or rolled back if it throws.
+ */
+export function transaction(db: DatabaseSync, body: () => void): void {
+  db.exec("BEGIN IMMEDIATE");
+  try {
+    body();
+    db.exec("COMMIT");
+  } catch (error) {
+    if (db.isTransaction) db.exec("ROLLBACK");
+    throw error;
+  }
+}
+
 export function writeMeta(db: DatabaseSync, key: string, value: string | number): void {
   db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)").run(key, value);
 }

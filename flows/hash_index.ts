@@ -53,23 +53,21 @@ export class HashIndex {
   size = 0;
   /** Records indexed. */
   count = 0;
-  readonly #entries: Uint32Array;
   /** Entries `maxRecords` need at the load factor: growth stops here unless a probe overflows. */
   readonly #capSize: number;
-  readonly #slotBits: number;
-  readonly #slotMask: number;
   readonly #tagShift: number;
-  /** Bits of an entry above the slot and distance: the tag. */
-  readonly #tagMask: number;
   /**
-   * The entries, slot bits and tag shift, for probe() callers on the packet path: the engine's
-   * flow lookup walks them in place (see flow_table.ts findFlowOrEmbryo()) instead of through
-   * first()/next(), whose cursor lives in fields.
+   * The entries, slot bits and masks are public for callers on the packet path: the engine's
+   * flow and host lookups walk them in place (see flow_table.ts findFlowOrEmbryo()) instead of
+   * through first()/next(), whose cursor lives in fields.
    */
   readonly entries: Uint32Array;
   readonly slotBits: number;
   readonly slotMask: number;
-  /** An entry's tag bits (0 when none are left): `((entry ^ hash) & tagMask) === 0` matches. */
+  /**
+   * Bits of an entry above the slot and distance: the tag (0 when none are left).
+   * `((entry ^ hash) & tagMask) === 0` matches.
+   */
   readonly tagMask: number;
   readonly #loadNum: number;
   readonly #loadDen: number;
@@ -97,20 +95,16 @@ export class HashIndex {
     }
     this.#loadNum = load.num;
     this.#loadDen = load.den;
-    this.#slotBits = Math.ceil(Math.log2(maxRecords + 1));
-    if (this.#slotBits + DIB_BITS > 32) {
+    this.slotBits = Math.ceil(Math.log2(maxRecords + 1));
+    if (this.slotBits + DIB_BITS > 32) {
       throw new RangeError(`A hash index holds at most ${2 ** (32 - DIB_BITS) - 1} records`);
     }
-    this.#slotMask = 2 ** this.#slotBits - 1;
-    this.#tagShift = this.#slotBits + DIB_BITS;
-    this.#tagMask = this.#tagShift >= 32 ? 0 : (~((1 << this.#tagShift) - 1)) >>> 0;
+    this.slotMask = 2 ** this.slotBits - 1;
+    this.#tagShift = this.slotBits + DIB_BITS;
+    this.tagMask = this.#tagShift >= 32 ? 0 : ~((1 << this.#tagShift) - 1);
     // Room for growth past the load factor when probes run long (see insert()).
     this.#capSize = entriesFor(maxRecords, load.num, load.den);
-    this.#entries = new Uint32Array(this.#capSize * 2);
-    this.entries = this.#entries;
-    this.slotBits = this.#slotBits;
-    this.slotMask = this.#slotMask;
-    this.tagMask = this.#tagMask | 0;
+    this.entries = new Uint32Array(this.#capSize * 2);
     this.size = entriesFor(Math.min(maxRecords, Math.max(1, initialRecords)), load.num, load.den);
   }
 
@@ -143,11 +137,11 @@ export class HashIndex {
 
   /** The next candidate slot of the lookup started by first(), or -1. */
   next(): number {
-    const entries = this.#entries;
+    const entries = this.entries;
     const size = this.size;
-    const slotMask = this.#slotMask;
-    const tagMask = this.#tagMask;
-    const bits = this.#slotBits;
+    const slotMask = this.slotMask;
+    const tagMask = this.tagMask;
+    const bits = this.slotBits;
     const tag = this.#tag;
     let pos = this.#pos;
     let dib = this.#dib;
@@ -172,9 +166,9 @@ export class HashIndex {
    */
   insert(h: number, slot: number): boolean {
     if (slot < 0 || slot >= this.maxRecords) throw new RangeError(`slot ${slot} out of range`);
-    const entries = this.#entries;
+    const entries = this.entries;
     const size = this.size;
-    const bits = this.#slotBits;
+    const bits = this.slotBits;
     let entry = (this.#tagOf(h) | (slot + 1)) >>> 0;
     let dib = 0;
     let pos = this.#home(h);
@@ -214,10 +208,10 @@ export class HashIndex {
 
   /** Removes `slot`, indexed under hash `h`. Returns false when it was not there. */
   remove(h: number, slot: number): boolean {
-    const entries = this.#entries;
+    const entries = this.entries;
     const size = this.size;
-    const bits = this.#slotBits;
-    const slotMask = this.#slotMask;
+    const bits = this.slotBits;
+    const slotMask = this.slotMask;
     let pos = this.#home(h);
     for (let dib = 0;; dib++) {
       const e = entries[pos];
@@ -248,10 +242,10 @@ export class HashIndex {
    */
   reset(records: number): void {
     const size = Math.min(
-      this.#entries.length,
+      this.entries.length,
       Math.max(entriesFor(records, this.#loadNum, this.#loadDen), 8),
     );
-    this.#entries.fill(0, 0, Math.max(size, this.size));
+    this.entries.fill(0, 0, Math.max(size, this.size));
     this.size = size;
     this.count = 0;
     this.#overflowed = false;
@@ -263,7 +257,7 @@ export class HashIndex {
    */
   grownSize(): number {
     if (this.size < this.#capSize) return Math.min(this.#capSize, this.size * 2);
-    return this.#entries.length;
+    return this.entries.length;
   }
 
   /** Records the next rebuild should be sized for. */

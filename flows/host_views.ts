@@ -52,7 +52,7 @@ export function topHostStats(
     let recv = 0;
     for (let m = nowMinute - windowMin; m <= nowMinute; m++) {
       if (m > last || m <= last - MINUTES || m < first) continue;
-      const b = s * MINUTES + (m % MINUTES);
+      const b = t.bucketOf(s, m);
       if (useBytes) {
         sent += bytes[b * MIN_F64];
         recv += bytes[b * MIN_F64 + 1];
@@ -137,7 +137,7 @@ function windowOf(t: HostTable, s: number, nowMinute: number, windowMin: number)
     // Buckets after the host's last minute were never written; older than 60 are reused;
     // before the host's first minute it had no traffic here (those buckets are stale).
     if (m > last || m <= last - MINUTES || m < first) continue;
-    const b = s * MINUTES + (m % MINUTES);
+    const b = t.bucketOf(s, m);
     out[0] += t.minBytes[b * MIN_F64];
     out[1] += t.minBytes[b * MIN_F64 + 1];
     out[2] += t.minPkts[b * MIN_U32 + M_PKTS_SENT];
@@ -202,7 +202,7 @@ export function hostsOfMinute(t: HostTable, minute: number): MinuteOfHosts {
     const last = t.rec[s * REC + R_LAST_MINUTE];
     const first = t.rec[s * REC + R_FIRST_MINUTE];
     if (minute > last || minute <= last - MINUTES || minute < first) continue;
-    const b = s * MINUTES + (minute % MINUTES);
+    const b = t.bucketOf(s, minute);
     const sent = t.minBytes[b * MIN_F64];
     const recv = t.minBytes[b * MIN_F64 + 1];
     const ps = t.minPkts[b * MIN_U32 + M_PKTS_SENT];
@@ -240,7 +240,7 @@ export function hostMinuteSeries(
       out.received.push(0);
       continue;
     }
-    const b = s * MINUTES + (m % MINUTES);
+    const b = t.bucketOf(s, m);
     out.sent.push(t.minBytes[b * MIN_F64]);
     out.received.push(t.minBytes[b * MIN_F64 + 1]);
   }

@@ -9,7 +9,10 @@
 // for one host sits together. A host's totals, last-seen times and second buckets are one
 // 128-byte record (two cache lines); a minute bucket is one 24-byte record (bytes sent and
 // received as float64, then packets sent and received as uint32), so one update touches one or
-// two cache lines rather than one per field.
+// two cache lines rather than one per field. Minute buckets are laid out minute by minute (all
+// hosts' buckets of one minute together, see bucketOf()): the packet path writes only the
+// current minute's, 1.5 MB at 65,536 hosts, which stays in cache, where a host's 61 buckets side
+// by side spread those writes over 96 MB.
 
 import { formatIpv4, formatIpv6 } from "../capture/ip_address.ts";
 import { type PacketBatch, PacketKind } from "../capture/packet_batch.ts";
@@ -98,7 +101,7 @@ export class HostTable {
    * entered the table, and SECONDS second buckets per direction (bucket = second % SECONDS).
    */
   rec = new Float64Array(0);
-  /** MINUTES buckets per slot (bucket = minute % MINUTES), two views of the same memory. */
+  /** MINUTES buckets per slot (bucket: bucketOf()), two views of the same memory. */
   minBytes = new Float64Array(0);
   minPkts = new Uint32Array(0);
   private readonly index: HashIndex;
@@ -162,7 +165,7 @@ export class HostTable {
     // windows do not depend on the order traffic is accounted in.
     if (minute > rec[r + R_LAST_MINUTE] - MINUTES) {
       if (minute < rec[r + R_FIRST_MINUTE]) this.extendBack(s, minute);
-      const b = s * MINUTES + (minute % MINUTES);
+      const b = (minute % MINUTES) * this.capacity + s;
       this.minBytes[b * MIN_F64] += sentBytes;
       this.minBytes[b * MIN_F64 + 1] += recvBytes;
       this.minPkts[b * MIN_U32 + M_PKTS_SENT] += sentPkts;
@@ -183,10 +186,18 @@ export class HostTable {
 
   /** Zeroes host `s`'s bucket of minute `m`: all 24 bytes, both byte and packet counts. */
   private clearMinute(s: number, m: number): void {
-    const b = s * MINUTES + (m % MINUTES);
+    const b = (m % MINUTES) * this.capacity + s;
     this.minBytes[b * MIN_F64] = 0;
     this.minBytes[b * MIN_F64 + 1] = 0;
     this.minBytes[b * MIN_F64 + 2] = 0;
+  }
+
+  /**
+   * Index of host `s`'s bucket of minute `m` in the minute arrays (times MIN_F64 in `minBytes`,
+   * MIN_U32 in `minPkts`): minute-major, so a minute's buckets of every host sit together.
+   */
+  bucketOf(s: number, m: number): number {
+    return (m % MINUTES) * this.capacity + s;
   }
 
   /** Text of the address in slot `s`. */
@@ -376,7 +387,13 @@ export class HostTable {
     this.keys = u32(this.keys, KEY);
     this.links = new Int32Array(this.keys.buffer);
     this.rec = f64(this.rec, REC);
-    this.minBytes = f64(this.minBytes, MINUTES * MIN_F64);
+    // Minute-major: each minute's run of buckets moves to its place at the new stride.
+    const minutes = new Float64Array(capacity * MINUTES * MIN_F64);
+    const run = this.capacity * MIN_F64;
+    for (let m = 0; m < MINUTES && run > 0; m++) {
+      minutes.set(this.minBytes.subarray(m * run, (m + 1) * run), m * capacity * MIN_F64);
+    }
+    this.minBytes = minutes;
     this.minPkts = new Uint32Array(this.minBytes.buffer);
     this.capacity = capacity;
   }

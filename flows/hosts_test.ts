@@ -110,6 +110,32 @@ Deno.test("hosts stay findable while the table grows, its index doubles and it e
   assert.equal(sent.get(address(2000)), undefined);
 });
 
+Deno.test("minute buckets written before the table grows keep their minutes after it", () => {
+  const hosts = new HostTable(64, 4);
+  add(hosts, [
+    { ts: T0, src: "10.0.0.1", dst: "10.0.0.2", len: 100 },
+    { ts: T0 + 60, src: "10.0.0.1", dst: "10.0.0.2", len: 200 },
+    { ts: T0 + 120, src: "10.0.0.1", dst: "10.0.0.2", len: 300 },
+  ]);
+  // 60 more hosts in the third minute: the table doubles from 4 slots to 64.
+  add(
+    hosts,
+    Array.from({ length: 30 }, (_, k) => ({
+      ts: T0 + 121,
+      src: `10.1.0.${k}`,
+      dst: `10.2.0.${k}`,
+      len: 10 + k,
+    })),
+  );
+  assert.equal(hosts.capacity, 64);
+  const at = (address: string, window: 1 | 5) => hostStats(hosts, address, T0 + 122, window);
+  assert.equal(at("10.0.0.1", 5)?.bytes_sent, 600);
+  assert.equal(at("10.0.0.1", 1)?.bytes_sent, 500, "the second and third minutes");
+  assert.equal(at("10.0.0.2", 5)?.packets_received, 3);
+  assert.equal(at("10.1.0.29", 1)?.bytes_sent, 39);
+  assert.equal(at("10.2.0.7", 1)?.bytes_received, 17);
+});
+
 Deno.test("traffic out of time order still counts in its own minute and second", () => {
   const hosts = new HostTable(10);
   add(hosts, [

@@ -74,12 +74,13 @@ section); the rest would need the packet path out of JavaScript.`;
 export const USUAL_MIX_MISS =
   `**Why the usual mix is behind.** Compare with care: the "before" ratio was measured on
 another day, and softflowd's own rate moves run to run; the same-process A/B in the
-optimisation section is the measure. There the 5,000-flow mix is within 4% of the round's
-start without names (4.12 against 4.27 M packets/s) and the 500,000-flow mix 11% behind (0.65
-against 0.73), plus what names and applications cost (about 3% and 10%). What is left at 500,000
-flows came with the per-flow records, the Robin Hood index and the one-packet ring, which
-bought the flood's 1.9x and the memory budget, and with what per-second accounting now keeps
-per flow (its rate buckets for rate_now, the app rings).`;
+optimisation section is the measure. There, after the host minute buckets went minute-major,
+the 500,000-flow mix is within 3% of the round's start without names (0.59 against 0.60 M
+packets/s, three alternated rounds) and the 5,000-flow mix between 4% and 11% behind by day
+(4.12 against 4.27; 3.13 against 3.52 on a busier machine), plus what names and applications
+cost (about 3% and 10%). What is left came with the per-flow records, the Robin Hood index and
+the one-packet ring, which bought the flood's 1.9x and the memory budget, and with what
+per-second accounting now does per flow (its rate buckets for rate_now, the app rings).`;
 
 export const LIVE_WORKERS_NOTE =
   `**Two workers here.** This machine has 2 cores: with 2 capture workers, trafgen and the

@@ -67,3 +67,17 @@ Deno.test("appTotals() over a few seconds counts those seconds, not the minute s
   const minute = series.appTotals(1_000_049, 60);
   assert.equal(minute[0].bytes, 30_000, "a minute's window still reads the minute ring");
 });
+
+Deno.test("app traffic a day late is late, even right after traffic of the same second", () => {
+  const series = new TimeSeries();
+  const tls = series.appColumn(1025);
+  const t = 1_000_020;
+  series.addApp(t, 1, 100, tls);
+  // A day later the minute ring reuses that minute's slot for the new day.
+  series.addTraffic(t + 86_400, 1, 60, L4Class.Tcp, 0);
+  series.addApp(t, 1, 50, tls); // the same second as the first: late now
+  assert.deepEqual(series.appTotals(t + 86_400, 60), [], "nothing of the old day in the new");
+  assert.equal(series.minutes.late, 1);
+  series.addApp(t + 86_400, 1, 70, tls);
+  assert.deepEqual(series.appTotals(t + 86_400, 60), [{ code: 1025, packets: 1, bytes: 70 }]);
+});

@@ -233,6 +233,7 @@ export function findFlowOrEmbryo(
   const bits = index.slotBits;
   const slotMask = index.slotMask;
   const tagMask = index.tagMask;
+  const tagShift = index.tagShift;
   let pos = Math.floor((h >>> 0) * size / 4294967296); // HashIndex's home bucket
   for (let dib = 0;; dib++) {
     const e = entries[pos];
@@ -240,7 +241,7 @@ export function findFlowOrEmbryo(
     // An empty bucket, or an entry nearer its home than we are from ours: not present.
     if (e === 0 || theirs < dib) return -1;
     // Same distance at the same position means the same home bucket; then the tag.
-    if (theirs === dib && ((e ^ h) & tagMask) === 0) {
+    if (theirs === dib && ((e ^ (h << tagShift)) & tagMask) === 0) {
       const x = (e & slotMask) - 1;
       const u32 = x < maxFlows ? t32 : e32;
       const r = x < maxFlows ? x * ACTIVE_WORDS : (x - maxFlows) * embryoWords;

@@ -55,7 +55,6 @@ export class HashIndex {
   count = 0;
   /** Entries `maxRecords` need at the load factor: growth stops here unless a probe overflows. */
   readonly #capSize: number;
-  readonly #tagShift: number;
   /**
    * The entries, slot bits and masks are public for callers on the packet path: the engine's
    * flow and host lookups walk them in place (see flow_table.ts findFlowOrEmbryo()) instead of
@@ -65,10 +64,14 @@ export class HashIndex {
   readonly slotBits: number;
   readonly slotMask: number;
   /**
-   * Bits of an entry above the slot and distance: the tag (0 when none are left).
-   * `((entry ^ hash) & tagMask) === 0` matches.
+   * Bits of an entry above the slot and distance: the tag (0 when none are left), the hash's
+   * lowest bits shifted up by `tagShift`. Not its highest: the home bucket is the top bits of
+   * hash * size, so entries that share a home share their top bits too, and a tag of those
+   * (as it first was) matched every such entry: 0.7 key compares, each a cache miss, per
+   * flood SYN that had no flow. `((entry ^ (hash << tagShift)) & tagMask) === 0` matches.
    */
   readonly tagMask: number;
+  readonly tagShift: number;
   readonly #loadNum: number;
   readonly #loadDen: number;
   /** Cursor of first()/next(): the probe position, its distance and the tag sought. */
@@ -100,8 +103,8 @@ export class HashIndex {
       throw new RangeError(`A hash index holds at most ${2 ** (32 - DIB_BITS) - 1} records`);
     }
     this.slotMask = 2 ** this.slotBits - 1;
-    this.#tagShift = this.slotBits + DIB_BITS;
-    this.tagMask = this.#tagShift >= 32 ? 0 : ~((1 << this.#tagShift) - 1);
+    this.tagShift = this.slotBits + DIB_BITS;
+    this.tagMask = this.tagShift >= 32 ? 0 : ~((1 << this.tagShift) - 1);
     // Room for growth past the load factor when probes run long (see insert()).
     this.#capSize = entriesFor(maxRecords, load.num, load.den);
     this.entries = new Uint32Array(this.#capSize * 2);
@@ -119,9 +122,9 @@ export class HashIndex {
     return Math.floor((h >>> 0) * this.size / 4294967296);
   }
 
-  /** The tag of hash `h`, shifted into place (0 when no bits are left for it). */
+  /** The tag of hash `h` (its low bits), shifted into place (0 when no bits are left). */
   #tagOf(h: number): number {
-    return this.#tagShift >= 32 ? 0 : ((h >>> this.#tagShift) << this.#tagShift) >>> 0;
+    return this.tagShift >= 32 ? 0 : (h << this.tagShift) >>> 0;
   }
 
   /**

@@ -283,13 +283,14 @@ export class HostTable {
     const bits = index.slotBits;
     const slotMask = index.slotMask;
     const tagMask = index.tagMask;
+    const tagShift = index.tagShift;
     const k = this.keys;
     let pos = Math.floor((h >>> 0) * size / 4294967296); // HashIndex's home bucket
     for (let dib = 0;; dib++) {
       const e = entries[pos];
       const theirs = (e >>> bits) & MAX_DIB;
       if (e === 0 || theirs < dib) return -1;
-      if (theirs === dib && ((e ^ h) & tagMask) === 0) {
+      if (theirs === dib && ((e ^ (h << tagShift)) & tagMask) === 0) {
         const a = ((e & slotMask) - 1) * KEY;
         if (
           k[a + K_V6] === v6 && k[a] === words[base] && k[a + 1] === words[base + 1] &&

@@ -64,23 +64,23 @@ identity before its state left the flow slots, the slope was 146.5 B (129.8 with
 export const FLOOD_X_MISS =
   `**Why 4x softflowd is missed.** softflowd's default table holds 8,192 flows: under a
 random-source flood it evicts one for nearly every SYN, in C, and never touches memory beyond
-that small table, about 750 ns a packet here. 4x that through \`serve\` is 190 ns a packet for
+that small table, about 800 ns a packet here. 4x that through \`serve\` is 200 ns a packet for
 reading, decoding, the flow table, the one-packet ring, hosts (every SYN a new host), the time
 series and handing the results to the API, with 1M flows and 65,536 hosts held (at softflowd's
-table size of 1M flows it manages 0.24 Mpps, and Netwatch is about 7x that). The engine alone in
-one thread runs at about 1.6 Mpps on this file; the ring bought 1.9x (see the optimisation
-section); the rest would need the packet path out of JavaScript.`;
+table size of 1M flows it manages 0.25 Mpps, and Netwatch is about 7.5x that). The engine alone
+in one thread runs at about 1.9 Mpps on this file; the ring bought 1.9x and the hash index's tag
+fix 1.16x (see the optimisation section); the rest would need the packet path out of JavaScript.`;
 
 export const USUAL_MIX_MISS =
   `**Why the usual mix is behind.** Compare with care: the "before" ratio was measured on
 another day, and softflowd's own rate moves run to run; the same-process A/B in the
-optimisation section is the measure. There, after the host minute buckets went minute-major,
-the 500,000-flow mix is within 3% of the round's start without names (0.59 against 0.60 M
-packets/s, three alternated rounds) and the 5,000-flow mix between 4% and 11% behind by day
-(4.12 against 4.27; 3.13 against 3.52 on a busier machine), plus what names and applications
-cost (about 3% and 10%). What is left came with the per-flow records, the Robin Hood index and
-the one-packet ring, which bought the flood's 1.9x and the memory budget, and with what
-per-second accounting now does per flow (its rate buckets for rate_now, the app rings).`;
+optimisation section is the measure. There, after the host minute buckets went minute-major and
+the hash index's tag was fixed, the 500,000-flow mix is 8% faster than at the round's start
+(0.71 against 0.65 M packets/s, three alternated rounds, without names), and the 5,000-flow mix
+between 4% and 11% behind by day (4.12 against 4.27 in the morning; 3.15 against 3.55 on a
+busier machine), plus what names and applications cost (about 3% there). At 5,000 flows the
+profile is flat: the difference is spread over the lookup, decoding (tunnels, more link types)
+and reading, what the per-flow records, the one-packet ring and the new decoders cost.`;
 
 export const LIVE_WORKERS_NOTE =
   `**Two workers here.** This machine has 2 cores: with 2 capture workers, trafgen and the

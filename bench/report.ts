@@ -160,7 +160,10 @@ function liveSection(res: BenchResults, out: string[], summary: string[][], root
       `${l.stepSeconds} s; a step is zero-drop when the tool's own drop counter did not move and ` +
       "it accounted every packet the veth sent. The ladder stops at a tool's first loss. " +
       `\`max\` is trafgen at top speed. trafgen alone (nothing capturing, median of 3): ` +
-      `**${n(l.generatorPps)} pps**, below 1 Mpps, so the generator's limit is the target. ` +
+      `**${n(l.generatorPps)} pps**, ` +
+      (l.generatorPps < 1e6
+        ? "below 1 Mpps, so the generator's limit is the target. "
+        : "above 1 Mpps, so 1 Mpps is the target. ") +
       "On 2 cores, trafgen takes one core and the capture tool gets the other. While a tool " +
       "captures, trafgen's top speed drops (the `max` rows): on veth the receive path, " +
       "including the copy of every frame into the capture's ring, runs in the sender's " +

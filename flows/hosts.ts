@@ -165,7 +165,7 @@ export class HostTable {
     // windows do not depend on the order traffic is accounted in.
     if (minute > rec[r + R_LAST_MINUTE] - MINUTES) {
       if (minute < rec[r + R_FIRST_MINUTE]) this.extendBack(s, minute);
-      const b = (minute % MINUTES) * this.capacity + s;
+      const b = this.bucketOf(s, minute);
       this.minBytes[b * MIN_F64] += sentBytes;
       this.minBytes[b * MIN_F64 + 1] += recvBytes;
       this.minPkts[b * MIN_U32 + M_PKTS_SENT] += sentPkts;
@@ -186,7 +186,7 @@ export class HostTable {
 
   /** Zeroes host `s`'s bucket of minute `m`: all 24 bytes, both byte and packet counts. */
   private clearMinute(s: number, m: number): void {
-    const b = (m % MINUTES) * this.capacity + s;
+    const b = this.bucketOf(s, m);
     this.minBytes[b * MIN_F64] = 0;
     this.minBytes[b * MIN_F64 + 1] = 0;
     this.minBytes[b * MIN_F64 + 2] = 0;

@@ -251,15 +251,17 @@ export class Retention {
         // Whole minutes (rounded up), with their flow_minute and flow_top rows, so every
         // minute left in those is complete (see schema.ts).
         const end = Math.ceil(cut / 60) * 60 * 1000 * RID_PER_MS;
+        const beside = [
+          "DELETE FROM flow_minute WHERE m < ?",
+          "DELETE FROM flow_top WHERE m < ?",
+          // An hour cut in part is no longer current (see hour_tops.ts) until built again.
+          "DELETE FROM flow_top_hour WHERE h * 60 + 60 <= ?",
+          "DELETE FROM flow_hour WHERE h * 60 < ?",
+        ].map((sql) => db.prepare(sql));
         return this.#chunked("flow", "rid", end, "horizon_flows", end / RID_PER_MS / 1000, {
           round: (rid) => Math.ceil(rid / RID_PER_MINUTE) * RID_PER_MINUTE,
           also: (rid) => {
-            const m = rid / RID_PER_MINUTE;
-            db.prepare("DELETE FROM flow_minute WHERE m < ?").run(m);
-            db.prepare("DELETE FROM flow_top WHERE m < ?").run(m);
-            // An hour cut in part is no longer current (see hour_tops.ts) until built again.
-            db.prepare("DELETE FROM flow_top_hour WHERE h * 60 + 60 <= ?").run(m);
-            db.prepare("DELETE FROM flow_hour WHERE h * 60 < ?").run(m);
+            for (const statement of beside) statement.run(rid / RID_PER_MINUTE);
           },
         });
       },

@@ -195,7 +195,8 @@ export function storedVersion(db: DatabaseSync, path: string): number {
 export function migrate(db: DatabaseSync, path: string): void {
   const from = storedVersion(db, path);
   const start = performance.now();
-  if (from > 0 && from < SCHEMA_VERSION) {
+  const upgrading = from > 0 && from < SCHEMA_VERSION;
+  if (upgrading) {
     console.error(
       `netwatch: upgrading the history in ${path} (schema ${from} to ${SCHEMA_VERSION})`,
     );
@@ -204,7 +205,7 @@ export function migrate(db: DatabaseSync, path: string): void {
     MIGRATIONS[version](db);
     writeMeta(db, "schema_version", version + 1);
   }
-  if (from > 0 && from < SCHEMA_VERSION) {
+  if (upgrading) {
     console.error(
       `netwatch: history upgraded in ${((performance.now() - start) / 1000).toFixed(1)} s`,
     );

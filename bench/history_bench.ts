@@ -159,10 +159,22 @@ function sqliteVersion(): string {
   console.log(`hand-off: ${us.toFixed(2)} µs per flow on the calling thread`);
 }
 
+/** p50 and p99 of `count` runs of `run` (ms), and what the last run returned. */
+function timed<T>(count: number, run: () => T): { p50_ms: number; p99_ms: number; last: T } {
+  const ms: number[] = [];
+  let last!: T;
+  for (let i = 0; i < count; i++) {
+    const t = performance.now();
+    last = run();
+    ms.push(performance.now() - t);
+  }
+  ms.sort((a, b) => a - b);
+  const p = (q: number) => ms[Math.min(ms.length - 1, Math.floor(q * ms.length))];
+  return { p50_ms: p(0.5), p99_ms: p(0.99), last };
+}
+
 // (4) Queries over the whole database, `runs` times each with a moving end.
 {
-  const p = (sorted: number[], q: number) =>
-    sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
   // A span of `seconds` at random within the flow records kept, ending at least a minute
   // before the newest.
   const oldestFlow = store.status().oldest.flows ?? END - 3600;
@@ -204,20 +216,15 @@ function sqliteVersion(): string {
   };
   const timing: Record<string, { p50_ms: number; p99_ms: number; tier?: string }> = {};
   for (const [name, make] of Object.entries(queries)) {
-    const ms: number[] = [];
-    let tier: string | undefined;
     const count = name.startsWith("flows") ? Math.min(runs, 20) : runs;
-    for (let i = 0; i < count; i++) {
+    const { p50_ms, p99_ms, last } = timed(count, () => {
       const to = END - Math.floor(Math.random() * 120) * 60;
-      const t = performance.now();
-      const result = store.query(make(to) as never) as { tier?: string };
-      ms.push(performance.now() - t);
-      tier = result.tier;
-    }
-    ms.sort((a, b) => a - b);
-    timing[name] = { p50_ms: p(ms, 0.5), p99_ms: p(ms, 0.99), tier };
+      return store.query(make(to) as never) as { tier?: string };
+    });
+    const tier = last.tier;
+    timing[name] = { p50_ms, p99_ms, tier };
     console.log(
-      `${name}: p50 ${p(ms, 0.5).toFixed(1)} ms, p99 ${p(ms, 0.99).toFixed(1)} ms` +
+      `${name}: p50 ${p50_ms.toFixed(1)} ms, p99 ${p99_ms.toFixed(1)} ms` +
         (tier ? ` (${tier})` : ""),
     );
   }
@@ -266,15 +273,9 @@ store.close();
   };
   const timing: Record<string, { p50_ms: number; p99_ms: number }> = {};
   for (const [name, q] of Object.entries(pages)) {
-    const ms: number[] = [];
-    for (let i = 0; i < 20; i++) {
-      const t = performance.now();
-      low.query(q as never);
-      ms.push(performance.now() - t);
-    }
-    ms.sort((a, b) => a - b);
-    timing[name] = { p50_ms: ms[10], p99_ms: ms[19] };
-    console.log(`quiet link, ${name}: p50 ${ms[10].toFixed(1)} ms, p99 ${ms[19].toFixed(1)} ms`);
+    const { p50_ms, p99_ms } = timed(20, () => low.query(q as never));
+    timing[name] = { p50_ms, p99_ms };
+    console.log(`quiet link, ${name}: p50 ${p50_ms.toFixed(1)} ms, p99 ${p99_ms.toFixed(1)} ms`);
   }
   results.low_rate = {
     flows_per_second: 10,

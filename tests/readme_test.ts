@@ -85,6 +85,11 @@ const RULES: [RegExp, Check][] = [
     run: "never",
     why: "minutes of full CPU; BENCHMARKS.md",
   }],
+  [/^npx deno task bench:ab /, {
+    run: "never",
+    why: "minutes of full CPU over 1.7 GB of generated captures; tests/bench_ab_test.ts runs " +
+      "its measuring half on a test capture",
+  }],
   [/^npx deno task fuzz$/, { run: "never", why: "5M frames; CI fuzzes 200,000 in decode tests" }],
   [/^npx deno task screenshot$/, {
     run: "never",

@@ -73,14 +73,13 @@ fix 1.16x (see the optimisation section); the rest would need the packet path ou
 
 export const USUAL_MIX_MISS =
   `**Why the usual mix is behind.** Compare with care: the "before" ratio was measured on
-another day, and softflowd's own rate moves run to run; the same-process A/B in the
-optimisation section is the measure. There, after the host minute buckets went minute-major and
-the hash index's tag was fixed, the 500,000-flow mix is 8% faster than at the round's start
-(0.71 against 0.65 M packets/s, three alternated rounds, without names), and the 5,000-flow mix
-between 4% and 11% behind by day (4.12 against 4.27 in the morning; 3.15 against 3.55 on a
-busier machine), plus what names and applications cost (about 3% there). At 5,000 flows the
-profile is flat: the difference is spread over the lookup, decoding (tunnels, more link types)
-and reading, what the per-flow records, the one-packet ring and the new decoders cost.`;
+another day, and softflowd's own rate moves run to run; the A/B in the optimisation section
+(\`deno task bench:ab\`: one engine per process over 8M packets, the commits alternated) is the
+measure. There the 500,000-flow mix is 13% faster than at the round's start and the 5,000-flow
+mix 8% slower (4.01 against 4.37 M packets/s), 12% with names and applications, which cost 4% there
+and 2% at 500,000 flows. At 5,000 flows the profile is flat: the difference is spread over the lookup, decoding
+(tunnels, more link types) and reading, what the per-flow records, the one-packet ring and the
+new decoders cost.`;
 
 export const LIVE_WORKERS_NOTE =
   `**Two workers here.** This machine has 2 cores: with 2 capture workers, trafgen and the

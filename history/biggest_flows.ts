@@ -11,7 +11,7 @@
 // row by row, for all of theirs.
 
 import type { DatabaseSync, SQLInputValue } from "node:sqlite";
-import type { SureRids, Where } from "./flow_where.ts";
+import { byWholeMinutes, type SureRids, type Where } from "./flow_where.ts";
 import { currentHours } from "./hour_tops.ts";
 import { RID_PER_MINUTE, TOP_PER_MINUTE } from "./schema.ts";
 
@@ -49,15 +49,11 @@ export function biggestFlows(
   window: SureRids,
   need: number,
 ): Row[] | null {
-  const first = Math.ceil(window.sureLo / RID_PER_MINUTE);
-  const end = Math.floor(window.sureHi / RID_PER_MINUTE);
-  if (end <= first) return null;
-  const edges = [
-    ...sorted(page.within(0, first * RID_PER_MINUTE)),
-    ...sorted(page.within(end * RID_PER_MINUTE)),
-  ];
+  const minutes = byWholeMinutes(page, window);
+  if (minutes === null) return null;
+  const edges = [...sorted(minutes.before), ...sorted(minutes.after)];
   const read = need + TIE_SLACK;
-  const sources = topSources(db, first, end);
+  const sources = topSources(db, minutes.first, minutes.end);
   for (const source of sources) {
     source.entries = db.prepare(
       `SELECT ${unitOf(source)} AS unit, bytes, rid FROM ${source.table} WHERE ${source.where}

@@ -1,7 +1,7 @@
 // The WHERE clause of a stored-flows query, with its rowid range kept as numbers.
 
 import type { SQLInputValue } from "node:sqlite";
-import { LONG_FLOW_US } from "./schema.ts";
+import { LONG_FLOW_US, RID_PER_MINUTE } from "./schema.ts";
 
 /** Above every rowid (an SQLite integer, exact in JavaScript). */
 export const MAX_RID = Number.MAX_SAFE_INTEGER;
@@ -63,4 +63,23 @@ export class Where {
 export interface SureRids {
   sureLo: number;
   sureHi: number;
+}
+
+/**
+ * The whole minutes [first, end) of `window`, and `where` narrowed to the rows outside them,
+ * `before` and `after` (the range's edges, read row by row); null when it holds no whole minute.
+ */
+export function byWholeMinutes(
+  where: Where,
+  window: SureRids,
+): { first: number; end: number; before: Where; after: Where } | null {
+  const first = Math.ceil(window.sureLo / RID_PER_MINUTE);
+  const end = Math.floor(window.sureHi / RID_PER_MINUTE);
+  if (end <= first) return null;
+  return {
+    first,
+    end,
+    before: where.within(0, first * RID_PER_MINUTE),
+    after: where.within(end * RID_PER_MINUTE),
+  };
 }

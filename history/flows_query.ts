@@ -23,8 +23,8 @@ import { blobAddress, prefixRange } from "./address_blob.ts";
 import { FLOW_COLUMNS, flowOfRow } from "./flow_rows.ts";
 import type { Labels } from "./interning.ts";
 import { biggestFlows, rowsByRid, sortByValue } from "./biggest_flows.ts";
-import { MAX_RID, type SureRids, Where } from "./flow_where.ts";
-import { LabelKind, LONG_FLOW_US, RID_PER_MINUTE, RID_PER_MS, TOP_PER_MINUTE } from "./schema.ts";
+import { byWholeMinutes, MAX_RID, type SureRids, Where } from "./flow_where.ts";
+import { LabelKind, LONG_FLOW_US, RID_PER_MS, TOP_PER_MINUTE } from "./schema.ts";
 import type { FlowsQuery, FlowsResult } from "./types.ts";
 
 /** End and start time in seconds, computed as flowOfRow() computes last_ts and first_ts. */
@@ -230,13 +230,11 @@ function countRows(db: DatabaseSync, where: Where): number {
  * the sure window, and the rows outside those minutes counted one by one.
  */
 function countInWindow(db: DatabaseSync, where: Where, window: SureRids): number {
-  const first = Math.ceil(window.sureLo / RID_PER_MINUTE);
-  const end = Math.floor(window.sureHi / RID_PER_MINUTE);
-  if (end <= first) return countRows(db, where);
+  const minutes = byWholeMinutes(where, window);
+  if (minutes === null) return countRows(db, where);
   const inside = db.prepare("SELECT sum(flows) AS n FROM flow_minute WHERE m >= ? AND m < ?")
-    .get(first, end)!.n as number | null;
-  return (inside ?? 0) + countRows(db, where.within(0, first * RID_PER_MINUTE)) +
-    countRows(db, where.within(end * RID_PER_MINUTE));
+    .get(minutes.first, minutes.end)!.n as number | null;
+  return (inside ?? 0) + countRows(db, minutes.before) + countRows(db, minutes.after);
 }
 
 /**

@@ -15,7 +15,7 @@ import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { generateCapture } from "./generate_capture.ts";
 import { generateFlood } from "./generate_flood.ts";
-import { median } from "./offline.ts";
+import { median } from "./stats.ts";
 
 const FILES: Record<string, { describe: string; make: (path: string) => void }> = {
   usual5k: {

@@ -10,6 +10,7 @@
 // namespace where Netwatch listens on loopback.
 
 import { parseArgs } from "node:util";
+import { percentile } from "./stats.ts";
 
 /** The requests probed, in turn, by name. */
 export const PROBES: readonly { name: string; path: string }[] = [
@@ -71,11 +72,6 @@ export async function probeLoop(
     const wait = round + intervalMs - Date.now();
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
   }
-}
-
-function percentile(sorted: number[], p: number): number {
-  if (!sorted.length) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
 }
 
 /** Latency per request and over all of them, for samples sent within [from, to] (epoch ms). */

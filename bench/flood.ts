@@ -17,7 +17,8 @@ import {
   probeLoop,
   type ProbeSample,
 } from "./api_probe.ts";
-import { hasCommand, median, readAndEngine, timeSoftflowd } from "./offline.ts";
+import { hasCommand, readAndEngine, timeSoftflowd } from "./offline.ts";
+import { median } from "./stats.ts";
 import { type ServeProcess, startServe } from "../tests/helpers/serve.ts";
 
 /** How often the timed replay polls /stats. */

@@ -24,6 +24,7 @@ import { flowTableBytesPerFlow } from "../flows/flow_table.ts";
 import { Identity } from "../flows/identity/identity.ts";
 import type { FlowQuery } from "../flows/query.ts";
 import { NAMES, namingPayloads } from "./naming_payloads.ts";
+import { percentile } from "./stats.ts";
 
 /** Every figure the benchmark prints. */
 export interface FlowsBenchFigures {
@@ -215,10 +216,6 @@ function measureUpdates(flows: number, seconds: number): number {
     }
   }
   return packets / ((performance.now() - started) / 1000);
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
 }
 
 /** Query latencies over an engine holding `flows` active flows (1,000,000 by default). */

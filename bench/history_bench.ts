@@ -17,6 +17,7 @@ import { fileBytes } from "../history/retention.ts";
 import { formatBytes, parseSize } from "../history/size_units.ts";
 import type { HistoryQuery } from "../history/types.ts";
 import { generateMonth } from "./history_month.ts";
+import { percentile } from "./stats.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -169,8 +170,7 @@ function timed<T>(count: number, run: () => T): { p50_ms: number; p99_ms: number
     ms.push(performance.now() - t);
   }
   ms.sort((a, b) => a - b);
-  const p = (q: number) => ms[Math.min(ms.length - 1, Math.floor(q * ms.length))];
-  return { p50_ms: p(0.5), p99_ms: p(0.99), last };
+  return { p50_ms: percentile(ms, 0.5), p99_ms: percentile(ms, 0.99), last };
 }
 
 // (4) Queries over the whole database, `runs` times each with a moving end.

@@ -12,6 +12,7 @@ import { Identity } from "../flows/identity/identity.ts";
 import { PacketCounters } from "../flows/packet_counters.ts";
 import { cliCommand } from "../tests/helpers/cli.ts";
 import { generateCapture, type GeneratedCapture } from "./generate_capture.ts";
+import { median } from "./stats.ts";
 
 export interface Measurement {
   name: string;
@@ -29,11 +30,6 @@ export interface OfflineResult {
   fileBytes: number;
   runs: number;
   measurements: Measurement[];
-}
-
-export function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
 }
 
 export async function hasCommand(name: string): Promise<boolean> {

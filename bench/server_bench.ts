@@ -15,6 +15,7 @@ import { LocalMonitor } from "../tests/helpers/local_monitor.ts";
 import { cliCommand } from "../tests/helpers/cli.ts";
 import { waitForLine } from "../tests/helpers/netns.ts";
 import { freePort } from "../tests/helpers/serve.ts";
+import { percentile } from "./stats.ts";
 
 /** Every figure the benchmark prints. */
 export interface ServerBenchFigures {
@@ -44,10 +45,6 @@ export interface StreamRun {
 }
 
 const TICKS_PER_SEC = 100; // USER_HZ on Linux
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
-}
 
 /** Fills an engine with `count` distinct TCP/UDP flows between 50,000 clients and 200 servers. */
 function fillMonitor(count: number): LocalMonitor {

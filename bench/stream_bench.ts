@@ -14,6 +14,7 @@ import { createTestLink, requireCommands } from "../tests/helpers/netns.ts";
 import { freePort } from "../tests/helpers/serve.ts";
 import { killNamespaceProcesses, sendTraffic } from "./live.ts";
 import { cpuSeconds, startNetwatch } from "./live_tools.ts";
+import { percentile } from "./stats.ts";
 
 /** What one run measured. */
 export interface StreamRun {
@@ -42,11 +43,6 @@ const SUBSCRIPTIONS = [
   ["t", "talkers", { limit: 10 }],
   ["f", "flows", { sort: "bytes", limit: 50 }],
 ] as const;
-
-function percentile(sorted: number[], p: number): number {
-  if (!sorted.length) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
-}
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));

@@ -13,6 +13,7 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { runProcess } from "../tests/helpers/process.ts";
 import { generateCapture } from "./generate_capture.ts";
 import { generateFlood } from "./generate_flood.ts";
 import { median } from "./stats.ts";
@@ -57,14 +58,13 @@ const repo = resolve(import.meta.dirname!, "..");
 const out = resolve(repo, "bench/out/ab");
 mkdirSync(out, { recursive: true });
 
-async function run(cmd: string, args: string[], cwd = repo): Promise<string> {
-  const result = await new Deno.Command(cmd, { args, cwd, stderr: "piped", stdout: "piped" })
-    .output();
-  const text = new TextDecoder();
-  if (!result.success) {
-    throw new Error(`${cmd} ${args.join(" ")} failed: ${text.decode(result.stderr).trim()}`);
+/** The trimmed stdout of `cmd`, run in the repository; throws with its stderr if it fails. */
+async function run(cmd: string, args: string[]): Promise<string> {
+  const result = await runProcess(cmd, args, { cwd: repo });
+  if (result.code !== 0) {
+    throw new Error(`${cmd} ${args.join(" ")} failed: ${result.stderr.trim()}`);
   }
-  return text.decode(result.stdout).trim();
+  return result.stdout.trim();
 }
 
 const paths: Record<string, string> = {};

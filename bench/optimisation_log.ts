@@ -293,6 +293,18 @@ read of its flow's 120-byte record, where 83ecdbf compared the protocol and port
 of 20 KB, which stay in the first-level cache. The per-flow record is what bought the 500,000-flow
 and flood gains, so it stays.
 
+**Measured again, later, on a quieter machine** (same tool, same captures): five
+alternated rounds gave 83ecdbf 4.63 and main 3.96 at 5,000 flows (0.86x), 0.70 and 0.72 at
+500,000 (1.03x), 0.74 and 1.53 on the flood (2.07x); three more rounds with names gave 4.42
+against 3.94 (0.89x) and 3.78 with names (4% for names) at 5,000 flows, 0.68 against 0.69 and
+0.64 with names (7%) at 500,000. So, over the three A/B runs: the 5,000-flow mix is 8 to 14%
+behind the round's start, the 500,000-flow mix 1 to 13% ahead, the flood 2.1 to 2.4x, and names
+cost 4% at 5,000 flows and 2 to 7% at 500,000. Split (the 8M-packet file's batches decoded once
+and held in memory, each tree in its own process, two runs each): the engine alone is 8% behind
+(3.85 against 4.17 M packets/s) and reading + decoding 5% (14.0 against 14.7). Also tried: a
+1 MiB read chunk instead of 8 MiB, so that a chunk is still in the second-level cache when it is
+decoded: no change (4.30 against 4.33, four rounds).
+
 ### History: stored flow pages (issue 15 follow-up)
 
 The dashboard's flow table over a stored range asks for the biggest flows first. Measured

@@ -75,9 +75,9 @@ export const USUAL_MIX_MISS =
   `**Why the usual mix is behind.** Compare with care: the "before" ratio was measured on
 another day, and softflowd's own rate moves run to run; the A/B in the optimisation section
 (\`deno task bench:ab\`: one engine per process over 8M packets, the commits alternated) is the
-measure. There the 500,000-flow mix is 13% faster than at the round's start and the 5,000-flow
-mix 8% slower (4.01 against 4.37 M packets/s), 12% with names and applications, which cost 4% there
-and 2% at 500,000 flows. At 5,000 flows the profile is flat: the difference is spread over the lookup, decoding
+measure. Over three such runs the 5,000-flow mix is 8 to 14% slower than at the
+round's start (the latest: 3.96 against 4.63 M packets/s, five rounds) and the 500,000-flow mix
+1 to 13% faster; names and applications cost 4% at 5,000 flows and 2 to 7% at 500,000. At 5,000 flows the profile is flat: the difference is spread over the lookup, decoding
 (tunnels, more link types) and reading, what the per-flow records, the one-packet ring and the
 new decoders cost.`;
 

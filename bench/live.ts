@@ -14,6 +14,7 @@ import {
   TOOL_NAMES,
   type ToolName,
 } from "./live_tools.ts";
+import { median } from "./stats.ts";
 
 /** Flows in the generated traffic (UDP source ports 1024-6023). */
 export const LIVE_FLOWS = 5000;
@@ -144,11 +145,6 @@ export async function killNamespaceProcesses(link: TestLink): Promise<void> {
       }
     }
   }
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
 }
 
 /** Runs the live benchmarks (needs root, trafgen, darkstat, softflowd, curl). */

@@ -41,6 +41,13 @@ const NOW_SECONDS = 3;
 const recent: [number, number, number][] = [];
 
 let chartGeneration = 0;
+/**
+ * The last chart load that answered. The live tail draws only when no load is in flight: the
+ * load's answer replaces the chart, and would wipe what the tail drew meanwhile (in the
+ * server's first seconds it can be empty, and the chart then stayed empty until the next
+ * second finished). The seconds the tail saw meanwhile are drawn after the answer instead.
+ */
+let chartSettled = 0;
 let tailBusy = false;
 let flowRequest: AbortController | null = null;
 let flowGeneration = 0;
@@ -88,8 +95,13 @@ export async function loadChart(): Promise<void> {
       apiGet<SeriesResponse>("series", { ...params, metric: "pps" }),
     ]);
     if (generation !== chartGeneration) return;
+    chartSettled = generation;
     batch(() => {
       throughput.replace(bps.t, bps.series[0]?.values ?? [], pps.series[0]?.values ?? []);
+      if (b.live && bps.step === 1) {
+        const answered = bps.t.at(-1) ?? bps.from - 1;
+        for (const [t, bv, pv] of recent) if (t > answered) pushLive(t, bv, pv);
+      }
       chartMeta.value = {
         live: b.live,
         tier: bps.tier,
@@ -106,6 +118,7 @@ export async function loadChart(): Promise<void> {
     }
   } catch (error) {
     if (generation !== chartGeneration) return;
+    chartSettled = generation;
     if (b.live && error instanceof ApiRequestError && error.status === 400) {
       // The server's first seconds: no second has finished since it started. Start empty at
       // 1 s; the live tail fills the chart as seconds finish.
@@ -125,6 +138,14 @@ export async function loadChart(): Promise<void> {
     }
     chartMeta.value = { ...chartMeta.peek(), live: b.live, error: messageOf(error) };
   }
+}
+
+/** Draws finished second `t` on the live chart; false when the chart has it already. */
+function pushLive(t: number, bps: number, pps: number): boolean {
+  if (!throughput.push(t, bps, pps)) return false;
+  // For bench/ui_bench.ts: time from navigation to the first point the stream brought.
+  if (throughput.livePoints === 1) performance.mark(FIRST_LIVE_POINT_MARK);
+  return true;
 }
 
 function rememberRecent(t: number[], bps: number[] = [], pps: number[] = []): void {
@@ -166,14 +187,12 @@ export async function loadTail(): Promise<void> {
     const pv = pps.series[0]?.values ?? [];
     rememberRecent(bps.t, bv, pv);
     const meta = chartMeta.peek();
-    if (!meta.live || meta.step !== 1) return;
+    if (!meta.live || meta.step !== 1 || chartSettled !== chartGeneration) return;
     let added = 0;
     for (let i = 0; i < bps.t.length; i++) {
-      if (throughput.push(bps.t[i], bv[i] ?? 0, pv[i] ?? 0)) added++;
+      if (pushLive(bps.t[i], bv[i] ?? 0, pv[i] ?? 0)) added++;
     }
     if (added === 0) return;
-    // For bench/ui_bench.ts: time from navigation to the first point the stream brought.
-    if (throughput.livePoints === added) performance.mark(FIRST_LIVE_POINT_MARK);
     const span = RANGE_SECONDS[view.peek().range as "1h"] ?? 3600;
     const newest = bps.t[bps.t.length - 1];
     throughput.trim(newest - span + 1);

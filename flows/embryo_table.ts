@@ -17,8 +17,7 @@ export const EMBRYO_WORDS = HISTORY_WORDS;
 
 import { hashKey, KEY_WORDS, sameKey } from "./flow_key.ts";
 import { B_REASON, F_FIRST, FlowStore, HISTORY_WORDS } from "./flow_store.ts";
-import { HashIndex } from "./hash_index.ts";
-import { rebuildIndexOf } from "./flow_table.ts";
+import { HashIndex, rebuildIndexOf } from "./hash_index.ts";
 
 /** B_REASON of a live entry (as flow_table.ts's IN_USE). */
 const LIVE = 255;

@@ -5,8 +5,7 @@
 // accumulator). Shapes are the API's (server/wire.ts names them).
 
 import type { FlowEngine } from "./flow_engine.ts";
-import { hostStats, topHostStats } from "./host_views.ts";
-import type { HostStats, HostWindow } from "./hosts.ts";
+import { type HostStats, hostStats, type HostWindow, topHostStats } from "./host_views.ts";
 import { RATE_SECONDS } from "./hosts.ts";
 
 /** Windows of talkers and protocols; "now" is the last few finished seconds. */

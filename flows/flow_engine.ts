@@ -32,7 +32,7 @@ import {
 } from "./flow_store.ts";
 import { flowSources, recordById, recordsOf } from "./flow_sources.ts";
 import type { FlowRecord } from "./flow_record.ts";
-import { findFlowOrEmbryo, FlowTable, rebuildIndexOf } from "./flow_table.ts";
+import { findFlowOrEmbryo, FlowTable } from "./flow_table.ts";
 import { type FlowOwner, SinglePacketFlows } from "./single_packet_flows.ts";
 import {
   embryoClass,
@@ -43,7 +43,7 @@ import {
   timeoutClassOf,
 } from "./record_ops.ts";
 import { endInspection, inspectRecord } from "./identity/record_inspect.ts";
-import { HashIndex } from "./hash_index.ts";
+import { HashIndex, rebuildIndexOf } from "./hash_index.ts";
 import type { Identity } from "./identity/identity.ts";
 import { HostTable } from "./hosts.ts";
 import { type FlowPage, type FlowQuery, type FlowSource, queryFlows } from "./query.ts";

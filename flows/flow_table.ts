@@ -10,7 +10,7 @@
 
 import { hashKey, KEY_WORDS, sameKey } from "./flow_key.ts";
 import { ACTIVE_WORDS, B_REASON, F_LAST, FlowStore } from "./flow_store.ts";
-import { HashIndex, hashIndexBytesPerRecord, MAX_DIB } from "./hash_index.ts";
+import { HashIndex, hashIndexBytesPerRecord, MAX_DIB, rebuildIndexOf } from "./hash_index.ts";
 import { timeoutClassOf } from "./record_ops.ts";
 
 /** B_REASON of a record in use. */
@@ -176,37 +176,6 @@ export class FlowTable {
     if (best >= 0) return best;
     for (let s = 0; s < used; s++) if (this.inUse(s)) return s;
     return -1;
-  }
-}
-
-/** What rebuildIndexOf() needs of a table sharing an index. */
-export interface IndexedTable {
-  readonly indexBase: number;
-  readonly slotsUsed: number;
-  inUse(s: number): boolean;
-  slotHash(s: number): number;
-}
-
-/**
- * Re-indexes every record of `tables` (which share `index`), sized for `records`; grows further
- * when an insert overflows (a run of probes longer than the index allows).
- */
-export function rebuildIndexOf(index: HashIndex, tables: IndexedTable[], records: number): void {
-  let count = 0;
-  for (const t of tables) for (let s = 0; s < t.slotsUsed; s++) if (t.inUse(s)) count++;
-  for (let size = records, attempt = 0;; size = index.grownRecords(), attempt++) {
-    const before = index.size;
-    index.reset(Math.max(size, count));
-    if (attempt > 0 && index.size === before) {
-      throw new RangeError("The flow index cannot grow further: the key hash is clustering");
-    }
-    let ok = true;
-    for (const t of tables) {
-      for (let s = 0; s < t.slotsUsed && ok; s++) {
-        if (t.inUse(s)) ok = index.insert(t.slotHash(s), s + t.indexBase);
-      }
-    }
-    if (ok) return;
   }
 }
 

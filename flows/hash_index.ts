@@ -271,3 +271,39 @@ export class HashIndex {
       : Math.floor((size * this.#loadNum) / this.#loadDen);
   }
 }
+
+/** What rebuildIndexOf() needs of a table sharing an index. */
+export interface IndexedTable {
+  readonly indexBase: number;
+  readonly slotsUsed: number;
+  inUse(s: number): boolean;
+  slotHash(s: number): number;
+}
+
+/**
+ * Re-indexes every record of `tables` (which share `index`), sized for `records`; grows further
+ * when an insert overflows (a run of probes longer than the index allows).
+ */
+export function rebuildIndexOf(
+  index: HashIndex,
+  tables: IndexedTable[],
+  records: number,
+  what = "flow index",
+): void {
+  let count = 0;
+  for (const t of tables) for (let s = 0; s < t.slotsUsed; s++) if (t.inUse(s)) count++;
+  for (let size = records, attempt = 0;; size = index.grownRecords(), attempt++) {
+    const before = index.size;
+    index.reset(Math.max(size, count));
+    if (attempt > 0 && index.size === before) {
+      throw new RangeError(`The ${what} cannot grow further: the key hash is clustering`);
+    }
+    let ok = true;
+    for (const t of tables) {
+      for (let s = 0; s < t.slotsUsed && ok; s++) {
+        if (t.inUse(s)) ok = index.insert(t.slotHash(s), s + t.indexBase);
+      }
+    }
+    if (ok) return;
+  }
+}

@@ -5,7 +5,7 @@ import type { FlowEngine } from "./flow_engine.ts";
 import { slotAddress } from "./flow_record.ts";
 import { F_BYTES_AB, F_BYTES_BA, type FlowStore, H_APP } from "./flow_store.ts";
 import { hostMinuteSeries, hostStats } from "./host_views.ts";
-import type { HostWindow } from "./hosts.ts";
+import type { HostWindow } from "./host_views.ts";
 import type { LearnedName } from "./identity/passive_dns.ts";
 import { CompiledFilter } from "./query_filter.ts";
 import { SERVICE_NAMES } from "./services.ts";

@@ -2,9 +2,7 @@
 
 import { addressWordsOf } from "./address_parse.ts";
 import {
-  type HostStats,
   type HostTable,
-  type HostWindow,
   K_V6,
   KEY,
   M_PKTS_RECV,
@@ -21,6 +19,26 @@ import {
   REC,
   SECONDS,
 } from "./hosts.ts";
+
+/** Windows top talkers can be asked for, in minutes. */
+export type HostWindow = 1 | 5 | 15 | 60;
+
+/** One host's traffic over a window, and its current rate. Field names are JSON keys. */
+export interface HostStats {
+  address: string;
+  bytes_sent: number;
+  bytes_received: number;
+  packets_sent: number;
+  packets_received: number;
+  /** Bytes per second over the last RATE_SECONDS full seconds. */
+  rate_sent: number;
+  rate_received: number;
+  /** The host's best name learned from traffic (DNS answers, SNI, ...), or null. */
+  name: string | null;
+  /** ISO country code and AS number from --geoip databases, or null. */
+  country: string | null;
+  asn: number | null;
+}
 
 /**
  * The `limit` hosts with the most traffic over the last `windowMin` minutes at `nowSec`, by

@@ -16,7 +16,7 @@
 
 import { formatIpv4, formatIpv6 } from "../capture/ip_address.ts";
 import { type PacketBatch, PacketKind } from "../capture/packet_batch.ts";
-import { HashIndex, MAX_DIB } from "./hash_index.ts";
+import { HashIndex, type IndexedTable, MAX_DIB, rebuildIndexOf } from "./hash_index.ts";
 
 /** Minute buckets per host: the current minute and the 60 before it. */
 export const MINUTES = 61;
@@ -56,26 +56,6 @@ export const MIN_U32 = 6;
 export const M_PKTS_SENT = 4;
 export const M_PKTS_RECV = 5;
 
-/** Windows top talkers can be asked for, in minutes. */
-export type HostWindow = 1 | 5 | 15 | 60;
-
-/** One host's traffic over a window, and its current rate. Field names are JSON keys. */
-export interface HostStats {
-  address: string;
-  bytes_sent: number;
-  bytes_received: number;
-  packets_sent: number;
-  packets_received: number;
-  /** Bytes per second over the last RATE_SECONDS full seconds. */
-  rate_sent: number;
-  rate_received: number;
-  /** The host's best name learned from traffic (DNS answers, SNI, ...), or null. */
-  name: string | null;
-  /** ISO country code and AS number from --geoip databases, or null. */
-  country: string | null;
-  asn: number | null;
-}
-
 /**
  * Hosts seen in IP packets, at most `maxHosts`; when full, the least recently seen host is
  * evicted (counted in `evicted`) and its history is lost.
@@ -84,7 +64,7 @@ export interface HostStats {
  * minutes is the current minute so far plus the W minutes before it, so it covers between W and
  * W + 1 minutes of traffic: that is the documented bound of top talkers.
  */
-export class HostTable {
+export class HostTable implements IndexedTable {
   readonly maxHosts: number;
   count = 0;
   evicted = 0;
@@ -215,6 +195,14 @@ export class HostTable {
   /** True when slot `s` holds a host. */
   inUse(s: number): boolean {
     return s < this.highWater && this.keys[s * KEY + K_V6] !== FREE;
+  }
+
+  /** The index is the host table's alone: its entries are slots. */
+  readonly indexBase = 0;
+
+  /** The address hash of the host in slot `s` (rebuildIndexOf's name for it). */
+  slotHash(s: number): number {
+    return this.keys[s * KEY + K_HASH];
   }
 
   /** True when slot `s` holds an IPv6 host. */
@@ -401,18 +389,6 @@ export class HostTable {
 
   /** Re-indexes every host, sized for `records` (growth, or an index overflow). */
   private rebuildIndex(records: number): void {
-    const index = this.index;
-    for (let size = records, attempt = 0;; size = index.grownRecords(), attempt++) {
-      const before = index.size;
-      index.reset(Math.max(size, this.count));
-      if (attempt > 0 && index.size === before) {
-        throw new RangeError("The host index cannot grow further: the address hash is clustering");
-      }
-      let ok = true;
-      for (let s = 0; s < this.highWater && ok; s++) {
-        if (this.keys[s * KEY + K_V6] !== FREE) ok = index.insert(this.keys[s * KEY + K_HASH], s);
-      }
-      if (ok) return;
-    }
+    rebuildIndexOf(this.index, [this], records, "host index");
   }
 }

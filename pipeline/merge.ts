@@ -8,7 +8,7 @@
 import { score, type TalkerMeasure, type WindowName } from "../flows/engine_views.ts";
 import type { EngineFigures, ProtocolsAnswer } from "../flows/engine_views.ts";
 import type { HostDetail } from "../flows/host_detail.ts";
-import type { HostStats } from "../flows/hosts.ts";
+import type { HostStats } from "../flows/host_views.ts";
 import { encodeCursor } from "../flows/flow_paging.ts";
 import type { FlowPage, FlowQuery } from "../flows/query.ts";
 import type { SeriesAnswer } from "../flows/series_view.ts";

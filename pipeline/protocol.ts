@@ -15,7 +15,7 @@ import type {
 import type { FlowConfig } from "../flows/flow_config.ts";
 import type { FlowRecord } from "../flows/flow_record.ts";
 import type { HostDetail } from "../flows/host_detail.ts";
-import type { HostStats } from "../flows/hosts.ts";
+import type { HostStats } from "../flows/host_views.ts";
 import type { FlowPage, FlowQuery } from "../flows/query.ts";
 import type { SeriesAnswer, SeriesParams } from "../flows/series_view.ts";
 

@@ -11,7 +11,7 @@ import type {
 } from "../flows/engine_views.ts";
 import type { FlowRecord } from "../flows/flow_record.ts";
 import type { HostDetail } from "../flows/host_detail.ts";
-import type { HostStats } from "../flows/hosts.ts";
+import type { HostStats } from "../flows/host_views.ts";
 import type { HistoryStatus } from "../history/types.ts";
 import type { SeriesAnswer } from "../flows/series_view.ts";
 

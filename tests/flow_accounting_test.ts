@@ -3,13 +3,13 @@
 // into a plain HostTable and TimeSeries must give the same top talkers, rates and series, on
 // every real capture and on generated traffic out of time order.
 
-import { topHostStats } from "../flows/host_views.ts";
 import assert from "node:assert/strict";
 import { type PacketBatch, PacketKind } from "../capture/packet_batch.ts";
 import { readCaptureFile } from "../capture/read_file.ts";
 import { isFlowPacket } from "../flows/flow_key.ts";
 import { FlowEngine } from "../flows/flow_engine.ts";
-import { type HostTable, HostTable as Hosts, type HostWindow } from "../flows/hosts.ts";
+import { type HostTable, HostTable as Hosts } from "../flows/hosts.ts";
+import { type HostWindow, topHostStats } from "../flows/host_views.ts";
 import { L4Class, TimeSeries } from "../flows/time_series.ts";
 import { batchOf, type TestPacket } from "./helpers/packets.ts";
 import { corpusFiles, corpusPath } from "./helpers/corpus.ts";

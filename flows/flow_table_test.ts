@@ -57,3 +57,17 @@ Deno.test("FlowTable.victim() picks among the least recently seen flows", () => 
 Deno.test("a flow costs under 128 bytes of record and index", () => {
   assert.ok(flowTableBytesPerFlow() < 128, `${flowTableBytesPerFlow()}`);
 });
+
+Deno.test("hashKey gives an int32 (no heap number per packet) that uses all 32 bits", () => {
+  let negative = 0;
+  const homes = new Set<number>();
+  for (let n = 0; n < 20_000; n++) {
+    const h = hashKey(keyOf(n));
+    assert.equal(h, h | 0, `key ${n}: ${h} is not an int32`);
+    if (h < 0) negative++;
+    homes.add((h >>> 0) >>> 28);
+  }
+  // The top bit is set for about half the keys, and the top four bits take every value.
+  assert.ok(negative > 9_000 && negative < 11_000, `${negative} of 20,000 with the top bit set`);
+  assert.equal(homes.size, 16);
+});

@@ -231,7 +231,7 @@ export class HostTable implements IndexedTable {
     return this.find(words, base, v6, this.hash(words, base, v6));
   }
 
-  /** The murmur3 finaliser over the four address words, mixed with the version. */
+  /** The murmur3 finaliser over the address words, mixed with the version: an int32, as hashKey. */
   private hash(words: Uint32Array, base: number, v6: number): number {
     let h = (v6 + this.seed) | 0;
     for (let w = 0; w < 4; w++) {
@@ -239,7 +239,7 @@ export class HostTable implements IndexedTable {
       h ^= h >>> 13;
     }
     h = Math.imul(h, 0xc2b2ae35);
-    return (h ^ (h >>> 16)) >>> 0;
+    return h ^ (h >>> 16);
   }
 
   /** Moves the host's buckets forward to `second` and `minute`, zeroing the skipped ones. */

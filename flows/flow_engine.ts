@@ -238,7 +238,7 @@ export class FlowEngine {
         if (e >= 0) {
           s = this.single.promote(e, key, h);
         } else if (opensAsEmbryo(batch, i)) {
-          this.single.add(key, h, ts, len, result, flags, tunnel[i]);
+          this.single.add(key, h, second, tsNsec[i], len, result, flags, tunnel[i]);
           continue;
         } else {
           s = this.newFlow(key, h, ts);

@@ -8,7 +8,9 @@
 // Each REV is checked out in a temporary git worktree (removed at the end); the captures are
 // generated once into bench/out/ab/: the usual mixes at 5,000 and 500,000 flows (8M packets, a
 // long pass, so the JIT's warm-up weighs little) and the SYN flood (3M packets). Prints M packets
-// per CPU second, median per file and commit, and each commit's ratio to the first.
+// per CPU second, median per file and commit, and each commit's ratio to the first, and keeps the
+// medians in bench/out/results.json: BENCHMARKS.md's verdict on the usual mix is taken from them
+// when the first commit is the round's start.
 
 import { existsSync, mkdirSync } from "node:fs";
 import { resolve } from "node:path";
@@ -16,6 +18,7 @@ import { parseArgs } from "node:util";
 import { runProcess } from "../tests/helpers/process.ts";
 import { generateCapture } from "./generate_capture.ts";
 import { generateFlood } from "./generate_flood.ts";
+import type { AbResults } from "./ab_results.ts";
 import { median } from "./stats.ts";
 
 const FILES: Record<string, { describe: string; make: (path: string) => void }> = {
@@ -131,9 +134,32 @@ try {
     );
     console.log(`| ${FILES[name].describe} | ${cells.join(" | ")} |`);
   }
+  keep({
+    at: new Date().toISOString().slice(0, 16).replace("T", " ") + " UTC",
+    rounds,
+    trees: trees.map(({ rev, sha }) => ({ rev, sha })),
+    medians: Object.fromEntries(files.map((name) => [
+      name,
+      Object.fromEntries(trees.map((t) => [t.sha, median(rates.get(`${name}|${t.sha}|`)!)])),
+    ])),
+  });
 } finally {
   for (const tree of trees) {
     await run("git", ["worktree", "remove", "--force", tree.dir]).catch(() => {});
   }
   await Deno.remove(temp, { recursive: true }).catch(() => {});
+}
+
+/** Keeps `ab` in bench/out/results.json beside the bench's sections, for BENCHMARKS.md. */
+function keep(ab: AbResults): void {
+  const path = resolve(repo, "bench/out/results.json");
+  let results: Record<string, unknown> = {};
+  try {
+    results = JSON.parse(Deno.readTextFileSync(path));
+  } catch {
+    // No results yet: this run is the first.
+  }
+  results.ab = ab;
+  Deno.writeTextFileSync(path, JSON.stringify(results, null, 1));
+  console.log(`\n(kept in ${path}; \`deno task bench -- --report-only\` puts it in BENCHMARKS.md)`);
 }

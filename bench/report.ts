@@ -9,6 +9,7 @@ import type { StreamRun } from "./stream_bench.ts";
 import { OPTIMISATION } from "./optimisation_log.ts";
 import { API_MISS, CPU_MISS, LIVE_MISS, MEMORY_NOTE, OFFLINE_MISS } from "./report_analysis.ts";
 import { type FloodResults, floodSection } from "./report_flood.ts";
+import type { AbResults } from "./ab_results.ts";
 import { type HistoryResults, historySection } from "./report_history.ts";
 import { svgLineChart } from "./svg_plot.ts";
 import { n, table, verdict } from "./report_format.ts";
@@ -21,6 +22,8 @@ export interface BenchResults {
   api?: { at: string; flows: number; rest: ServerBenchFigures["rest"] };
   stream?: { at: string; runs: StreamRun[] };
   flood?: FloodResults;
+  /** The latest `deno task bench:ab` (bench/ab_results.ts). */
+  ab?: AbResults;
   history?: HistoryResults;
   ui?: { at: string; table: string };
 }
@@ -511,7 +514,7 @@ export function writeReport(res: BenchResults, root: string): void {
   memorySection(res, body, summary);
   apiSection(res, body, summary);
   streamSection(res, body, summary);
-  floodSection(res.flood, body, summary);
+  floodSection(res.flood, body, summary, res.ab);
   historySection(res.history, res.flood, body, summary);
   if (res.ui) {
     body.push("## Dashboard", "", `Measured ${res.ui.at}.`, "", "```", res.ui.table, "```", "");

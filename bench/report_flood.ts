@@ -5,6 +5,7 @@ import type { FloodOfflineResult, Timed } from "./flood.ts";
 import type { FloodLiveResult, FloodLiveRun } from "./flood_live.ts";
 import { n, table, verdict } from "./report_format.ts";
 import { FLOOD_X_MISS, LIVE_WORKERS_NOTE, USUAL_MIX_MISS } from "./report_analysis.ts";
+import { abRatio, type AbResults } from "./ab_results.ts";
 
 /** What `deno task bench -- --only flood` keeps. */
 export interface FloodResults {
@@ -18,6 +19,8 @@ export interface FloodResults {
  * is BENCHMARKS.md's offline section as it stood then (measured 2026-11-26 11:22 UTC).
  */
 const BEFORE = {
+  /** The round's start: the commit the usual mix must be no slower than (bench:ab's base). */
+  commit: "83ecdbf",
   servePps: 3_000_000 / 8.8,
   serveSeconds: 8.8,
   softflowdPps: 360_000,
@@ -37,7 +40,18 @@ function ratio(a: Timed | undefined, b: Timed | undefined): number {
   return a && b ? a.packetsPerSecond / b.packetsPerSecond : NaN;
 }
 
-function offlinePart(o: FloodOfflineResult, out: string[], summary: string[][]): void {
+/**
+ * A/B ratios this close to 1 are within what alternated runs of one tree spread over here (3 to
+ * 4%, see the optimisation log), so they count as no slower.
+ */
+const AB_NOISE = 0.98;
+
+function offlinePart(
+  o: FloodOfflineResult,
+  ab: AbResults | undefined,
+  out: string[],
+  summary: string[][],
+): void {
   const sf = o.softflowd;
   const sfLarge = o.softflowdLarge;
   const row = (name: string, t: Timed | undefined, note: string) =>
@@ -131,8 +145,10 @@ function offlinePart(o: FloodOfflineResult, out: string[], summary: string[][]):
     out.push(
       "**The usual mix** (bench/generate_capture.ts, as section 1) through read + decode + " +
         "engine, alternated with softflowd -r; before: section 1 as it stood before the " +
-        "rebuild. Absolute rates move by a third within minutes on this machine, so the " +
-        "verdict compares the ratio to softflowd measured in the same run.",
+        "rebuild. Absolute rates move by a third within minutes on this machine; the " +
+        "verdict takes the A/B against the round's start when there is one (`deno task " +
+        "bench:ab " + BEFORE.commit + " HEAD`, below the table), else the ratio to softflowd " +
+        "measured in the same run.",
       "",
       table(
         ["file", "before packets/s", "before x softflowd", "now packets/s", "now x softflowd"],
@@ -149,15 +165,33 @@ function offlinePart(o: FloodOfflineResult, out: string[], summary: string[][]):
       ),
       "",
     );
-    const kept = o.usual.every((u) => {
+    const softflowdKept = o.usual.every((u) => {
       const before = BEFORE.usual.get(u.flows);
       const r = ratio(u.engine, u.softflowd);
       return !before || !Number.isFinite(r) || r >= before.ratio * 0.95;
     });
+    const abRatios = ["usual5k", "usual500k"].map((file) => abRatio(ab, BEFORE.commit, file));
+    const byAb = ab && abRatios.every((r) => r !== undefined);
+    const kept = byAb ? abRatios.every((r) => r! >= AB_NOISE) : softflowdKept;
+    const softflowdCell = o.usual.map((u) => `${n(ratio(u.engine, u.softflowd), 2)}x`).join(" / ");
+    if (byAb) {
+      const last = ab!.trees[ab!.trees.length - 1];
+      out.push(
+        `A/B against ${BEFORE.commit} (\`deno task bench:ab\`, ${ab!.at}, median of ` +
+          `${ab!.rounds} alternated rounds, ${last.rev} = ${last.sha}): 5,000 flows ` +
+          `${n(abRatios[0]!, 2)}x, 500,000 flows ${n(abRatios[1]!, 2)}x; no slower means at ` +
+          `least ${AB_NOISE}x (the spread of one tree's runs here).`,
+        "",
+      );
+    }
     if (!kept) out.push(USUAL_MIX_MISS, "");
     summary.push([
-      "Usual mix no slower (x softflowd, 5k / 500k flows)",
-      o.usual.map((u) => `${n(ratio(u.engine, u.softflowd), 2)}x`).join(" / "),
+      byAb
+        ? `Usual mix no slower than ${BEFORE.commit} (A/B, 5k / 500k flows)`
+        : "Usual mix no slower (x softflowd, 5k / 500k flows)",
+      byAb
+        ? `${abRatios.map((r) => `${n(r!, 2)}x`).join(" / ")} (${softflowdCell} softflowd)`
+        : softflowdCell,
       verdict(kept),
     ]);
   }
@@ -246,6 +280,7 @@ export function floodSection(
   f: FloodResults | undefined,
   out: string[],
   summary: string[][],
+  ab?: AbResults,
 ): void {
   out.push("## 7. Flood", "");
   if (!f || (!f.offline && !f.live)) {
@@ -258,6 +293,6 @@ export function floodSection(
       "monitor: every SYN a new flow and a new host (bench/generate_flood.ts).",
     "",
   );
-  if (f.offline) offlinePart(f.offline, out, summary);
+  if (f.offline) offlinePart(f.offline, ab, out, summary);
   if (f.live) livePart(f.live, f.offline, out, summary);
 }

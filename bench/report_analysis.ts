@@ -72,14 +72,17 @@ in one thread runs at about 1.9 Mpps on this file; the ring bought 1.9x and the 
 fix 1.16x (see the optimisation section); the rest would need the packet path out of JavaScript.`;
 
 export const USUAL_MIX_MISS =
-  `**Why the usual mix is behind.** Compare with care: the "before" ratio was measured on
-another day, and softflowd's own rate moves run to run; the A/B in the optimisation section
-(\`deno task bench:ab\`: one engine per process over 8M packets, the commits alternated) is the
-measure. Over three such runs the 5,000-flow mix is 8 to 14% slower than at the
-round's start (the latest: 3.96 against 4.63 M packets/s, five rounds) and the 500,000-flow mix
-1 to 13% faster; names and applications cost 4% at 5,000 flows and 2 to 7% at 500,000. At 5,000 flows the profile is flat: the difference is spread over the lookup, decoding
-(tunnels, more link types) and reading, what the per-flow records, the one-packet ring and the
-new decoders cost.`;
+  `**Why the usual mix is behind.** The A/B is the measure (one engine per process over 8M
+packets, the commits alternated; the ratio to softflowd moves with softflowd's own rate). Over
+the day's A/B runs the 5,000-flow mix is 3 to 7% slower than at the round's start (0.93 to 0.97),
+after the heap-number fix that won 7% (optimisation section), and the 500,000-flow mix 3 to 14%
+faster; names and applications cost 4% at 5,000 flows and 2 to 7% at 500,000. At 5,000 flows
+the profile is flat. Split, each tree in its own process, two runs each: reading + decoding alone
+12.1-12.4 against 12.8-12.9 M packets/s (tunnels, more link types, four more fields cleared per
+packet), the engine alone over batches held in memory 3.64-3.86 against 3.83-4.08 (one index for
+flows and one-packet flows, a packet's first read of its 120-byte record, the per-flow rate). That
+is what the per-flow records, the one-packet ring and the new decoders cost; the records are what
+bought the 500,000-flow and flood gains, so they stay.`;
 
 export const LIVE_WORKERS_NOTE =
   `**Two workers here.** This machine has 2 cores: with 2 capture workers, trafgen and the

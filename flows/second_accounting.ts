@@ -54,16 +54,21 @@ export class SecondAccounting {
     this.#series = series;
   }
 
-  /** Accounts every pending flow's gain and empties the list. */
+  /**
+   * Accounts every pending flow's gain and empties the list. The list is emptied before the
+   * loop, not after: V8 compiles the loop on its first long run (on-stack replacement), when a
+   * store after it has never run, and the compiled loop then left through a deoptimization at
+   * every later flush (79 in 8M packets of the usual mix). Nothing in the loop reads the count.
+   */
   flush(): void {
     const n = this.#count;
     if (n === 0) return;
+    this.#count = 0;
     const slots = this.#slot;
     for (let p = 0; p < n; p++) {
       const s = slots[p];
       if (s >= 0) this.#accountGain(s, p);
     }
-    this.#count = 0;
   }
 
   /** Puts flow `s` on the list (if it is not there yet) with its counters as they are now. */

@@ -263,7 +263,7 @@ export class FlowEngine {
       }
       if (late) acct.late(s, second, len, fromB);
       if (u16[r * 2 + H_INSPECT] !== INSPECT_DONE && this.identity) {
-        inspectRecord(this.identity, table.store, batch, i, s, fromB, flags, ts);
+        inspectRecord(this.identity, table.store, batch, i, s, fromB, flags);
       }
     }
   }

@@ -1,14 +1,18 @@
 // The per-packet path allocates nothing: holds it with V8's sampling heap profiler.
 //
-// Two regressions of this kind were found by that profiler, not by any test: a uint32 hash
+// Three regressions of this kind were found by that profiler, not by any test: a uint32 hash
 // returned from a call V8 did not inline was a new heap number for every other packet, and a
-// packet's time passed as a float to the one-packet-flow path one per flood packet (BENCHMARKS.md,
-// optimisation log). Each made young-generation collections of tens of MB per million packets,
-// and cost 5 to 7% of the engine's speed. Here the engine warms up on the first part of a capture
-// (so the JIT has compiled the hot path, as in a monitor that has run a few seconds), then the
-// profiler counts what the rest allocates: flows and hosts are allocated up front, so a packet
-// path that allocates nothing leaves only per-second and per-flow work, well under a byte a
-// packet, where each of those regressions was 8 to 16.
+// packet's time passed as a float was one per flood packet (to the one-packet-flow path) and one
+// per packet of a flow whose payload inspection is not over (BENCHMARKS.md, optimisation log).
+// Each made tens of MB of garbage per million packets; the first two cost 5 to 7% of the
+// engine's speed. The batches here are copies, which hold no payload (the reader's bytes), so
+// no flow's inspection ever ends: the case of a capture with a short snap length.
+//
+// The engine warms up on the first part of a capture (so the JIT has compiled the hot path, as
+// in a monitor that has run a few seconds), then the profiler counts what the rest allocates:
+// flows and hosts are allocated up front, so a packet path that allocates nothing leaves only
+// per-second and per-flow work, well under a byte a packet, where each of those regressions was
+// 1.7 to 44.
 
 import assert from "node:assert/strict";
 import { Session } from "node:inspector";
@@ -18,6 +22,7 @@ import { generateFlood } from "../bench/generate_flood.ts";
 import { PacketBatch } from "../capture/packet_batch.ts";
 import { readCaptureFile } from "../capture/read_file.ts";
 import { FlowEngine } from "../flows/flow_engine.ts";
+import { Identity } from "../flows/identity/identity.ts";
 import { PacketCounters } from "../flows/packet_counters.ts";
 
 /** Share of a capture run before the profiler starts; the rest is measured in two halves. */
@@ -52,7 +57,10 @@ function bySite(node: SampleNode, sites = new Map<string, number>()): Map<string
   return sites;
 }
 
-/** The capture at `path` as batches held in memory (copies: the reader reuses its batch). */
+/**
+ * The capture at `path` as batches held in memory (copies: the reader reuses its batch; a copy's
+ * packets have no payload bytes, as a headers-only capture's).
+ */
 function batchesOf(path: string): PacketBatch[] {
   const batches: PacketBatch[] = [];
   readCaptureFile(path, (batch) => {
@@ -70,7 +78,9 @@ function batchesOf(path: string): PacketBatch[] {
  * freely) does not fail the test, where an allocation in the compiled path shows in both.
  */
 async function allocated(batches: PacketBatch[]): Promise<Allocated> {
-  const engine = new FlowEngine({});
+  // With names and applications, as serve runs it: a flow's packets go through the payload
+  // inspection check until it is done, and one that never carries payload, all its life.
+  const engine = new FlowEngine({ identity: new Identity() });
   const counters = new PacketCounters();
   let second = -1;
   const feed = (from: number, to: number) => {

@@ -32,6 +32,11 @@ const EMPTY = new Uint8Array(0);
  * Inspects packet `i` of `batch`, which belongs to full flow `s` of `store` (from its B end when
  * `fromB`), whose H_INSPECT is not INSPECT_DONE. The payload bytes are the reader's, valid for
  * packets from batch.rawStart on.
+ *
+ * This runs for every packet of a flow until its inspection is over, including a flow that
+ * never carries payload; the packet's time is worked out here, only for a packet inspected: as a
+ * float argument from the engine it was a new heap number for each of those packets (16 bytes a
+ * packet of the usual mix).
  */
 export function inspectRecord(
   identity: Identity,
@@ -41,7 +46,6 @@ export function inspectRecord(
   s: number,
   fromB: boolean,
   flags: number,
-  ts: number,
 ): void {
   const r = s * ACTIVE_WORDS;
   const raw = i >= batch.rawStart ? batch.raw : EMPTY;
@@ -62,6 +66,7 @@ export function inspectRecord(
   }
   const meta = store.u32[r + W_META];
   const clientIsB = (store.u8[r * 4 + B_BITS] & FlowBit.ClientIsB) !== 0;
+  const ts = batch.tsSec[i] + batch.tsNsec[i] * 1e-9;
   const out = inspector.inspect(
     entry,
     meta & 255,

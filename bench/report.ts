@@ -7,7 +7,14 @@ import type { OfflineResult } from "./offline.ts";
 import type { ServerBenchFigures } from "./server_bench.ts";
 import type { StreamRun } from "./stream_bench.ts";
 import { OPTIMISATION } from "./optimisation_log.ts";
-import { API_MISS, CPU_MISS, LIVE_MISS, MEMORY_NOTE, OFFLINE_MISS } from "./report_analysis.ts";
+import {
+  API_MISS,
+  CPU_MISS,
+  CPU_SPREAD,
+  LIVE_MISS,
+  MEMORY_NOTE,
+  OFFLINE_MISS,
+} from "./report_analysis.ts";
 import { type FloodResults, floodSection } from "./report_flood.ts";
 import type { AbResults } from "./ab_results.ts";
 import { type HistoryResults, historySection } from "./report_history.ts";
@@ -287,6 +294,7 @@ function liveSection(res: BenchResults, out: string[], summary: string[][], root
     "",
   );
   if (cpuMet === false) out.push(CPU_MISS, "");
+  if (nwTypical) out.push(CPU_SPREAD, "");
   summary.push([
     "CPU at 100 kpps < 5% of a core",
     nwTypical ? `${nwTypical.cpuPercent.toFixed(1)}%` : "-",

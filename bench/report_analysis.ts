@@ -31,9 +31,9 @@ At 64-byte frames the per-packet cost of the engine (see section 1) sets the cei
 buffer (64 MiB) absorbs bursts but not a sustained deficit.`;
 export const CPU_SPREAD =
   `**How much this moves.** This section measured 3.0% on the morning of 30 November, 8.7% that
-afternoon and 4.7% an hour later. In between, the afternoon's build alternated with the
-morning's (eight pairs of three 20 s runs each) read 3.4 to 10.0% and 3.1 to 9.0%, neither
-ahead. softflowd stayed at
+afternoon and 4.7% an hour later. In between, this build alternated with eb4b1e0, from
+before the afternoon's changes (eight pairs of three 20 s runs each), read 3.4 to 10.0% and 3.1
+to 9.0%, neither ahead. softflowd stayed at
 2.0 to 2.2% throughout, and darkstat moved with Netwatch (0.3 to 0.7%): what moves is the cost of
 waking threads on this VM, and Netwatch's is the larger share, 1 to 3% of a core with no traffic
 at all (a capture worker and the main thread each woken several times a second, history's writer

@@ -19,6 +19,7 @@ import { runProcess } from "../tests/helpers/process.ts";
 import { generateCapture } from "./generate_capture.ts";
 import { generateFlood } from "./generate_flood.ts";
 import type { AbResults } from "./ab_results.ts";
+import { loadResults, RESULTS, saveResults } from "./results_file.ts";
 import { median } from "./stats.ts";
 
 const FILES: Record<string, { describe: string; make: (path: string) => void }> = {
@@ -152,14 +153,8 @@ try {
 
 /** Keeps `ab` in bench/out/results.json beside the bench's sections, for BENCHMARKS.md. */
 function keep(ab: AbResults): void {
-  const path = resolve(repo, "bench/out/results.json");
-  let results: Record<string, unknown> = {};
-  try {
-    results = JSON.parse(Deno.readTextFileSync(path));
-  } catch {
-    // No results yet: this run is the first.
-  }
-  results.ab = ab;
-  Deno.writeTextFileSync(path, JSON.stringify(results, null, 1));
-  console.log(`\n(kept in ${path}; \`deno task bench -- --report-only\` puts it in BENCHMARKS.md)`);
+  saveResults({ ...loadResults(), ab });
+  console.log(
+    `\n(kept in ${RESULTS}; \`deno task bench -- --report-only\` puts it in BENCHMARKS.md)`,
+  );
 }

@@ -16,16 +16,15 @@ import { parseArgs } from "node:util";
 import { formatFlowsBench, runFlowsBench } from "./flows_bench.ts";
 import { benchLive } from "./live.ts";
 import { benchOffline, benchOfflineFile, offlineTable } from "./offline.ts";
-import { type BenchResults, liveTable, streamTable, writeReport } from "./report.ts";
+import { liveTable, streamTable, writeReport } from "./report.ts";
 import { benchRest, formatServerBench } from "./server_bench.ts";
 import { benchFloodOffline } from "./flood.ts";
 import { benchFloodLive } from "./flood_live.ts";
 import type { FloodResults } from "./report_flood.ts";
 import { runStreamBench } from "./stream_bench.ts";
+import { loadResults, OUT, saveResults } from "./results_file.ts";
 import { uiBench, uiBenchTable } from "./ui_bench.ts";
 
-const OUT = new URL("./out/", import.meta.url).pathname;
-const RESULTS = `${OUT}results.json`;
 const ROOT = new URL("../", import.meta.url).pathname;
 const REAL = new URL("../tests/data/pcaps/real/", import.meta.url).pathname;
 const DEFAULT_SECTIONS = ["offline", "live", "memory", "api", "stream", "flood", "history"];
@@ -43,14 +42,6 @@ function largestReal(dir: string, count: number): string[] {
     console.error(`bench: ${dir} is not readable; no real captures measured`);
   }
   return files.sort((a, b) => b.size - a.size).slice(0, count).map((f) => f.path);
-}
-
-function load(): BenchResults {
-  try {
-    return JSON.parse(Deno.readTextFileSync(RESULTS));
-  } catch {
-    return {};
-  }
 }
 
 const { values } = parseArgs({
@@ -84,9 +75,9 @@ for (const s of sections) {
   }
 }
 Deno.mkdirSync(OUT, { recursive: true });
-const results = load();
+const results = loadResults();
 const started = performance.now();
-const save = () => Deno.writeTextFileSync(RESULTS, JSON.stringify(results, null, 1));
+const save = () => saveResults(results);
 const stamp = () => new Date().toISOString().slice(0, 16).replace("T", " ") + " UTC";
 
 if (sections.includes("offline")) {

@@ -134,23 +134,18 @@ async function engineAllocates(batches: PacketBatch[]): Promise<Allocated> {
 
 /** What reading and decoding the file at `path` allocates a packet, on a second read. */
 async function readAllocates(path: string): Promise<Allocated> {
-  let packets = 0;
-  const count = (batch: PacketBatch) => {
-    packets += batch.count;
-  };
-  readCaptureFile(path, count);
-  const first = await sampled(() => {
-    packets = 0;
-    readCaptureFile(path, count);
+  const readAll = () => {
+    let packets = 0;
+    readCaptureFile(path, (batch) => {
+      packets += batch.count;
+    });
     return packets;
-  });
+  };
+  readAll();
+  const first = await sampled(readAll);
   if (first.perPacket < 1) return first;
   // As for the engine: a second chance for a compilation that came late.
-  return await sampled(() => {
-    packets = 0;
-    readCaptureFile(path, count);
-    return packets;
-  });
+  return await sampled(readAll);
 }
 
 /** Runs `check` on a capture made by `make` in a temporary directory. */

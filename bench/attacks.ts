@@ -4,11 +4,11 @@
 //
 // (The stream starvation figure comes from bench/stream_budget.ts.)
 
+import { setTimeout as sleep } from "node:timers/promises";
 import { corpusPath } from "../tests/helpers/corpus.ts";
 import { launchServe, type ServeProcess, startServe } from "../tests/helpers/serve.ts";
 
 const FILE = corpusPath("real/pcapplusplus_tls2.pcap");
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Times one request; "failed: ..." when it does not answer in 10 s. */
 async function timed(url: string, init: RequestInit = {}): Promise<string> {

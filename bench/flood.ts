@@ -8,6 +8,7 @@
 // alternate run by run, so the machine's drift falls on all of them alike; figures are medians.
 // The API is probed continuously in separate replays (bench/api_probe.ts).
 
+import { setTimeout as sleep } from "node:timers/promises";
 import { generateCapture } from "./generate_capture.ts";
 import { generateFlood } from "./generate_flood.ts";
 import {
@@ -75,10 +76,6 @@ export interface FloodOfflineResult {
 function timed(packets: number, runs: number[]): Timed {
   const seconds = median(runs);
   return { seconds, packetsPerSecond: packets / seconds, runs };
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 async function stats(server: ServeProcess) {

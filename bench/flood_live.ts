@@ -7,6 +7,7 @@
 // /stats, /talkers and a /flows page asked in a loop during the flood by bench/api_probe.ts,
 // which runs inside the namespace because Netwatch listens on that namespace's loopback.
 
+import { setTimeout as sleep } from "node:timers/promises";
 import { createTestLink, requireCommands, type TestLink } from "../tests/helpers/netns.ts";
 import { getJsonIn, startServeIn } from "../tests/helpers/live.ts";
 import { freePort } from "../tests/helpers/serve.ts";
@@ -73,10 +74,6 @@ export function synFloodConfig(link: TestLink): string {
     "}",
     "",
   ].join("\n");
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** One flood while `serve -i --workers N` captures; `intervalMs` < 0: the API is not probed. */

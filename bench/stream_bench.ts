@@ -8,6 +8,7 @@
 // from B to A on a fresh port, whose flow a `flows` subscription filtered on that port reports.
 // The marker crosses the veth like any packet and Netwatch captures it on the way out.
 
+import { setTimeout as sleep } from "node:timers/promises";
 import dgram from "node:dgram";
 import { parseArgs } from "node:util";
 import { createTestLink, requireCommands } from "../tests/helpers/netns.ts";
@@ -43,10 +44,6 @@ const SUBSCRIPTIONS = [
   ["t", "talkers", { limit: 10 }],
   ["f", "flows", { sort: "bytes", limit: 50 }],
 ] as const;
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
 
 /** Child, in namespace B: clients, counts, CPU and markers. Prints one JSON object. */
 async function childRun(o: {

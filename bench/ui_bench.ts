@@ -9,6 +9,7 @@ import { corpusPath } from "../tests/helpers/corpus.ts";
 import { launchChromium } from "../tests/helpers/dashboard.ts";
 import { freePort, startServe } from "../tests/helpers/serve.ts";
 import { buildUiAssets } from "../ui/build_assets.ts";
+import { median } from "./stats.ts";
 
 /** What uiBench() measures. */
 export interface UiBenchFigures {
@@ -23,12 +24,6 @@ export interface UiBenchFigures {
   firstLiveWarmMedianMs: number;
   /** Milliseconds from navigation start to DOMContentLoaded, median over the loads. */
   domContentLoadedMedianMs: number;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 /** Builds the assets, serves a replay, and loads the page `loads` times in one browser. */

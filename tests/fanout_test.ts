@@ -4,6 +4,7 @@
 // same with a SYN flood (bench/generate_flood.ts): totals, and the heavy hosts exact behind the
 // flooded server, which takes a merge of talkers across workers with every source a candidate.
 
+import { setTimeout as sleep } from "node:timers/promises";
 import assert from "node:assert/strict";
 import { generateCapture, type GeneratedCapture } from "../bench/generate_capture.ts";
 import { generateFlood } from "../bench/generate_flood.ts";
@@ -14,7 +15,6 @@ import { addTo, conversationKey, type Sum } from "./helpers/conversations.ts";
 import { getJsonIn, startServeIn } from "./helpers/live.ts";
 import { createTestLink, requireCommands, type TestLink } from "./helpers/netns.ts";
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const PORT = 7511;
 /**
  * Only the replayed capture's addresses (10/8 clients, 192.168.0.x servers, fd00::/16 both),

@@ -1,13 +1,13 @@
 // Faults: the captured interface disappears and comes back. Netwatch says so in /health, keeps
 // serving what it had, and resumes capturing by itself.
 
+import { setTimeout as sleep } from "node:timers/promises";
 import assert from "node:assert/strict";
 import { createTestLink, requireCommands, type TestLink } from "./helpers/netns.ts";
 import { getJsonIn, startServeIn } from "./helpers/live.ts";
 import { killAll } from "./helpers/process.ts";
 
 const PORT = 7511;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function api<T>(link: TestLink, path: string): Promise<T> {
   return getJsonIn<T>(link, link.b, PORT, path);

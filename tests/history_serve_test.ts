@@ -2,6 +2,7 @@
 // the replayed range again with exact totals; after a kill -9 at most the minute in progress is
 // missing. Truth is tshark's reading of the capture (the corpus' EXPECTED.csv).
 
+import { setTimeout as sleep } from "node:timers/promises";
 import assert from "node:assert/strict";
 import { recordSums } from "./helpers/conversations.ts";
 import { corpusPath, readCsv } from "./helpers/corpus.ts";
@@ -51,8 +52,6 @@ async function historyStats(
     await new Promise((r) => setTimeout(r, 250));
   }
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 Deno.test({
   name: "serve on the same data directory after a stop serves the replayed range with exact totals",

@@ -1,6 +1,7 @@
 // Live capture in network namespaces: real programs talk across a veth pair while Netwatch and
 // tshark capture the same interface over the same window; their counts must be equal.
 
+import { setTimeout as sleep } from "node:timers/promises";
 import assert from "node:assert/strict";
 import { cliCommand } from "./helpers/cli.ts";
 import { corpusPath } from "./helpers/corpus.ts";
@@ -8,8 +9,6 @@ import { tsharkFields } from "../scripts/tshark_fields.ts";
 import { createTestLink, requireCommands, waitForLine } from "./helpers/netns.ts";
 import { startTshark, startWebServer } from "./helpers/live.ts";
 import { killAll } from "./helpers/process.ts";
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface Counts {
   packets: number;

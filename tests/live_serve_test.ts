@@ -2,6 +2,7 @@
 // server, ping, iperf3, tcpreplay) talk across a veth; /stats, /flows, /talkers and the stream
 // must agree with tshark capturing the same interface over the same window.
 
+import { setTimeout as sleep } from "node:timers/promises";
 import assert from "node:assert/strict";
 import { corpusPath } from "./helpers/corpus.ts";
 import { tsharkFields } from "../scripts/tshark_fields.ts";
@@ -9,7 +10,6 @@ import { createTestLink, requireCommands, type TestLink } from "./helpers/netns.
 import { getJsonIn, startServeIn, startTshark, startWebServer } from "./helpers/live.ts";
 import { killAll } from "./helpers/process.ts";
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const PORT = 7510;
 const IPERF_PORT = 5201;
 

@@ -1,6 +1,11 @@
 // Helpers of the reliability tests: waiting for a capture state, a seeded PRNG, medians, and a
 // WebSocket handshake over a raw socket. (Servers start through helpers/serve.ts.)
 
+import { setTimeout as sleep } from "node:timers/promises";
+
+export { sleep };
+export { median } from "../bench/stats.ts";
+
 /** Polls /api/v1/health until the capture state is one of `states`; returns the last health. */
 export async function waitForState(
   base: string,
@@ -36,15 +41,6 @@ export function seedFromEnv(what: string, fallback: number): number {
 
 /** The shared seedable PRNG, under the name these tests use. */
 export { mulberry32 as prng } from "./helpers/random.ts";
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-export function median(xs: number[]): number {
-  const sorted = [...xs].sort((a, b) => a - b);
-  return sorted[sorted.length >> 1];
-}
 
 /** Writes all of `bytes`. */
 export async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {

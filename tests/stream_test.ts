@@ -1,5 +1,7 @@
 // The WebSocket stream end to end: real clients against `netwatch serve` replaying a capture.
 
+import { setTimeout as sleep } from "node:timers/promises";
+import { median } from "../bench/stats.ts";
 import assert from "node:assert/strict";
 import { runCli } from "./helpers/cli.ts";
 import { corpusPath } from "./helpers/corpus.ts";
@@ -83,15 +85,6 @@ async function connect(port: number): Promise<Client> {
   const client = new Client(`ws://127.0.0.1:${port}/api/v1/stream`);
   await client.opened;
   return client;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-function median(xs: number[]): number {
-  const sorted = [...xs].sort((a, b) => a - b);
-  return sorted[sorted.length >> 1];
 }
 
 /** Gaps between consecutive arrivals. */

@@ -120,16 +120,19 @@ export async function loadChart(): Promise<void> {
     if (generation !== chartGeneration) return;
     chartSettled = generation;
     if (b.live && error instanceof ApiRequestError && error.status === 400) {
-      // The server's first seconds: no second has finished since it started. Start empty at
-      // 1 s; the live tail fills the chart as seconds finish.
+      // The server's first seconds: no second had finished since it started when it
+      // answered. Start at 1 s with the seconds the tail saw since (it does not draw while a
+      // load is out); the live tail goes on from there.
       batch(() => {
         throughput.replace([], [], []);
+        let to = b.from;
+        for (const [t, bv, pv] of recent) if (t >= b.from && pushLive(t, bv, pv)) to = t;
         chartMeta.value = {
           live: true,
           tier: "memory",
           step: 1,
           from: b.from,
-          to: b.from,
+          to,
           error: null,
         };
         throughputVersion.value++;

@@ -3,7 +3,7 @@
 
 import assert from "node:assert/strict";
 import { loadChart, loadTail } from "./feeds.ts";
-import { noteServerTime, stats, throughput } from "./store.ts";
+import { chartMeta, noteServerTime, serverNow, stats, throughput } from "./store.ts";
 import type { SeriesResponse, StatsResponse } from "../../server/wire.ts";
 
 /** A /series answer of 1 s points for seconds [from, to] (empty when from > to). */
@@ -67,6 +67,51 @@ Deno.test("a range load that answers after the tail drew leaves no gap before th
       [(tailTo - 1) % 1000, tailTo % 1000],
       "with the tail's values",
     );
+  } finally {
+    globalThis.fetch = realFetch;
+  }
+});
+
+Deno.test("a live load the server refuses (no second finished yet) keeps the seconds the tail saw meanwhile", async () => {
+  const realFetch = globalThis.fetch;
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  let requests = 0;
+  let tailSeconds: number[] = [];
+  const json = (body: unknown, status = 200) =>
+    new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
+  globalThis.fetch = (async (input: string | URL | Request) => {
+    const url = new URL(String(input), "http://dashboard.test");
+    // The chart's two requests go out first (synchronously in loadChart()); held, then the
+    // answer a server gives when asked from a second it has not finished.
+    if (requests++ < 2) {
+      await released;
+      return json(
+        { error: { code: "bad_request", message: "'from' is after the last second" } },
+        400,
+      );
+    }
+    // The tail: the two seconds the server has finished since it started.
+    const last = Math.floor(serverNow()) - 1;
+    const answer = series(Math.max(Number(url.searchParams.get("from")), last - 1), last);
+    tailSeconds = answer.t;
+    return json(answer);
+  }) as typeof fetch;
+  try {
+    // A server clock ten minutes from the first test's, so the seconds the tail remembers from
+    // it are older than this server's start.
+    noteServerTime(Date.now() + 600_000);
+    stats.value = { uptime_sec: 4 } as StatsResponse;
+    const load = loadChart();
+    await loadTail();
+    assert.equal(tailSeconds.length, 2, "the tail asked for its seconds");
+    release();
+    await load;
+    const from = chartMeta.peek().from;
+    const drawn = throughput.bps.map((p) => p.x);
+    assert.deepEqual(drawn, tailSeconds.filter((t) => t >= from), `chart from ${from}`);
+    assert.ok(drawn.length > 0, `the tail's seconds ${tailSeconds} are after the start ${from}`);
+    assert.equal(chartMeta.peek().to, drawn.at(-1));
   } finally {
     globalThis.fetch = realFetch;
   }

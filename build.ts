@@ -6,6 +6,7 @@
 // Netwatch (for example because DENORT_BIN named a full `deno`) is deleted, never shipped.
 
 import config from "./deno.json" with { type: "json" };
+import { BUNDLED_GEOIP_FILE } from "./cli/bundled_geoip.ts";
 
 /** Targets Netwatch ships for, with their ELF machine numbers. */
 export const TARGETS = {
@@ -20,6 +21,7 @@ const INCLUDES = [
   "pipeline/engine_worker.ts",
   "history/history_worker.ts",
   "ui/dist",
+  BUNDLED_GEOIP_FILE,
 ];
 
 const ROOT = new URL("./", import.meta.url).pathname;

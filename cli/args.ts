@@ -64,7 +64,9 @@ Serve options (and -i, -f, --snaplen, --buffer-size, --no-promisc, --immediate):
       --export-password-file FILE
                          ClickHouse: read the password from FILE (first line)
       --geoip FILE       MaxMind-format database (country, ASN or city: GeoLite2, DB-IP
-                         Lite, IPinfo Lite) for countries and AS numbers; repeatable
+                         Lite, IPinfo Lite) for countries and AS numbers; repeatable;
+                         consulted before the built-in DB-IP country database
+      --no-geoip         no place lookups, not even the built-in country database
 History options (serve):
       --data-dir DIR     where history is kept (default: $STATE_DIRECTORY under systemd,
                          /var/lib/netwatch for root, else $XDG_STATE_HOME/netwatch or
@@ -145,6 +147,8 @@ export interface ServeArgs {
   export: ExportArgs;
   /** --geoip databases, in order (the first that knows a field wins). */
   geoip: string[];
+  /** Use the built-in country database after the --geoip ones (false with --no-geoip). */
+  bundledGeoip: boolean;
   /** On-disk history: where, how big, how old. */
   history: HistoryArgs;
 }
@@ -230,6 +234,7 @@ export function parseCommandLine(argv: string[]): Args {
         "export-retention": { type: "string" },
         "export-password-file": { type: "string" },
         geoip: { type: "string", multiple: true },
+        "no-geoip": { type: "boolean" },
         ...HISTORY_OPTIONS,
       },
     });
@@ -294,6 +299,7 @@ export function parseCommandLine(argv: string[]): Args {
         "export-retention",
         "export-password-file",
         "geoip",
+        "no-geoip",
       ]);
       if (values.format !== undefined) {
         throw new UsageError(`Option --format does not apply to "serve"`);
@@ -309,6 +315,9 @@ export function parseCommandLine(argv: string[]): Args {
         throw new UsageError("Give either --token or --token-file, not both");
       }
       if (values.token === "") throw new UsageError("--token is empty");
+      if (values.geoip !== undefined && values["no-geoip"]) {
+        throw new UsageError("Give either --geoip FILE or --no-geoip, not both");
+      }
       if (values.workers !== undefined && values.read !== undefined) {
         throw new UsageError("--workers applies to live capture only (a file is read by one)");
       }
@@ -339,6 +348,7 @@ export function parseCommandLine(argv: string[]): Args {
         immediate: values.immediate === true,
         export: exportArgs(values),
         geoip: values.geoip ?? [],
+        bundledGeoip: !values["no-geoip"],
         history: historyArgs(values),
       };
     }

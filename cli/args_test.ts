@@ -38,6 +38,7 @@ Deno.test("parseCommandLine() reads serve's replay, listen and token options", (
       insecureNoAuth: false,
       flows: {},
       geoip: [],
+      bundledGeoip: true,
       maxStreamConnections: undefined,
       workers: undefined,
       maxConnections: undefined,
@@ -75,10 +76,22 @@ Deno.test("parseCommandLine() refuses serve options that cannot go together", ()
       ["--allowed-host", "a b"],
       ["--allowed-host", "http://x/"],
       ["capture", "--max-stream-connections", "4"],
+      ["--geoip", "a.mmdb", "--no-geoip"],
+      ["report", "x.pcap", "--no-geoip"],
     ]
   ) {
     assert.throws(() => parseCommandLine(argv), /./, argv.join(" "));
   }
+});
+
+Deno.test("parseCommandLine() keeps --geoip files in order and --no-geoip turns the built-in database off", () => {
+  const args = parseCommandLine(["--geoip", "b.mmdb", "--geoip", "a.mmdb"]);
+  assert.deepEqual(args.command === "serve" && [args.geoip, args.bundledGeoip], [
+    ["b.mmdb", "a.mmdb"],
+    true,
+  ]);
+  const off = parseCommandLine(["--no-geoip"]);
+  assert.deepEqual(off.command === "serve" && [off.geoip, off.bundledGeoip], [[], false]);
 });
 
 Deno.test("parseCommandLine() reads serve's --max-stream-connections", () => {

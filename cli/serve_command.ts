@@ -15,6 +15,7 @@ import { HostPolicy } from "../server/host_policy.ts";
 import { ConnectionGuard, descriptorReserve } from "../server/connection_guard.ts";
 import { serveApp } from "../server/serve.ts";
 import { type ServeArgs, UsageError } from "./args.ts";
+import { BUNDLED_GEOIP_CREDIT, bundledGeoipPath } from "./bundled_geoip.ts";
 
 /** Connections served at once unless --max-connections says otherwise. */
 const DEFAULT_MAX_CONNECTIONS = 1024;
@@ -42,6 +43,24 @@ export function resolveToken(args: ServeArgs): string | undefined {
   }
   const env = Deno.env.get("NETWATCH_TOKEN");
   return env === undefined || env === "" ? undefined : env;
+}
+
+/**
+ * The built-in country database's path, or undefined (with one line saying how to get it back)
+ * when it cannot be read: places are then unknown, and everything else goes on.
+ */
+function usableBundledGeoip(): string | undefined {
+  const path = bundledGeoipPath();
+  try {
+    GeoIp.open([path]);
+    return path;
+  } catch (error) {
+    console.error(
+      `netwatch: no built-in country database (${(error as Error).message}); ` +
+        `run "npx deno install" in the source tree to fetch it, or give --geoip FILE`,
+    );
+    return undefined;
+  }
 }
 
 /** Runs the server until SIGINT or SIGTERM. Returns the exit code. */
@@ -86,13 +105,16 @@ export async function serveCommand(args: ServeArgs): Promise<number> {
     console.error(`netwatch: ${(error as Error).message}`);
     return 2;
   }
+  const geoip = args.geoip.map((path) => resolve(path));
+  const bundled = args.bundledGeoip ? usableBundledGeoip() : undefined;
+  if (bundled) geoip.push(bundled);
   const history = await openHistory(args);
   let monitor: Monitor;
   try {
     monitor = await Monitor.start(source, args.flows, {
       workers: args.workers ?? defaultWorkers(),
       export: exportArgs,
-      geoip: args.geoip.map((path) => resolve(path)),
+      geoip,
       history: history &&
         { port: () => history.writerPort(), idBase: history.status().max_flow_id },
     });
@@ -110,6 +132,7 @@ export async function serveCommand(args: ServeArgs): Promise<number> {
   const app = createApp({
     monitor,
     version: config.version,
+    credits: bundled ? [BUNDLED_GEOIP_CREDIT] : [],
     token,
     listInterfaces,
     history,

@@ -34,6 +34,7 @@ const NEEDS = {
     ["util-linux", () => hasCommand("setpriv")],
     ["nfdump", () => hasCommand("nfcapd")],
     ["pmacct", () => hasCommand("nfacctd")],
+    ["mmdb-bin", () => hasCommand("mmdblookup")],
     ["clickhouse-server", () => existsSync("/usr/sbin/clickhouse-server")],
   ],
 };

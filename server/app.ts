@@ -32,6 +32,7 @@ import { siteGuard } from "./site_guard.ts";
 import { StreamHub, type StreamLimits } from "./stream_hub.ts";
 import { streamHandler } from "./stream_route.ts";
 import { mountUi } from "./ui_routes.ts";
+import type { Credit } from "../ui/components/Page.tsx";
 import { flowsRange, protocolsRange, seriesRange, talkersRange } from "./ranges.ts";
 import { validationHook } from "./validation.ts";
 import {
@@ -52,6 +53,8 @@ export type MemoryReader = () => { rss: number; heapUsed: number; heapTotal: num
 export interface AppOptions {
   monitor: MonitorLike;
   version: string;
+  /** Attributions the page footer shows for data in use (the built-in country database's). */
+  credits?: readonly Credit[];
   /** When set, /api, /metrics and the stream require it. */
   token?: string;
   /** Lists interfaces for /interfaces (default: none known). */
@@ -237,7 +240,7 @@ export function createApp(options: AppOptions): NetwatchApp {
   );
   app.openAPIRegistry.registerPath(streamRoute);
   app.get(streamRoute.path, streamHandler(hub));
-  mountUi(app, { version, auth: token !== undefined });
+  mountUi(app, { version, auth: token !== undefined, credits: options.credits });
   mountLogin(app, access);
   app.doc31("/api/v1/openapi.json", {
     openapi: "3.1.0",

@@ -9,6 +9,7 @@ import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { readManifest, type UiManifest } from "../ui/asset_manifest.ts";
 import { renderPage } from "../ui/render_page.ts";
+import type { Credit } from "../ui/components/Page.tsx";
 import { quote } from "./errors.ts";
 
 /** Where the assets are by default: ui/dist/ beside this server/ directory. */
@@ -21,6 +22,8 @@ export interface UiRoutesOptions {
   auth?: boolean;
   /** Directory of manifest.json and the hashed files (default DEFAULT_ASSETS_DIR). */
   assetsDir?: string;
+  /** Attributions for the footer (data sources whose licences ask for one). */
+  credits?: readonly Credit[];
 }
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -86,7 +89,12 @@ export function mountUi(app: OpenAPIHono<any, any, any>, options: UiRoutesOption
       return {
         manifest,
         files,
-        page: renderPage({ version: options.version, manifest, auth: options.auth }),
+        page: renderPage({
+          version: options.version,
+          manifest,
+          auth: options.auth,
+          credits: options.credits,
+        }),
       };
     })();
     loading.catch(() => (loading = undefined));

@@ -1,9 +1,12 @@
 // Places end to end: `serve --geoip` with two MaxMind-format files (a country file and an ASN
 // file, as GeoLite2 ships them) replays a real capture; talkers and host details must carry what
 // the files say of each public address, nothing for private ones, and a file that is not a
-// database must stop the start with one line naming it.
+// database must stop the start with one line naming it. Without --geoip, the built-in DB-IP
+// country database places public addresses as libmaxminddb's mmdblookup reads the same file.
 
 import assert from "node:assert/strict";
+import { bundledGeoipPath } from "../cli/bundled_geoip.ts";
+import { addressWordsOf } from "../flows/address_parse.ts";
 import { isPublic } from "../flows/identity/geoip.ts";
 import { runCli } from "./helpers/cli.ts";
 import { corpusPath } from "./helpers/corpus.ts";
@@ -82,11 +85,12 @@ Deno.test("--geoip: talkers and hosts carry the country and AS the files give pu
         assert.deepEqual({ country: t.country, asn: t.asn }, want, t.address);
         placed++;
       } else {
-        assert.deepEqual(
-          { country: t.country, asn: t.asn },
-          { country: null, asn: null },
-          t.address,
-        );
+        // Not in the files (a private address, or an IPv6 one): the built-in country database,
+        // consulted after them, places the public ones.
+        const country = isPublicText(t.address)
+          ? await mmdblookupCountry(bundledGeoipPath(), t.address)
+          : null;
+        assert.deepEqual({ country: t.country, asn: t.asn }, { country, asn: null }, t.address);
       }
     }
     assert.ok(placed >= 5, `${placed} talkers placed`);
@@ -121,3 +125,67 @@ Deno.test("--geoip with a file that is not a database fails to start in one line
     await Deno.remove(bad);
   }
 });
+
+/** The country_code mmdblookup (libmaxminddb's reader, mmdb-bin) reads for `address`, or null. */
+async function mmdblookupCountry(file: string, address: string): Promise<string | null> {
+  let out: Deno.CommandOutput;
+  try {
+    out = await new Deno.Command("mmdblookup", {
+      args: ["-f", file, "-i", address, "country_code"],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+  } catch (error) {
+    throw new Error(`mmdblookup is needed as the oracle here: apt-get install mmdb-bin (${error})`);
+  }
+  const text = new TextDecoder().decode(out.stdout);
+  return /"([A-Z]{2})"/.exec(text)?.[1] ?? null;
+}
+
+/** Names, places and servers in 30 countries' worth of sites, over IPv4 and IPv6. */
+const SITES = corpusPath("real/ndpi_sites.pcapng");
+
+Deno.test("without --geoip the built-in DB-IP database places public talkers (as mmdblookup reads it) and the page credits DB-IP; --no-geoip places none", async () => {
+  const server = await startServer(SITES);
+  let publicTalkers: Talker[];
+  try {
+    const talkers = (await (await fetch(`${server.base}/api/v1/talkers?window=60m&limit=1000`))
+      .json()).talkers as Talker[];
+    publicTalkers = talkers.filter((t) => isPublicText(t.address));
+    let placed = 0;
+    for (const t of talkers) {
+      const want = isPublicText(t.address)
+        ? await mmdblookupCountry(bundledGeoipPath(), t.address)
+        : null;
+      assert.equal(t.country, want, t.address);
+      if (want) placed++;
+    }
+    assert.ok(placed >= 10, `${placed} of ${talkers.length} talkers placed`);
+    assert.ok(
+      talkers.some((t) => t.address.includes(":") && t.country !== null),
+      "an IPv6 talker is placed too",
+    );
+    const page = await (await fetch(`${server.base}/`)).text();
+    assert.match(page, /Countries: <a href="https:\/\/db-ip\.com">IP Geolocation by DB-IP<\/a>/);
+  } finally {
+    assert.equal(await server.stop(), 0);
+  }
+  const off = await startServer(SITES, ["--no-geoip"]);
+  try {
+    const talkers = (await (await fetch(`${off.base}/api/v1/talkers?window=60m&limit=1000`))
+      .json()).talkers as Talker[];
+    assert.ok(talkers.length >= publicTalkers.length, `${talkers.length} talkers`);
+    assert.deepEqual(talkers.filter((t) => t.country !== null), [], "no places with --no-geoip");
+    const page = await (await fetch(`${off.base}/`)).text();
+    assert.doesNotMatch(page, /db-ip\.com/);
+  } finally {
+    assert.equal(await off.stop(), 0);
+  }
+});
+
+/** isPublic() of an address written as text. */
+function isPublicText(address: string): boolean {
+  const parsed = addressWordsOf(address);
+  assert.ok(parsed, `talker address "${address}"`);
+  return isPublic(parsed.words, 0, parsed.v6);
+}

@@ -69,6 +69,11 @@ const RULES: [RegExp, Check][] = [
   }],
   [/^(sudo )?npm test$/, { run: "never", why: "the whole suite: what .ci/run runs" }],
   [/^npm ci$/, { run: "never", why: "what the bootstrap runs in a fresh clone (.ci/run)" }],
+  [/^npx deno install$/, {
+    run: "never",
+    why: "what the bootstrap runs after npm ci (scripts/bootstrap.mjs, .ci/run): it fetches " +
+      "the npm packages deno.json pins, the built-in country database among them",
+  }],
   [/^npx deno( task cli)? \.\.\.$/, { run: "never", why: "a pattern for the commands below" }],
   [/^npx deno task truth --check$/, {
     run: "never",

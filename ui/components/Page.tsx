@@ -13,9 +13,19 @@ import TokenPrompt from "../islands/TokenPrompt.tsx";
 import TopTalkers from "../islands/TopTalkers.tsx";
 import { Island } from "./Island.tsx";
 
+/** An attribution a data source's licence asks for: "Countries: IP Geolocation by DB-IP". */
+export interface Credit {
+  /** What the data is used for. */
+  what: string;
+  text: string;
+  href: string;
+}
+
 /** Props of Page. */
 export interface PageProps {
   version: string;
+  /** Attributions for the data in use, shown in the footer. */
+  credits: readonly Credit[];
   /** The server requires a token (the header offers to log out). */
   auth: boolean;
   /** URL of the hashed script and stylesheet. */
@@ -24,7 +34,7 @@ export interface PageProps {
 }
 
 /** The whole document. */
-export function Page({ version, auth, script, stylesheet }: PageProps) {
+export function Page({ version, credits, auth, script, stylesheet }: PageProps) {
   return (
     <html lang="en">
       <head>
@@ -58,6 +68,12 @@ export function Page({ version, auth, script, stylesheet }: PageProps) {
             {UNITS_NOTE} Netwatch {version} · <a href="/api/v1/openapi.json">API (OpenAPI)</a> ·
             {" "}
             <a href="/metrics">Prometheus metrics</a>
+            {credits.map((credit) => (
+              <span key={credit.href} class="credit">
+                {` · ${credit.what}: `}
+                <a href={credit.href}>{credit.text}</a>
+              </span>
+            ))}
           </p>
         </footer>
         <Island name="HostView" component={HostView} props={{}} />

@@ -37,7 +37,7 @@ function placeText(p: HostResponse["place"]): string {
   ].filter((x) => x);
   return parts.length > 0
     ? parts.join(" · ")
-    : "unknown (a private address, or no --geoip database knows it)";
+    : "unknown (a private address, or no GeoIP database knows it)";
 }
 
 /** The host view dialog (closed while the view names no host). */

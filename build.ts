@@ -26,6 +26,74 @@ const INCLUDES = [
 
 const ROOT = new URL("./", import.meta.url).pathname;
 
+/**
+ * npm packages that only the tests, the benches and the UI bundle use ("@scope/*": all of a
+ * scope). `deno compile` embeds the whole node_modules directory otherwise: with the Deno CLI
+ * (92 MB), Playwright and esbuild the binary carried 153 MB of files; without them, 30 MB (the
+ * country database is 8 of those). Nothing under main.ts or its workers imports them:
+ * tests/build_test.ts checks that against `deno info`.
+ */
+export const DEV_ONLY_PACKAGES = [
+  "deno",
+  "@deno/*",
+  "esbuild",
+  "@esbuild/*",
+  "playwright-core",
+  "parse-prometheus-text-format",
+  "shallow-equal",
+];
+
+/** True when npm package `name` is one of DEV_ONLY_PACKAGES. */
+export function isDevOnly(name: string): boolean {
+  return DEV_ONLY_PACKAGES.some((p) =>
+    p.endsWith("/*") ? name.startsWith(p.slice(0, -1)) : name === p
+  );
+}
+
+/**
+ * What `--exclude` leaves out of the binary, relative to `root`: every copy of a dev-only
+ * package under node_modules (the top-level entry, Deno's `.deno/<name>@<version>` directory
+ * and its hoisting link), and the country database package's files other than the one used.
+ */
+export function embeddedExcludes(root = ROOT): string[] {
+  const out: string[] = [];
+  const list = (dir: string) => {
+    try {
+      return [...Deno.readDirSync(`${root}${dir}`)].map((e) => e.name).sort();
+    } catch {
+      return [];
+    }
+  };
+  /** Package names under `dir`, with the path of each (scoped ones one level down). */
+  const packagesIn = (dir: string) =>
+    list(dir).filter((n) => !n.startsWith(".")).flatMap((n) =>
+      n.startsWith("@")
+        ? list(`${dir}/${n}`).map((m) => ({ name: `${n}/${m}`, path: `${dir}/${n}/${m}` }))
+        : [{ name: n, path: `${dir}/${n}` }]
+    );
+  for (
+    const p of [...packagesIn("node_modules"), ...packagesIn("node_modules/.deno/node_modules")]
+  ) {
+    if (isDevOnly(p.name)) out.push(p.path);
+  }
+  for (const entry of list("node_modules/.deno")) {
+    // "@scope+name@1.2.3" or "name@1.2.3"
+    const name = entry.slice(0, entry.lastIndexOf("@")).replace("+", "/");
+    if (entry.includes("@", 1) && isDevOnly(name)) out.push(`node_modules/.deno/${entry}`);
+  }
+  const database = BUNDLED_GEOIP_FILE.slice(BUNDLED_GEOIP_FILE.lastIndexOf("/") + 1);
+  try {
+    const real = Deno.realPathSync(`${root}${BUNDLED_GEOIP_FILE}`);
+    const dir = real.slice(root.length, real.lastIndexOf("/"));
+    for (const name of list(dir)) {
+      if (name.endsWith(".mmdb") && name !== database) out.push(`${dir}/${name}`);
+    }
+  } catch {
+    // Not installed: compile then fails on the --include, naming it.
+  }
+  return out;
+}
+
 /** The permission flags of the `cli` task: what the binary gets is what the tests exercise. */
 export function cliPermissions(): string[] {
   return config.tasks.cli.split(/\s+/).filter((word) => word.startsWith("--allow-"));
@@ -77,6 +145,7 @@ async function compile(target: Target, denort: string | undefined): Promise<stri
     "--output",
     output,
     ...INCLUDES.flatMap((path) => ["--include", path]),
+    ...embeddedExcludes().flatMap((path) => ["--exclude", path]),
     ...cliPermissions(),
     "main.ts",
   ];

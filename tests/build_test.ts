@@ -1,6 +1,8 @@
 // build.ts: one binary per target, or one clear line why not; never a binary that is not Netwatch.
 
 import assert from "node:assert/strict";
+import { embeddedExcludes, isDevOnly } from "../build.ts";
+import { BUNDLED_GEOIP_FILE } from "../cli/bundled_geoip.ts";
 import { runCli } from "./helpers/cli.ts";
 import { corpusPath } from "./helpers/corpus.ts";
 
@@ -63,4 +65,66 @@ Deno.test("build refuses an unknown target and a DENORT_BIN that is not a Linux 
   const notElf = await build([], { DENORT_BIN: `${ROOT}deno.json` });
   assert.equal(notElf.code, 1);
   assert.match(notElf.stderr, /is not a Linux x86_64 or aarch64 executable/);
+});
+
+/** npm package names the product loads: the closure of what main.ts and its workers import. */
+async function runtimePackages(): Promise<Set<string>> {
+  const names = new Set<string>();
+  for (const entry of ["main.ts", ...WORKERS]) {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["info", "--json", entry],
+      cwd: ROOT,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.ok(out.success, new TextDecoder().decode(out.stderr));
+    const info = JSON.parse(new TextDecoder().decode(out.stdout)) as {
+      modules: { kind?: string; npmPackage?: string }[];
+      npmPackages: Record<string, { name: string; dependencies: string[] }>;
+    };
+    const todo = info.modules.flatMap((m) => (m.npmPackage ? [m.npmPackage] : []));
+    const seen = new Set<string>();
+    while (todo.length) {
+      const id = todo.pop()!;
+      if (seen.has(id)) continue;
+      seen.add(id);
+      const pkg = info.npmPackages[id];
+      assert.ok(pkg, `deno info lists ${id}`);
+      names.add(pkg.name);
+      todo.push(...pkg.dependencies);
+    }
+  }
+  return names;
+}
+
+/** The workers main.ts starts by URL (build.ts includes them). */
+const WORKERS = [
+  "capture/capture_worker.ts",
+  "pipeline/engine_worker.ts",
+  "history/history_worker.ts",
+];
+
+Deno.test("the binary leaves out the npm packages only tests and the build use, and the product loads none of them", async () => {
+  const runtime = await runtimePackages();
+  for (const name of ["hono", "zod", "preact", "mmdb-lib"]) {
+    assert.ok(runtime.has(name), `${name} is found in the runtime graph: ${[...runtime]}`);
+  }
+  const loaded = [...runtime].filter(isDevOnly);
+  assert.deepEqual(loaded, [], "packages build.ts leaves out of the binary, which it loads");
+  const excluded = embeddedExcludes();
+  for (const name of ["playwright-core", "esbuild", "@deno/linux-x64-glibc"]) {
+    const dir = `node_modules/.deno/${name.replace("/", "+")}@`;
+    assert.ok(
+      excluded.some((path) => path.startsWith(dir)),
+      `${name} is left out: ${excluded.join(" ")}`,
+    );
+  }
+  for (const path of excluded) {
+    const name = /^node_modules\/\.deno\/(@?[^@/]+)@/.exec(path)?.[1]?.replace("+", "/");
+    if (name) assert.ok(!runtime.has(name), `${path} is loaded at run time`);
+  }
+  assert.ok(
+    excluded.every((path) => !path.endsWith(BUNDLED_GEOIP_FILE.split("/").at(-1)!)),
+    "the country database the binary uses stays in",
+  );
 });

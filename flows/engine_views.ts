@@ -109,45 +109,55 @@ export function score(h: HostStats, by: TalkerMeasure, now: boolean): number {
   return h.bytes_sent + h.bytes_received;
 }
 
-/**
- * Hosts ranked by `by` over `window`: the best `limit`, or with `limit` 0 every host whose
- * score is at least `atLeast` (the threshold phase of a merge across shards).
- */
+/** The best `limit` hosts by `by` over `window`, with their names and places. */
 export function topHosts(
   engine: FlowEngine,
   nowSec: number,
   window: WindowName,
   by: TalkerMeasure,
   limit: number,
-  atLeast: number,
+): HostStats[] {
+  return describeHosts(engine, rankedHosts(engine, nowSec, window, by, limit), nowSec);
+}
+
+/**
+ * The threshold phase of a merge across shards: the hosts whose score is at least `atLeast`
+ * (above 0 when `atLeast` is 0), the best `cap` of them, without names or places (the merge
+ * needs their figures; it describes only the hosts it keeps).
+ */
+export function hostsAtLeast(
+  engine: FlowEngine,
+  nowSec: number,
+  window: WindowName,
+  by: TalkerMeasure,
+  options: { atLeast: number; cap: number },
+): HostStats[] {
+  const now = window === "now";
+  return rankedHosts(engine, nowSec, window, by, options.cap).filter((h) => {
+    const v = score(h, by, now);
+    return options.atLeast > 0 ? v >= options.atLeast : v > 0;
+  });
+}
+
+/** The best `count` hosts by `by` over `window`, busiest first, ties by address. */
+function rankedHosts(
+  engine: FlowEngine,
+  nowSec: number,
+  window: WindowName,
+  by: TalkerMeasure,
+  count: number,
 ): HostStats[] {
   const hosts = engine.hosts;
   const measure = by === "packets" ? "packets" : "bytes";
   const direction = by === "sent" ? "sent" : by === "received" ? "received" : "total";
-  const now = window === "now";
-  const all = limit === 0 || now;
-  const minutes = now ? 1 : WINDOW_MINUTES[window];
-  let list = topHostStats(
-    hosts,
-    nowSec,
-    minutes,
-    all ? Math.max(1, hosts.count) : limit,
-    measure,
-    direction,
-  );
-  if (now) {
-    list = list.filter((h) => score(h, by, true) > 0)
-      .sort((a, b) => score(b, by, true) - score(a, by, true));
+  if (window !== "now") {
+    return topHostStats(hosts, nowSec, WINDOW_MINUTES[window], count, measure, direction);
   }
-  if (limit === 0) {
-    list = list.filter((h) => {
-      const v = score(h, by, now);
-      return atLeast > 0 ? v >= atLeast : v > 0;
-    });
-  } else {
-    list = list.slice(0, limit);
-  }
-  return describeHosts(engine, list, nowSec);
+  // "now" ranks by rate, which the heap does not: every host with a rate, sorted.
+  return topHostStats(hosts, nowSec, 1, Math.max(1, hosts.count), measure, direction)
+    .filter((h) => score(h, by, true) > 0)
+    .sort((a, b) => score(b, by, true) - score(a, by, true))
+    .slice(0, count);
 }
 
 /** Fills in each host's name, country and AS number from what the engine's identity knows. */
@@ -158,12 +168,16 @@ function describeHosts(engine: FlowEngine, hosts: HostStats[], nowSec: number): 
   return hosts;
 }
 
-/** The stats of each of `addresses` over `window` (absent hosts are left out). */
+/**
+ * The stats of each of `addresses` over `window` (absent hosts are left out), with names and
+ * places unless `describe` is false.
+ */
 export function hostsByAddress(
   engine: FlowEngine,
   nowSec: number,
   window: WindowName,
   addresses: string[],
+  describe = true,
 ): HostStats[] {
   const minutes = window === "now" ? 1 : WINDOW_MINUTES[window];
   const hosts = engine.hosts;
@@ -172,7 +186,7 @@ export function hostsByAddress(
     const h = hostStats(hosts, address, nowSec, minutes);
     if (h) out.push(h);
   }
-  return describeHosts(engine, out, nowSec);
+  return describe ? describeHosts(engine, out, nowSec) : out;
 }
 
 /** Totals by protocol class and service over `window` at `nowSec`. */

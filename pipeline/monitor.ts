@@ -302,9 +302,10 @@ export class Monitor implements MonitorLike {
           {
             count: this.#workers.length,
             top: (limit) => this.#askAll({ op: "talkers", window: r.window, by: r.by, limit }),
-            atLeast: (atLeast) =>
-              this.#askAll({ op: "talkersAtLeast", window: r.window, by: r.by, atLeast }),
-            exact: (addresses) => this.#askAll({ op: "hosts", window: r.window, addresses }),
+            atLeast: (atLeast, cap) =>
+              this.#askAll({ op: "talkersAtLeast", window: r.window, by: r.by, atLeast, cap }),
+            exact: (addresses, describe) =>
+              this.#askAll({ op: "hosts", window: r.window, addresses, describe }),
           },
           r.window,
           r.by,

@@ -27,9 +27,13 @@ export type ShardRequest =
   | { op: "flows"; query: FlowQuery }
   | { op: "flow"; id: number }
   | { op: "talkers"; window: WindowName; by: TalkerMeasure; limit: number }
-  /** Every host whose score is at least `atLeast` (a merge's threshold phase). */
-  | { op: "talkersAtLeast"; window: WindowName; by: TalkerMeasure; atLeast: number }
-  | { op: "hosts"; window: WindowName; addresses: string[] }
+  /**
+   * The hosts whose score is at least `atLeast`, the best `cap` of them, without names (a
+   * merge's threshold phase).
+   */
+  | { op: "talkersAtLeast"; window: WindowName; by: TalkerMeasure; atLeast: number; cap: number }
+  /** Stats of these hosts; names and places unless `describe` is false. */
+  | { op: "hosts"; window: WindowName; addresses: string[]; describe?: boolean }
   | { op: "protocols"; window: WindowName }
   | { op: "series"; params: SeriesParams }
   | { op: "figures" }

@@ -4,7 +4,13 @@
 // (pipeline/local_monitor.ts). Either way the engine is read only through answer().
 
 import type { PacketBatch } from "../capture/packet_batch.ts";
-import { engineFigures, hostsByAddress, protocolsView, topHosts } from "../flows/engine_views.ts";
+import {
+  engineFigures,
+  hostsAtLeast,
+  hostsByAddress,
+  protocolsView,
+  topHosts,
+} from "../flows/engine_views.ts";
 import { FlowEngine, type FlowEngineOptions } from "../flows/flow_engine.ts";
 import { PacketCounters } from "../flows/packet_counters.ts";
 import { hostDetail } from "../flows/host_detail.ts";
@@ -71,13 +77,13 @@ export class Shard {
         value = e.flowById(r.id) ?? null;
         break;
       case "talkers":
-        value = topHosts(e, nowSec, r.window, r.by, r.limit, 0);
+        value = topHosts(e, nowSec, r.window, r.by, r.limit);
         break;
       case "talkersAtLeast":
-        value = topHosts(e, nowSec, r.window, r.by, 0, r.atLeast);
+        value = hostsAtLeast(e, nowSec, r.window, r.by, r);
         break;
       case "hosts":
-        value = hostsByAddress(e, nowSec, r.window, r.addresses);
+        value = hostsByAddress(e, nowSec, r.window, r.addresses, r.describe ?? true);
         break;
       case "protocols":
         value = protocolsView(e, nowSec, r.window);

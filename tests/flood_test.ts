@@ -114,7 +114,7 @@ function assertTalkersDuring(run: FloodRun): void {
   // Fails if a heavy host were evicted from the host table while flood sources poured in (it
   // would come back with only its latest bytes, or not at all), or if its flows' gains were
   // lost when the flow table evicted them.
-  const top = topHosts(engine, engine.now, "60m", "bytes", 6, 0);
+  const top = topHosts(engine, engine.now, "60m", "bytes", 6);
   assert.equal(top[0].address, SERVER);
   assert.deepEqual(top.slice(1).map((h) => h.address).sort(), [...capture.heavy.keys()].sort());
   for (const h of top.slice(1)) {
@@ -133,7 +133,7 @@ function assertTalkersDuring(run: FloodRun): void {
 function assertTalkersExact(run: FloodRun): void {
   const { capture, engine } = run;
   engine.endAll();
-  const top = topHosts(engine, engine.now, "60m", "bytes", 6, 0);
+  const top = topHosts(engine, engine.now, "60m", "bytes", 6);
   assert.deepEqual(
     [top[0].address, top[0].bytes_received, top[0].bytes_sent],
     [SERVER, capture.synBytes + heavyBytes(capture), capture.synAckBytes],

@@ -121,8 +121,16 @@ if (sections.includes("stream")) {
 }
 if (sections.includes("flood")) {
   const parts = values["flood-parts"]!.split(",").map((p) => p.trim());
-  const flood: FloodResults = { at: stamp() };
+  // A part not run keeps its last figures and the time they were measured.
+  const last = results.flood;
+  const flood: FloodResults = {
+    ...last,
+    offlineAt: last?.offlineAt ?? last?.at,
+    liveAt: last?.liveAt ?? last?.at,
+    at: stamp(),
+  };
   if (parts.includes("offline")) {
+    flood.offlineAt = stamp();
     flood.offline = await benchFloodOffline({
       dir: OUT,
       packets: Number(values["flood-packets"]),
@@ -131,6 +139,7 @@ if (sections.includes("flood")) {
     });
   }
   if (parts.includes("live")) {
+    flood.liveAt = stamp();
     flood.live = await benchFloodLive({ packets: Number(values["flood-live-packets"]) });
   }
   results.flood = flood;

@@ -9,9 +9,12 @@ import { abRatio, type AbResults } from "./ab_results.ts";
 
 /** What `deno task bench -- --only flood` keeps. */
 export interface FloodResults {
+  /** When the last `--only flood` ran; each part says when it was measured, if apart. */
   at: string;
   offline?: FloodOfflineResult;
+  offlineAt?: string;
   live?: FloodLiveResult;
+  liveAt?: string;
 }
 
 /**
@@ -289,8 +292,13 @@ export function floodSection(
     summary.push(["Flood through serve >= 1.5 Mpps and >= 4x softflowd", "-", "not measured"]);
     return;
   }
+  const offlineAt = f.offline ? (f.offlineAt ?? f.at) : undefined;
+  const liveAt = f.live ? (f.liveAt ?? f.at) : undefined;
+  const when = offlineAt && liveAt && offlineAt !== liveAt
+    ? `offline ${offlineAt}, live ${liveAt}`
+    : offlineAt ?? liveAt;
   out.push(
-    `Measured ${f.at} (bench/flood.ts, bench/flood_live.ts). The worst traffic for a flow ` +
+    `Measured ${when} (bench/flood.ts, bench/flood_live.ts). The worst traffic for a flow ` +
       "monitor: every SYN a new flow and a new host (bench/generate_flood.ts).",
     "",
   );

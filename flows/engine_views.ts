@@ -147,17 +147,13 @@ function rankedHosts(
   by: TalkerMeasure,
   count: number,
 ): HostStats[] {
-  const hosts = engine.hosts;
-  const measure = by === "packets" ? "packets" : "bytes";
   const direction = by === "sent" ? "sent" : by === "received" ? "received" : "total";
-  if (window !== "now") {
-    return topHostStats(hosts, nowSec, WINDOW_MINUTES[window], count, measure, direction);
+  if (window === "now") {
+    // By current rate (bytes a second, whatever `by` counts), with the last minute's figures.
+    return topHostStats(engine.hosts, nowSec, 1, count, "rate", direction);
   }
-  // "now" ranks by rate, which the heap does not: every host with a rate, sorted.
-  return topHostStats(hosts, nowSec, 1, Math.max(1, hosts.count), measure, direction)
-    .filter((h) => score(h, by, true) > 0)
-    .sort((a, b) => score(b, by, true) - score(a, by, true))
-    .slice(0, count);
+  const measure = by === "packets" ? "packets" : "bytes";
+  return topHostStats(engine.hosts, nowSec, WINDOW_MINUTES[window], count, measure, direction);
 }
 
 /** Fills in each host's name, country and AS number from what the engine's identity knows. */

@@ -42,20 +42,24 @@ export interface HostStats {
 
 /**
  * The `limit` hosts with the most traffic over the last `windowMin` minutes at `nowSec`, by
- * bytes (or packets) sent + received (or one direction), busiest first, ties by address.
+ * bytes (or packets) sent + received (or one direction), or by current rate (bytes a second
+ * over the last RATE_SECONDS finished seconds, as HostStats' rate), busiest first, ties by
+ * address.
  */
 export function topHostStats(
   t: HostTable,
   nowSec: number,
   windowMin: HostWindow,
   limit: number,
-  by: "bytes" | "packets" = "bytes",
+  by: "bytes" | "packets" | "rate" = "bytes",
   direction: "total" | "sent" | "received" = "total",
 ): HostStats[] {
-  const nowMinute = Math.floor(Math.floor(nowSec) / 60);
+  const nowSecond = Math.floor(nowSec);
+  const nowMinute = Math.floor(nowSecond / 60);
   const score = new Float64Array(t.capacity);
   const { rec, minBytes: bytes, minPkts: pkts } = t;
   const useBytes = by === "bytes";
+  const byRate = by === "rate";
   // The `limit` best so far, as a heap whose root is the worst of them: one pass, no sort of
   // every host (a /talkers top 10 over 50,000 hosts sorted them all).
   const heap: number[] = [];
@@ -63,20 +67,31 @@ export function topHostStats(
     score[a] < score[b] || (score[a] === score[b] && compareAddress(t, a, b) > 0);
   for (let s = 0; s < t.slotsUsed; s++) {
     if (!t.inUse(s)) continue;
-    // The window's sums, in the same order as windowOf() adds them.
-    const last = rec[s * REC + R_LAST_MINUTE];
-    const first = rec[s * REC + R_FIRST_MINUTE];
     let sent = 0;
     let recv = 0;
-    for (let m = nowMinute - windowMin; m <= nowMinute; m++) {
-      if (m > last || m <= last - MINUTES || m < first) continue;
-      const b = t.bucketOf(s, m);
-      if (useBytes) {
-        sent += bytes[b * MIN_F64];
-        recv += bytes[b * MIN_F64 + 1];
-      } else {
-        sent += pkts[b * MIN_U32 + M_PKTS_SENT];
-        recv += pkts[b * MIN_U32 + M_PKTS_RECV];
+    if (byRate) {
+      // As rateOf() sums them (the division by RATE_SECONDS changes no order).
+      const r = s * REC;
+      const lastSecond = rec[r + R_LAST_SECOND];
+      for (let x = nowSecond - RATE_SECONDS; x < nowSecond; x++) {
+        if (x > lastSecond || x <= lastSecond - SECONDS) continue;
+        sent += rec[r + R_SEC_SENT + (x % SECONDS)];
+        recv += rec[r + R_SEC_RECV + (x % SECONDS)];
+      }
+    } else {
+      // The window's sums, in the same order as windowOf() adds them.
+      const last = rec[s * REC + R_LAST_MINUTE];
+      const first = rec[s * REC + R_FIRST_MINUTE];
+      for (let m = nowMinute - windowMin; m <= nowMinute; m++) {
+        if (m > last || m <= last - MINUTES || m < first) continue;
+        const b = t.bucketOf(s, m);
+        if (useBytes) {
+          sent += bytes[b * MIN_F64];
+          recv += bytes[b * MIN_F64 + 1];
+        } else {
+          sent += pkts[b * MIN_U32 + M_PKTS_SENT];
+          recv += pkts[b * MIN_U32 + M_PKTS_RECV];
+        }
       }
     }
     const value = direction === "sent" ? sent : direction === "received" ? recv : sent + recv;

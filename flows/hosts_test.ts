@@ -73,6 +73,45 @@ Deno.test("the current rate averages the last full seconds", () => {
   assert.equal(hostStats(hosts, "10.0.0.2", T0 + 3.6, 1)!.rate_received, 600);
 });
 
+Deno.test("topHostStats() by rate keeps the hosts a sort of every host's current rate gives, busiest first", () => {
+  const hosts = new HostTable(4096);
+  let seed = 5;
+  const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const packets: TestPacket[] = [];
+  // 2,000 hosts over 6 seconds, some quiet in the last three (rate 0), some tied.
+  for (let i = 0; i < 6000; i++) {
+    const a = Math.floor(random() * 2000);
+    packets.push({
+      ts: T0 + Math.floor(i / 1000) + 0.5,
+      src: `10.0.${a >> 8}.${a & 255}`,
+      dst: "192.0.2.1",
+      len: 60 * (1 + Math.floor(random() * 4)),
+    });
+  }
+  add(hosts, packets);
+  const now = T0 + 6.2;
+  for (const direction of ["total", "sent", "received"] as const) {
+    const rate = (h: { rate_sent: number; rate_received: number }) =>
+      direction === "sent"
+        ? h.rate_sent
+        : direction === "received"
+        ? h.rate_received
+        : h.rate_sent + h.rate_received;
+    const every = topHostStats(hosts, now, 1, 5000).filter((h) => rate(h) > 0);
+    const key = (a: string) => a.split(/[.:]/).map((x) => x.padStart(5, "0")).join(".");
+    const want = every.sort((a, b) =>
+      rate(b) - rate(a) || (key(a.address) < key(b.address) ? -1 : 1)
+    )
+      .slice(0, 25);
+    const got = topHostStats(hosts, now, 1, 25, "rate", direction);
+    assert.deepEqual(
+      got.map((h) => [h.address, rate(h)]),
+      want.map((h) => [h.address, rate(h)]),
+      direction,
+    );
+  }
+});
+
 Deno.test("a full host table evicts the least recently seen host and counts it", () => {
   const hosts = new HostTable(3);
   add(hosts, [

@@ -121,3 +121,26 @@ export function formatAxisTime(epochSec: number, tickStep: number, spanSec: numb
 export function formatPlace(country: string | null, asn: number | null): string {
   return [country, asn === null ? null : `AS${asn}`].filter((x) => x).join(" · ");
 }
+
+const REGIONS = new Intl.DisplayNames(["en"], { type: "region" });
+
+/** The English name of ISO 3166 country code `code` ("DE": "Germany"), or the code itself. */
+export function countryName(code: string): string {
+  try {
+    return REGIONS.of(code) ?? code;
+  } catch {
+    return code; // not a well-formed region code
+  }
+}
+
+/** A place spelled out: `Germany (DE) · AS3320`; `org` follows the AS number when known. */
+export function describePlace(
+  country: string | null,
+  asn: number | null,
+  org: string | null = null,
+): string {
+  return [
+    country ? `${countryName(country)} (${country})` : null,
+    asn === null ? null : `AS${asn}${org ? ` ${org}` : ""}`,
+  ].filter((x) => x).join(" · ");
+}

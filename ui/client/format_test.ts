@@ -2,6 +2,8 @@
 
 import assert from "node:assert/strict";
 import {
+  countryName,
+  describePlace,
   formatBitRate,
   formatByteRateAsBits,
   formatBytes,
@@ -73,4 +75,17 @@ Deno.test("formatEndpoint() brackets IPv6 addresses", () => {
   assert.equal(formatEndpoint("10.0.0.1", 443), "10.0.0.1:443");
   assert.equal(formatEndpoint("2001:db8::1", 443), "[2001:db8::1]:443");
   assert.equal(formatEndpoint("2001:db8::1", null), "2001:db8::1");
+});
+
+Deno.test("describePlace() spells out the country and keeps its code, the AS and its owner", () => {
+  assert.equal(countryName("DE"), "Germany");
+  assert.equal(countryName("US"), "United States");
+  assert.equal(countryName("not a code"), "not a code");
+  assert.equal(describePlace("SE", null), "Sweden (SE)");
+  assert.equal(
+    describePlace("NL", 14907, "Wikimedia Foundation Inc."),
+    "Netherlands (NL) · AS14907 Wikimedia Foundation Inc.",
+  );
+  assert.equal(describePlace(null, 3320), "AS3320");
+  assert.equal(describePlace(null, null), "");
 });

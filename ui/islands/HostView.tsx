@@ -5,7 +5,13 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import type { Chart as ChartType } from "chart.js";
 import type { HostResponse } from "../../server/wire.ts";
 import { apiGet, ApiRequestError } from "../client/api.ts";
-import { formatByteRateAsBits, formatBytes, formatClock, formatCount } from "../client/format.ts";
+import {
+  describePlace,
+  formatByteRateAsBits,
+  formatBytes,
+  formatClock,
+  formatCount,
+} from "../client/format.ts";
 import { createHostChart } from "../client/host_chart.ts";
 import { view } from "../client/store.ts";
 import { withFilters } from "../client/view_state.ts";
@@ -30,11 +36,7 @@ function flows(n: number): string {
 
 /** The host's place in one line, or what is missing. */
 function placeText(p: HostResponse["place"]): string {
-  const parts = [
-    p.country,
-    p.asn !== null ? `AS${p.asn}${p.as_org ? ` ${p.as_org}` : ""}` : null,
-    p.city,
-  ].filter((x) => x);
+  const parts = [describePlace(p.country, p.asn, p.as_org), p.city].filter((x) => x);
   return parts.length > 0
     ? parts.join(" · ")
     : "unknown (a private address, or no GeoIP database knows it)";

@@ -2,7 +2,13 @@
 // beside them, the address on hover; a host opens its host view.
 
 import type { HostStats } from "../../server/wire.ts";
-import { formatByteRateAsBits, formatBytes, formatCount, formatPlace } from "../client/format.ts";
+import {
+  describePlace,
+  formatByteRateAsBits,
+  formatBytes,
+  formatCount,
+  formatPlace,
+} from "../client/format.ts";
 import { talkers, view } from "../client/store.ts";
 import {
   isLive,
@@ -186,7 +192,7 @@ export default function TopTalkers() {
                   {h.name ?? h.address}
                 </button>
                 {(h.country || h.asn !== null) && (
-                  <span class="place" title="Country and AS number (GeoIP)">
+                  <span class="place" title={`${describePlace(h.country, h.asn)} (GeoIP)`}>
                     {formatPlace(h.country, h.asn)}
                   </span>
                 )}

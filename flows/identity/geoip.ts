@@ -91,7 +91,9 @@ export class GeoIp {
     let reloaded = 0;
     this.#databases = this.#databases.map((db) => {
       try {
-        if (Deno.statSync(db.path).mtime?.getTime() === db.mtimeMs) return db;
+        // A file system without modification times (a compiled binary's embedded files)
+        // reads as 0 both times: nothing to reload.
+        if ((Deno.statSync(db.path).mtime?.getTime() ?? 0) === db.mtimeMs) return db;
         reloaded++;
         return load(db.path);
       } catch (error) {

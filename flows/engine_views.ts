@@ -121,25 +121,23 @@ export function topHosts(
 }
 
 /**
- * The threshold phase of a merge across shards: the hosts whose score is at least `atLeast`
- * (above 0 when `atLeast` is 0), the best `cap` of them, without names or places (the merge
- * needs their figures; it describes only the hosts it keeps).
+ * A shard's candidates for a merge across shards: its best `cap` hosts (those with traffic),
+ * without names or places (the merge needs their figures; it describes only the hosts it keeps).
  */
-export function hostsAtLeast(
+export function talkerCandidates(
   engine: FlowEngine,
   nowSec: number,
   window: WindowName,
   by: TalkerMeasure,
-  options: { atLeast: number; cap: number },
+  cap: number,
 ): HostStats[] {
-  const now = window === "now";
-  return rankedHosts(engine, nowSec, window, by, options.cap).filter((h) => {
-    const v = score(h, by, now);
-    return options.atLeast > 0 ? v >= options.atLeast : v > 0;
-  });
+  return rankedHosts(engine, nowSec, window, by, cap);
 }
 
-/** The best `count` hosts by `by` over `window`, busiest first, ties by address. */
+/**
+ * The best `count` hosts by `by` over `window` (only hosts with traffic: topHostStats() skips a
+ * score of 0), busiest first, ties by address.
+ */
 function rankedHosts(
   engine: FlowEngine,
   nowSec: number,

@@ -81,8 +81,8 @@ export interface TalkerShards {
   count: number;
   /** Each shard's best `limit` hosts, with names and places. */
   top(limit: number): Promise<HostStats[][]>;
-  /** Hosts scoring at least `threshold` (above 0 for 0), the best `cap` of them, unnamed. */
-  atLeast(threshold: number, cap: number): Promise<HostStats[][]>;
+  /** Each shard's best `cap` hosts with traffic, unnamed. */
+  candidates(cap: number): Promise<HostStats[][]>;
   /** These hosts' figures; their names and places only when `describe`. */
   exact(addresses: string[], describe: boolean): Promise<HostStats[][]>;
 }
@@ -113,7 +113,7 @@ export async function mergeTalkers(
 ): Promise<HostStats[]> {
   const now = window === "now";
   if (shards.count === 1) return (await shards.top(limit))[0];
-  const lists = await shards.atLeast(0, Math.max(CANDIDATES_PER_SHARD, 4 * limit));
+  const lists = await shards.candidates(Math.max(CANDIDATES_PER_SHARD, 4 * limit));
   const candidates = new Set<string>();
   for (const list of lists) for (const h of list) candidates.add(h.address);
   const best = rankHosts(sumHosts(await shards.exact([...candidates], false)).values(), by, now)

@@ -29,16 +29,16 @@ function host(address: string, sent: number, received: number): HostStats {
 
 /** Shards over fixed lists, recording what each round asked. */
 function fakeShards(lists: HostStats[][]) {
-  const asked = { atLeastSent: [] as number[], described: [] as string[][], exact: 0 };
+  const asked = { candidatesSent: [] as number[], described: [] as string[][], exact: 0 };
   const ranked = lists.map((l) => rankHosts(l, "bytes", false));
   const shards: TalkerShards = {
     count: lists.length,
     top: (limit) => Promise.resolve(ranked.map((l) => l.slice(0, limit).map(named))),
-    atLeast: (threshold, cap) => {
+    candidates: (cap) => {
       const out = ranked.map((l) =>
-        l.slice(0, cap).filter((h) => h.bytes_sent + h.bytes_received >= threshold)
+        l.slice(0, cap).filter((h) => h.bytes_sent + h.bytes_received > 0)
       );
-      asked.atLeastSent.push(...out.map((l) => l.length));
+      asked.candidatesSent.push(...out.map((l) => l.length));
       return Promise.resolve(out);
     },
     exact: (addresses, describe) => {
@@ -101,7 +101,10 @@ Deno.test("mergeTalkers() stays exact when each shard has more hosts than it sen
     got.map((h) => [h.address, h.bytes_sent]),
     want.map((h) => [h.address, h.bytes_sent]),
   );
-  assert.ok(asked.atLeastSent.every((n) => n === CANDIDATES_PER_SHARD), `${asked.atLeastSent}`);
+  assert.ok(
+    asked.candidatesSent.every((n) => n === CANDIDATES_PER_SHARD),
+    `${asked.candidatesSent}`,
+  );
 });
 
 Deno.test("mergeTalkers() over a flood of tied one-packet sources asks each shard for a bounded list and keeps the heavy hosts exact", async () => {
@@ -125,7 +128,10 @@ Deno.test("mergeTalkers() over a flood of tied one-packet sources asks each shar
   );
   assert.equal(got.length, 10);
   for (const h of got.slice(6)) assert.equal(h.bytes_sent, 60, h.address);
-  assert.ok(asked.atLeastSent.every((n) => n <= CANDIDATES_PER_SHARD), `${asked.atLeastSent}`);
+  assert.ok(
+    asked.candidatesSent.every((n) => n <= CANDIDATES_PER_SHARD),
+    `${asked.candidatesSent}`,
+  );
   assert.ok(asked.exact <= 2 * CANDIDATES_PER_SHARD, `${asked.exact} candidates`);
   assert.deepEqual(asked.described.map((a) => a.length), [10], "names for the winners only");
 });

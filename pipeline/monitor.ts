@@ -302,8 +302,8 @@ export class Monitor implements MonitorLike {
           {
             count: this.#workers.length,
             top: (limit) => this.#askAll({ op: "talkers", window: r.window, by: r.by, limit }),
-            atLeast: (atLeast, cap) =>
-              this.#askAll({ op: "talkersAtLeast", window: r.window, by: r.by, atLeast, cap }),
+            candidates: (cap) =>
+              this.#askAll({ op: "talkerCandidates", window: r.window, by: r.by, cap }),
             exact: (addresses, describe) =>
               this.#askAll({ op: "hosts", window: r.window, addresses, describe }),
           },
@@ -311,10 +311,10 @@ export class Monitor implements MonitorLike {
           r.by,
           r.limit,
         );
-      case "talkersAtLeast":
+      case "talkerCandidates":
       case "hosts": {
         const lists = await this.#askAll<ShardAnswers["hosts"]>(r);
-        const by = r.op === "talkersAtLeast" ? r.by : "bytes";
+        const by = r.op === "talkerCandidates" ? r.by : "bytes";
         return rankHosts(sumHosts(lists).values(), by, r.window === "now");
       }
       case "protocols":

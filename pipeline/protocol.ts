@@ -27,11 +27,8 @@ export type ShardRequest =
   | { op: "flows"; query: FlowQuery }
   | { op: "flow"; id: number }
   | { op: "talkers"; window: WindowName; by: TalkerMeasure; limit: number }
-  /**
-   * The hosts whose score is at least `atLeast`, the best `cap` of them, without names (a
-   * merge's threshold phase).
-   */
-  | { op: "talkersAtLeast"; window: WindowName; by: TalkerMeasure; atLeast: number; cap: number }
+  /** The best `cap` hosts, without names: a shard's candidates for the talkers merge. */
+  | { op: "talkerCandidates"; window: WindowName; by: TalkerMeasure; cap: number }
   /** Stats of these hosts; names and places unless `describe` is false. */
   | { op: "hosts"; window: WindowName; addresses: string[]; describe?: boolean }
   | { op: "protocols"; window: WindowName }
@@ -44,7 +41,7 @@ export interface ShardAnswers {
   flows: FlowPage;
   flow: FlowRecord | null;
   talkers: HostStats[];
-  talkersAtLeast: HostStats[];
+  talkerCandidates: HostStats[];
   hosts: HostStats[];
   protocols: ProtocolsAnswer;
   series: SeriesAnswer;

@@ -6,9 +6,9 @@
 import type { PacketBatch } from "../capture/packet_batch.ts";
 import {
   engineFigures,
-  hostsAtLeast,
   hostsByAddress,
   protocolsView,
+  talkerCandidates,
   topHosts,
 } from "../flows/engine_views.ts";
 import { FlowEngine, type FlowEngineOptions } from "../flows/flow_engine.ts";
@@ -79,11 +79,11 @@ export class Shard {
       case "talkers":
         value = topHosts(e, nowSec, r.window, r.by, r.limit);
         break;
-      case "talkersAtLeast":
-        value = hostsAtLeast(e, nowSec, r.window, r.by, r);
+      case "talkerCandidates":
+        value = talkerCandidates(e, nowSec, r.window, r.by, r.cap);
         break;
       case "hosts":
-        value = hostsByAddress(e, nowSec, r.window, r.addresses, r.describe ?? true);
+        value = hostsByAddress(e, nowSec, r.window, r.addresses, r.describe);
         break;
       case "protocols":
         value = protocolsView(e, nowSec, r.window);

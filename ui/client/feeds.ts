@@ -100,7 +100,7 @@ export async function loadChart(): Promise<void> {
       throughput.replace(bps.t, bps.series[0]?.values ?? [], pps.series[0]?.values ?? []);
       if (b.live && bps.step === 1) {
         const answered = bps.t.at(-1) ?? bps.from - 1;
-        for (const [t, bv, pv] of recent) if (t > answered) pushLive(t, bv, pv);
+        pushRecentAfter(answered);
       }
       chartMeta.value = {
         live: b.live,
@@ -125,8 +125,7 @@ export async function loadChart(): Promise<void> {
       // load is out); the live tail goes on from there.
       batch(() => {
         throughput.replace([], [], []);
-        let to = b.from;
-        for (const [t, bv, pv] of recent) if (t >= b.from && pushLive(t, bv, pv)) to = t;
+        const to = pushRecentAfter(b.from - 1) ?? b.from;
         chartMeta.value = {
           live: true,
           tier: "memory",
@@ -149,6 +148,16 @@ function pushLive(t: number, bps: number, pps: number): boolean {
   // For bench/ui_bench.ts: time from navigation to the first point the stream brought.
   if (throughput.livePoints === 1) performance.mark(FIRST_LIVE_POINT_MARK);
   return true;
+}
+
+/**
+ * Draws the finished seconds the tail saw after second `after` (it does not draw while a load
+ * is out); returns the last one drawn, if any.
+ */
+function pushRecentAfter(after: number): number | undefined {
+  let last: number | undefined;
+  for (const [t, bv, pv] of recent) if (t > after && pushLive(t, bv, pv)) last = t;
+  return last;
 }
 
 function rememberRecent(t: number[], bps: number[] = [], pps: number[] = []): void {

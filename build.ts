@@ -16,7 +16,7 @@ export const TARGETS = {
 export type Target = keyof typeof TARGETS;
 
 /** Files the binary loads at run time besides the static import graph. */
-const INCLUDES = [
+export const INCLUDES = [
   "capture/capture_worker.ts",
   "pipeline/engine_worker.ts",
   "history/history_worker.ts",

@@ -1,7 +1,7 @@
 // build.ts: one binary per target, or one clear line why not; never a binary that is not Netwatch.
 
 import assert from "node:assert/strict";
-import { embeddedExcludes, isDevOnly } from "../build.ts";
+import { embeddedExcludes, INCLUDES, isDevOnly } from "../build.ts";
 import { BUNDLED_GEOIP_FILE } from "../cli/bundled_geoip.ts";
 import { runCli } from "./helpers/cli.ts";
 import { corpusPath } from "./helpers/corpus.ts";
@@ -97,12 +97,8 @@ async function runtimePackages(): Promise<Set<string>> {
   return names;
 }
 
-/** The workers main.ts starts by URL (build.ts includes them). */
-const WORKERS = [
-  "capture/capture_worker.ts",
-  "pipeline/engine_worker.ts",
-  "history/history_worker.ts",
-];
+/** The workers main.ts starts by URL, which build.ts includes. */
+const WORKERS = INCLUDES.filter((path) => path.endsWith(".ts"));
 
 Deno.test("the binary leaves out the npm packages only tests and the build use, and the product loads none of them", async () => {
   const runtime = await runtimePackages();

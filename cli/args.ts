@@ -31,8 +31,9 @@ Capture options:
   -f, --filter EXPR      BPF filter, as for tcpdump (pcap-filter(7))
       --duration SEC     stop after this many seconds (default: until Ctrl-C)
       --count N          stop after N packets
-      --snaplen BYTES    bytes kept per packet (default 256: every header Netwatch decodes)
-      --buffer-size MIB  kernel capture buffer (default 64)
+      --snaplen BYTES    bytes kept per packet (default 256: every header Netwatch decodes;
+                         at most 262144)
+      --buffer-size MIB  kernel capture buffer (default 64, at most 1024)
       --no-promisc       do not put the interface into promiscuous mode
       --immediate        deliver packets at once instead of in kernel blocks (more CPU)
       --quiet            no per-second lines
@@ -53,6 +54,14 @@ Serve options (and -i, -f, --snaplen, --buffer-size, --no-promisc, --immediate):
                          icmp (30), other (60), and active (1800) for long flows
       --max-stream-connections N
                          open WebSocket streams at most; more get 503 (default 256)
+      --max-connections N
+                         open HTTP connections at most, streams included (default 1024,
+                         and always below the open-file limit); more get 503
+      --allowed-host NAME
+                         also accept this Host (a reverse proxy's name; repeatable)
+      --cookie-secure    mark the login cookie Secure (served behind HTTPS)
+      --login-rate N     wrong tokens a second per client address, after a burst of 5,
+                         before 429 (default 1; 0 turns the throttle off)
       --workers N        live capture: split the interface across N capture workers
                          (PACKET_FANOUT; default half the cores, at most 8)
       --export URL       send ended flows to an IPFIX collector or ClickHouse (repeatable):
@@ -76,14 +85,6 @@ History options (serve):
                          the oldest data goes first, flow records before totals
       --retention AGE    also drop history older than this, e.g. 30d, 12h (default: none)
       --no-history       keep only the last hour, in memory, as before
-      --max-connections N
-                         open HTTP connections at most, streams included (default 1024,
-                         and always below the open-file limit); more get 503
-      --allowed-host NAME
-                         also accept this Host (a reverse proxy's name; repeatable)
-      --cookie-secure    mark the login cookie Secure (served behind HTTPS)
-      --login-rate N     wrong tokens a second per client address, after a burst of 5,
-                         before 429 (default 1; 0 turns the throttle off)
 Report options:
   -f, --filter EXPR      count only packets matching a BPF filter
       --flows            list every flow record (timeouts apply in file time)
@@ -321,7 +322,7 @@ export function parseCommandLine(argv: string[]): Args {
       if (values.workers !== undefined && values.read !== undefined) {
         throw new UsageError("--workers applies to live capture only (a file is read by one)");
       }
-      const bufferMib = positive("buffer-size", values["buffer-size"]);
+      const bufferMib = bufferSize(values["buffer-size"]);
       return {
         command,
         interface: values.interface,
@@ -342,7 +343,7 @@ export function parseCommandLine(argv: string[]): Args {
         allowedHosts: (values["allowed-host"] ?? []).map(parseAllowedHost),
         cookieSecure: values["cookie-secure"] === true,
         loginRate: values["login-rate"] === "0" ? 0 : positive("login-rate", values["login-rate"]),
-        snaplen: positiveInteger("snaplen", values.snaplen),
+        snaplen: boundedInteger("snaplen", values.snaplen, 1, MAX_SNAPLEN),
         bufferBytes: bufferMib === undefined ? undefined : Math.round(bufferMib * 1048576),
         promiscuous: !values["no-promisc"],
         immediate: values.immediate === true,
@@ -369,14 +370,14 @@ export function parseCommandLine(argv: string[]): Args {
         "quiet",
       ]);
       if (rest.length) throw new UsageError(`"capture" takes no arguments, got "${rest[0]}"`);
-      const bufferMib = positive("buffer-size", values["buffer-size"]);
+      const bufferMib = bufferSize(values["buffer-size"]);
       return {
         command: "capture",
         interface: values.interface,
         filter: values.filter,
         durationSec: positive("duration", values.duration),
         count: positiveInteger("count", values.count),
-        snaplen: positiveInteger("snaplen", values.snaplen),
+        snaplen: boundedInteger("snaplen", values.snaplen, 1, MAX_SNAPLEN),
         bufferBytes: bufferMib === undefined ? undefined : Math.round(bufferMib * 1048576),
         promiscuous: !values["no-promisc"],
         immediate: values.immediate === true,
@@ -442,6 +443,25 @@ function positiveInteger(name: string, value: string | undefined): number | unde
   const n = positive(name, value);
   if (n !== undefined && !Number.isInteger(n)) {
     throw new UsageError(`Invalid --${name} "${value}": expected a whole number`);
+  }
+  return n;
+}
+
+/** libpcap's largest snapshot length (MAXIMUM_SNAPLEN): it cuts anything larger to this. */
+const MAX_SNAPLEN = 262_144;
+/**
+ * Largest --buffer-size in MiB: libpcap takes the size in bytes as a C int (2 GiB overflows it),
+ * and a kernel ring past 1 GiB holds more than 10 s of 1 GbE at line rate anyway.
+ */
+const MAX_BUFFER_MIB = 1024;
+
+/** --buffer-size in MiB (fractions allowed), or undefined when not given. */
+function bufferSize(value: string | undefined): number | undefined {
+  const n = positive("buffer-size", value);
+  if (n !== undefined && (n * 1048576 < 1 || n > MAX_BUFFER_MIB)) {
+    throw new UsageError(
+      `Invalid --buffer-size "${value}": expected up to ${MAX_BUFFER_MIB} (MiB)`,
+    );
   }
   return n;
 }

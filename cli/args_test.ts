@@ -150,6 +150,26 @@ Deno.test("parseCommandLine() refuses bad flow limits, naming them", () => {
   }
 });
 
+Deno.test("parseCommandLine() keeps capture sizes within what libpcap takes, naming the option", () => {
+  // libpcap takes the buffer size in bytes as a C int: 2 GiB would overflow it.
+  for (
+    const [argv, message] of [
+      [["capture", "--buffer-size", "2048"], /--buffer-size "2048": expected up to 1024/],
+      [["--buffer-size", "100000"], /--buffer-size "100000"/],
+      [["capture", "--snaplen", "999999999"], /--snaplen "999999999": expected 1 to 262144/],
+      [["--snaplen", "0"], /--snaplen "0"/],
+    ] as const
+  ) {
+    assert.throws(() => parseCommandLine([...argv]), message, argv.join(" "));
+  }
+  const largest = parseCommandLine(["capture", "--buffer-size", "1024", "--snaplen", "262144"]);
+  assert.equal(largest.command, "capture");
+  if (largest.command === "capture") {
+    assert.equal(largest.bufferBytes, 1024 * 1048576);
+    assert.equal(largest.snaplen, 262144);
+  }
+});
+
 Deno.test("parseCommandLine() reads serve's history options", () => {
   const args = parseCommandLine([
     "--data-dir",

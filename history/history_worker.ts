@@ -113,6 +113,7 @@ function fail(cause: unknown): void {
 }
 
 function commit(): void {
+  const wrote = pendingItems > 0;
   if (store) {
     try {
       store.commit();
@@ -120,6 +121,10 @@ function commit(): void {
       fail(cause);
     }
   }
+  // What was just committed shows in /stats at once, not at the next status the server asks
+  // for (it answers the last one it has, so a sparse poller saw each minute a poll late).
+  // Before the acks: a writer that waited for its items finds the status already counting them.
+  if (wrote && store) post({ type: "state", status: status() });
   ackAll();
 }
 

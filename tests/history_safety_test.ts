@@ -85,6 +85,20 @@ Deno.test("history written through the worker is served again after a restart", 
   await again.close();
 });
 
+Deno.test("the client's status counts what was committed without being asked again", async () => {
+  // /stats answers the client's last status without waiting: it must already count each
+  // committed minute, or a sparse poller sees every minute a poll late.
+  const dir = await Deno.makeTempDir();
+  const client = await openClient(dir);
+  assert.equal(client.status().written.minutes, 0);
+  for (const m of month(3)) client.writer.minute(m.totals, m.hosts);
+  assert.equal(await client.writer.drain(), true);
+  assert.equal(client.status().written.minutes, 3);
+  assert.equal(client.status().oldest["1m"], START);
+  await client.close();
+  await Deno.remove(dir, { recursive: true });
+});
+
 Deno.test("a full queue drops writes and counts them, keeping memory bounded", async () => {
   const dir = await Deno.makeTempDir();
   const client = await HistoryClient.open({

@@ -119,6 +119,9 @@ export class HistoryFeed {
       packetsSent: m.packetsSent,
       packetsReceived: m.packetsReceived,
       address: (i) => hosts.address(m.slots[i]),
+      // Names (passive DNS) and places (GeoIP) as known when the minute ended: history's
+      // talkers show them as the live ones do.
+      describe: (address) => engine.identity?.hostInfoOf(address, minute + 60),
     }, HOSTS_PER_MINUTE);
     this.#writer.minute(totals, rows);
   }

@@ -19,6 +19,8 @@ import type {
 const FIRST = corpusPath("real/pcapplusplus_DnsPackets.pcap");
 /** 146 s of TLS: replayed at its pace, it crosses a minute boundary of the wall clock. */
 const PACED = corpusPath("real/pcapplusplus_tls2.pcap");
+/** Public addresses (countries from the built-in database) and DNS answers naming them. */
+const NAMED = corpusPath("real/zeek_wikipedia.pcap");
 /** The restarted server captures nothing new: its range is only what the disk holds. */
 const NOTHING = ["--filter", "host 192.0.2.222"];
 
@@ -172,6 +174,45 @@ Deno.test({
         );
         // Every finished minute is there, exact; the minute in progress was not written yet.
         assert.deepEqual(stored, finished);
+      } finally {
+        await again.stop();
+      }
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "talkers from history carry the names and places the live ones had",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "netwatch-names-" });
+    try {
+      const from = Math.floor(Date.now() / 1000);
+      const first = await startServer(NAMED, [], { dataDir: dir });
+      let live: TalkersResponse;
+      try {
+        live = await get<TalkersResponse>(first, "/talkers?window=60m&limit=20");
+      } finally {
+        assert.equal(await first.stop(), 0);
+      }
+      const to = Math.ceil(Date.now() / 1000);
+      const again = await startServer(NAMED, NOTHING, { dataDir: dir });
+      try {
+        await historyStats(again, (h) => h.oldest["1m"] !== null);
+        const stored = await get<TalkersResponse>(again, `/talkers?from=${from}&to=${to}&limit=20`);
+        assert.notEqual(stored.tier, "memory", "the first run's range is on disk only");
+        const described = (t: TalkersResponse["talkers"][number]) => [t.address, t.country, t.asn];
+        // Places come from the built-in country database: the same whenever they are read.
+        assert.ok(live.talkers.some((t) => t.country !== null), JSON.stringify(live.talkers));
+        assert.deepEqual(stored.talkers.map(described), live.talkers.map(described));
+        // Names are those passive DNS had learned when each minute ended.
+        const names = new Map(live.talkers.map((t) => [t.address, t.name]));
+        const named = stored.talkers.filter((t) => t.name !== null);
+        assert.ok(named.length > 0, JSON.stringify(stored.talkers));
+        for (const t of named) assert.equal(t.name, names.get(t.address), t.address);
       } finally {
         await again.stop();
       }

@@ -78,6 +78,26 @@ const WINDOW_SECONDS: Record<WindowName, number> = {
 /** How far past the last finished second an open range (no `to`) may start and get no points. */
 const FUTURE_SLACK_SEC = 60;
 
+/** A window and a range are two ways to say what to sum: one is asked for, never both. */
+function notBoth(p: { window?: WindowName; from?: number; to?: number }): void {
+  if (p.window !== undefined) {
+    throw badParameter("window", p.window, "expected either window or from/to, not both");
+  }
+}
+
+/**
+ * The smallest memory window covering `from` to `to` (ending now), or undefined. Memory holds
+ * everything since the monitor started, so a range reaching back before that (and before any
+ * history: the caller asked the disk first) needs only the part since the start: a 24-hour
+ * range in the first minutes of a fresh install is answered, not refused.
+ */
+function memoryWindow(m: MonitorLike, from: number, to: number): WindowName | undefined {
+  const start = memoryFrom(m);
+  if (to < start) return undefined; // over before the monitor started: memory has none of it
+  const span = to - Math.max(from, start);
+  return (["1m", "5m", "15m", "60m"] as const).find((w) => WINDOW_SECONDS[w] >= span);
+}
+
 /** Checks a range: `from` at most `to`. */
 function checkRange(from: number, to: number, p: { from?: number }): void {
   if (from > to) throw badParameter("from", p.from, `expected at most to (${to})`);
@@ -145,6 +165,7 @@ export async function talkersRange(
     const talkers = await asked(m, { op: "talkers", window, by, limit });
     return { window, tier: "memory", from: null, to: null, by, talkers };
   }
+  notBoth(p);
   const to = p.to ?? Math.floor(m.nowSec);
   const from = p.from ?? to - 300;
   checkRange(from, to, p);
@@ -156,8 +177,7 @@ export async function talkersRange(
     }
   }
   // Memory answers windows ending now: the smallest window that covers the range.
-  const span = to - from;
-  const window = (["1m", "5m", "15m", "60m"] as const).find((w) => WINDOW_SECONDS[w] >= span);
+  const window = memoryWindow(m, from, to);
   if (!window || to < lastFinished(m) - 60) {
     throw badParameter(
       "from",
@@ -180,6 +200,7 @@ export async function protocolsRange(
     const a = await asked(m, { op: "protocols", window });
     return { ...a, window, tier: "memory", from: null, to: null };
   }
+  notBoth(p);
   const to = p.to ?? Math.floor(m.nowSec);
   const from = p.from ?? to - 300;
   checkRange(from, to, p);
@@ -201,10 +222,12 @@ export async function protocolsRange(
       };
     }
   }
-  const span = to - from;
-  const window = (["1m", "5m", "15m", "60m"] as const).find((w) => WINDOW_SECONDS[w] >= span);
+  const window = memoryWindow(m, from, to);
   if (!window) {
     throw badParameter("from", p.from, "expected a range within the last hour (older: history)");
+  }
+  if (to < lastFinished(m) - 60) {
+    throw badParameter("to", p.to, "expected a range ending now (older ranges need history)");
   }
   const a = await asked(m, { op: "protocols", window });
   return { ...a, window, tier: "memory" as Tier, from, to };

@@ -173,7 +173,11 @@ export function createApp(options: AppOptions): NetwatchApp {
     description: "Only when the server was started with a token",
   });
 
-  app.openapi(healthRoute, (c) => c.json(healthView(m, version), 200));
+  app.openapi(healthRoute, (c) => {
+    // 503 while the capture has failed, so a probe that only reads the status code notices.
+    const health = healthView(m, version);
+    return health.status === "error" ? c.json(health, 503) : c.json(health, 200);
+  });
   app.openapi(
     statsRoute,
     async (c) => c.json(await statsView(m, version, statsParts()), 200),

@@ -40,7 +40,14 @@ export const healthRoute = createRoute({
   summary: "Liveness and capture state",
   request: { query: emptyQuery },
   security,
-  responses: { 200: json(HealthSchema, "Capture state"), ...errors },
+  responses: {
+    200: json(HealthSchema, "Capture state"),
+    503: json(
+      HealthSchema,
+      "The capture has failed (capture.error says why); the API still answers",
+    ),
+    ...errors,
+  },
 });
 
 export const statsRoute = createRoute({

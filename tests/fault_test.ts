@@ -16,15 +16,25 @@ function api<T>(link: TestLink, path: string): Promise<T> {
 interface Health {
   status: string;
   capture: { state: string; error: { kind: string; message: string } | null };
+  /** The HTTP status it came with: 503 while the capture has failed (for probes). */
+  code: number;
+}
+
+/** /health with its HTTP status (curl without --fail: a failed capture answers 503). */
+async function health(link: TestLink): Promise<Health> {
+  const url = `http://127.0.0.1:${PORT}/api/v1/health`;
+  const out = await link.run(link.b, ["curl", "-sS", "-w", "\n%{http_code}", url]);
+  const at = out.lastIndexOf("\n");
+  return { ...JSON.parse(out.slice(0, at)), code: Number(out.slice(at + 1)) };
 }
 
 /** Polls /health until `done` holds, for at most `ms`. */
 async function healthUntil(link: TestLink, done: (h: Health) => boolean, ms: number) {
   const deadline = Date.now() + ms;
   for (;;) {
-    const health = await api<Health>(link, "/api/v1/health");
-    if (done(health)) return health;
-    if (Date.now() > deadline) assert.fail(`health never changed: ${JSON.stringify(health)}`);
+    const h = await health(link);
+    if (done(h)) return h;
+    if (Date.now() > deadline) assert.fail(`health never changed: ${JSON.stringify(h)}`);
     await sleep(200);
   }
 }
@@ -49,6 +59,7 @@ Deno.test({
       await link.disconnect();
       const broken = await healthUntil(link, (h) => h.status === "error", 10_000);
       assert.equal(broken.capture.state, "error");
+      assert.equal(broken.code, 503);
       assert.match(broken.capture.error?.message ?? "", /disappeared|no such interface/i);
       // What was captured is still served.
       type Flows = { total: number; flows: { proto: string }[] };
@@ -62,6 +73,7 @@ Deno.test({
       await link.connect();
       const healed = await healthUntil(link, (h) => h.status === "ok", 15_000);
       assert.equal(healed.capture.state, "running");
+      assert.equal(healed.code, 200);
       assert.equal(healed.capture.error, null);
       await link.run(link.a, ["ping", "-q", "-c", "3", "-i", "0.2", link.b.ipv4]);
       await sleep(1200);

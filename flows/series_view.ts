@@ -49,7 +49,9 @@ export function seriesView(series: TimeSeries, nowSec: number, p: SeriesParams):
     ? series.seconds
     : series.minutes;
   const res = ring.period;
-  const step = Math.max(res, Math.ceil((p.step ?? res) / res) * res);
+  // Not asked for: the ring's own period, or the least multiple of it that fits the range.
+  const fitting = Math.ceil((to - from) / (MAX_POINTS - 2) / res) * res;
+  const step = Math.max(res, Math.ceil((p.step ?? fitting) / res) * res);
   const start = Math.floor(from / step) * step;
   const end = Math.floor(to / step) * step;
   const count = (end - start) / step + 1;

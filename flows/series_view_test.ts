@@ -1,7 +1,7 @@
 // seriesView(): ranges, steps, downsampling and breakdowns over a synthetic time series.
 
 import assert from "node:assert/strict";
-import { seriesView } from "./series_view.ts";
+import { MAX_POINTS, seriesView } from "./series_view.ts";
 import { sampleMonitor } from "../tests/helpers/local_monitor.ts";
 
 const T0 = 1_700_000_000;
@@ -39,6 +39,13 @@ Deno.test("seriesView() uses minutes for old ranges and refuses too many points"
   const m = sampleMonitor(T0);
   const old = seriesView(m.engine.series, T0 + 7200, { from: T0 - 60, to: T0 + 7200 });
   assert.equal(old.step, 60);
-  assert.throws(() => seriesView(m.engine.series, T0, { from: 0, to: T0 }), /step/);
+  // A step too small for the range is refused, naming it; none given, one that fits is taken.
+  assert.throws(
+    () => seriesView(m.engine.series, T0, { from: 0, to: T0, step: 60 }),
+    /step "60": expected at least \d+/,
+  );
+  const all = seriesView(m.engine.series, T0, { from: 0, to: T0 });
+  assert.ok(all.t.length <= MAX_POINTS && all.t.length > MAX_POINTS / 2, `${all.t.length}`);
+  assert.equal(all.step % 60, 0);
   assert.throws(() => seriesView(m.engine.series, T0, { from: T0, to: T0 - 1 }), /from/);
 });

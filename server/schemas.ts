@@ -30,7 +30,7 @@ export const MAX_POINTS = LIMITS.seriesPointsMax;
 export function wholeNumber(min: number, max: number) {
   const expected = `expected a whole number from ${min} to ${max}`;
   return z.string(expected).regex(/^\d{1,16}$/, expected).transform(Number).pipe(
-    z.number().int().min(min, expected).max(max, expected),
+    z.number().int(expected).min(min, expected).max(max, expected),
   );
 }
 
@@ -90,9 +90,11 @@ export const flowQueryShape = {
   from: epochSeconds.optional().openapi({ description: "Traffic at or after (epoch seconds)" }),
   to: epochSeconds.optional().openapi({ description: "Traffic at or before (epoch seconds)" }),
   name: z.string("expected a server name, or *.suffix, of at most 253 characters")
+    .min(1, "expected a server name, or *.suffix, of at most 253 characters")
     .max(253, "expected a server name, or *.suffix, of at most 253 characters").optional()
     .openapi({ description: "Server name: exact, or *.example.com for it and below" }),
   app: z.string("expected an app label or part of one, e.g. TLS.YouTube, YouTube, QUIC")
+    .min(1, "expected an app label or part of one, e.g. TLS.YouTube, YouTube, QUIC")
     .max(100, "expected an app label or part of one, e.g. TLS.YouTube, YouTube, QUIC")
     .optional().openapi({ description: "App: a label (TLS.YouTube) or one part (YouTube)" }),
   q: z.string("expected text of at most 100 characters")

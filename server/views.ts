@@ -46,6 +46,9 @@ export const DEFAULT_PAGE = LIMITS.pageDefault;
 
 /** The engine query of API parameters. */
 export function flowQuery(p: FlowParams): FlowQuery {
+  if (p.from !== undefined && p.to !== undefined && p.from > p.to) {
+    throw badParameter("from", p.from, `expected at most to (${p.to})`);
+  }
   return {
     address: p.host,
     client: p.src,

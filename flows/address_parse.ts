@@ -1,5 +1,7 @@
 // Parses address text into the 32-bit words flows store (IPv4 in word 0, IPv6 in four words).
 
+import { formatIpv4, formatIpv6 } from "../capture/ip_address.ts";
+
 /** Words of "10.0.0.1" or "2001:db8::1" (also "::ffff:1.2.3.4"), or undefined if invalid. */
 export function addressWordsOf(text: string): { v6: boolean; words: number[] } | undefined {
   if (!text.includes(":")) {
@@ -40,4 +42,12 @@ function ipv4Number(text: string): number | undefined {
     n = n * 256 + Number(part);
   }
   return n;
+}
+
+/** The usual spelling of an address (RFC 5952 for IPv6: lower case, "::" for zeros), or undefined. */
+export function canonicalAddress(text: string): string | undefined {
+  const parsed = addressWordsOf(text);
+  if (!parsed) return undefined;
+  const [a, b, c, d] = parsed.words;
+  return parsed.v6 ? formatIpv6(a, b, c, d) : formatIpv4(a);
 }

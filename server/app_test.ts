@@ -38,6 +38,19 @@ Deno.test("createApp() serves flows filtered, sorted and paged from the engine",
   }
 });
 
+Deno.test("createApp() answers a host in the API's spelling of its address, whatever was typed", async () => {
+  const a = app();
+  try {
+    for (const typed of ["2001:DB8:0:0:0:0:0:1", "2001:0db8::0001", "2001:db8::1"]) {
+      const response = await a.app.request(`/api/v1/hosts/${typed}`);
+      assert.equal(response.status, 200, typed);
+      assert.equal((await response.json()).address, "2001:db8::1", typed);
+    }
+  } finally {
+    a.close();
+  }
+});
+
 Deno.test("createApp() takes connection states in any case", async () => {
   const a = app();
   try {
@@ -170,7 +183,9 @@ Deno.test("createApp() reports a failed capture in /health and keeps serving", a
   m.error = { kind: "no_device", message: 'Cannot capture on "eth9": no such device' };
   const a = app(m);
   try {
-    const health = await (await a.app.request("/api/v1/health")).json();
+    const response = await a.app.request("/api/v1/health");
+    assert.equal(response.status, 503, "a probe reading only the code sees the failure");
+    const health = await response.json();
     assert.equal(health.status, "error");
     assert.deepEqual(health.capture.error, m.error);
     assert.equal((await a.app.request("/api/v1/flows")).status, 200);

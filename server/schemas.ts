@@ -4,6 +4,7 @@
 // (validation.ts) puts the parameter's name and value in front of it.
 
 import { z } from "@hono/zod-openapi";
+import { canonicalAddress } from "../flows/address_parse.ts";
 import { protoNumber } from "../flows/flow_record.ts";
 import { parsePrefix } from "../flows/query_filter.ts";
 import { SERVICE_NAMES } from "../flows/services.ts";
@@ -131,6 +132,8 @@ export const hostParams = params({
   address: z.string("expected an IPv4 or IPv6 address")
     .max(45, "expected an IPv4 or IPv6 address")
     .refine((a) => !a.includes("/") && isPrefix(a), "expected an IPv4 or IPv6 address")
+    // Answered in the spelling the API uses everywhere (2001:db8::1, not 2001:DB8:0:0:0:0:0:1).
+    .transform((a) => canonicalAddress(a) ?? a)
     .openapi({ param: { name: "address", in: "path" }, description: "IPv4 or IPv6 address" }),
 });
 

@@ -265,10 +265,30 @@ Deno.test({
       );
       assert.equal(await page.locator("main .error").count(), 0);
       assert.doesNotMatch(await page.locator("main").innerText(), /token|unauthori[sz]ed/i);
+      const promptError = () => page.locator("[data-testid=token-prompt] .error").innerText();
       await page.fill("input[name=token]", "wrong");
       await page.locator("[data-testid=token-prompt] button[type=submit]").click();
       await page.waitForSelector("[data-testid=token-prompt] .error");
+      assert.match(await promptError(), /not accepted/);
+      // Past the throttle's burst of wrong tokens from this address, even the right one is
+      // refused for a moment: the prompt says so and when to try again, not "not accepted".
+      for (let i = 0; i < 8; i++) {
+        const r = await fetch(`${server.base}/login`, {
+          method: "POST",
+          body: new URLSearchParams({ token: `wrong-${i}` }),
+          redirect: "manual",
+        });
+        await r.body?.cancel();
+      }
       await page.fill("input[name=token]", "s3cret-token");
+      await page.locator("[data-testid=token-prompt] button[type=submit]").click();
+      await page.waitForFunction(
+        "/Too many wrong tokens/.test(document.querySelector('[data-testid=token-prompt] .error')?.textContent ?? '')",
+        undefined,
+        { timeout: 10_000 },
+      );
+      assert.match(await promptError(), /try again in \d+ s/);
+      await new Promise((resolve) => setTimeout(resolve, 8_000)); // the throttle refills
       await page.locator("[data-testid=token-prompt] button[type=submit]").click();
       await page.waitForSelector("[data-testid=stream-status][data-status=live]", {
         timeout: 15_000,

@@ -44,9 +44,10 @@ export async function apiGet<T>(
 
 /**
  * Logs in with `token` through the server's form route (it sets an HttpOnly cookie that
- * fetch and the WebSocket then carry). Resolves true when the token was accepted.
+ * fetch and the WebSocket then carry). Resolves "ok" when the token was accepted, "wrong" when
+ * it was not, else the server's own reason (too many tries lately: when to try again).
  */
-export async function logIn(token: string): Promise<boolean> {
+export async function logIn(token: string): Promise<"ok" | "wrong" | { refused: string }> {
   const response = await fetch("/login", {
     method: "POST",
     body: new URLSearchParams({ token }),
@@ -54,5 +55,15 @@ export async function logIn(token: string): Promise<boolean> {
     redirect: "manual",
   });
   // Success is a 303 to "/": with redirect "manual" the browser reports an opaque redirect.
-  return response.type === "opaqueredirect" || (response.status >= 200 && response.status < 400);
+  if (response.type === "opaqueredirect" || (response.status >= 200 && response.status < 400)) {
+    return "ok";
+  }
+  if (response.status === 401) return "wrong";
+  let body: ErrorBody | undefined;
+  try {
+    body = await response.json() as ErrorBody;
+  } catch {
+    // Not our JSON error shape (a proxy's page): the status says enough.
+  }
+  return { refused: body?.error?.message ?? `${response.status} ${response.statusText}` };
 }

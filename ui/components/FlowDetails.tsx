@@ -2,7 +2,7 @@
 
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { FlowRecord } from "../../server/wire.ts";
-import { apiGet } from "../client/api.ts";
+import { apiGet, ApiRequestError } from "../client/api.ts";
 import { stateMeaning } from "../client/conn_states.ts";
 import { serverSecond, view } from "../client/store.ts";
 import { flowRate, flowRateNow } from "./flow_columns.tsx";
@@ -28,8 +28,15 @@ export function FlowDetails({ flow, onClose }: FlowDetailsProps) {
   const [note, setNote] = useState("");
   useEffect(() => {
     dialog.current?.showModal();
+    // An ended flow never changes (and one read from history on disk has no /flows/{id} in
+    // memory to ask): only an active one is refreshed.
+    if (!flow.active) return;
     apiGet<FlowRecord>(`flows/${flow.id}`).then(setFlow).catch((e: Error) =>
-      setNote(`Could not refresh: ${e.message}`)
+      setNote(
+        e instanceof ApiRequestError && e.status === 404
+          ? "It has ended since: these are its last figures."
+          : `Could not refresh: ${e.message}`,
+      )
     );
   }, [flow.id]);
   /** Closes this dialog and opens the host view of `address`. */

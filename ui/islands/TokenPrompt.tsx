@@ -29,12 +29,16 @@ export default function TokenPrompt() {
     setBusy(true);
     setError("");
     try {
-      if (await logIn(token)) {
+      const answer = await logIn(token);
+      if (answer === "ok") {
         form.reset();
         authRequired.value = false;
         reconnectNow();
-      } else {
+      } else if (answer === "wrong") {
         setError("That token was not accepted. Check it and try again.");
+      } else {
+        // Not a verdict on this token (a 429 after many wrong ones): the server's reason.
+        setError(answer.refused);
       }
     } catch {
       setError("The server cannot be reached.");

@@ -27,7 +27,7 @@ export function isLoopback(host: string): boolean {
 
 /** The token from --token, --token-file or NETWATCH_TOKEN (in that order), or undefined. */
 export function resolveToken(args: ServeArgs): string | undefined {
-  if (args.token !== undefined) return args.token;
+  if (args.token !== undefined) return checkedToken(args.token, "--token");
   if (args.tokenFile !== undefined) {
     let text: string;
     try {
@@ -39,10 +39,24 @@ export function resolveToken(args: ServeArgs): string | undefined {
     }
     const token = text.split(/\r?\n/)[0].trim();
     if (token === "") throw new UsageError(`--token-file "${args.tokenFile}" is empty`);
-    return token;
+    return checkedToken(token, `--token-file "${args.tokenFile}"`);
   }
   const env = Deno.env.get("NETWATCH_TOKEN");
-  return env === undefined || env === "" ? undefined : env;
+  return env === undefined || env === "" ? undefined : checkedToken(env, "NETWATCH_TOKEN");
+}
+
+/** Shortest token accepted: the login throttle slows guessing, it cannot save "a" or "1234". */
+const MIN_TOKEN = 8;
+
+/** `token` if it can guard the API; a usage error naming `from` otherwise. */
+function checkedToken(token: string, from: string): string {
+  if (token.trim() !== token || token.length < MIN_TOKEN) {
+    throw new UsageError(
+      `The token from ${from} must be at least ${MIN_TOKEN} characters without spaces at ` +
+        "either end (for example: openssl rand -hex 16)",
+    );
+  }
+  return token;
 }
 
 /**
@@ -155,7 +169,12 @@ export async function serveCommand(args: ServeArgs): Promise<number> {
     await history?.close();
     monitor.close();
     app.close();
-    console.error(`netwatch: cannot listen on ${host}:${port}: ${(error as Error).message}`);
+    const hint = error instanceof Deno.errors.AddrInUse
+      ? ": another program (another Netwatch?) has it; stop it or pick another --listen HOST:PORT"
+      : error instanceof Deno.errors.AddrNotAvailable
+      ? ": no interface of this machine has that address; see --listen in --help"
+      : `: ${(error as Error).message}`;
+    console.error(`netwatch: cannot listen on ${host}:${port}${hint}`);
     return 1;
   }
   const shown = server.hostname.includes(":") ? `[${server.hostname}]` : server.hostname;
@@ -217,6 +236,7 @@ async function openHistory(args: ServeArgs): Promise<HistoryClient | undefined> 
     path: join(dir, DATABASE_FILE),
     capBytes: args.history.capBytes,
     maxAgeSec: args.history.maxAgeSec,
+    warn: (line) => console.error(`netwatch: ${line}`),
   });
 }
 

@@ -26,7 +26,7 @@ export function classify(error: unknown): Failure {
 
 /** The one line for a database that cannot be used; history then stays in memory only. */
 export function failureLine(path: string, error: unknown, kind?: Failure): string {
-  const message = (error instanceof Error ? error.message : String(error)).split("\n")[0];
+  const message = errorText(error);
   const head = "History off, keeping the last hour in memory only:";
   switch (error instanceof SchemaError ? "schema" : kind ?? classify(error)) {
     case "schema":
@@ -170,5 +170,10 @@ function osError(path: string): Error | undefined {
 }
 
 function errorText(error: unknown): string {
+  // Deno refuses /proc, /dev and /sys to anything short of --allow-all and says to rerun with
+  // it, which Netwatch's users cannot: say what it means instead.
+  if (error instanceof Deno.errors.NotCapable) {
+    return "Netwatch may not write under /proc, /dev or /sys";
+  }
   return (error instanceof Error ? error.message : String(error)).split("\n")[0];
 }

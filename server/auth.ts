@@ -103,7 +103,11 @@ export function requireToken(options: AuthOptions): MiddlewareHandler {
       if (tokenMatches(token, given)) return await next();
       throttle.failed(address);
       options.onFailure();
-      throw unauthorized();
+      throw new ApiError(
+        401,
+        "unauthorized",
+        "Wrong token: it is not the one this server was given",
+      );
     }
     const check = sessions.check(presentedSession(headers), token);
     if (!check.valid) throw unauthorized();

@@ -32,6 +32,10 @@ Deno.test("usage mistakes exit 2 with a hint", async () => {
       ["report", SAMPLE, "--no-such-option"],
       ["capture", "--count", "-3"],
       ["report", SAMPLE, "--duration", "5"],
+      ["--read", SAMPLE, "--token", " "],
+      ["--read", SAMPLE, "--token", "abc"],
+      ["--read", SAMPLE, "--token", " padded-token "],
+      ["capture", "--buffer-size", "2048"],
     ]
   ) {
     const result = await runCli(args);
@@ -152,4 +156,26 @@ Deno.test("without libpcap the user is told which package to install", async () 
     const withLibpcap = await runCli(["report", file, "--format", "json"]);
     assert.deepEqual(JSON.parse(without.stdout), JSON.parse(withLibpcap.stdout));
   }
+});
+
+Deno.test("a --listen address already taken, or not this machine's, gets one line with the fix", async () => {
+  const taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  try {
+    const port = (taken.addr as Deno.NetAddr).port;
+    const inUse = await runCli(["--read", SAMPLE, "--no-history", "--listen", `127.0.0.1:${port}`]);
+    assert.equal(inUse.code, 1);
+    assert.equal(
+      oneLine(inUse),
+      `netwatch: cannot listen on 127.0.0.1:${port}: another program (another Netwatch?) has ` +
+        "it; stop it or pick another --listen HOST:PORT",
+    );
+  } finally {
+    taken.close();
+  }
+  // 192.0.2.1 is TEST-NET-1: never an address of this machine.
+  const foreign = await runCli(
+    ["--read", SAMPLE, "--no-history", "--insecure-no-auth", "--listen", "192.0.2.1:7500"],
+  );
+  assert.equal(foreign.code, 1);
+  assert.match(oneLine(foreign), /^netwatch: cannot listen on 192\.0\.2\.1:7500: no interface/);
 });

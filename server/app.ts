@@ -7,7 +7,7 @@ import type { HistoryClient } from "../history/history_client.ts";
 import { requireToken } from "./auth.ts";
 import { flowsCsv } from "./csv.ts";
 import type { ConnectionStats } from "./connection_guard.ts";
-import { ApiError, onError, onNotFound } from "./errors.ts";
+import { ApiError, notFoundOrWrongMethod, onError } from "./errors.ts";
 import { METRICS_CONTENT_TYPE, renderMetrics } from "./metrics.ts";
 import type { InterfaceLister, MonitorLike } from "./monitor_like.ts";
 import { HostPolicy } from "./host_policy.ts";
@@ -148,7 +148,11 @@ export function createApp(options: AppOptions): NetwatchApp {
 
   const app = new OpenAPIHono({ defaultHook: validationHook(acceptedParameters()) });
   app.onError(onError);
-  app.notFound(onNotFound);
+  app.notFound(notFoundOrWrongMethod([
+    ...Object.keys(acceptedParameters()),
+    "/api/v1/stream",
+    "/api/v1/openapi.json",
+  ]));
   app.use("*", limitUrl);
   const policy = options.hostPolicy ?? new HostPolicy({ listenHost: "127.0.0.1" });
   app.use("*", siteGuard(policy, () => counts.forbidden++));

@@ -79,3 +79,24 @@ export function onNotFound(c: Context): Response {
     404,
   );
 }
+
+/**
+ * A notFound handler that answers 405 (with Allow) for a path that exists under another method,
+ * and 404 otherwise. `getOnly`: the paths (Hono patterns, ":name" for a segment) served to GET.
+ */
+export function notFoundOrWrongMethod(getOnly: readonly string[]) {
+  const patterns = getOnly.map((path) =>
+    new RegExp(`^${path.replace(/[.]/g, "\\.").replace(/:\w+/g, "[^/]+")}$`)
+  );
+  return function notFound(c: Context): Response {
+    const method = c.req.method;
+    if (method !== "GET" && method !== "HEAD" && patterns.some((p) => p.test(c.req.path))) {
+      return c.json(
+        errorBody("method_not_allowed", `${method} is not served at ${c.req.path}: use GET`),
+        405,
+        { Allow: "GET, HEAD" },
+      );
+    }
+    return onNotFound(c);
+  };
+}

@@ -632,43 +632,61 @@ Deno.test("serve answers every route over a replayed capture as report --flows s
       assert.match(mismatch.body.error.message, /cursor/);
     });
 
-    await t.step("unknown routes and methods are 404 and odd requests never 500", async () => {
-      for (
-        const [method, path] of [
-          ["GET", "/api/v1/nope"],
-          ["GET", "/api/v2/flows"],
-          ["POST", "/api/v1/flows"],
-          ["DELETE", "/api/v1/flows/1"],
-          ["GET", "/favicon.ico"],
-        ]
-      ) {
-        const { status, body } = await getJson(server.base + path, { method });
-        assert.equal(status, 404, `${method} ${path}`);
-        assertErrorShape(body, "not_found");
-      }
-      const long = await getJson(`${api}/flows?q=${"a".repeat(10_000)}`);
-      assert.equal(long.status, 414);
-      assertErrorShape(long.body);
-      const odd = [
-        "flows?q=%E0%A4%A",
-        "flows?q=%00",
-        "flows?host=%FF%FE",
-        "flows?limit=%20",
-        "flows?port=1.5",
-        "flows?limit=99999999999999999999",
-        "flows?from=1e400",
-        "series?to=99999999999.999",
-        "flows?q=" + encodeURIComponent("☃".repeat(50)),
-      ];
-      for (const path of odd) {
-        const { status, body } = await getJson(`${api}/${path}`);
-        assert.ok(status === 200 || status === 400, `${path}: ${status}`);
-        if (status === 400) assertErrorShape(body, "bad_parameter");
-      }
-      const stream = await getJson(`${api}/stream`);
-      assert.equal(stream.status, 426);
-      assertErrorShape(stream.body, "upgrade_required");
-    });
+    await t.step(
+      "unknown routes are 404, known ones asked with another method 405, odd requests never 500",
+      async () => {
+        for (
+          const [method, path] of [
+            ["GET", "/api/v1/nope"],
+            ["GET", "/api/v2/flows"],
+            ["POST", "/api/v1/nope"],
+            ["GET", "/favicon.ico"],
+          ]
+        ) {
+          const { status, body } = await getJson(server.base + path, { method });
+          assert.equal(status, 404, `${method} ${path}`);
+          assertErrorShape(body, "not_found");
+        }
+        // A route that exists, asked with another method: 405 saying which one it takes.
+        for (
+          const [method, path] of [
+            ["POST", "/api/v1/flows"],
+            ["DELETE", "/api/v1/flows/1"],
+            ["PUT", "/api/v1/hosts/10.0.0.1"],
+            ["OPTIONS", "/api/v1/stats"],
+          ]
+        ) {
+          const response = await fetch(server.base + path, { method });
+          assert.equal(response.status, 405, `${method} ${path}`);
+          assert.equal(response.headers.get("allow"), "GET, HEAD");
+          const body = await response.json();
+          assertErrorShape(body, "method_not_allowed");
+          assert.match(body.error.message, /use GET/);
+        }
+        const long = await getJson(`${api}/flows?q=${"a".repeat(10_000)}`);
+        assert.equal(long.status, 414);
+        assertErrorShape(long.body);
+        const odd = [
+          "flows?q=%E0%A4%A",
+          "flows?q=%00",
+          "flows?host=%FF%FE",
+          "flows?limit=%20",
+          "flows?port=1.5",
+          "flows?limit=99999999999999999999",
+          "flows?from=1e400",
+          "series?to=99999999999.999",
+          "flows?q=" + encodeURIComponent("☃".repeat(50)),
+        ];
+        for (const path of odd) {
+          const { status, body } = await getJson(`${api}/${path}`);
+          assert.ok(status === 200 || status === 400, `${path}: ${status}`);
+          if (status === 400) assertErrorShape(body, "bad_parameter");
+        }
+        const stream = await getJson(`${api}/stream`);
+        assert.equal(stream.status, 426);
+        assertErrorShape(stream.body, "upgrade_required");
+      },
+    );
 
     await t.step("the index page names the API", async () => {
       const response = await fetch(`${server.base}/`);

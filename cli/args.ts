@@ -198,6 +198,7 @@ export function parseCommandLine(argv: string[]): Args {
       args: argv,
       allowPositionals: true,
       strict: true,
+      tokens: true,
       options: {
         help: { type: "boolean", short: "h" },
         version: { type: "boolean", short: "V" },
@@ -243,6 +244,7 @@ export function parseCommandLine(argv: string[]): Args {
     throw new UsageError(parseErrorLine(error));
   }
   const { values, positionals } = parsed;
+  onceEach(parsed.tokens, MULTIPLE);
   if (values.help) return { command: "help" };
   if (values.version) return { command: "version" };
   const [command = "serve", ...rest] = positionals;
@@ -445,6 +447,24 @@ function positiveInteger(name: string, value: string | undefined): number | unde
     throw new UsageError(`Invalid --${name} "${value}": expected a whole number`);
   }
   return n;
+}
+
+/** The options that may be given more than once (each adds to a list). */
+const MULTIPLE = new Set(["allowed-host", "export", "geoip"]);
+
+/**
+ * Refuses an option given twice that takes one value: parseArgs keeps the last one without a
+ * word, so "--listen A ... --listen B" would serve on B while the user reads A.
+ */
+function onceEach(tokens: { kind: string; name?: string }[], multiple: ReadonlySet<string>): void {
+  const seen = new Set<string>();
+  for (const token of tokens) {
+    if (token.kind !== "option" || token.name === undefined || multiple.has(token.name)) continue;
+    if (seen.has(token.name)) {
+      throw new UsageError(`Option --${token.name} is given more than once`);
+    }
+    seen.add(token.name);
+  }
 }
 
 /** libpcap's largest snapshot length (MAXIMUM_SNAPLEN): it cuts anything larger to this. */

@@ -192,11 +192,20 @@ export async function serveCommand(args: ServeArgs): Promise<number> {
   if (wildcard || args.allowedHosts.length) {
     console.error(`netwatch: answering Host names ${hostPolicy.names.join(", ")}`);
   }
-  // A capture that fails later (interface gone) keeps the server up: /health reports it.
+  // A capture that fails later (interface gone) keeps the server up: /health reports it, and
+  // a live one is reopened every 2 s. Each change is said once: stopped, then resumed.
+  let down = false;
   const watch = setInterval(() => {
-    if (monitor.state === "error" && monitor.error) {
-      console.error(`netwatch: capture stopped: ${monitor.error.message}`);
-      clearInterval(watch);
+    if (!down && monitor.state === "error" && monitor.error) {
+      down = true;
+      const retry = source.kind === "interface" ? " (retrying every 2 s)" : "";
+      console.error(`netwatch: capture stopped: ${monitor.error.message}${retry}`);
+      if (source.kind !== "interface") clearInterval(watch);
+    } else if (down && monitor.state === "running") {
+      down = false;
+      console.error(
+        `netwatch: capture resumed on ${source.kind === "interface" ? source.device : "the file"}`,
+      );
     }
   }, 500);
 

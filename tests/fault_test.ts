@@ -86,7 +86,11 @@ Deno.test({
       assert.equal(after.capture.error, null);
 
       netwatch.kill("SIGTERM");
-      assert.equal((await netwatch.status).code, 0, await rest);
+      const said = await rest;
+      assert.equal((await netwatch.status).code, 0, said);
+      // The log says both changes, so it never reads as if capture were still down.
+      assert.match(said, /netwatch: capture stopped: .* \(retrying every 2 s\)\n/);
+      assert.match(said, new RegExp(`netwatch: capture resumed on ${link.b.dev}\n`));
     } finally {
       killAll([netwatch]);
       await link.destroy();

@@ -1,7 +1,7 @@
 // The dashboard end to end in Debian's Chromium: the real CLI replays a capture, the page must
 // show it live (chart, talkers, flows), filter, sort and page through the API, keep its view in
-// the URL, survive the server going away and coming back on the same port, and ask for the
-// token (with nothing behind the prompt) and log out when the server has one.
+// the URL (Back undoes a step), survive the server going away and coming back on the same port,
+// and ask for the token (with nothing behind the prompt) and log out when the server has one.
 
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
@@ -185,6 +185,17 @@ Deno.test({
 
       // A host in the talkers table opens its host view, which shows the flows of the host.
       await page.locator("[data-testid=talkers] tbody tr button").first().click();
+      await page.waitForSelector("[data-testid=host-view][open]");
+      // Back closes it (opening it was a step) and stays on this page; Forward opens it again.
+      await page.evaluate("window.__beforeBack = true");
+      await page.goBack();
+      await page.waitForSelector("[data-testid=host-view][open]", { state: "detached" });
+      assert.equal(await page.evaluate("window.__beforeBack"), true, "Back stayed on the page");
+      assert.equal(
+        await page.evaluate("location.search"),
+        "?window=60m&tsort=total&limit=25&page=2",
+      );
+      await page.goForward();
       await page.waitForSelector("[data-testid=host-view][open]");
       await page.locator("[data-testid=host-view] button", { hasText: "Show its flows" }).click();
       await page.waitForFunction(

@@ -42,7 +42,8 @@ import {
   view,
 } from "./store.ts";
 import { StreamClient } from "./stream_client.ts";
-import { isLive, parseView, serializeView } from "./view_state.ts";
+import { viewHistory } from "./view_history.ts";
+import { isLive, parseView } from "./view_state.ts";
 
 export { FIRST_LIVE_POINT_MARK } from "./feeds.ts";
 
@@ -57,12 +58,15 @@ let ticks = 0;
 /** Starts the dashboard once, after the islands hydrated. */
 export function startDashboard(): void {
   if (client) return;
-  view.value = parseView(location.search);
-  addEventListener("popstate", () => (view.value = parseView(location.search)));
-  effect(() => {
-    const search = serializeView(view.value);
-    if (search !== location.search) history.replaceState(null, "", location.pathname + search);
-  });
+  const restore = () => {
+    const v = parseView(location.search);
+    viewHistory.restored(v);
+    view.value = v;
+  };
+  restore();
+  // Back and Forward bring back the view of their entry.
+  addEventListener("popstate", restore);
+  effect(() => viewHistory.write(view.value));
   // Behind the token prompt the page shows nothing it could not load.
   effect(() => {
     document.body.classList.toggle("locked", authRequired.value);

@@ -220,8 +220,10 @@ Deno.test({
         timeout: 10_000,
       });
       assert.ok(await page.locator("[data-testid=stream-banner]").isVisible());
-      // The header does not claim a capture it cannot see.
+      // The header does not claim a capture it cannot see, nor the talkers a current figure.
       assert.notEqual(await page.locator("[data-testid=capture-state]").innerText(), "running");
+      await page.waitForSelector("[data-testid=talkers].stale");
+      assert.ok(await page.locator(".talkers [data-testid=stale-note]").isVisible());
       const pointsWhileDown = await numberAttr(
         page,
         "[data-testid=throughput-chart]",
@@ -242,6 +244,7 @@ Deno.test({
       );
       assert.equal(await page.evaluate("window.__sameDocument"), true, "no reload happened");
       assert.equal(await page.locator("[data-testid=stream-banner]").count(), 0);
+      assert.equal(await page.locator("[data-testid=stale-note]").count(), 0);
 
       assert.deepEqual(external, [], "the page fetched nothing from outside");
       assert.deepEqual(errors, [], "no script errors");

@@ -79,11 +79,13 @@ export function startDashboard(): void {
       void refreshAll();
     },
     onDown(retryAt, attempts) {
+      const was = connection.peek();
       connection.value = {
-        ...connection.value,
         status: retryAt === null ? "auth" : "retrying",
         retryAt,
         attempts,
+        // Panels that keep their last figures say from when.
+        lastLive: was.status === "live" ? Date.now() : was.lastLive,
       };
     },
     async shouldRetry() {

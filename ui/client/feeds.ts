@@ -285,6 +285,7 @@ export async function loadFromFlows(): Promise<void> {
           apps: appsOf(page.flows, by, serverSecond.peek()),
           fromFlows: page.flows.length,
           by,
+          allFlows: page.total <= page.flows.length,
         };
       }),
     );

@@ -27,7 +27,7 @@ export interface ConnectionInfo {
   retryAt: number | null;
   /** Failed attempts since the stream was last live. */
   attempts: number;
-  /** Epoch ms the stream was last live, or null if never. */
+  /** Epoch ms the stream was last live (it opened, or dropped after being up), or null. */
   lastLive: number | null;
 }
 
@@ -97,10 +97,11 @@ export const talkers = signal<
 export const protocols = signal<ProtocolsResponse | null>(null);
 /**
  * Apps of the window or range: the API's, or summed from its biggest flows (`fromFlows`:
- * how many) when the API has none for it; `by` says whether shares are bytes or current rate.
+ * how many, and `allFlows`: whether they were all there were) when the API has none for it;
+ * `by` says whether shares are bytes or current rate.
  */
 export const appMix = signal<
-  { apps: AppShare[]; fromFlows: number; by: "bytes" | "rate" } | null
+  { apps: AppShare[]; fromFlows: number; by: "bytes" | "rate"; allFlows: boolean } | null
 >(null);
 /** The flow table's current page, or the error the API gave for the view's filters. */
 export const flowPage = signal<{ data: FlowsResponse | null; error: string | null }>({

@@ -7,6 +7,7 @@ import { STATE_MEANINGS } from "../client/conn_states.ts";
 import { FlowDetails } from "../components/FlowDetails.tsx";
 import { FLOW_COLUMNS, flowRate, flowRateNow } from "../components/flow_columns.tsx";
 import { FlowFilters, isFiltered } from "../components/FlowFilters.tsx";
+import { StaleNote, streamDown } from "../components/StaleNote.tsx";
 import { formatCount, formatDateTime } from "../client/format.ts";
 import { chartMeta, flowPage, flowsLive, serverSecond, view } from "../client/store.ts";
 import { isLive, MAX_OFFSET, PAGE_SIZES, toggleSort, withFilters } from "../client/view_state.ts";
@@ -27,6 +28,8 @@ export default function FlowTable() {
   const last = Math.min(total, v.page * v.limit);
   const filtered = isFiltered(v);
   const liveRange = isLive(v);
+  // Followed live, the rows go stale while the stream is down: say so, never "no flows".
+  const stale = liveRange && live && streamDown();
 
   return (
     <div class="flows">
@@ -52,8 +55,13 @@ export default function FlowTable() {
       </div>
       <FlowFilters v={v} />
       {page.error && <p class="error" role="alert">{page.error}</p>}
+      {stale && <StaleNote empty={flows.length === 0} />}
       <div class="table-wrap">
-        <table class="data flow-table" aria-labelledby="flows-title" data-testid="flows">
+        <table
+          class={`data flow-table${stale ? " stale" : ""}`}
+          aria-labelledby="flows-title"
+          data-testid="flows"
+        >
           <thead>
             <tr>
               {FLOW_COLUMNS.map((c) => (
@@ -116,7 +124,7 @@ export default function FlowTable() {
             ))}
           </tbody>
         </table>
-        {page.data && flows.length === 0 && (
+        {page.data && flows.length === 0 && !stale && (
           <p class="empty">No flows match{filtered ? " these filters" : " yet"}.</p>
         )}
         {!page.data && !page.error && <p class="empty">Loading…</p>}

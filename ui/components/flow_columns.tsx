@@ -8,10 +8,11 @@ import { rateNowOf } from "../client/flow_aggregate.ts";
 import {
   formatBitRate,
   formatBytes,
-  formatClock,
   formatCount,
+  formatDateTime,
   formatDuration,
   formatEndpoint,
+  formatSeen,
 } from "../client/format.ts";
 import type { SortKey } from "../client/view_state.ts";
 
@@ -25,6 +26,14 @@ export function flowRateNow(f: FlowRecord, lastFinished: number): number {
   return rateNowOf(f, lastFinished) * 8;
 }
 
+/** What cells show besides their flow's own fields. */
+export interface CellContext {
+  /** The server's last finished second (0 when unknown): current rates age by it. */
+  lastFinished: number;
+  /** Times carry their date even today's (the range spans more than a day). */
+  dated: boolean;
+}
+
 /** One column of the flow table. */
 export interface FlowColumn {
   label: string;
@@ -32,8 +41,13 @@ export interface FlowColumn {
   help?: string;
   sort?: SortKey;
   class?: string;
-  cell(f: FlowRecord, lastFinished: number): ComponentChildren;
+  cell(f: FlowRecord, at: CellContext): ComponentChildren;
   title?(f: FlowRecord): string;
+}
+
+/** A time seen in a cell: with its date unless it is today (see formatSeen). */
+function seen(epochSec: number, at: CellContext): string {
+  return formatSeen(epochSec, at.lastFinished > 0 ? at.lastFinished : Date.now() / 1000, at.dated);
 }
 
 function client(f: FlowRecord): string {
@@ -112,7 +126,7 @@ export const FLOW_COLUMNS: FlowColumn[] = [
     help: "Current rate: bit/s over the last 3 finished seconds (0 once the flow is quiet)",
     sort: "rate_now",
     class: "num",
-    cell: (f, last) => formatBitRate(flowRateNow(f, last)),
+    cell: (f, at) => formatBitRate(flowRateNow(f, at.lastFinished)),
   },
   {
     label: "Avg",
@@ -131,7 +145,14 @@ export const FLOW_COLUMNS: FlowColumn[] = [
     label: "First seen",
     sort: "first",
     class: "num opt wide",
-    cell: (f) => formatClock(f.first_ts),
+    cell: (f, at) => seen(f.first_ts, at),
+    title: (f) => formatDateTime(f.first_ts, true),
   },
-  { label: "Last seen", sort: "last", class: "num", cell: (f) => formatClock(f.last_ts) },
+  {
+    label: "Last seen",
+    sort: "last",
+    class: "num",
+    cell: (f, at) => seen(f.last_ts, at),
+    title: (f) => formatDateTime(f.last_ts, true),
+  },
 ];

@@ -28,6 +28,8 @@ export default function FlowTable() {
   const last = Math.min(total, v.page * v.limit);
   const filtered = isFiltered(v);
   const liveRange = isLive(v);
+  // Over a range of days, times of several days are compared: each with its date.
+  const at = { lastFinished, dated: !liveRange && meta.to - meta.from > 86400 };
   // Followed live, the rows go stale while the stream is down: say so, never "no flows".
   const stale = liveRange && live && streamDown();
 
@@ -117,7 +119,7 @@ export default function FlowTable() {
               >
                 {FLOW_COLUMNS.map((c) => (
                   <td key={c.label} class={c.class} data-label={c.label} title={c.title?.(f)}>
-                    {c.cell(f, lastFinished)}
+                    {c.cell(f, at)}
                   </td>
                 ))}
               </tr>

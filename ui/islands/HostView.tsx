@@ -9,8 +9,8 @@ import {
   describePlace,
   formatByteRateAsBits,
   formatBytes,
-  formatClock,
   formatCount,
+  formatSeen,
 } from "../client/format.ts";
 import { createHostChart } from "../client/host_chart.ts";
 import { view } from "../client/store.ts";
@@ -141,7 +141,7 @@ export default function HostView() {
                 {host.names.map((n) => (
                   <li key={n.name + n.source}>
                     <span class="name">{n.name}</span>{" "}
-                    <span class="tag" title={`Last seen ${formatClock(n.seen)}`}>
+                    <span class="tag" title={`Last seen ${formatSeen(n.seen, Date.now() / 1000)}`}>
                       {SOURCES[n.source] ?? n.source}
                     </span>
                   </li>

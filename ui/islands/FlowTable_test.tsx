@@ -1,0 +1,81 @@
+// FlowTable's cells: dates where a time is not today or the range spans days.
+
+import assert from "node:assert/strict";
+import { h } from "preact";
+import { renderToString } from "preact-render-to-string";
+import type { FlowRecord } from "../../server/wire.ts";
+import { chartMeta, flowPage, serverSecond, view } from "../client/store.ts";
+import { DEFAULT_VIEW, withRange } from "../client/view_state.ts";
+import FlowTable from "./FlowTable.tsx";
+
+/** Epoch seconds of a local date and time. */
+function local(y: number, mo: number, d: number, h: number, mi: number, s: number): number {
+  return new Date(y, mo - 1, d, h, mi, s).getTime() / 1000;
+}
+
+/** The server's last finished second in these tests: 2026-03-14 12:00:00 local. */
+const NOW = local(2026, 3, 14, 12, 0, 0);
+
+function flow(change: Partial<FlowRecord>): FlowRecord {
+  return {
+    id: 1,
+    active: true,
+    proto: "tcp",
+    src_ip: "192.168.0.17",
+    src_port: 49634,
+    dst_ip: "192.0.2.80",
+    dst_port: 443,
+    vlan: null,
+    packets_c2s: 10,
+    bytes_c2s: 1000,
+    packets_s2c: 10,
+    bytes_s2c: 9000,
+    first_ts: NOW - 60,
+    last_ts: NOW - 1,
+    state: "SF",
+    service: "https",
+    no_ports: false,
+    aggregate: false,
+    rate_now: 0,
+    server_name: null,
+    app: null,
+    tunnel: null,
+    ...change,
+  };
+}
+
+/** The rendered cells of column `label`, as text. */
+function cells(html: string, label: string): string[] {
+  const re = new RegExp(`<td class="[^"]*" data-label="${label}"[^>]*>(.*?)</td>`, "g");
+  return [...html.matchAll(re)].map((m) => m[1].replace(/<[^>]+>/g, ""));
+}
+
+function render(flows: FlowRecord[]): string {
+  flowPage.value = { data: { flows, total: flows.length, next_cursor: null }, error: null };
+  return renderToString(h(FlowTable, {}));
+}
+
+function reset(): void {
+  view.value = { ...DEFAULT_VIEW };
+  flowPage.value = { data: null, error: null };
+  serverSecond.value = 0;
+}
+
+Deno.test("FlowTable dates a time seen before today, and every time over a range of days", () => {
+  view.value = { ...DEFAULT_VIEW };
+  serverSecond.value = NOW;
+  const today = flow({ id: 1, first_ts: local(2026, 3, 14, 9, 0, 0), last_ts: NOW - 5 });
+  const older = flow({
+    id: 2,
+    first_ts: local(2026, 3, 12, 23, 10, 0),
+    last_ts: local(2026, 3, 13, 7, 8, 9),
+  });
+  assert.deepEqual(cells(render([today, older]), "Last seen"), ["11:59:55", "03-13 07:08:09"]);
+  view.value = withRange({ ...DEFAULT_VIEW }, "7d");
+  chartMeta.value = { ...chartMeta.peek(), live: false, from: NOW - 7 * 86400, to: NOW };
+  const week = render([today, older]);
+  assert.deepEqual(cells(week, "Last seen"), ["03-14 11:59:55", "03-13 07:08:09"]);
+  assert.deepEqual(cells(week, "First seen"), ["03-14 09:00:00", "03-12 23:10:00"]);
+  assert.match(week, /title="2026-03-12 23:10:00"/);
+  reset();
+});

@@ -15,6 +15,7 @@ import {
   formatSeen,
 } from "../client/format.ts";
 import type { SortKey } from "../client/view_state.ts";
+import { Endpoint } from "./Endpoint.tsx";
 
 /** Lifetime average, bit/s: bytes over max(duration, 1 s), the API's `sort=rate`. */
 export function flowRate(f: FlowRecord): number {
@@ -54,6 +55,12 @@ function client(f: FlowRecord): string {
   return f.aggregate ? "many clients" : formatEndpoint(f.src_ip, f.no_ports ? null : f.src_port);
 }
 
+function clientCell(f: FlowRecord): ComponentChildren {
+  return f.aggregate
+    ? "many clients"
+    : <Endpoint address={f.src_ip} port={f.no_ports ? null : f.src_port} />;
+}
+
 function server(f: FlowRecord): string {
   return formatEndpoint(f.dst_ip, f.no_ports ? null : f.dst_port);
 }
@@ -64,7 +71,7 @@ export const FLOW_COLUMNS: FlowColumn[] = [
   {
     label: "Client",
     class: "addr",
-    cell: client,
+    cell: clientCell,
     title: (f) =>
       f.aggregate
         ? `One-packet flows from many clients to this server, folded into one record (a flood or scan)`
@@ -73,15 +80,9 @@ export const FLOW_COLUMNS: FlowColumn[] = [
   {
     label: "Server",
     class: "addr",
-    cell: (f) =>
-      f.server_name
-        ? (
-          <>
-            <span class="name">{f.server_name}</span>
-            {!f.no_ports && <span class="port">:{f.dst_port}</span>}
-          </>
-        )
-        : server(f),
+    cell: (f) => (
+      <Endpoint address={f.dst_ip} port={f.no_ports ? null : f.dst_port} name={f.server_name} />
+    ),
     title: (f) => f.server_name ? `${server(f)} (${f.server_name})` : server(f),
   },
   {

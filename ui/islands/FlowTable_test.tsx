@@ -1,4 +1,5 @@
-// FlowTable's cells: dates where a time is not today or the range spans days.
+// FlowTable's cells: dates where a time is not today or the range spans days, whole endpoints
+// on hover.
 
 import assert from "node:assert/strict";
 import { h } from "preact";
@@ -77,5 +78,15 @@ Deno.test("FlowTable dates a time seen before today, and every time over a range
   assert.deepEqual(cells(week, "Last seen"), ["03-14 11:59:55", "03-13 07:08:09"]);
   assert.deepEqual(cells(week, "First seen"), ["03-14 09:00:00", "03-12 23:10:00"]);
   assert.match(week, /title="2026-03-12 23:10:00"/);
+  reset();
+});
+
+Deno.test("FlowTable keeps a long client's whole endpoint in its title", () => {
+  const html = render([flow({ src_ip: "2601:647:4b02:1d20:fd05:6f66:ecce:8bc7" })]);
+  assert.match(
+    html,
+    /data-label="Client" title="\[2601:647:4b02:1d20:fd05:6f66:ecce:8bc7\]:49634"/,
+  );
+  assert.match(cells(html, "Client")[0], /ecce:8bc7\]:49634$/);
   reset();
 });

@@ -284,8 +284,18 @@ Deno.test({
     const browser = await launchChromium();
     try {
       const page = browser.context.pages()[0] ?? await browser.context.newPage();
+      const refused: string[] = [];
+      page.on("response", (r) => r.status() === 401 && refused.push(r.url()));
+      const sockets: string[] = [];
+      page.on("websocket", (ws) => sockets.push(ws.url()));
       await page.goto(server.url);
       await page.waitForSelector("[data-testid=token-prompt][open]", { timeout: 10_000 });
+      // The first 401 stops the page: no other call, no stream, no logout for a session it
+      // does not have.
+      await page.waitForTimeout(1000);
+      assert.equal(refused.length, 1, refused.join(", "));
+      assert.deepEqual(sockets, []);
+      assert.equal(await page.locator("[data-testid=logout]").count(), 0);
       // Behind the prompt: nothing the page could not load, no raw API error.
       assert.equal(
         await page.evaluate("getComputedStyle(document.querySelector('main')).visibility"),

@@ -53,11 +53,13 @@ const INTERVALS = { rates: 1000, stats: 1000, talkers: 1000, protocols: 2000, fl
 const FLOW_SUM_TICKS = 2;
 
 let client: StreamClient | null = null;
+let started = false;
 let ticks = 0;
 
 /** Starts the dashboard once, after the islands hydrated. */
 export function startDashboard(): void {
-  if (client) return;
+  if (started) return;
+  started = true;
   const restore = () => {
     const v = parseView(location.search);
     viewHistory.restored(v);
@@ -71,7 +73,25 @@ export function startDashboard(): void {
   effect(() => {
     document.body.classList.toggle("locked", authRequired.value);
   });
+  // One request first: when it says a token is needed, nothing else is asked (each would be
+  // one more 401) until a login in the token prompt.
+  void apiGet("health").catch(() => {
+    // Unreachable: the stream's retries say so. A 401 raised the token prompt.
+  }).then(() => afterLogin(startFeeds));
+}
 
+/** Runs `run` now, or once a login succeeded while the token prompt is up. */
+function afterLogin(run: () => void): void {
+  if (!authRequired.peek()) return run();
+  const stop = effect(() => {
+    if (authRequired.value) return;
+    stop();
+    queueMicrotask(run); // outside this effect, so that it tracks nothing `run` reads
+  });
+}
+
+/** The stream, its subscriptions and the REST loads that follow the view. */
+function startFeeds(): void {
   const scheme = location.protocol === "https:" ? "wss:" : "ws:";
   const stream = client = new StreamClient(`${scheme}//${location.host}/api/v1/stream`, {
     onOpen() {

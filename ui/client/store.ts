@@ -67,6 +67,11 @@ export const connection = signal<ConnectionInfo>({
 });
 /** True once the API answered 401: the token prompt shows until a login succeeds. */
 export const authRequired = signal(false);
+/**
+ * True while the API answers this page (false again after a 401): where a token is required,
+ * the page then has a session, and the header offers to end it.
+ */
+export const apiAnswers = signal(false);
 /** Latest /stats (from the stream). */
 export const stats = signal<StatsResponse | null>(null);
 /** Throughput points the chart draws; `throughputVersion` changes whenever they do. */

@@ -2,12 +2,12 @@
 
 import { useEffect, useState } from "preact/hooks";
 import { formatBytes, formatCount, formatDuration } from "../client/format.ts";
-import { connection, stats } from "../client/store.ts";
+import { apiAnswers, connection, stats } from "../client/store.ts";
 
 /** Props of StatusBar. */
 export interface StatusBarProps {
   version: string;
-  /** The server requires a token: offer to log out. */
+  /** The server requires a token: offer to log out once the page has a session. */
   auth?: boolean;
 }
 
@@ -164,7 +164,7 @@ export default function StatusBar({ version, auth = false }: StatusBarProps) {
         <span class="dot" aria-hidden="true"></span>
         {streamText}
       </div>
-      {auth && (
+      {auth && apiAnswers.value && (
         <form method="post" action="/logout" class="logout">
           <button
             type="submit"

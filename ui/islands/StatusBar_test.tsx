@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { h } from "preact";
 import { renderToString } from "preact-render-to-string";
 import type { StatsResponse } from "../../server/wire.ts";
-import { connection, stats } from "../client/store.ts";
+import { apiAnswers, connection, stats } from "../client/store.ts";
 import StatusBar from "./StatusBar.tsx";
 
 function statsWith(capture: Partial<StatsResponse["capture"]>): StatsResponse {
@@ -127,9 +127,14 @@ Deno.test("StatusBar says the capture state is unknown while the stream is down"
   stats.value = null;
 });
 
-Deno.test("StatusBar offers to log out only when the server requires a token", () => {
+Deno.test("StatusBar offers to log out only a session of a server that requires a token", () => {
+  apiAnswers.value = true;
   const open = renderToString(h(StatusBar, { version: "0.0.0" }));
   assert.doesNotMatch(open, /logout/);
   const guarded = renderToString(h(StatusBar, { version: "0.0.0", auth: true }));
   assert.match(guarded, /<form method="post" action="\/logout"/);
+  // Behind the token prompt (the API answered 401, or has not answered yet): no session.
+  apiAnswers.value = false;
+  const locked = renderToString(h(StatusBar, { version: "0.0.0", auth: true }));
+  assert.doesNotMatch(locked, /logout/);
 });

@@ -140,6 +140,19 @@ Deno.test({
       for (const text of addresses) assert.ok(text.includes(top.address), text);
       assert.match(page.url(), new RegExp(`[?&]q=${encodeURIComponent(top.address)}`));
 
+      // A bad host typed with pauses is one history entry; the field is marked and no count
+      // shows for the refused query; Back takes the filter away again.
+      const entries = await page.evaluate(() => history.length);
+      await page.locator("input[name=host]").pressSequentially("not-ip", { delay: 400 });
+      await page.waitForSelector("input[name=host][aria-invalid=true]", { timeout: 10_000 });
+      assert.match(await page.locator("#flows-error").innerText(), /Invalid host "not-ip"/);
+      assert.equal(await page.locator("[data-testid=flow-count]").innerText(), "");
+      assert.equal(await page.evaluate(() => history.length), entries + 1);
+      await page.goBack();
+      await page.waitForSelector("input[name=host]:not([aria-invalid])");
+      assert.equal(await page.inputValue("input[name=host]"), "");
+      await waitForTotal(page, 1);
+
       // Sorting by bytes orders the rows; clicking again flips the order.
       const bytesHeader = page.locator("button[data-sort=bytes]");
       for (let i = 0; i < 2; i++) {

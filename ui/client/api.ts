@@ -10,6 +10,15 @@ export class ApiRequestError extends Error {
   constructor(readonly status: number, readonly code: string, message: string) {
     super(message);
   }
+
+  /**
+   * The query parameter a "bad_parameter" answer names, or null: its message opens with it
+   * (`Invalid host "x": expected ...`, server/errors.ts badParameter()).
+   */
+  get parameter(): string | null {
+    if (this.code !== "bad_parameter") return null;
+    return /^Invalid (\w+) /.exec(this.message)?.[1] ?? null;
+  }
 }
 
 /** GETs `/api/v1/<path>` with `params`; throws ApiRequestError on an error answer. */

@@ -108,11 +108,13 @@ export const protocols = signal<ProtocolsResponse | null>(null);
 export const appMix = signal<
   { apps: AppShare[]; fromFlows: number; by: "bytes" | "rate"; allFlows: boolean } | null
 >(null);
-/** The flow table's current page, or the error the API gave for the view's filters. */
-export const flowPage = signal<{ data: FlowsResponse | null; error: string | null }>({
-  data: null,
-  error: null,
-});
+/**
+ * The flow table's current page, or the error the API gave for the view's filters (and the
+ * parameter it named, for the form to mark that field).
+ */
+export const flowPage = signal<
+  { data: FlowsResponse | null; error: string | null; parameter?: string | null }
+>({ data: null, error: null });
 /** Whether the flow table follows the stream (false: frozen while reading). */
 export const flowsLive = signal(true);
 

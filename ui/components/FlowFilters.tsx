@@ -52,11 +52,25 @@ export function isFiltered(v: ViewState): boolean {
   return Boolean(v.q || v.host || v.proto || v.port || v.state || v.active || v.app || v.service);
 }
 
+/** Id of the flow table's error message, which describes a field the API refused. */
+export const FLOWS_ERROR_ID = "flows-error";
+
+/** Props of FlowFilters: the view, and the parameter the API refused (its field is marked). */
+export interface FlowFiltersProps {
+  v: ViewState;
+  invalid?: string | null;
+}
+
 /** The filter form. */
-export function FlowFilters({ v }: { v: ViewState }) {
-  const q = useDraft("q");
-  const host = useDraft("host");
-  const port = useDraft("port");
+export function FlowFilters({ v, invalid }: FlowFiltersProps) {
+  // The field the API refused says so to screen readers (and looks it), pointing at why.
+  const check = (key: string) =>
+    invalid === key
+      ? { "aria-invalid": true as const, "aria-describedby": FLOWS_ERROR_ID }
+      : { "aria-invalid": undefined, "aria-describedby": undefined };
+  const q = { ...useDraft("q"), ...check("q") };
+  const host = { ...useDraft("host"), ...check("host") };
+  const port = { ...useDraft("port"), ...check("port") };
   return (
     <form class="filters" role="search" onSubmit={(e) => e.preventDefault()}>
       <label class="wide">

@@ -6,7 +6,7 @@ import type { FlowRecord } from "../../server/wire.ts";
 import { STATE_MEANINGS } from "../client/conn_states.ts";
 import { FlowDetails } from "../components/FlowDetails.tsx";
 import { FLOW_COLUMNS, flowRate, flowRateNow } from "../components/flow_columns.tsx";
-import { FlowFilters, isFiltered } from "../components/FlowFilters.tsx";
+import { FlowFilters, FLOWS_ERROR_ID, isFiltered } from "../components/FlowFilters.tsx";
 import { StaleNote, streamDown } from "../components/StaleNote.tsx";
 import { formatCount, formatDateTime } from "../client/format.ts";
 import { chartMeta, flowPage, flowsLive, serverSecond, view } from "../client/store.ts";
@@ -55,8 +55,8 @@ export default function FlowTable() {
             </span>
           )}
       </div>
-      <FlowFilters v={v} />
-      {page.error && <p class="error" role="alert">{page.error}</p>}
+      <FlowFilters v={v} invalid={page.parameter} />
+      {page.error && <p class="error" role="alert" id={FLOWS_ERROR_ID}>{page.error}</p>}
       {stale && <StaleNote empty={flows.length === 0} />}
       <div class="table-wrap">
         <table
@@ -132,8 +132,16 @@ export default function FlowTable() {
         {!page.data && !page.error && <p class="empty">Loading…</p>}
       </div>
       <nav class="pager" aria-label="Flow pages">
-        <span class="count" data-testid="flow-count" data-total={total} aria-live="polite">
-          {total === 0
+        {/* A query the API refused has no count: "0 flows" would read as its answer. */}
+        <span
+          class="count"
+          data-testid="flow-count"
+          data-total={page.error ? undefined : total}
+          aria-live="polite"
+        >
+          {page.error
+            ? ""
+            : total === 0
             ? "0 flows"
             : `${formatCount(first)}–${formatCount(last)} of ${formatCount(total)} flows`}
         </span>

@@ -1,5 +1,5 @@
 // FlowTable's cells: dates where a time is not today or the range spans days, whole endpoints
-// on hover.
+// on hover; a filter the API refused is marked, with no count for the query that failed.
 
 import assert from "node:assert/strict";
 import { h } from "preact";
@@ -88,5 +88,25 @@ Deno.test("FlowTable keeps a long client's whole endpoint in its title", () => {
     /data-label="Client" title="\[2601:647:4b02:1d20:fd05:6f66:ecce:8bc7\]:49634"/,
   );
   assert.match(cells(html, "Client")[0], /ecce:8bc7\]:49634$/);
+  reset();
+});
+
+Deno.test("FlowTable marks the filter the API refused and shows no count for it", () => {
+  view.value = { ...DEFAULT_VIEW, host: "not-an-ip" };
+  flowPage.value = {
+    data: null,
+    error: 'Invalid host "not-an-ip": expected an IPv4 or IPv6 address or CIDR',
+    parameter: "host",
+  };
+  const html = renderToString(h(FlowTable, {}));
+  assert.match(
+    html,
+    /<input[^>]*name="host"[^>]*aria-invalid="true"[^>]*aria-describedby="flows-error"/,
+  );
+  assert.match(html, /id="flows-error"[^>]*>Invalid host/);
+  assert.doesNotMatch(html, /<input[^>]*name="port"[^>]*aria-invalid/);
+  assert.doesNotMatch(html, /0 flows/);
+  reset();
+  assert.match(render([]), /0 flows/);
   reset();
 });

@@ -309,6 +309,14 @@ Deno.test({
       assert.equal(refused.length, 1, refused.join(", "));
       assert.deepEqual(sockets, []);
       assert.equal(await page.locator("[data-testid=logout]").count(), 0);
+      // On a phone the prompt keeps option names whole ("--token", not "--" and "token").
+      await page.setViewportSize({ width: 390, height: 844 });
+      const options = await page.$$eval(
+        "[data-testid=token-prompt] code",
+        (all) => all.map((c) => c.getClientRects().length),
+      );
+      assert.ok(options.length >= 2 && options.every((lines) => lines === 1), `${options}`);
+      await page.setViewportSize({ width: 1280, height: 720 });
       // Behind the prompt: nothing the page could not load, no raw API error.
       assert.equal(
         await page.evaluate("getComputedStyle(document.querySelector('main')).visibility"),

@@ -1,6 +1,9 @@
 // An address or name with its port, for a narrow cell: when it does not fit, the middle gives way
 // (an ellipsis) while the port and the end of the address stay, since the end is what tells
-// two hosts of one network (2601:647:…:8bc7) or two servers of one domain apart.
+// two hosts of one network (2601:647:…:8bc7) or two servers of one domain apart. On a phone,
+// where a flow is a card with room below, it wraps after a dot or colon instead.
+
+import { softBreaks } from "./soft_breaks.tsx";
 
 /** Beginnings shorter than this stay with the end: there is too little to cut. */
 const MIN_CUT = 4;
@@ -36,7 +39,7 @@ export function Endpoint({ address, port, name }: EndpointProps) {
   return (
     <span class="endpoint">
       {bracket && <span class="keep">[</span>}
-      {middle && <span class={name ? "cut name" : "cut"}>{middle}</span>}
+      {middle && <span class={name ? "cut name" : "cut"}>{softBreaks(middle)}</span>}
       <span class="keep">
         {name ? <span class="name">{end}</span> : end}
         {bracket ? "]" : ""}

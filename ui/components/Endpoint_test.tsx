@@ -24,7 +24,8 @@ Deno.test("Endpoint puts the port and the address's end where no ellipsis reache
   const html = renderToString(
     h(Endpoint, { address: "2601:647:4b02:1d20:fd05:6f66:ecce:8bc7", port: 49634 }),
   );
-  assert.match(html, /<span class="cut">2601:647:4b02:1d20:fd05:6f66:<\/span>/);
+  // The part that may be cut wraps after its colons on a phone.
+  assert.match(html, /<span class="cut">2601:<wbr\/>647:<wbr\/>4b02:<wbr\/>1d20:<wbr\/>fd05:/);
   assert.match(html, /<span class="keep">ecce:8bc7\]<span class="port">:49634<\/span><\/span>/);
   const named = renderToString(
     h(Endpoint, { address: "192.0.2.1", port: 443, name: "r5---sn-n4v7sney.googlevideo.com" }),

@@ -10,6 +10,7 @@ import {
   formatPlace,
 } from "../client/format.ts";
 import { talkers, view } from "../client/store.ts";
+import { softBreaks } from "../components/soft_breaks.tsx";
 import { StaleNote, streamDown } from "../components/StaleNote.tsx";
 import {
   isLive,
@@ -196,7 +197,7 @@ export default function TopTalkers() {
                   title={`${h.address}${h.name ? ` (${h.name})` : ""}: open its host view`}
                   onClick={() => (view.value = { ...view.peek(), hostview: h.address })}
                 >
-                  {h.name ?? h.address}
+                  {softBreaks(h.name ?? h.address)}
                 </button>
                 {(h.country || h.asn !== null) && (
                   <span class="place" title={`${describePlace(h.country, h.asn)} (GeoIP)`}>

@@ -63,7 +63,7 @@ Deno.test("TopTalkers shows a host's name and place, its address on hover", () =
     error: null,
   };
   const html = renderToString(h(TopTalkers, {}));
-  assert.match(html, />video\.example</);
+  assert.match(html, />video\.<wbr\/>example</); // wraps at the dot, not inside a label
   assert.match(html, /title="10\.0\.0\.2 \(video\.example\): open its host view"/);
   assert.match(html, /DE · AS3320/);
   assert.match(html, /data-tsort="now"/);

@@ -138,3 +138,20 @@ Deno.test("StatusBar offers to log out only a session of a server that requires 
   const locked = renderToString(h(StatusBar, { version: "0.0.0", auth: true }));
   assert.doesNotMatch(locked, /logout/);
 });
+
+Deno.test("StatusBar names the packet count Packets for a file and an interface alike", () => {
+  stats.value = statsWith({ received: 1200, packets: 1000 });
+  const live = renderToString(h(StatusBar, { version: "0.0.0" }));
+  assert.match(
+    live,
+    /<dt>Packets<\/dt><dd data-testid="packets" title="Packets the kernel captured on eth0, dropped ones included; 1,000 decoded and counted">1,200</,
+  );
+  stats.value = statsWith({ source: "file", name: "/tmp/x.pcap", received: null, packets: 1000 });
+  const file = renderToString(h(StatusBar, { version: "0.0.0" }));
+  assert.match(
+    file,
+    /<dt>Packets<\/dt><dd data-testid="packets" title="Packets read from the file">1,000</,
+  );
+  assert.doesNotMatch(live + file, /Received/);
+  stats.value = null;
+});

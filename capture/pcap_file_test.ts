@@ -94,7 +94,7 @@ function ownOrFailure(path: string): PacketReader | string {
 }
 
 Deno.test("reading a file without libpcap gives what libpcap gives, on every capture", () => {
-  const counts = { own: 0, handedOver: 0, libpcap: 0 };
+  const counts = { own: 0, handedOver: 0, libpcap: 0, beyond: 0 };
   const files = [
     ...corpusFiles("real").map((f) => `real/${f}`),
     ...corpusFiles("malformed").map((f) => `malformed/${f}`),
@@ -112,6 +112,16 @@ Deno.test("reading a file without libpcap gives what libpcap gives, on every cap
     const perRead = [1, 7, 1000, 65536][n % 4];
     const got = readAll(reader, perRead);
     const want = readAll(expected, 1000);
+    if (/an interface has a (type|snapshot length) \d+ different from/.test(want.error)) {
+      // Valid pcapng that libpcap 1.10 stops on (interfaces of different link types or
+      // snapshot lengths): read whole here, each packet with its interface's link type. Up to
+      // where libpcap stops, the same packets.
+      assert.equal(got.error, "", file);
+      assert.ok(got.packets > want.packets, `${file}: ${got.packets} after ${want.packets}`);
+      assert.deepEqual(got.rows.slice(0, want.rows.length), want.rows, file);
+      counts.beyond++;
+      continue;
+    }
     assert.deepEqual(got, want, file);
     if (!(reader instanceof PcapFileReader)) counts.libpcap++;
     else if (reader.handedOverAt === undefined) counts.own++;
@@ -121,6 +131,7 @@ Deno.test("reading a file without libpcap gives what libpcap gives, on every cap
   assert.ok(counts.own >= 10, JSON.stringify(counts));
   assert.ok(counts.handedOver >= 3, JSON.stringify(counts));
   assert.ok(counts.libpcap >= 5, JSON.stringify(counts));
+  assert.equal(counts.beyond, 3, JSON.stringify(counts));
   console.log(`pcap reader: ${JSON.stringify(counts)}`);
 });
 

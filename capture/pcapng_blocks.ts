@@ -43,15 +43,25 @@ const TWO_21 = 2097152;
 
 /**
  * The state of a pcapng file being walked: byte order, the first interface's link type and
- * snapshot length (every interface must share them, as libpcap requires), and how each
- * interface of the current section turns timestamps into seconds and nanoseconds.
+ * snapshot length (the file's, as reported), and for each interface of the current section its
+ * own link type and snapshot length and how it turns timestamps into seconds and nanoseconds.
+ *
+ * libpcap 1.10 stops at an interface whose link type or snapshot length differs from the first
+ * one's ("an interface has a type ... different from the type of the first interface"), though
+ * such files are valid pcapng and common (dumpcap -i eth0 -i wlan0). Each packet is decoded with
+ * its own interface's link type here, so they are read whole; a packet on an interface whose
+ * link type is not read here still goes to libpcap, which says why it stops.
  */
 export class PcapngWalker {
   readonly littleEndian: boolean;
   readonly dlt: number;
   readonly snaplen: number;
-  readonly #decoder: number;
+  readonly #passedThrough: ReadonlySet<number>;
   #interfaces = 0;
+  /** Each interface's link decoder, or -1 for a link type libpcap must judge. */
+  readonly #decoders = new Int32Array(MAX_INTERFACES);
+  /** Each interface's snapshot length (libpcap's adjusted value). */
+  readonly #snaplens = new Uint32Array(MAX_INTERFACES);
   /** Units per second (if_tsresol), below 2^37 so that long division stays exact. */
   readonly #units = new Float64Array(MAX_INTERFACES);
   /** Nanoseconds = floor(remainder * #nsMul / #nsDiv), exact for the resolutions taken. */
@@ -60,11 +70,16 @@ export class PcapngWalker {
   /** if_tsoffset, in seconds. */
   readonly #offset = new Float64Array(MAX_INTERFACES);
 
-  private constructor(littleEndian: boolean, dlt: number, snaplen: number) {
+  private constructor(
+    littleEndian: boolean,
+    dlt: number,
+    snaplen: number,
+    passedThrough: ReadonlySet<number>,
+  ) {
     this.littleEndian = littleEndian;
     this.dlt = dlt;
     this.snaplen = snaplen;
-    this.#decoder = linkType(dlt).decoder;
+    this.#passedThrough = passedThrough;
   }
 
   /**
@@ -98,7 +113,8 @@ export class PcapngWalker {
         if (length < 20) return undefined; // header, fixed part, trailer
         const dlt = view.getUint16(at + 8, le);
         if (!passedThrough.has(dlt) || (dlt === DLT_NFLOG && !le)) return undefined;
-        const walker = new PcapngWalker(le, dlt, adjustSnaplen(view.getUint32(at + 12, le)));
+        const snaplen = adjustSnaplen(view.getUint32(at + 12, le));
+        const walker = new PcapngWalker(le, dlt, snaplen, passedThrough);
         if (!walker.#addInterface(view, at, length)) return undefined;
         return { walker, offset: at + length };
       }
@@ -145,11 +161,7 @@ export class PcapngWalker {
           break;
         }
       } else if (type === BT_IDB) {
-        if (
-          length < 20 || view.getUint16(at + 8, le) !== this.dlt ||
-          adjustSnaplen(view.getUint32(at + 12, le)) !== this.snaplen ||
-          !this.#addInterface(view, at, length)
-        ) {
+        if (length < 20 || !this.#addInterface(view, at, length)) {
           status = Walk.NotPlain;
           break;
         }
@@ -192,7 +204,8 @@ export class PcapngWalker {
       if (body < 4) return false;
       iface = 0;
       wireLen = view.getUint32(at + 8, le);
-      capLen = wireLen < this.snaplen ? wireLen : this.snaplen;
+      const snaplen = this.#snaplens[0];
+      capLen = wireLen < snaplen ? wireLen : snaplen;
       data = at + 12;
       if (body - 4 < capLen) return false;
     } else {
@@ -205,9 +218,12 @@ export class PcapngWalker {
       capLen = view.getUint32(at + 20, le);
       wireLen = view.getUint32(at + 24, le);
       data = at + 28;
-      if (capLen > this.snaplen || body - 20 < capLen) return false;
+      if (iface >= this.#interfaces) return false;
+      if (capLen > this.#snaplens[iface] || body - 20 < capLen) return false;
     }
     if (iface >= this.#interfaces) return false;
+    const decoder = this.#decoders[iface];
+    if (decoder < 0) return false;
     // Seconds = t / units + offset, by long division of (hi, lo) in 16-bit digits: every
     // intermediate stays below 2^53 because units < 2^37.
     const units = this.#units[iface];
@@ -227,7 +243,7 @@ export class PcapngWalker {
     batch.tsNsec[i] = Math.floor(r * this.#nsMul[iface] / this.#nsDiv[iface]);
     batch.wireLen[i] = wireLen;
     clearSlot(batch, i);
-    decodeFrame(bytes, view, data, capLen, this.#decoder, batch, i);
+    decodeFrame(bytes, view, data, capLen, decoder, batch, i);
     return true;
   }
 
@@ -285,6 +301,10 @@ export class PcapngWalker {
       this.#nsDiv[n] = decimal <= 9 ? 1 : 10 ** (decimal - 9);
     }
     this.#offset[n] = offset;
+    const dlt = view.getUint16(at + 8, le);
+    const readHere = this.#passedThrough.has(dlt) && (dlt !== DLT_NFLOG || le);
+    this.#decoders[n] = readHere ? linkType(dlt).decoder : -1;
+    this.#snaplens[n] = adjustSnaplen(view.getUint32(at + 12, le));
     this.#interfaces = n + 1;
     return true;
   }

@@ -1,100 +1,29 @@
-// Command-line parsing: commands, their options, and the usage text.
+// Command-line parsing: the commands and which options each takes.
 
 import { parseArgs } from "node:util";
 import { type ExportArgs, parseExportArgs } from "../export/export_url.ts";
-import { netRawHint } from "../capture/capture_error.ts";
 import type { FlowConfig } from "../flows/flow_config.ts";
 import { DEFAULT_CAP_BYTES, MIN_CAP_BYTES } from "../history/retention.ts";
 import { formatBytes, parseAge, parseSize } from "../history/size_units.ts";
-import { MAX_SPEED, MIN_SPEED } from "../capture/replay_pacing.ts";
 import { machineMemory, tableSizeProblem } from "./memory_bound.ts";
+import {
+  boundedInteger,
+  bufferSize,
+  type Format,
+  MAX_SNAPLEN,
+  MULTIPLE,
+  onceEach,
+  parseAllowedHost,
+  parseFormat,
+  parseListen,
+  parseSpeed,
+  positive,
+  positiveInteger,
+} from "./arg_values.ts";
+import { UsageError } from "./usage.ts";
 
-/** A mistake in the command line: printed with a hint, exit code 2. */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "UsageError";
-  }
-}
-
-export const USAGE = `Netwatch: where a server's bandwidth goes.
-
-Usage:
-  netwatch [serve] [options]       capture and serve the HTTP API and live stream (default)
-  netwatch capture [options]       capture live, print a line a second, report on exit
-  netwatch report FILE [options]   read a pcap or pcapng file and report on it
-  netwatch interfaces [options]    list the interfaces Netwatch can capture on
-  netwatch --help | --version
-
-Capture options:
-  -i, --interface NAME   interface to capture on (default: the one with the default route)
-  -f, --filter EXPR      BPF filter, as for tcpdump (pcap-filter(7))
-      --duration SEC     stop after this many seconds (default: until Ctrl-C)
-      --count N          stop after N packets
-      --snaplen BYTES    bytes kept per packet (default 256: every header Netwatch decodes;
-                         at most 262144)
-      --buffer-size MIB  kernel capture buffer (default 64, at most 1024)
-      --no-promisc       do not put the interface into promiscuous mode
-      --immediate        deliver packets at once instead of in kernel blocks (more CPU)
-      --quiet            no per-second lines
-Serve options (and -i, -f, --snaplen, --buffer-size, --no-promisc, --immediate):
-      --read FILE        replay a pcap or pcapng file instead of capturing live
-      --speed N|max      replay speed: 1 real time, 10 ten times faster, max (default);
-                         N from 0.001 to 1000000; silences over 10 s are skipped
-      --listen HOST:PORT address to serve on (default 127.0.0.1:7500)
-      --token TOKEN      require this token (also NETWATCH_TOKEN, or --token-file PATH);
-                         clients send Authorization: Bearer TOKEN
-      --token-file PATH  read the token from a file (first line)
-      --insecure-no-auth allow a non-loopback --listen without a token
-      --max-flows N      active flows kept (default 1000000; then the least recent is evicted)
-      --max-history N    ended flow records kept (default 2000000)
-      --history-minutes M  how long ended flows are kept (default 60)
-      --max-hosts N      hosts tracked for top talkers (default 65536)
-      --timeouts K=S,... idle timeouts in seconds: tcp (300), tcp-closed (10), udp (60),
-                         icmp (30), other (60), and active (1800) for long flows
-      --max-stream-connections N
-                         open WebSocket streams at most; more get 503 (default 256)
-      --max-connections N
-                         open HTTP connections at most, streams included (default 1024,
-                         and always below the open-file limit); more get 503
-      --allowed-host NAME
-                         also accept this Host (a reverse proxy's name; repeatable)
-      --cookie-secure    mark the login cookie Secure (served behind HTTPS)
-      --login-rate N     wrong tokens a second per client address, after a burst of 5,
-                         before 429 (default 1; 0 turns the throttle off)
-      --workers N        live capture: split the interface across N capture workers
-                         (PACKET_FANOUT; default half the cores, at most 8)
-      --export URL       send ended flows to an IPFIX collector or ClickHouse (repeatable):
-                         ipfix://HOST:PORT (UDP), ipfix+tcp://HOST:PORT,
-                         clickhouse+http://[USER[:PASSWORD]@]HOST:8123/DATABASE
-      --export-biflow    IPFIX: one RFC 5103 biflow record per flow instead of two one-way
-      --export-retention DAYS
-                         ClickHouse: drop day partitions older than DAYS days
-      --export-password-file FILE
-                         ClickHouse: read the password from FILE (first line)
-      --geoip FILE       MaxMind-format database (country, ASN or city: GeoLite2, DB-IP
-                         Lite, IPinfo Lite) for countries and AS numbers; repeatable;
-                         consulted before the built-in DB-IP country database
-      --no-geoip         no place lookups, not even the built-in country database
-History options (serve):
-      --data-dir DIR     where history is kept (default: $STATE_DIRECTORY under systemd,
-                         /var/lib/netwatch for root, else $XDG_STATE_HOME/netwatch or
-                         ~/.local/state/netwatch)
-      --retention-size SIZE
-                         disk the history may take, e.g. 500MB, 2GiB (default 512MiB);
-                         the oldest data goes first, flow records before totals
-      --retention AGE    also drop history older than this, e.g. 30d, 12h (default: none)
-      --no-history       keep only the last hour, in memory, as before
-Report options:
-  -f, --filter EXPR      count only packets matching a BPF filter
-      --flows            list every flow record (timeouts apply in file time)
-Common options:
-      --format FORMAT    text (default) or json
-
-Capturing needs CAP_NET_RAW. ${netRawHint()}.
-Exit codes: 0 ok, 1 runtime error, 2 usage error.`;
-
-export type Format = "text" | "json";
+export { type Format, parseListen } from "./arg_values.ts";
+export { USAGE, UsageError } from "./usage.ts";
 
 export interface CaptureArgs {
   command: "capture";
@@ -111,8 +40,6 @@ export interface CaptureArgs {
 }
 
 /** Default --listen: loopback only, port 7500. */
-export const DEFAULT_LISTEN = { host: "127.0.0.1", port: 7500 };
-
 export interface ServeArgs {
   command: "serve";
   interface?: string;
@@ -198,6 +125,7 @@ export function parseCommandLine(argv: string[]): Args {
       args: argv,
       allowPositionals: true,
       strict: true,
+      tokens: true,
       options: {
         help: { type: "boolean", short: "h" },
         version: { type: "boolean", short: "V" },
@@ -243,6 +171,7 @@ export function parseCommandLine(argv: string[]): Args {
     throw new UsageError(parseErrorLine(error));
   }
   const { values, positionals } = parsed;
+  onceEach(parsed.tokens, MULTIPLE);
   if (values.help) return { command: "help" };
   if (values.version) return { command: "version" };
   const [command = "serve", ...rest] = positionals;
@@ -386,98 +315,6 @@ export function parseCommandLine(argv: string[]): Args {
       };
     }
   }
-}
-
-/** "HOST:PORT", "[IPV6]:PORT" or ":PORT" (loopback); undefined: DEFAULT_LISTEN. */
-export function parseListen(value: string | undefined): { host: string; port: number } {
-  if (value === undefined) return { ...DEFAULT_LISTEN };
-  const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\[\]]*)):(\d{1,5})$/.exec(value.trim());
-  const port = match ? Number(match[3]) : NaN;
-  if (!match || port > 65535) {
-    throw new UsageError(
-      `Invalid --listen "${value}": expected HOST:PORT, e.g. 127.0.0.1:7500 or [::1]:7500`,
-    );
-  }
-  return { host: match[1] ?? (match[2] || DEFAULT_LISTEN.host), port };
-}
-
-/** An --allowed-host value: a host name or address, with an optional :PORT; lower-cased. */
-function parseAllowedHost(value: string): string {
-  const name = value.trim().toLowerCase();
-  if (!/^(?:\[[0-9a-f:.]+\]|[a-z0-9.-]+)(?::\d{1,5})?$/.test(name)) {
-    throw new UsageError(
-      `Invalid --allowed-host "${value}": expected a host name or address, e.g. netwatch.example.org`,
-    );
-  }
-  return name;
-}
-
-/** --speed: "max" (Infinity, the default) or a factor from MIN_SPEED to MAX_SPEED. */
-function parseSpeed(value: string | undefined): number {
-  if (value === undefined || value === "max") return Infinity;
-  const n = Number(value);
-  if (value.trim() === "" || !(n >= MIN_SPEED && n <= MAX_SPEED)) {
-    throw new UsageError(
-      `Invalid --speed "${value}": expected max or a number from ${MIN_SPEED} to ${MAX_SPEED} ` +
-        "(1 is real time)",
-    );
-  }
-  return n;
-}
-
-function parseFormat(value: string | undefined): Format {
-  if (value === undefined || value === "text" || value === "json") return value ?? "text";
-  throw new UsageError(`Invalid --format "${value}": expected text or json`);
-}
-
-function positive(name: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (value.trim() === "" || !Number.isFinite(n) || n <= 0) {
-    throw new UsageError(`Invalid --${name} "${value}": expected a positive number`);
-  }
-  return n;
-}
-
-function positiveInteger(name: string, value: string | undefined): number | undefined {
-  const n = positive(name, value);
-  if (n !== undefined && !Number.isInteger(n)) {
-    throw new UsageError(`Invalid --${name} "${value}": expected a whole number`);
-  }
-  return n;
-}
-
-/** libpcap's largest snapshot length (MAXIMUM_SNAPLEN): it cuts anything larger to this. */
-const MAX_SNAPLEN = 262_144;
-/**
- * Largest --buffer-size in MiB: libpcap takes the size in bytes as a C int (2 GiB overflows it),
- * and a kernel ring past 1 GiB holds more than 10 s of 1 GbE at line rate anyway.
- */
-const MAX_BUFFER_MIB = 1024;
-
-/** --buffer-size in MiB (fractions allowed), or undefined when not given. */
-function bufferSize(value: string | undefined): number | undefined {
-  const n = positive("buffer-size", value);
-  if (n !== undefined && (n * 1048576 < 1 || n > MAX_BUFFER_MIB)) {
-    throw new UsageError(
-      `Invalid --buffer-size "${value}": expected up to ${MAX_BUFFER_MIB} (MiB)`,
-    );
-  }
-  return n;
-}
-
-/** A whole number in [min, max], or undefined when the option was not given. */
-function boundedInteger(
-  name: string,
-  value: string | undefined,
-  min: number,
-  max: number,
-): number | undefined {
-  const n = positiveInteger(name, value);
-  if (n !== undefined && (n < min || n > max)) {
-    throw new UsageError(`Invalid --${name} "${value}": expected ${min} to ${max}`);
-  }
-  return n;
 }
 
 /** The --export* options, checked together (bad URLs are usage errors naming the URL). */

@@ -45,3 +45,30 @@ Deno.test("parseCommandLine() names an unknown option as typed", () => {
   assert.equal(usageMessage(["--bogus"]), 'Unknown option "--bogus"');
   assert.equal(usageMessage(["-z"]), 'Unknown option "-z"');
 });
+
+Deno.test("parseCommandLine() refuses an option of one value given twice, not lists", () => {
+  assert.equal(
+    usageMessage(["--listen", "127.0.0.1:1", "--listen", "127.0.0.1:2"]),
+    "Option --listen is given more than once",
+  );
+  assert.equal(
+    usageMessage(["capture", "-i", "lo", "--interface", "eth0"]),
+    "Option --interface is given more than once",
+  );
+  // Repeatable ones add up.
+  const serve = parseCommandLine([
+    "--geoip",
+    "a.mmdb",
+    "--geoip",
+    "b.mmdb",
+    "--allowed-host",
+    "x",
+    "--allowed-host",
+    "y",
+  ]);
+  assert.equal(serve.command, "serve");
+  if (serve.command === "serve") {
+    assert.deepEqual(serve.geoip, ["a.mmdb", "b.mmdb"]);
+    assert.equal(serve.allowedHosts.length, 2);
+  }
+});

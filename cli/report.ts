@@ -3,6 +3,7 @@
 import { tunnelName } from "../capture/packet_batch.ts";
 import type { CaptureStats } from "../capture/pcap_handle.ts";
 import type { FlowRecord } from "../flows/flow_record.ts";
+import { flowsTable } from "./flows_table.ts";
 import type { PacketCounters } from "../flows/packet_counters.ts";
 
 /** The report `netwatch report` and `netwatch capture` print. Field names are the JSON keys. */
@@ -174,28 +175,13 @@ export function reportText(report: Report): string {
   if (report.error) rows.push(["error", report.error]);
   const width = Math.max(...rows.map(([label]) => label.length));
   const summary = rows.map(([label, value]) => `${label.padEnd(width)}  ${value}`).join("\n");
-  return report.flows?.length ? `${summary}\n\n${flowsText(report.flows)}` : summary;
+  return report.flows?.length ? `${summary}\n\n${flowsTable(report.flows)}` : summary;
 }
 
 /** " (gre 40, vxlan 2)" after the tunnelled count; nothing when none. */
 function tunnelKinds(tunnels: Record<string, number>): string {
   const kinds = Object.entries(tunnels).map(([name, n]) => `${name} ${n.toLocaleString("en-US")}`);
   return kinds.length ? ` (${kinds.join(", ")})` : "";
-}
-
-/** One line per flow: protocol, client -> server, packets and bytes each way, state, service. */
-function flowsText(flows: FlowRecord[]): string {
-  const end = (ip: string, port: number) => ip.includes(":") ? `[${ip}]:${port}` : `${ip}:${port}`;
-  return flows.map((f) =>
-    [
-      f.proto.padEnd(6),
-      `${end(f.src_ip, f.src_port)} -> ${end(f.dst_ip, f.dst_port)}`,
-      `${f.packets_c2s}/${f.bytes_c2s} -> ${f.packets_s2c}/${f.bytes_s2c}`,
-      f.state || "-",
-      f.service ?? "-",
-      f.vlan === null ? "" : `vlan ${f.vlan}`,
-    ].join("  ").trimEnd()
-  ).join("\n");
 }
 
 /** JSON.rawJSON (ES2026), which the TypeScript lib in use may not declare yet. */

@@ -298,9 +298,15 @@ export class FlowEngine {
   }
 
   /** A page of active and ended flows (see query.ts); throws TypeError/RangeError on bad input. */
-  query(query: FlowQuery): FlowPage {
+  /**
+   * `nowSec`: the monitor's clock (wall time in serve); without it, the latest packet's. A flow's
+   * current rate is measured up to it, so it falls to 0 on a link that went quiet, where no
+   * packet moves the engine's own clock.
+   */
+  query(query: FlowQuery, nowSec?: number): FlowPage {
     this.settle();
-    return queryFlows(this.sources, query, Math.max(this.now, this.#acct.second), this.identity);
+    const now = Math.max(this.now, this.#acct.second, nowSec ?? 0);
+    return queryFlows(this.sources, query, now, this.identity);
   }
 
   /** Records of every active flow, one-packet flows included (not for the packet path). */
@@ -313,10 +319,10 @@ export class FlowEngine {
     return recordsOf(this.sources.slice(2), this.now, this.identity);
   }
 
-  /** The record with id `id`, active or in the history, or undefined. */
-  flowById(id: number): FlowRecord | undefined {
+  /** The record with id `id`, active or in the history, or undefined; `nowSec` as for query(). */
+  flowById(id: number, nowSec?: number): FlowRecord | undefined {
     this.settle();
-    return recordById(this.sources, id, this.now, this.identity);
+    return recordById(this.sources, id, Math.max(this.now, nowSec ?? 0), this.identity);
   }
 
   /** Flows ended so far, by any reason. */

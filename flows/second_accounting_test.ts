@@ -65,3 +65,16 @@ Deno.test("rate_now of a flow that went quiet falls to 0 as its seconds leave th
   const quiet = engine.query({ sort: "first", order: "asc", limit: 1 }).flows;
   assert.deepEqual(quiet.map((f) => f.rate_now), [0]);
 });
+
+Deno.test("rate_now falls to 0 on a quiet link: the monitor's clock moves on without packets", () => {
+  const engine = new FlowEngine();
+  engine.add(batchOf(steady(1000, 1005, 125_000)));
+  const page = (nowSec?: number) =>
+    engine.query({ sort: "first", order: "asc", limit: 1 }, nowSec).flows[0];
+  // No packet came after 1004.9: by the engine's own clock the flow still sends.
+  assert.equal(page().rate_now, 125_000);
+  // By the monitor's (wall) clock, 10 s later: its seconds left the window long ago.
+  assert.equal(page(1015).rate_now, 0);
+  assert.equal(engine.flowById(page().id, 1015)?.rate_now, 0);
+  assert.equal(engine.flowById(page().id)?.rate_now, 125_000);
+});

@@ -264,7 +264,8 @@ self.onmessage = (event: MessageEvent<ToShard>) => {
       try {
         exporters = startExport(message.export, message.shard);
         const geoip = message.geoip?.length ? GeoIp.open(message.geoip) : undefined;
-        geoip?.watch(60);
+        // Reloads are said once, by the first worker (each worker reads its own copy).
+        geoip?.watch(60, message.shard === 0 ? (line) => console.error(line) : undefined);
         if (message.history) feed = new HistoryFeed(HistoryWriter.onPort(message.history));
         shard = new Shard({
           ...message.flows,

@@ -9,7 +9,7 @@ import { CaptureError } from "../capture/capture_error.ts";
 import type { SourceOptions } from "../capture/source.ts";
 import type { ExportArgs } from "../export/export_url.ts";
 import type { ExportStatus } from "../export/types.ts";
-import type { FlowConfig } from "../flows/flow_config.ts";
+import { DEFAULT_FLOW_CONFIG, type FlowConfig } from "../flows/flow_config.ts";
 import type { FlowPage } from "../flows/query.ts";
 import {
   mergeFigures,
@@ -104,6 +104,7 @@ export class Monitor implements MonitorLike {
     options: MonitorOptions = {},
   ): Promise<Monitor> {
     const count = source.kind === "interface" ? Math.max(1, options.workers ?? 1) : 1;
+    const shardFlows = shareOf(flows, count);
     const monitor = new Monitor(source);
     const group = count > 1 ? 1 + Math.floor(Math.random() * 65534) : undefined;
     const starts: Promise<void>[] = [];
@@ -111,7 +112,7 @@ export class Monitor implements MonitorLike {
       starts.push(monitor.#spawn({
         type: "start",
         source,
-        flows,
+        flows: shardFlows,
         shard,
         shards: count,
         fanoutGroup: group,
@@ -356,4 +357,22 @@ export class Monitor implements MonitorLike {
       w.worker.terminate();
     }
   }
+}
+
+/**
+ * One worker's share of the table sizes: --max-flows, --max-history and --max-hosts (and the
+ * one-packet ring) are totals, so that memory follows them whatever the worker count. The
+ * fanout hash spreads flows evenly; a host seen by several workers has an entry in each.
+ */
+export function shareOf(flows: Partial<FlowConfig>, workers: number): Partial<FlowConfig> {
+  if (workers <= 1) return flows;
+  const config = { ...DEFAULT_FLOW_CONFIG, ...flows };
+  const share = (n: number) => n === 0 ? 0 : Math.max(1, Math.ceil(n / workers));
+  return {
+    ...flows,
+    maxActiveFlows: share(config.maxActiveFlows),
+    maxHistoryRecords: share(config.maxHistoryRecords),
+    maxHosts: share(config.maxHosts),
+    maxEmbryos: share(config.maxEmbryos),
+  };
 }

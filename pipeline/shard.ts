@@ -71,10 +71,10 @@ export class Shard {
     let value: unknown;
     switch (r.op) {
       case "flows":
-        value = this.#flows(r.query);
+        value = this.#flows(r.query, nowSec);
         break;
       case "flow":
-        value = e.flowById(r.id) ?? null;
+        value = e.flowById(r.id, nowSec) ?? null;
         break;
       case "talkers":
         value = topHosts(e, nowSec, r.window, r.by, r.limit);
@@ -101,9 +101,9 @@ export class Shard {
     return value as ShardAnswers[R["op"]];
   }
 
-  #flows(query: FlowQuery): FlowPage {
+  #flows(query: FlowQuery, nowSec: number): FlowPage {
     try {
-      return this.engine.query(query);
+      return this.engine.query(query, nowSec);
     } catch (error) {
       if (error instanceof TypeError && /cursor/i.test(error.message)) {
         throw new ParameterError(

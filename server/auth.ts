@@ -103,11 +103,7 @@ export function requireToken(options: AuthOptions): MiddlewareHandler {
       if (tokenMatches(token, given)) return await next();
       throttle.failed(address);
       options.onFailure();
-      throw new ApiError(
-        401,
-        "unauthorized",
-        "Wrong token: it is not the one this server was given",
-      );
+      throw unauthorized();
     }
     const check = sessions.check(presentedSession(headers), token);
     if (!check.valid) throw unauthorized();
@@ -122,7 +118,8 @@ function unauthorized(): ApiError {
   return new ApiError(
     401,
     "unauthorized",
-    "A token is required: send Authorization: Bearer <token>, log in at /, " +
+    "The token was missing or wrong (one answer for both): send Authorization: Bearer " +
+      "<token>, log in at /, " +
       `or (WebSocket) offer subprotocols ${STREAM_PROTOCOL} and ${TOKEN_PROTOCOL_PREFIX}<base64url token>`,
   );
 }

@@ -343,7 +343,9 @@ async function writeResponse(socket: Socket, response: Response): Promise<void> 
     }
   }
   lines.push(`Content-Length: ${body.length}`, "Connection: close", "", "");
-  socket.end(Buffer.concat([Buffer.from(lines.join("\r\n")), body]));
+  // Closed for good once written: a client that keeps its end open (after a refused stream,
+  // say) would otherwise hold a counted connection until the idle sweep.
+  socket.end(Buffer.concat([Buffer.from(lines.join("\r\n")), body]), () => socket.destroy());
 }
 
 /** The hub's view of a ws socket, with pings that end a connection whose peer went silent. */

@@ -157,6 +157,13 @@ Deno.test({
       const two = await run(link, file, 2);
       assertAgrees(one, capture, truth, "1 worker");
       assertAgrees(two, capture, truth, "2 workers");
+      // The table sizes are totals: two workers hold half each, not twice the memory.
+      const sizes = (seen: Seen) => [
+        seen.stats.flows.capacity,
+        seen.stats.flows.history_capacity,
+        seen.stats.hosts.capacity,
+      ];
+      assert.deepEqual(sizes(two), sizes(one));
       // Both workers had flows: record ids step by the number of workers from the worker's
       // number, so worker 0's are odd and worker 1's even. (Were the fanout not joined, each
       // worker would see every packet, and the totals above would be doubled.)

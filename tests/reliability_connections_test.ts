@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { startServe } from "./helpers/serve.ts";
 import { corpusPath } from "./helpers/corpus.ts";
-import { sleep, writeAll } from "./reliability_server.ts";
+import { sleep, upgrade, writeAll } from "./reliability_server.ts";
 
 const FILE = corpusPath("real/pcapplusplus_tls2.pcap");
 const IDLE = 1100;
@@ -168,5 +168,33 @@ Deno.test("past --max-connections the newest gets 503 JSON; silent and slow clie
   } finally {
     for (const conn of open) conn.close();
     assert.equal(await server.stop(), 0);
+  }
+});
+
+Deno.test("a refused stream upgrade frees its connection at once, even if the client keeps it open", async () => {
+  const server = await startServe({
+    file: FILE,
+    extra: ["--max-connections", "3", "--max-stream-connections", "1"],
+  });
+  const open: Deno.Conn[] = [];
+  try {
+    const stream = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
+    open.push(stream);
+    assert.equal((await upgrade(stream, server.port)).status, 101);
+    const refused = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
+    open.push(refused);
+    const answer = await upgrade(refused, server.port);
+    assert.equal(answer.status, 503);
+    // This client never closes its end: the server closes it after the answer.
+    assert.ok((await closedWithin(refused, 2000)).closed, "the refused connection stayed open");
+    // So the cap (3: the stream plus two) leaves room for plain requests right away.
+    for (let i = 0; i < 3; i++) {
+      const health = await fetch(`${server.base}/api/v1/health`);
+      await health.body?.cancel();
+      assert.equal(health.status, 200, `request ${i}`);
+    }
+  } finally {
+    for (const conn of open) conn.close();
+    await server.stop();
   }
 });

@@ -9,6 +9,7 @@ import { longHeaderVersion } from "./quic_initial.ts";
 import { versionRules } from "./quic_keys.ts";
 import { gquicNumber } from "./gquic_chlo.ts";
 import { parseMgcpEndpoint } from "./mgcp_endpoint.ts";
+import { parseNetbiosDatagramName } from "./netbios_name.ts";
 
 /** Protocol ids; `PROTOCOL_NAMES[id]` is the label (nDPI's spelling where it has one). */
 export const Protocol = {
@@ -39,6 +40,8 @@ export const Protocol = {
   Rtsp: 24,
   WireGuard: 25,
   Mgcp: 26,
+  /** NetBIOS name service (UDP 137, DNS-shaped) and datagram service (UDP 138). */
+  Netbios: 27,
 } as const;
 
 /** Labels by protocol id. */
@@ -69,10 +72,14 @@ export const PROTOCOL_NAMES: readonly string[] = [
   "SSDP",
   "RTSP",
   "WireGuard",
+  "MGCP",
+  "NetBIOS",
 ];
 
 const TCP = 6;
 const UDP = 17;
+const NETBIOS_NAME_PORT = 137;
+const NETBIOS_DATAGRAM_PORT = 138;
 
 /**
  * The protocol of the payload `bytes[offset, offset + length)` of a `proto` (6 or 17) packet in
@@ -132,7 +139,15 @@ export function detectProtocol(
   ) {
     return Protocol.WireGuard;
   }
+  if (
+    srcPort === NETBIOS_DATAGRAM_PORT && dstPort === NETBIOS_DATAGRAM_PORT &&
+    parseNetbiosDatagramName(bytes, offset, n) !== null
+  ) {
+    return Protocol.Netbios;
+  }
   if (n >= 17 && parseDnsMessage(bytes, offset, n)) {
+    // NetBIOS name service is DNS-shaped (RFC 1002) but is not DNS: nDPI says NetBIOS too.
+    if (srcPort === NETBIOS_NAME_PORT || dstPort === NETBIOS_NAME_PORT) return Protocol.Netbios;
     if (srcPort === 5353 || dstPort === 5353) return Protocol.Mdns;
     if (srcPort === 5355 || dstPort === 5355) return Protocol.Llmnr;
     return Protocol.Dns;

@@ -47,6 +47,33 @@ Deno.test("detectProtocol() recognises UDP protocols", () => {
   assert.equal(udp(dns, 5000, 53), Protocol.Dns);
   assert.equal(udp(dns, 5353, 5353), Protocol.Mdns);
   assert.equal(udp(dns, 5000, 5355), Protocol.Llmnr);
+  // NetBIOS name service is DNS-shaped; its datagram service carries a source name.
+  assert.equal(udp(dns, 137, 137), Protocol.Netbios);
+  const label = t("EB".repeat(16)); // "AAAAAAAAAAAAAAAA", first-level encoded
+  const datagram = new Uint8Array([
+    0x11,
+    2,
+    0,
+    1,
+    10,
+    0,
+    0,
+    1,
+    0,
+    138,
+    0,
+    80,
+    0,
+    0,
+    0x20,
+    ...label,
+    0,
+  ]);
+  assert.equal(udp(datagram, 138, 138), Protocol.Netbios);
+  assert.notEqual(udp(datagram, 138, 5000), Protocol.Netbios, "not between datagram ports");
+  assert.equal(PROTOCOL_NAMES[Protocol.Netbios], "NetBIOS");
+  assert.equal(PROTOCOL_NAMES[Protocol.Mgcp], "MGCP");
+  assert.equal(PROTOCOL_NAMES.length, Math.max(...Object.values(Protocol)) + 1, "every id named");
   assert.equal(udp(t("M-SEARCH * HTTP/1.1\r\nHOST: 239.255.255.250:1900\r\n\r\n")), Protocol.Ssdp);
   assert.equal(udp(t("RQNT 1 *@gw.example MGCP 0.1\nX: 2\n")), Protocol.Mgcp);
   const wg = new Uint8Array(148);

@@ -37,7 +37,11 @@ export function readDatagramName(
   srcPort: number,
   dstPort: number,
 ): DatagramResult {
-  if (protocol === Protocol.Dns || protocol === Protocol.Mdns || protocol === Protocol.Llmnr) {
+  const datagram = srcPort === NETBIOS_DATAGRAM_PORT && dstPort === NETBIOS_DATAGRAM_PORT;
+  if (
+    protocol === Protocol.Dns || protocol === Protocol.Mdns || protocol === Protocol.Llmnr ||
+    (protocol === Protocol.Netbios && !datagram)
+  ) {
     const m = parseDnsMessage(bytes, offset, length);
     if (!m) return NOTHING;
     let name = m.questionName || m.firstAnswerName;
@@ -64,7 +68,7 @@ export function readDatagramName(
     const name = parseDtlsClientHello(bytes, offset, length)?.sni;
     if (name) found = { name, source: NameSource.Sni };
     clientSent = found !== null;
-  } else if (srcPort === NETBIOS_DATAGRAM_PORT && dstPort === NETBIOS_DATAGRAM_PORT) {
+  } else if (datagram) {
     const name = parseNetbiosDatagramName(bytes, offset, length);
     if (name) found = { name, source: NameSource.Netbios };
   }

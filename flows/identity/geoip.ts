@@ -87,26 +87,36 @@ export class GeoIp {
    * Reloads each file whose modification time changed. A file that cannot be read now keeps
    * its previous copy and sets `lastError`. Returns how many files were reloaded.
    */
-  refresh(): number {
+  refresh(warn?: (line: string) => void): number {
     let reloaded = 0;
     this.#databases = this.#databases.map((db) => {
       try {
         // A file system without modification times (a compiled binary's embedded files)
         // reads as 0 both times: nothing to reload.
         if ((Deno.statSync(db.path).mtime?.getTime() ?? 0) === db.mtimeMs) return db;
+        const fresh = load(db.path);
         reloaded++;
-        return load(db.path);
+        warn?.(`netwatch: GeoIP: reloaded "${db.path}" (${fresh.type})`);
+        return fresh;
       } catch (error) {
-        this.lastError = error instanceof Error ? error.message : String(error);
+        const message = error instanceof Error ? error.message : String(error);
+        // Said once per new fault, not every minute while the file stays broken.
+        if (message !== this.lastError) {
+          warn?.(`netwatch: GeoIP: keeping the copy loaded before: ${message}`);
+        }
+        this.lastError = message;
         return db;
       }
     });
     return reloaded;
   }
 
-  /** Calls refresh() every `seconds` until the returned function is called. */
-  watch(seconds = 60): () => void {
-    const timer = setInterval(() => this.refresh(), seconds * 1000);
+  /**
+   * Calls refresh() every `seconds` until the returned function is called; `warn` hears each
+   * reload and each new fault (one line each).
+   */
+  watch(seconds = 60, warn?: (line: string) => void): () => void {
+    const timer = setInterval(() => this.refresh(warn), seconds * 1000);
     Deno.unrefTimer(timer);
     return () => clearInterval(timer);
   }

@@ -131,13 +131,20 @@ Deno.test("GeoIp reloads a file that changed and keeps the old copy when it brea
     writeMmdb([{ network: "8.8.8.0/24", data: { country: { iso_code: "CA" } } }]),
   );
   await Deno.utime(path, new Date(), new Date(Date.now() + 5000));
-  assert.equal(geo.refresh(), 1);
+  const said: string[] = [];
+  const warn = (line: string) => said.push(line);
+  assert.equal(geo.refresh(warn), 1);
   assert.equal(geo.lookup(v4("8.8.8.8"), 0, false)?.country, "CA");
+  assert.deepEqual(said, [`netwatch: GeoIP: reloaded "${path}" (Test-DB)`]);
   await Deno.writeTextFile(path, "not a database");
   await Deno.utime(path, new Date(), new Date(Date.now() + 10000));
-  geo.refresh();
+  geo.refresh(warn);
   assert.match(geo.lastError ?? "", /not a MaxMind-format/);
   assert.equal(geo.lookup(v4("8.8.8.8"), 0, false)?.country, "CA");
+  // The fault is said once, not at every check while the file stays broken.
+  geo.refresh(warn);
+  assert.equal(said.length, 2, said.join("\n"));
+  assert.match(said[1], /^netwatch: GeoIP: keeping the copy loaded before: .*not a MaxMind-format/);
   await Deno.remove(path);
 });
 

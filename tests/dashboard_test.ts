@@ -341,8 +341,13 @@ Deno.test({
       }
       await page.fill("input[name=token]", "s3cret-token");
       await page.locator("[data-testid=token-prompt] button[type=submit]").click();
+      // A function, not a string: polling a string predicate evals it in the page, which the
+      // page's CSP (no 'unsafe-eval') refuses whenever the first check is not yet true.
       await page.waitForFunction(
-        "/Too many wrong tokens/.test(document.querySelector('[data-testid=token-prompt] .error')?.textContent ?? '')",
+        () =>
+          /Too many wrong tokens/.test(
+            document.querySelector("[data-testid=token-prompt] .error")?.textContent ?? "",
+          ),
         undefined,
         { timeout: 10_000 },
       );

@@ -1,7 +1,8 @@
 // The dashboard at phone width (390 px) in Debian's Chromium, on a replay with long names: no
 // text leaves the screen, is clipped or overlaps other text (checked by the boxes of every text
-// node), the chart's time labels do not overlap, each flow shows its fields without sideways
-// scrolling, and the host view fits too. Also: the dark theme and the keyboard.
+// node), the chart's time labels do not overlap, names wrap only at dots, each flow shows its
+// fields without sideways scrolling, and the host view fits too. Also: the dark theme and the
+// keyboard.
 
 import assert from "node:assert/strict";
 import { buildUiAssets } from "../ui/build_assets.ts";
@@ -64,6 +65,18 @@ Deno.test({
       assert.ok(Number(overflow) <= 0, `page wider than the screen by ${overflow} px: ${wide}`);
       assert.deepEqual(await layoutProblems(page), [], "text fits at 390 px");
       assert.deepEqual(await chartLabelProblems(page), [], "time labels apart");
+      // Host names wrap only after a dot or colon (each piece between is a text node of its
+      // own), and the headline rate never apart from its unit.
+      const broken = await page.$$eval(
+        "[data-testid=talkers] button.host-name, [data-testid=current-bps]",
+        (all) =>
+          all.flatMap((el) => [...el.childNodes]).filter((n) => {
+            const range = document.createRange();
+            range.selectNodeContents(n);
+            return n.nodeType === Node.TEXT_NODE && range.getClientRects().length > 1;
+          }).map((n) => n.textContent),
+      );
+      assert.deepEqual(broken, [], "text broken inside a label or between a figure and its unit");
 
       // Each flow shows client, server, app, state, bytes and both rates, all on screen.
       const cells = await page.$$eval(

@@ -1,7 +1,7 @@
 // The dashboard end to end in Debian's Chromium: the real CLI replays a capture, the page must
 // show it live (chart, talkers, flows), filter, sort and page through the API, keep its view in
-// the URL, survive the server going away and coming back on the same port, and ask for the
-// token (with nothing behind the prompt) and log out when the server has one.
+// the URL (Back undoes a step), survive the server going away and coming back on the same port,
+// and ask for the token (with nothing behind the prompt) and log out when the server has one.
 
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
@@ -112,6 +112,20 @@ Deno.test({
         { timeout: 30_000 },
       );
       await page.waitForSelector("[data-testid=flows] tbody tr");
+      // Long IPv6 clients lose the middle of the address to fit, never the port.
+      const ends = await page.$$eval(
+        "[data-testid=flows] td.addr .endpoint",
+        (all) =>
+          all.map((e) => ({
+            cut: [...e.querySelectorAll<HTMLElement>(".cut")].some((c) =>
+              c.scrollWidth > c.clientWidth
+            ),
+            hidden: e.lastElementChild!.getBoundingClientRect().right >
+              e.closest("td")!.getBoundingClientRect().right + 1,
+          })),
+      );
+      assert.ok(ends.some((e) => e.cut), "some endpoint is long enough to be cut");
+      assert.deepEqual(ends.filter((e) => e.hidden), [], "no port is hidden");
 
       // Searching the top talker's address narrows the flow table.
       const all = await waitForTotal(page, 30);
@@ -125,6 +139,19 @@ Deno.test({
       assert.ok(addresses.length > 0);
       for (const text of addresses) assert.ok(text.includes(top.address), text);
       assert.match(page.url(), new RegExp(`[?&]q=${encodeURIComponent(top.address)}`));
+
+      // A bad host typed with pauses is one history entry; the field is marked and no count
+      // shows for the refused query; Back takes the filter away again.
+      const entries = await page.evaluate(() => history.length);
+      await page.locator("input[name=host]").pressSequentially("not-ip", { delay: 400 });
+      await page.waitForSelector("input[name=host][aria-invalid=true]", { timeout: 10_000 });
+      assert.match(await page.locator("#flows-error").innerText(), /Invalid host "not-ip"/);
+      assert.equal(await page.locator("[data-testid=flow-count]").innerText(), "");
+      assert.equal(await page.evaluate(() => history.length), entries + 1);
+      await page.goBack();
+      await page.waitForSelector("input[name=host]:not([aria-invalid])");
+      assert.equal(await page.inputValue("input[name=host]"), "");
+      await waitForTotal(page, 1);
 
       // Sorting by bytes orders the rows; clicking again flips the order.
       const bytesHeader = page.locator("button[data-sort=bytes]");
@@ -186,6 +213,17 @@ Deno.test({
       // A host in the talkers table opens its host view, which shows the flows of the host.
       await page.locator("[data-testid=talkers] tbody tr button").first().click();
       await page.waitForSelector("[data-testid=host-view][open]");
+      // Back closes it (opening it was a step) and stays on this page; Forward opens it again.
+      await page.evaluate("window.__beforeBack = true");
+      await page.goBack();
+      await page.waitForSelector("[data-testid=host-view][open]", { state: "detached" });
+      assert.equal(await page.evaluate("window.__beforeBack"), true, "Back stayed on the page");
+      assert.equal(
+        await page.evaluate("location.search"),
+        "?window=60m&tsort=total&limit=25&page=2",
+      );
+      await page.goForward();
+      await page.waitForSelector("[data-testid=host-view][open]");
       await page.locator("[data-testid=host-view] button", { hasText: "Show its flows" }).click();
       await page.waitForFunction(
         (address) =>
@@ -209,8 +247,10 @@ Deno.test({
         timeout: 10_000,
       });
       assert.ok(await page.locator("[data-testid=stream-banner]").isVisible());
-      // The header does not claim a capture it cannot see.
+      // The header does not claim a capture it cannot see, nor the talkers a current figure.
       assert.notEqual(await page.locator("[data-testid=capture-state]").innerText(), "running");
+      await page.waitForSelector("[data-testid=talkers].stale");
+      assert.ok(await page.locator(".talkers [data-testid=stale-note]").isVisible());
       const pointsWhileDown = await numberAttr(
         page,
         "[data-testid=throughput-chart]",
@@ -231,6 +271,7 @@ Deno.test({
       );
       assert.equal(await page.evaluate("window.__sameDocument"), true, "no reload happened");
       assert.equal(await page.locator("[data-testid=stream-banner]").count(), 0);
+      assert.equal(await page.locator("[data-testid=stale-note]").count(), 0);
 
       assert.deepEqual(external, [], "the page fetched nothing from outside");
       assert.deepEqual(errors, [], "no script errors");
@@ -256,8 +297,26 @@ Deno.test({
     const browser = await launchChromium();
     try {
       const page = browser.context.pages()[0] ?? await browser.context.newPage();
+      const refused: string[] = [];
+      page.on("response", (r) => r.status() === 401 && refused.push(r.url()));
+      const sockets: string[] = [];
+      page.on("websocket", (ws) => sockets.push(ws.url()));
       await page.goto(server.url);
       await page.waitForSelector("[data-testid=token-prompt][open]", { timeout: 10_000 });
+      // The first 401 stops the page: no other call, no stream, no logout for a session it
+      // does not have.
+      await page.waitForTimeout(1000);
+      assert.equal(refused.length, 1, refused.join(", "));
+      assert.deepEqual(sockets, []);
+      assert.equal(await page.locator("[data-testid=logout]").count(), 0);
+      // On a phone the prompt keeps option names whole ("--token", not "--" and "token").
+      await page.setViewportSize({ width: 390, height: 844 });
+      const options = await page.$$eval(
+        "[data-testid=token-prompt] code",
+        (all) => all.map((c) => c.getClientRects().length),
+      );
+      assert.ok(options.length >= 2 && options.every((lines) => lines === 1), `${options}`);
+      await page.setViewportSize({ width: 1280, height: 720 });
       // Behind the prompt: nothing the page could not load, no raw API error.
       assert.equal(
         await page.evaluate("getComputedStyle(document.querySelector('main')).visibility"),
@@ -282,8 +341,13 @@ Deno.test({
       }
       await page.fill("input[name=token]", "s3cret-token");
       await page.locator("[data-testid=token-prompt] button[type=submit]").click();
+      // A function, not a string: polling a string predicate evals it in the page, which the
+      // page's CSP (no 'unsafe-eval') refuses whenever the first check is not yet true.
       await page.waitForFunction(
-        "/Too many wrong tokens/.test(document.querySelector('[data-testid=token-prompt] .error')?.textContent ?? '')",
+        () =>
+          /Too many wrong tokens/.test(
+            document.querySelector("[data-testid=token-prompt] .error")?.textContent ?? "",
+          ),
         undefined,
         { timeout: 10_000 },
       );

@@ -3,12 +3,21 @@
 // The browser sends the login cookie by itself (same origin), so no token is handled here.
 
 import type { ErrorBody } from "../../server/wire.ts";
-import { authRequired } from "./store.ts";
+import { apiAnswers, authRequired } from "./store.ts";
 
 /** A non-2xx answer, with the API's error code and message. */
 export class ApiRequestError extends Error {
   constructor(readonly status: number, readonly code: string, message: string) {
     super(message);
+  }
+
+  /**
+   * The query parameter a "bad_parameter" answer names, or null: its message opens with it
+   * (`Invalid host "x": expected ...`, server/errors.ts badParameter()).
+   */
+  get parameter(): string | null {
+    if (this.code !== "bad_parameter") return null;
+    return /^Invalid (\w+) /.exec(this.message)?.[1] ?? null;
   }
 }
 
@@ -26,6 +35,7 @@ export async function apiGet<T>(
   });
   if (response.ok) {
     authRequired.value = false;
+    apiAnswers.value = true;
     return await response.json() as T;
   }
   let body: ErrorBody | undefined;
@@ -34,7 +44,10 @@ export async function apiGet<T>(
   } catch {
     // Not our JSON error shape (a proxy's page): fall back to the status text.
   }
-  if (response.status === 401) authRequired.value = true;
+  if (response.status === 401) {
+    authRequired.value = true;
+    apiAnswers.value = false;
+  }
   throw new ApiRequestError(
     response.status,
     body?.error?.code ?? "http_error",

@@ -42,7 +42,8 @@ import {
   view,
 } from "./store.ts";
 import { StreamClient } from "./stream_client.ts";
-import { isLive, parseView, serializeView } from "./view_state.ts";
+import { viewHistory } from "./view_history.ts";
+import { isLive, parseView } from "./view_state.ts";
 
 export { FIRST_LIVE_POINT_MARK } from "./feeds.ts";
 
@@ -52,22 +53,45 @@ const INTERVALS = { rates: 1000, stats: 1000, talkers: 1000, protocols: 2000, fl
 const FLOW_SUM_TICKS = 2;
 
 let client: StreamClient | null = null;
+let started = false;
 let ticks = 0;
 
 /** Starts the dashboard once, after the islands hydrated. */
 export function startDashboard(): void {
-  if (client) return;
-  view.value = parseView(location.search);
-  addEventListener("popstate", () => (view.value = parseView(location.search)));
-  effect(() => {
-    const search = serializeView(view.value);
-    if (search !== location.search) history.replaceState(null, "", location.pathname + search);
-  });
+  if (started) return;
+  started = true;
+  const restore = () => {
+    const v = parseView(location.search);
+    viewHistory.restored(v);
+    view.value = v;
+  };
+  restore();
+  // Back and Forward bring back the view of their entry.
+  addEventListener("popstate", restore);
+  effect(() => viewHistory.write(view.value));
   // Behind the token prompt the page shows nothing it could not load.
   effect(() => {
     document.body.classList.toggle("locked", authRequired.value);
   });
+  // One request first: when it says a token is needed, nothing else is asked (each would be
+  // one more 401) until a login in the token prompt.
+  void apiGet("health").catch(() => {
+    // Unreachable: the stream's retries say so. A 401 raised the token prompt.
+  }).then(() => afterLogin(startFeeds));
+}
 
+/** Runs `run` now, or once a login succeeded while the token prompt is up. */
+function afterLogin(run: () => void): void {
+  if (!authRequired.peek()) return run();
+  const stop = effect(() => {
+    if (authRequired.value) return;
+    stop();
+    queueMicrotask(run); // outside this effect, so that it tracks nothing `run` reads
+  });
+}
+
+/** The stream, its subscriptions and the REST loads that follow the view. */
+function startFeeds(): void {
   const scheme = location.protocol === "https:" ? "wss:" : "ws:";
   const stream = client = new StreamClient(`${scheme}//${location.host}/api/v1/stream`, {
     onOpen() {
@@ -75,11 +99,13 @@ export function startDashboard(): void {
       void refreshAll();
     },
     onDown(retryAt, attempts) {
+      const was = connection.peek();
       connection.value = {
-        ...connection.value,
         status: retryAt === null ? "auth" : "retrying",
         retryAt,
         attempts,
+        // Panels that keep their last figures say from when.
+        lastLive: was.status === "live" ? Date.now() : was.lastLive,
       };
     },
     async shouldRetry() {

@@ -285,6 +285,7 @@ export async function loadFromFlows(): Promise<void> {
           apps: appsOf(page.flows, by, serverSecond.peek()),
           fromFlows: page.flows.length,
           by,
+          allFlows: page.total <= page.flows.length,
         };
       }),
     );
@@ -332,7 +333,11 @@ export async function loadFlows(params: Record<string, string>): Promise<void> {
     if (request.signal.aborted || generation !== flowGeneration) return;
     // A 401 raises the token prompt; the table says nothing of it behind the prompt.
     if (error instanceof ApiRequestError && error.status === 401) return;
-    flowPage.value = { data: null, error: messageOf(error) };
+    flowPage.value = {
+      data: null,
+      error: messageOf(error),
+      parameter: error instanceof ApiRequestError ? error.parameter : null,
+    };
   }
 }
 

@@ -105,6 +105,23 @@ export function formatDateTime(epochSec: number, seconds = false): string {
 }
 
 /**
+ * When something was seen, as short as stays clear: `HH:MM:SS` on the day of `now` (epoch
+ * seconds), else with the date in front, `MM-DD HH:MM:SS` within the year of `now` and
+ * `YYYY-MM-DD HH:MM:SS` before it. `dated`: always with the date (a range over days, where
+ * times of several days are compared).
+ */
+export function formatSeen(epochSec: number, now: number, dated = false): string {
+  const d = new Date(epochSec * 1000);
+  const today = new Date(now * 1000);
+  const sameYear = d.getFullYear() === today.getFullYear();
+  const sameDay = sameYear && d.getMonth() === today.getMonth() &&
+    d.getDate() === today.getDate();
+  if (sameDay && !dated) return formatClock(epochSec);
+  const full = formatDateTime(epochSec, true);
+  return sameYear ? full.slice(5) : full;
+}
+
+/**
  * A time-axis label for epoch seconds, as short as the axis allows: `HH:MM:SS` for ticks under
  * a minute apart, `HH:MM` within a day, `MM-DD HH:MM` over days, `MM-DD` for whole days.
  */

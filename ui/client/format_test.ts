@@ -13,6 +13,7 @@ import {
   formatEndpoint,
   formatExact,
   formatPacketRate,
+  formatSeen,
   formatShare,
 } from "./format.ts";
 
@@ -88,4 +89,15 @@ Deno.test("describePlace() spells out the country and keeps its code, the AS and
   );
   assert.equal(describePlace(null, 3320), "AS3320");
   assert.equal(describePlace(null, null), "");
+});
+
+Deno.test("formatSeen() adds the date when it is not today, and the year when not this year", () => {
+  const local = (...parts: number[]) =>
+    new Date(parts[0], parts[1] - 1, parts[2], parts[3], parts[4], parts[5]).getTime() / 1000;
+  const now = local(2026, 3, 14, 12, 0, 0);
+  assert.equal(formatSeen(local(2026, 3, 14, 0, 0, 1), now), "00:00:01");
+  assert.equal(formatSeen(local(2026, 3, 13, 23, 59, 59), now), "03-13 23:59:59");
+  assert.equal(formatSeen(local(2025, 12, 31, 8, 5, 9), now), "2025-12-31 08:05:09");
+  // Over a range of days every row has its date, today's too.
+  assert.equal(formatSeen(local(2026, 3, 14, 9, 30, 0), now, true), "03-14 09:30:00");
 });

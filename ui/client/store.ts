@@ -27,7 +27,7 @@ export interface ConnectionInfo {
   retryAt: number | null;
   /** Failed attempts since the stream was last live. */
   attempts: number;
-  /** Epoch ms the stream was last live, or null if never. */
+  /** Epoch ms the stream was last live (it opened, or dropped after being up), or null. */
   lastLive: number | null;
 }
 
@@ -67,6 +67,11 @@ export const connection = signal<ConnectionInfo>({
 });
 /** True once the API answered 401: the token prompt shows until a login succeeds. */
 export const authRequired = signal(false);
+/**
+ * True while the API answers this page (false again after a 401): where a token is required,
+ * the page then has a session, and the header offers to end it.
+ */
+export const apiAnswers = signal(false);
 /** Latest /stats (from the stream). */
 export const stats = signal<StatsResponse | null>(null);
 /** Throughput points the chart draws; `throughputVersion` changes whenever they do. */
@@ -97,16 +102,19 @@ export const talkers = signal<
 export const protocols = signal<ProtocolsResponse | null>(null);
 /**
  * Apps of the window or range: the API's, or summed from its biggest flows (`fromFlows`:
- * how many) when the API has none for it; `by` says whether shares are bytes or current rate.
+ * how many, and `allFlows`: whether they were all there were) when the API has none for it;
+ * `by` says whether shares are bytes or current rate.
  */
 export const appMix = signal<
-  { apps: AppShare[]; fromFlows: number; by: "bytes" | "rate" } | null
+  { apps: AppShare[]; fromFlows: number; by: "bytes" | "rate"; allFlows: boolean } | null
 >(null);
-/** The flow table's current page, or the error the API gave for the view's filters. */
-export const flowPage = signal<{ data: FlowsResponse | null; error: string | null }>({
-  data: null,
-  error: null,
-});
+/**
+ * The flow table's current page, or the error the API gave for the view's filters (and the
+ * parameter it named, for the form to mark that field).
+ */
+export const flowPage = signal<
+  { data: FlowsResponse | null; error: string | null; parameter?: string | null }
+>({ data: null, error: null });
 /** Whether the flow table follows the stream (false: frozen while reading). */
 export const flowsLive = signal(true);
 

@@ -3,21 +3,28 @@
 
 import { useEffect, useRef, useState } from "preact/hooks";
 import { view } from "../client/store.ts";
+import { viewHistory } from "../client/view_history.ts";
 import { STATES, type ViewState, withFilters } from "../client/view_state.ts";
 
 const PROTOCOLS = ["tcp", "udp", "icmp", "icmpv6", "gre", "esp", "sctp"];
 
-/** A text field that edits one view value, committed after a pause in typing or on Enter. */
+/**
+ * A text field that edits one view value, applied after a pause in typing and on Enter or
+ * leaving the field; one burst of typing is one history entry (view_history.ts).
+ */
 function useDraft(key: "q" | "host" | "port") {
   const committed = view.value[key];
   const [draft, setDraft] = useState(committed);
   const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   useEffect(() => setDraft(committed), [committed]);
-  function commit(value: string) {
+  /** Applies `value`; `final`: the user is done with the field (Enter, or left it). */
+  function commit(value: string, final: boolean) {
     clearTimeout(timer.current);
     if (value.trim() !== view.peek()[key]) {
+      viewHistory.typing(key);
       view.value = withFilters(view.peek(), { [key]: value.trim() });
     }
+    if (final) viewHistory.committed();
   }
   return {
     value: draft,
@@ -25,13 +32,13 @@ function useDraft(key: "q" | "host" | "port") {
       const value = (e.currentTarget as HTMLInputElement).value;
       setDraft(value);
       clearTimeout(timer.current);
-      timer.current = setTimeout(() => commit(value), 350);
+      timer.current = setTimeout(() => commit(value, false), 350);
     },
     onKeyDown(e: KeyboardEvent) {
-      if (e.key === "Enter") commit((e.currentTarget as HTMLInputElement).value);
+      if (e.key === "Enter") commit((e.currentTarget as HTMLInputElement).value, true);
     },
     onChange(e: Event) {
-      commit((e.currentTarget as HTMLInputElement).value);
+      commit((e.currentTarget as HTMLInputElement).value, true);
     },
   };
 }
@@ -45,11 +52,25 @@ export function isFiltered(v: ViewState): boolean {
   return Boolean(v.q || v.host || v.proto || v.port || v.state || v.active || v.app || v.service);
 }
 
+/** Id of the flow table's error message, which describes a field the API refused. */
+export const FLOWS_ERROR_ID = "flows-error";
+
+/** Props of FlowFilters: the view, and the parameter the API refused (its field is marked). */
+export interface FlowFiltersProps {
+  v: ViewState;
+  invalid?: string | null;
+}
+
 /** The filter form. */
-export function FlowFilters({ v }: { v: ViewState }) {
-  const q = useDraft("q");
-  const host = useDraft("host");
-  const port = useDraft("port");
+export function FlowFilters({ v, invalid }: FlowFiltersProps) {
+  // The field the API refused says so to screen readers (and looks it), pointing at why.
+  const check = (key: string) =>
+    invalid === key
+      ? { "aria-invalid": true as const, "aria-describedby": FLOWS_ERROR_ID }
+      : { "aria-invalid": undefined, "aria-describedby": undefined };
+  const q = { ...useDraft("q"), ...check("q") };
+  const host = { ...useDraft("host"), ...check("host") };
+  const port = { ...useDraft("port"), ...check("port") };
   return (
     <form class="filters" role="search" onSubmit={(e) => e.preventDefault()}>
       <label class="wide">

@@ -8,12 +8,14 @@ import { rateNowOf } from "../client/flow_aggregate.ts";
 import {
   formatBitRate,
   formatBytes,
-  formatClock,
   formatCount,
+  formatDateTime,
   formatDuration,
   formatEndpoint,
+  formatSeen,
 } from "../client/format.ts";
 import type { SortKey } from "../client/view_state.ts";
+import { Endpoint } from "./Endpoint.tsx";
 
 /** Lifetime average, bit/s: bytes over max(duration, 1 s), the API's `sort=rate`. */
 export function flowRate(f: FlowRecord): number {
@@ -25,6 +27,14 @@ export function flowRateNow(f: FlowRecord, lastFinished: number): number {
   return rateNowOf(f, lastFinished) * 8;
 }
 
+/** What cells show besides their flow's own fields. */
+export interface CellContext {
+  /** The server's last finished second (0 when unknown): current rates age by it. */
+  lastFinished: number;
+  /** Times carry their date even today's (the range spans more than a day). */
+  dated: boolean;
+}
+
 /** One column of the flow table. */
 export interface FlowColumn {
   label: string;
@@ -32,12 +42,23 @@ export interface FlowColumn {
   help?: string;
   sort?: SortKey;
   class?: string;
-  cell(f: FlowRecord, lastFinished: number): ComponentChildren;
+  cell(f: FlowRecord, at: CellContext): ComponentChildren;
   title?(f: FlowRecord): string;
+}
+
+/** A time seen in a cell: with its date unless it is today (see formatSeen). */
+function seen(epochSec: number, at: CellContext): string {
+  return formatSeen(epochSec, at.lastFinished > 0 ? at.lastFinished : Date.now() / 1000, at.dated);
 }
 
 function client(f: FlowRecord): string {
   return f.aggregate ? "many clients" : formatEndpoint(f.src_ip, f.no_ports ? null : f.src_port);
+}
+
+function clientCell(f: FlowRecord): ComponentChildren {
+  return f.aggregate
+    ? "many clients"
+    : <Endpoint address={f.src_ip} port={f.no_ports ? null : f.src_port} />;
 }
 
 function server(f: FlowRecord): string {
@@ -50,7 +71,7 @@ export const FLOW_COLUMNS: FlowColumn[] = [
   {
     label: "Client",
     class: "addr",
-    cell: client,
+    cell: clientCell,
     title: (f) =>
       f.aggregate
         ? `One-packet flows from many clients to this server, folded into one record (a flood or scan)`
@@ -59,15 +80,9 @@ export const FLOW_COLUMNS: FlowColumn[] = [
   {
     label: "Server",
     class: "addr",
-    cell: (f) =>
-      f.server_name
-        ? (
-          <>
-            <span class="name">{f.server_name}</span>
-            {!f.no_ports && <span class="port">:{f.dst_port}</span>}
-          </>
-        )
-        : server(f),
+    cell: (f) => (
+      <Endpoint address={f.dst_ip} port={f.no_ports ? null : f.dst_port} name={f.server_name} />
+    ),
     title: (f) => f.server_name ? `${server(f)} (${f.server_name})` : server(f),
   },
   {
@@ -112,7 +127,7 @@ export const FLOW_COLUMNS: FlowColumn[] = [
     help: "Current rate: bit/s over the last 3 finished seconds (0 once the flow is quiet)",
     sort: "rate_now",
     class: "num",
-    cell: (f, last) => formatBitRate(flowRateNow(f, last)),
+    cell: (f, at) => formatBitRate(flowRateNow(f, at.lastFinished)),
   },
   {
     label: "Avg",
@@ -131,7 +146,14 @@ export const FLOW_COLUMNS: FlowColumn[] = [
     label: "First seen",
     sort: "first",
     class: "num opt wide",
-    cell: (f) => formatClock(f.first_ts),
+    cell: (f, at) => seen(f.first_ts, at),
+    title: (f) => formatDateTime(f.first_ts, true),
   },
-  { label: "Last seen", sort: "last", class: "num", cell: (f) => formatClock(f.last_ts) },
+  {
+    label: "Last seen",
+    sort: "last",
+    class: "num",
+    cell: (f, at) => seen(f.last_ts, at),
+    title: (f) => formatDateTime(f.last_ts, true),
+  },
 ];

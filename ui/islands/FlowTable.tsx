@@ -6,7 +6,8 @@ import type { FlowRecord } from "../../server/wire.ts";
 import { STATE_MEANINGS } from "../client/conn_states.ts";
 import { FlowDetails } from "../components/FlowDetails.tsx";
 import { FLOW_COLUMNS, flowRate, flowRateNow } from "../components/flow_columns.tsx";
-import { FlowFilters, isFiltered } from "../components/FlowFilters.tsx";
+import { FlowFilters, FLOWS_ERROR_ID, isFiltered } from "../components/FlowFilters.tsx";
+import { StaleNote, streamDown } from "../components/StaleNote.tsx";
 import { formatCount, formatDateTime } from "../client/format.ts";
 import { chartMeta, flowPage, flowsLive, serverSecond, view } from "../client/store.ts";
 import { isLive, MAX_OFFSET, PAGE_SIZES, toggleSort, withFilters } from "../client/view_state.ts";
@@ -27,6 +28,10 @@ export default function FlowTable() {
   const last = Math.min(total, v.page * v.limit);
   const filtered = isFiltered(v);
   const liveRange = isLive(v);
+  // Over a range of days, times of several days are compared: each with its date.
+  const at = { lastFinished, dated: !liveRange && meta.to - meta.from > 86400 };
+  // Followed live, the rows go stale while the stream is down: say so, never "no flows".
+  const stale = liveRange && live && streamDown();
 
   return (
     <div class="flows">
@@ -50,10 +55,15 @@ export default function FlowTable() {
             </span>
           )}
       </div>
-      <FlowFilters v={v} />
-      {page.error && <p class="error" role="alert">{page.error}</p>}
+      <FlowFilters v={v} invalid={page.parameter} />
+      {page.error && <p class="error" role="alert" id={FLOWS_ERROR_ID}>{page.error}</p>}
+      {stale && <StaleNote empty={flows.length === 0} />}
       <div class="table-wrap">
-        <table class="data flow-table" aria-labelledby="flows-title" data-testid="flows">
+        <table
+          class={`data flow-table${stale ? " stale" : ""}`}
+          aria-labelledby="flows-title"
+          data-testid="flows"
+        >
           <thead>
             <tr>
               {FLOW_COLUMNS.map((c) => (
@@ -109,21 +119,29 @@ export default function FlowTable() {
               >
                 {FLOW_COLUMNS.map((c) => (
                   <td key={c.label} class={c.class} data-label={c.label} title={c.title?.(f)}>
-                    {c.cell(f, lastFinished)}
+                    {c.cell(f, at)}
                   </td>
                 ))}
               </tr>
             ))}
           </tbody>
         </table>
-        {page.data && flows.length === 0 && (
+        {page.data && flows.length === 0 && !stale && (
           <p class="empty">No flows match{filtered ? " these filters" : " yet"}.</p>
         )}
         {!page.data && !page.error && <p class="empty">Loading…</p>}
       </div>
       <nav class="pager" aria-label="Flow pages">
-        <span class="count" data-testid="flow-count" data-total={total} aria-live="polite">
-          {total === 0
+        {/* A query the API refused has no count: "0 flows" would read as its answer. */}
+        <span
+          class="count"
+          data-testid="flow-count"
+          data-total={page.error ? undefined : total}
+          aria-live="polite"
+        >
+          {page.error
+            ? ""
+            : total === 0
             ? "0 flows"
             : `${formatCount(first)}–${formatCount(last)} of ${formatCount(total)} flows`}
         </span>

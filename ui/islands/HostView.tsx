@@ -9,11 +9,12 @@ import {
   describePlace,
   formatByteRateAsBits,
   formatBytes,
-  formatClock,
   formatCount,
+  formatSeen,
 } from "../client/format.ts";
 import { createHostChart } from "../client/host_chart.ts";
 import { view } from "../client/store.ts";
+import { softBreaks } from "../components/soft_breaks.tsx";
 import { withFilters } from "../client/view_state.ts";
 
 /** Seconds between refreshes while the view is open. */
@@ -106,8 +107,10 @@ export default function HostView() {
       data-address={address}
       onClose={close}
     >
-      <h2 id="host-view-title">{title || "Host"}</h2>
-      {title !== address && <p class="addr-text" data-testid="host-address">{address}</p>}
+      <h2 id="host-view-title">{title ? softBreaks(title) : "Host"}</h2>
+      {title !== address && (
+        <p class="addr-text" data-testid="host-address">{softBreaks(address)}</p>
+      )}
       {error && <p class="error" role="alert">{error}</p>}
       {!host && !error && <p class="empty">Loading…</p>}
       {host && (
@@ -140,8 +143,8 @@ export default function HostView() {
               <ul class="names" data-testid="host-names">
                 {host.names.map((n) => (
                   <li key={n.name + n.source}>
-                    <span class="name">{n.name}</span>{" "}
-                    <span class="tag" title={`Last seen ${formatClock(n.seen)}`}>
+                    <span class="name">{softBreaks(n.name)}</span>{" "}
+                    <span class="tag" title={`Last seen ${formatSeen(n.seen, Date.now() / 1000)}`}>
                       {SOURCES[n.source] ?? n.source}
                     </span>
                   </li>
@@ -173,7 +176,7 @@ export default function HostView() {
                       title={`${p.address}: open its host view`}
                       onClick={() => (view.value = { ...view.peek(), hostview: p.address })}
                     >
-                      {p.name}
+                      {softBreaks(p.name)}
                     </button>
                     <span class="muted">
                       {formatBytes(p.bytes)} · {flows(p.flows)}

@@ -5,6 +5,7 @@ import { useState } from "preact/hooks";
 import { formatBitRate, formatBytes, formatCount, formatShare } from "../client/format.ts";
 import { appMix, protocols, view } from "../client/store.ts";
 import { isLive, type ViewState, withFilters } from "../client/view_state.ts";
+import { StaleNote, streamDown } from "../components/StaleNote.tsx";
 
 /** Rows listed; the rest are summed into "rest". */
 const ROWS = 8;
@@ -75,6 +76,14 @@ export default function Mix() {
   // Shares of "now" are rates: bit/s over the last 3 finished seconds.
   const fromFlows = mode === "apps" && appsFromFlows();
   const rate = fromFlows ? mix?.by === "rate" : live && v.window === "now";
+  // A live window's figures go stale while the stream is down: say so, never "no traffic".
+  const stale = live && streamDown();
+  // The flows the apps were summed from, when they were: "the 334 active flows".
+  const summed = fromFlows && mix && mix.fromFlows > 0
+    ? `the ${formatCount(mix.fromFlows)} ${
+      mix.allFlows ? "" : mix.by === "rate" ? "fastest " : "biggest "
+    }${mix.by === "rate" ? "active " : ""}flows`
+    : "";
   const all = rowsOf(mode, rate);
   const rows = all.length <= ROWS + 1 ? all : [
     ...all.slice(0, ROWS),
@@ -102,7 +111,7 @@ export default function Mix() {
   }
 
   return (
-    <div class="mix">
+    <div class={stale ? "mix stale" : "mix"}>
       <div class="card-head">
         <h2 id="mix-title">Traffic mix</h2>
         <div class="segmented" role="group" aria-label="Mix by">
@@ -153,14 +162,21 @@ export default function Mix() {
           </li>
         ))}
       </ul>
-      {rows.length === 0 && <p class="empty">{protocols.value ? "No traffic." : "Loading…"}</p>}
+      {stale && <StaleNote empty={rows.length === 0} />}
+      {rows.length === 0 && !stale && (
+        <p class="empty" data-testid="mix-empty">
+          {!protocols.value
+            ? "Loading…"
+            : !rate
+            ? "No traffic."
+            : summed
+            ? `No traffic in the last 3 s: none of ${summed} sent.`
+            : "No traffic in the last 3 s."}
+        </p>
+      )}
       <p class="legend">
         {over}
-        {fromFlows && mix && mix.fromFlows > 0
-          ? ` · apps summed from the ${formatCount(mix.fromFlows)} ${
-            mix.by === "rate" ? "fastest active" : "biggest"
-          } flows`
-          : ""}
+        {summed && rows.length > 0 ? ` · apps summed from ${summed}` : ""}
         {selected && (
           <>
             {" "}· showing {selected} only ·{" "}

@@ -1,18 +1,27 @@
 // Island: the page header: what is captured, capture health, and whether the live stream is up.
 
 import { useEffect, useState } from "preact/hooks";
+import type { StatsResponse } from "../../server/wire.ts";
 import { formatBytes, formatCount, formatDuration } from "../client/format.ts";
-import { connection, stats } from "../client/store.ts";
+import { apiAnswers, connection, stats } from "../client/store.ts";
 
 /** Props of StatusBar. */
 export interface StatusBarProps {
   version: string;
-  /** The server requires a token: offer to log out. */
+  /** The server requires a token: offer to log out once the page has a session. */
   auth?: boolean;
 }
 
 function basename(path: string): string {
   return path.split("/").at(-1) ?? path;
+}
+
+/** What the header's packet count counts, by source (a live capture: the kernel's count). */
+function packetsTitle(capture: StatsResponse["capture"]): string {
+  return capture.received === null
+    ? "Packets read from the file"
+    : `Packets the kernel captured on ${capture.name}, dropped ones included; ` +
+      `${formatCount(capture.packets)} decoded and counted`;
 }
 
 /** The header bar and, while the stream is down, a banner saying so. */
@@ -93,8 +102,9 @@ export default function StatusBar({ version, auth = false }: StatusBarProps) {
           </dd>
         </div>
         <div>
-          <dt>{capture?.received === null ? "Packets" : "Received"}</dt>
-          <dd data-testid="packets">
+          {/* One name for the figure whatever the source; the title says what it counts. */}
+          <dt>Packets</dt>
+          <dd data-testid="packets" title={capture ? packetsTitle(capture) : undefined}>
             {capture ? formatCount(capture.received ?? capture.packets) : "…"}
           </dd>
         </div>
@@ -164,7 +174,7 @@ export default function StatusBar({ version, auth = false }: StatusBarProps) {
         <span class="dot" aria-hidden="true"></span>
         {streamText}
       </div>
-      {auth && (
+      {auth && apiAnswers.value && (
         <form method="post" action="/logout" class="logout">
           <button
             type="submit"

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { h } from "preact";
 import { renderToString } from "preact-render-to-string";
 import type { StatsResponse } from "../../server/wire.ts";
-import { connection, stats } from "../client/store.ts";
+import { apiAnswers, connection, stats } from "../client/store.ts";
 import StatusBar from "./StatusBar.tsx";
 
 function statsWith(capture: Partial<StatsResponse["capture"]>): StatsResponse {
@@ -127,9 +127,31 @@ Deno.test("StatusBar says the capture state is unknown while the stream is down"
   stats.value = null;
 });
 
-Deno.test("StatusBar offers to log out only when the server requires a token", () => {
+Deno.test("StatusBar offers to log out only a session of a server that requires a token", () => {
+  apiAnswers.value = true;
   const open = renderToString(h(StatusBar, { version: "0.0.0" }));
   assert.doesNotMatch(open, /logout/);
   const guarded = renderToString(h(StatusBar, { version: "0.0.0", auth: true }));
   assert.match(guarded, /<form method="post" action="\/logout"/);
+  // Behind the token prompt (the API answered 401, or has not answered yet): no session.
+  apiAnswers.value = false;
+  const locked = renderToString(h(StatusBar, { version: "0.0.0", auth: true }));
+  assert.doesNotMatch(locked, /logout/);
+});
+
+Deno.test("StatusBar names the packet count Packets for a file and an interface alike", () => {
+  stats.value = statsWith({ received: 1200, packets: 1000 });
+  const live = renderToString(h(StatusBar, { version: "0.0.0" }));
+  assert.match(
+    live,
+    /<dt>Packets<\/dt><dd data-testid="packets" title="Packets the kernel captured on eth0, dropped ones included; 1,000 decoded and counted">1,200</,
+  );
+  stats.value = statsWith({ source: "file", name: "/tmp/x.pcap", received: null, packets: 1000 });
+  const file = renderToString(h(StatusBar, { version: "0.0.0" }));
+  assert.match(
+    file,
+    /<dt>Packets<\/dt><dd data-testid="packets" title="Packets read from the file">1,000</,
+  );
+  assert.doesNotMatch(live + file, /Received/);
+  stats.value = null;
 });

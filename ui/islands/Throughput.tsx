@@ -16,6 +16,7 @@ import {
 } from "../client/throughput_chart.ts";
 import { withRange, withSpan } from "../client/view_state.ts";
 import { RangePicker } from "../components/RangePicker.tsx";
+import { streamDown } from "../components/StaleNote.tsx";
 
 /** Where the chart's data came from, for people. */
 function tierText(tier: string | null): string {
@@ -99,7 +100,7 @@ export default function Throughput() {
     <div class="throughput">
       <div class="card-head">
         <h2>Throughput</h2>
-        <div class="now-figures" aria-live="off">
+        <div class={`now-figures${streamDown() ? " stale" : ""}`} aria-live="off">
           <span
             class="figure bps"
             data-testid="current-bps"

@@ -10,6 +10,8 @@ import {
   formatPlace,
 } from "../client/format.ts";
 import { talkers, view } from "../client/store.ts";
+import { softBreaks } from "../components/soft_breaks.tsx";
+import { StaleNote, streamDown } from "../components/StaleNote.tsx";
 import {
   isLive,
   type TalkerSort,
@@ -112,6 +114,8 @@ export default function TopTalkers() {
   const t = talkers.value;
   const v = view.value;
   const live = isLive(v);
+  // A live window's figures go stale while the stream is down: say so, never "no traffic".
+  const stale = live && streamDown();
   const all = t.data?.talkers ?? [];
   const rows = sortTalkers(all, v, live);
   const max = Math.max(1, ...rows.map(total));
@@ -154,7 +158,11 @@ export default function TopTalkers() {
           </button>
         </p>
       )}
-      <table class="data talkers-table" aria-labelledby="talkers-title" data-testid="talkers">
+      <table
+        class={`data talkers-table${stale ? " stale" : ""}`}
+        aria-labelledby="talkers-title"
+        data-testid="talkers"
+      >
         <thead>
           <tr>
             <th scope="col" class="rank">#</th>
@@ -189,7 +197,7 @@ export default function TopTalkers() {
                   title={`${h.address}${h.name ? ` (${h.name})` : ""}: open its host view`}
                   onClick={() => (view.value = { ...view.peek(), hostview: h.address })}
                 >
-                  {h.name ?? h.address}
+                  {softBreaks(h.name ?? h.address)}
                 </button>
                 {(h.country || h.asn !== null) && (
                   <span class="place" title={`${describePlace(h.country, h.asn)} (GeoIP)`}>
@@ -217,12 +225,13 @@ export default function TopTalkers() {
         </tbody>
       </table>
       {t.error && <p class="error" role="alert">{t.error}</p>}
-      {t.data && rows.length === 0 && (
+      {stale && <StaleNote empty={rows.length === 0} />}
+      {t.data && rows.length === 0 && !stale && (
         <p class="empty">
           {live && v.window === "now" ? "No host is sending or receiving now." : "No traffic."}
         </p>
       )}
-      {!t.data && !t.error && <p class="empty">Loading…</p>}
+      {!t.data && !t.error && !stale && <p class="empty">Loading…</p>}
       <p class="legend">
         <span class="key sent"></span>sent <span class="key received"></span>received · {over}
         {live ? " · Now: bit/s, last 3 finished s" : ""} · click a host for its details

@@ -1,11 +1,11 @@
-// TopTalkers ranks by current rate unless told otherwise, sorts every column both ways, and
-// shows names and places with the address on hover.
+// TopTalkers ranks by current rate unless told otherwise, sorts every column both ways, shows
+// names and places with the address on hover, and never says "no host" while the stream is down.
 
 import assert from "node:assert/strict";
 import { h } from "preact";
 import { renderToString } from "preact-render-to-string";
 import type { HostStats } from "../../server/wire.ts";
-import { talkers, view } from "../client/store.ts";
+import { connection, talkers, view } from "../client/store.ts";
 import { DEFAULT_VIEW, withRange } from "../client/view_state.ts";
 import TopTalkers, { sortTalkers } from "./TopTalkers.tsx";
 
@@ -63,9 +63,38 @@ Deno.test("TopTalkers shows a host's name and place, its address on hover", () =
     error: null,
   };
   const html = renderToString(h(TopTalkers, {}));
-  assert.match(html, />video\.example</);
+  assert.match(html, />video\.<wbr\/>example</); // wraps at the dot, not inside a label
   assert.match(html, /title="10\.0\.0\.2 \(video\.example\): open its host view"/);
   assert.match(html, /DE · AS3320/);
   assert.match(html, /data-tsort="now"/);
+  talkers.value = { data: null, fromFlows: 0, error: null };
+});
+
+Deno.test("TopTalkers while the stream is down: keeps its rows greyed, or waits for the server", () => {
+  view.value = { ...DEFAULT_VIEW };
+  const data = (rows: HostStats[]) => ({
+    data: {
+      window: "now" as const,
+      tier: "memory" as const,
+      from: null,
+      to: null,
+      by: "bytes" as const,
+      talkers: rows,
+    },
+    fromFlows: 0,
+    error: null,
+  });
+  talkers.value = data([]);
+  assert.match(renderToString(h(TopTalkers, {})), /No host is sending or receiving now\./);
+  connection.value = { status: "retrying", retryAt: 1, attempts: 1, lastLive: 0 };
+  const empty = renderToString(h(TopTalkers, {}));
+  assert.match(empty, /Waiting for the server/);
+  assert.doesNotMatch(empty, /No host is sending/);
+  talkers.value = data([HOSTS[1]]);
+  const kept = renderToString(h(TopTalkers, {}));
+  assert.match(kept, /class="data talkers-table stale"/);
+  assert.match(kept, /data-address="10\.0\.0\.2"/);
+  assert.match(kept, /Last figures before the connection was lost/);
+  connection.value = { status: "live", retryAt: null, attempts: 0, lastLive: null };
   talkers.value = { data: null, fromFlows: 0, error: null };
 });

@@ -225,7 +225,7 @@ async function shutdown(): Promise<void> {
   await capturing;
   if (status.state === "running") status.state = "stopped";
   // Every flow still active ends now ("forced"): export and history get it like any other.
-  shard.engine.endAll();
+  shard.endAll();
   if (feed) await feed.finish(shard.engine, nowSec());
   if (exporters) await stopExport(shard.engine, exporters);
   status.finished = true;

@@ -46,6 +46,16 @@ export class Shard {
   }
 
   /**
+   * Ends every flow (shutdown) and notes the oldest ended one at once: /flows leaves the ended
+   * flows memory holds out of what it reads from disk by that time, and a stale one (the last
+   * tick's) listed each flow ended here twice until the process exited.
+   */
+  endAll(): void {
+    this.engine.endAll();
+    this.#oldestEnded = this.engine.history.oldestLast();
+  }
+
+  /**
    * Once a second: folds new drops (a running total) into the series, ends idle flows at
    * `nowSec` and folds the protocol totals (so they never miss a second of the ring).
    */

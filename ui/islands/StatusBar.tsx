@@ -52,6 +52,11 @@ export default function StatusBar({ version, auth = false }: StatusBarProps) {
   // History on disk: absent with --no-history; red when it failed (memory only) or lost rows.
   const history = s?.history && s.history.state !== "off" ? s.history : undefined;
   const historyLost = history ? history.dropped.queue + history.dropped.write_errors : 0;
+  // Full tables (--max-flows, --max-hosts) and a flood's folded one-packet flows: totals still
+  // count every packet, but per-flow and per-host detail was given up, so say so.
+  const evicted = s?.flows && s.hosts
+    ? { flows: s.flows.evicted, hosts: s.hosts.evicted, folded: s.flows.aggregated }
+    : undefined;
   const retryIn = c.retryAt === null ? 0 : Math.max(0, Math.ceil((c.retryAt - now) / 1000));
   const streamText = c.status === "live"
     ? "Live"
@@ -125,6 +130,25 @@ export default function StatusBar({ version, auth = false }: StatusBarProps) {
               : "…"}
           </dd>
         </div>
+        {evicted && evicted.flows + evicted.hosts + evicted.folded > 0 && (
+          <div class="bad">
+            <dt>Tables full</dt>
+            <dd
+              data-testid="evicted"
+              title={`${formatCount(evicted.flows)} flows left the full flow table ` +
+                `(--max-flows), ${formatCount(evicted.hosts)} hosts the full host table ` +
+                `(--max-hosts), and ${formatCount(evicted.folded)} one-packet flows were ` +
+                "folded into one record per server (a flood or scan). Totals still count " +
+                "every packet."}
+            >
+              {[
+                evicted.flows > 0 ? `${formatCount(evicted.flows)} flows` : "",
+                evicted.hosts > 0 ? `${formatCount(evicted.hosts)} hosts` : "",
+                evicted.folded > 0 ? `${formatCount(evicted.folded)} folded` : "",
+              ].filter((x) => x).join(" · ")}
+            </dd>
+          </div>
+        )}
         {exports.length > 0 && (
           <div class={exportLost > 0 || exportState === "failed" ? "bad" : ""}>
             <dt>Export</dt>

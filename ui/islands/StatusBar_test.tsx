@@ -155,3 +155,23 @@ Deno.test("StatusBar names the packet count Packets for a file and an interface 
   assert.doesNotMatch(live + file, /Received/);
   stats.value = null;
 });
+
+Deno.test("StatusBar says when full tables evicted flows or hosts, and only then", () => {
+  const tables = (flowsEvicted: number, hostsEvicted: number, aggregated: number) => ({
+    ...statsWith({}),
+    flows: { evicted: flowsEvicted, aggregated } as StatsResponse["flows"],
+    hosts: { count: 10, capacity: 100, evicted: hostsEvicted },
+  });
+  stats.value = tables(0, 0, 0);
+  assert.doesNotMatch(renderToString(h(StatusBar, { version: "0.0.0" })), /data-testid="evicted"/);
+  stats.value = tables(2000, 236, 0);
+  const html = renderToString(h(StatusBar, { version: "0.0.0" }));
+  assert.match(html, /data-testid="evicted"[^>]*>2,000 flows · 236 hosts</);
+  assert.match(html, /--max-flows/);
+  stats.value = tables(0, 0, 14_868_928);
+  assert.match(
+    renderToString(h(StatusBar, { version: "0.0.0" })),
+    /data-testid="evicted"[^>]*>14,868,928 folded</,
+  );
+  stats.value = null;
+});

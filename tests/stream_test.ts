@@ -387,11 +387,21 @@ Deno.test("a client that stops reading costs the others nothing and gets no back
     const seconds = (performance.now() - began) / 1000;
     const got = healthy.received.slice(start);
     // A server that waited on the stalled socket, or queued for it, would leave the healthy
-    // client with next to nothing. Alone it gets every update; with the whole suite beside it
-    // on 2 cores it has had 77% of them, hence the margin.
+    // client with nothing once the stalled one's socket buffers filled (well within a second
+    // at 10 MB/s). So: updates of both kinds all along, in every 2 s of the 6. How many is the
+    // machine's business (alone it gets every one; under a whole suite on 2 cores, from 26% of
+    // the flows pages to 77%), so no rate is asserted.
     for (const id of ["r", "f"]) {
-      const n = got.filter((r) => r.message.id === id).length;
-      assert.ok(n >= seconds * 10 * 0.5, `healthy ${id}: ${n} updates in ${seconds.toFixed(1)} s`);
+      const times = got.filter((r) => r.message.id === id).map((r) => r.at - began);
+      for (let slice = 0; slice < 3; slice++) {
+        const inSlice = times.filter((t) => t >= slice * 2000 && t < (slice + 1) * 2000).length;
+        assert.ok(
+          inSlice > 0,
+          `healthy ${id}: no update from ${slice * 2} s to ${slice * 2 + 2} s (${times.length} in ${
+            seconds.toFixed(1)
+          } s)`,
+        );
+      }
     }
     const stats = await getJson(`${api}/stats`);
     assert.ok(stats.stream.messages_skipped > 0, "the stalled client's updates must be skipped");

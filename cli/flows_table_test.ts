@@ -3,17 +3,12 @@
 import assert from "node:assert/strict";
 import type { FlowRecord } from "../flows/flow_record.ts";
 import { flowsTable } from "./flows_table.ts";
+import { sampleFlow } from "../tests/helpers/sample_flow.ts";
 
 function flow(over: Partial<FlowRecord>): FlowRecord {
-  return {
-    id: 1,
+  return sampleFlow({
     active: false,
-    proto: "tcp",
-    src_ip: "10.0.0.1",
-    src_port: 40000,
     dst_ip: "192.0.2.7",
-    dst_port: 443,
-    vlan: null,
     packets_c2s: 5,
     bytes_c2s: 700,
     packets_s2c: 4,
@@ -21,15 +16,9 @@ function flow(over: Partial<FlowRecord>): FlowRecord {
     first_ts: 1,
     last_ts: 2,
     state: "SF",
-    service: "https",
-    no_ports: false,
-    aggregate: false,
     rate_now: 0,
-    server_name: null,
-    app: null,
-    tunnel: null,
     ...over,
-  };
+  });
 }
 
 Deno.test("flowsTable() puts a header over aligned rows, with each flow's name, app and tunnel", () => {

@@ -1,36 +1,10 @@
 // Tests of the sums over flows: apps (by bytes or current rate) and hosts as talkers.
 
 import assert from "node:assert/strict";
-import type { FlowRecord } from "../../server/wire.ts";
 import { appsOf, hostsOf, rateNowOf } from "./flow_aggregate.ts";
+import { sampleFlow } from "../../tests/helpers/sample_flow.ts";
 
-function flow(change: Partial<FlowRecord>): FlowRecord {
-  return {
-    id: 1,
-    active: true,
-    proto: "tcp",
-    src_ip: "10.0.0.1",
-    src_port: 40000,
-    dst_ip: "192.0.2.1",
-    dst_port: 443,
-    vlan: null,
-    packets_c2s: 10,
-    bytes_c2s: 1000,
-    packets_s2c: 30,
-    bytes_s2c: 3000,
-    first_ts: 100,
-    last_ts: 199.5,
-    state: "S1",
-    service: "https",
-    no_ports: false,
-    aggregate: false,
-    rate_now: 400,
-    server_name: null,
-    app: null,
-    tunnel: null,
-    ...change,
-  };
-}
+const flow = sampleFlow;
 
 Deno.test("rateNowOf() is rate_now until the last packet leaves the last 3 finished seconds", () => {
   const f = flow({ last_ts: 199.5 });

@@ -8,6 +8,7 @@ import type { FlowRecord } from "../../server/wire.ts";
 import { chartMeta, flowPage, serverSecond, view } from "../client/store.ts";
 import { DEFAULT_VIEW, withRange } from "../client/view_state.ts";
 import FlowTable from "./FlowTable.tsx";
+import { sampleFlow } from "../../tests/helpers/sample_flow.ts";
 
 /** Epoch seconds of a local date and time. */
 function local(y: number, mo: number, d: number, h: number, mi: number, s: number): number {
@@ -18,31 +19,18 @@ function local(y: number, mo: number, d: number, h: number, mi: number, s: numbe
 const NOW = local(2026, 3, 14, 12, 0, 0);
 
 function flow(change: Partial<FlowRecord>): FlowRecord {
-  return {
-    id: 1,
-    active: true,
-    proto: "tcp",
+  return sampleFlow({
     src_ip: "192.168.0.17",
     src_port: 49634,
     dst_ip: "192.0.2.80",
-    dst_port: 443,
-    vlan: null,
-    packets_c2s: 10,
-    bytes_c2s: 1000,
     packets_s2c: 10,
     bytes_s2c: 9000,
     first_ts: NOW - 60,
     last_ts: NOW - 1,
     state: "SF",
-    service: "https",
-    no_ports: false,
-    aggregate: false,
     rate_now: 0,
-    server_name: null,
-    app: null,
-    tunnel: null,
     ...change,
-  };
+  });
 }
 
 /** The rendered cells of column `label`, as text. */

@@ -146,10 +146,11 @@ export function createApp(options: AppOptions): NetwatchApp {
   }, options.streamLimits);
   const startedAtSec = Math.round(Date.now() / 1000 - m.uptimeSec);
 
-  const app = new OpenAPIHono({ defaultHook: validationHook(acceptedParameters()) });
+  const accepted = acceptedParameters();
+  const app = new OpenAPIHono({ defaultHook: validationHook(accepted) });
   app.onError(onError);
   app.notFound(notFoundOrWrongMethod([
-    ...Object.keys(acceptedParameters()),
+    ...Object.keys(accepted),
     "/api/v1/stream",
     "/api/v1/openapi.json",
   ]));

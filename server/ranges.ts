@@ -13,7 +13,7 @@ import { mergeFlowPages } from "../pipeline/merge.ts";
 import { ApiError, badParameter } from "./errors.ts";
 import { LIMITS } from "./vocabulary.ts";
 import type { MonitorLike } from "./monitor_like.ts";
-import { asked, type FlowParams, flowQuery } from "./views.ts";
+import { asked, checkRange, type FlowParams, flowQuery } from "./views.ts";
 import type {
   FlowsResponse,
   ProtocolsResponse,
@@ -96,11 +96,6 @@ function memoryWindow(m: MonitorLike, from: number, to: number): WindowName | un
   if (to < start) return undefined; // over before the monitor started: memory has none of it
   const span = to - Math.max(from, start);
   return (["1m", "5m", "15m", "60m"] as const).find((w) => WINDOW_SECONDS[w] >= span);
-}
-
-/** Checks a range: `from` at most `to`. */
-function checkRange(from: number, to: number, p: { from?: number }): void {
-  if (from > to) throw badParameter("from", p.from, `expected at most to (${to})`);
 }
 
 /** GET /series. */

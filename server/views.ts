@@ -44,11 +44,14 @@ export interface FlowParams {
 /** Default page size of /flows. */
 export const DEFAULT_PAGE = LIMITS.pageDefault;
 
+/** Checks a range: `from` at most `to` (`p.from` as given, for the message). */
+export function checkRange(from: number, to: number, p: { from?: number }): void {
+  if (from > to) throw badParameter("from", p.from, `expected at most to (${to})`);
+}
+
 /** The engine query of API parameters. */
 export function flowQuery(p: FlowParams): FlowQuery {
-  if (p.from !== undefined && p.to !== undefined && p.from > p.to) {
-    throw badParameter("from", p.from, `expected at most to (${p.to})`);
-  }
+  if (p.from !== undefined && p.to !== undefined) checkRange(p.from, p.to, p);
   return {
     address: p.host,
     client: p.src,

@@ -38,12 +38,7 @@ export async function apiGet<T>(
     apiAnswers.value = true;
     return await response.json() as T;
   }
-  let body: ErrorBody | undefined;
-  try {
-    body = await response.json() as ErrorBody;
-  } catch {
-    // Not our JSON error shape (a proxy's page): fall back to the status text.
-  }
+  const body = await errorBodyOf(response);
   if (response.status === 401) {
     authRequired.value = true;
     apiAnswers.value = false;
@@ -72,11 +67,15 @@ export async function logIn(token: string): Promise<"ok" | "wrong" | { refused: 
     return "ok";
   }
   if (response.status === 401) return "wrong";
-  let body: ErrorBody | undefined;
-  try {
-    body = await response.json() as ErrorBody;
-  } catch {
-    // Not our JSON error shape (a proxy's page): the status says enough.
-  }
+  const body = await errorBodyOf(response);
   return { refused: body?.error?.message ?? `${response.status} ${response.statusText}` };
+}
+
+/** The API's error body of `response`, or undefined when it is not ours (a proxy's page). */
+async function errorBodyOf(response: Response): Promise<ErrorBody | undefined> {
+  try {
+    return await response.json() as ErrorBody;
+  } catch {
+    return undefined; // the caller falls back to the status text
+  }
 }

@@ -71,9 +71,6 @@ export function positiveInteger(name: string, value: string | undefined): number
   return n;
 }
 
-/** The options that may be given more than once (each adds to a list). */
-export const MULTIPLE = new Set(["allowed-host", "export", "geoip"]);
-
 /**
  * Refuses an option given twice that takes one value: parseArgs keeps the last one without a
  * word, so "--listen A ... --listen B" would serve on B while the user reads A.

@@ -11,7 +11,6 @@ import {
   bufferSize,
   type Format,
   MAX_SNAPLEN,
-  MULTIPLE,
   onceEach,
   parseAllowedHost,
   parseFormat,
@@ -20,6 +19,7 @@ import {
   positive,
   positiveInteger,
 } from "./arg_values.ts";
+import { appliesTo, type Command, COMMANDS, MULTIPLE, OPTIONS } from "./options.ts";
 import { UsageError } from "./usage.ts";
 
 export { type Format, parseListen } from "./arg_values.ts";
@@ -115,8 +115,6 @@ export type Args =
   | { command: "help" }
   | { command: "version" };
 
-const COMMANDS = ["serve", "capture", "report", "interfaces"];
-
 /** Parses `argv` (without the program name). Throws UsageError on anything it cannot accept. */
 export function parseCommandLine(argv: string[]): Args {
   let parsed;
@@ -126,46 +124,7 @@ export function parseCommandLine(argv: string[]): Args {
       allowPositionals: true,
       strict: true,
       tokens: true,
-      options: {
-        help: { type: "boolean", short: "h" },
-        version: { type: "boolean", short: "V" },
-        interface: { type: "string", short: "i" },
-        filter: { type: "string", short: "f" },
-        duration: { type: "string" },
-        count: { type: "string" },
-        snaplen: { type: "string" },
-        "buffer-size": { type: "string" },
-        "no-promisc": { type: "boolean" },
-        immediate: { type: "boolean" },
-        quiet: { type: "boolean", short: "q" },
-        format: { type: "string" },
-        flows: { type: "boolean" },
-        read: { type: "string" },
-        speed: { type: "string" },
-        listen: { type: "string" },
-        token: { type: "string" },
-        "token-file": { type: "string" },
-        "insecure-no-auth": { type: "boolean" },
-        "max-stream-connections": { type: "string" },
-        workers: { type: "string" },
-        "max-connections": { type: "string" },
-        "allowed-host": { type: "string", multiple: true },
-        "cookie-secure": { type: "boolean" },
-        "login-rate": { type: "string" },
-        "max-flows": { type: "string" },
-        "max-history": { type: "string" },
-        "max-hosts": { type: "string" },
-        "history-minutes": { type: "string" },
-        timeouts: { type: "string" },
-        // Flow export (export/).
-        export: { type: "string", multiple: true },
-        "export-biflow": { type: "boolean" },
-        "export-retention": { type: "string" },
-        "export-password-file": { type: "string" },
-        geoip: { type: "string", multiple: true },
-        "no-geoip": { type: "boolean" },
-        ...HISTORY_OPTIONS,
-      },
+      options: OPTIONS,
     });
   } catch (error) {
     throw new UsageError(parseErrorLine(error));
@@ -175,20 +134,17 @@ export function parseCommandLine(argv: string[]): Args {
   if (values.help) return { command: "help" };
   if (values.version) return { command: "version" };
   const [command = "serve", ...rest] = positionals;
-  if (!COMMANDS.includes(command)) {
+  if (!(COMMANDS as readonly string[]).includes(command)) {
     throw new UsageError(`Unknown command "${command}": expected one of ${COMMANDS.join(", ")}`);
   }
-  const format = parseFormat(values.format);
-  const only = (allowed: string[]) => {
-    for (const key of Object.keys(values)) {
-      if (!allowed.includes(key) && key !== "format") {
-        throw new UsageError(`Option --${key} does not apply to "${command}"`);
-      }
+  for (const key of Object.keys(values)) {
+    if (!appliesTo(key, command as Command)) {
+      throw new UsageError(`Option --${key} does not apply to "${command}"`);
     }
-  };
+  }
+  const format = parseFormat(values.format);
   switch (command) {
     case "report": {
-      only(["filter", "flows"]);
       if (rest.length !== 1) throw new UsageError(`"report" takes one FILE, got ${rest.length}`);
       return {
         command,
@@ -198,106 +154,13 @@ export function parseCommandLine(argv: string[]): Args {
         format,
       };
     }
-    case "serve": {
-      only([
-        "interface",
-        "filter",
-        "read",
-        "speed",
-        "listen",
-        "token",
-        "token-file",
-        "insecure-no-auth",
-        "max-stream-connections",
-        "workers",
-        "max-connections",
-        "allowed-host",
-        "cookie-secure",
-        "login-rate",
-        "max-flows",
-        "max-history",
-        "max-hosts",
-        "history-minutes",
-        "timeouts",
-        ...Object.keys(HISTORY_OPTIONS),
-        "snaplen",
-        "buffer-size",
-        "no-promisc",
-        "immediate",
-        "export",
-        "export-biflow",
-        "export-retention",
-        "export-password-file",
-        "geoip",
-        "no-geoip",
-      ]);
-      if (values.format !== undefined) {
-        throw new UsageError(`Option --format does not apply to "serve"`);
-      }
+    case "serve":
       if (rest.length) throw new UsageError(`"serve" takes no arguments, got "${rest[0]}"`);
-      if (values.read !== undefined && values.interface !== undefined) {
-        throw new UsageError("Give either -i IFACE or --read FILE, not both");
-      }
-      if (values.speed !== undefined && values.read === undefined) {
-        throw new UsageError("--speed applies to --read FILE only");
-      }
-      if (values.token !== undefined && values["token-file"] !== undefined) {
-        throw new UsageError("Give either --token or --token-file, not both");
-      }
-      if (values.token === "") throw new UsageError("--token is empty");
-      if (values.geoip !== undefined && values["no-geoip"]) {
-        throw new UsageError("Give either --geoip FILE or --no-geoip, not both");
-      }
-      if (values.workers !== undefined && values.read !== undefined) {
-        throw new UsageError("--workers applies to live capture only (a file is read by one)");
-      }
-      const bufferMib = bufferSize(values["buffer-size"]);
-      return {
-        command,
-        interface: values.interface,
-        filter: values.filter,
-        read: values.read,
-        speed: parseSpeed(values.speed),
-        listen: parseListen(values.listen),
-        token: values.token,
-        tokenFile: values["token-file"],
-        insecureNoAuth: values["insecure-no-auth"] === true,
-        flows: flowLimits(values),
-        maxStreamConnections: positiveInteger(
-          "max-stream-connections",
-          values["max-stream-connections"],
-        ),
-        workers: boundedInteger("workers", values.workers, 1, 64),
-        maxConnections: positiveInteger("max-connections", values["max-connections"]),
-        allowedHosts: (values["allowed-host"] ?? []).map(parseAllowedHost),
-        cookieSecure: values["cookie-secure"] === true,
-        loginRate: values["login-rate"] === "0" ? 0 : positive("login-rate", values["login-rate"]),
-        snaplen: boundedInteger("snaplen", values.snaplen, 1, MAX_SNAPLEN),
-        bufferBytes: bufferMib === undefined ? undefined : Math.round(bufferMib * 1048576),
-        promiscuous: !values["no-promisc"],
-        immediate: values.immediate === true,
-        export: exportArgs(values),
-        geoip: values.geoip ?? [],
-        bundledGeoip: !values["no-geoip"],
-        history: historyArgs(values),
-      };
-    }
+      return serveArgs(values);
     case "interfaces":
-      only([]);
       if (rest.length) throw new UsageError(`"interfaces" takes no arguments, got "${rest[0]}"`);
       return { command, format };
     default: {
-      only([
-        "interface",
-        "filter",
-        "duration",
-        "count",
-        "snaplen",
-        "buffer-size",
-        "no-promisc",
-        "immediate",
-        "quiet",
-      ]);
       if (rest.length) throw new UsageError(`"capture" takes no arguments, got "${rest[0]}"`);
       const bufferMib = bufferSize(values["buffer-size"]);
       return {
@@ -315,6 +178,59 @@ export function parseCommandLine(argv: string[]): Args {
       };
     }
   }
+}
+
+/** The option values parseArgs gives for OPTIONS. */
+type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; tokens: true }>>["values"];
+
+/** `serve`'s options, checked together where they exclude each other. */
+function serveArgs(values: Values): ServeArgs {
+  if (values.read !== undefined && values.interface !== undefined) {
+    throw new UsageError("Give either -i IFACE or --read FILE, not both");
+  }
+  if (values.speed !== undefined && values.read === undefined) {
+    throw new UsageError("--speed applies to --read FILE only");
+  }
+  if (values.token !== undefined && values["token-file"] !== undefined) {
+    throw new UsageError("Give either --token or --token-file, not both");
+  }
+  if (values.token === "") throw new UsageError("--token is empty");
+  if (values.geoip !== undefined && values["no-geoip"]) {
+    throw new UsageError("Give either --geoip FILE or --no-geoip, not both");
+  }
+  if (values.workers !== undefined && values.read !== undefined) {
+    throw new UsageError("--workers applies to live capture only (a file is read by one)");
+  }
+  const bufferMib = bufferSize(values["buffer-size"]);
+  return {
+    command: "serve",
+    interface: values.interface,
+    filter: values.filter,
+    read: values.read,
+    speed: parseSpeed(values.speed),
+    listen: parseListen(values.listen),
+    token: values.token,
+    tokenFile: values["token-file"],
+    insecureNoAuth: values["insecure-no-auth"] === true,
+    flows: flowLimits(values),
+    maxStreamConnections: positiveInteger(
+      "max-stream-connections",
+      values["max-stream-connections"],
+    ),
+    workers: boundedInteger("workers", values.workers, 1, 64),
+    maxConnections: positiveInteger("max-connections", values["max-connections"]),
+    allowedHosts: (values["allowed-host"] ?? []).map(parseAllowedHost),
+    cookieSecure: values["cookie-secure"] === true,
+    loginRate: values["login-rate"] === "0" ? 0 : positive("login-rate", values["login-rate"]),
+    snaplen: boundedInteger("snaplen", values.snaplen, 1, MAX_SNAPLEN),
+    bufferBytes: bufferMib === undefined ? undefined : Math.round(bufferMib * 1048576),
+    promiscuous: !values["no-promisc"],
+    immediate: values.immediate === true,
+    export: exportArgs(values),
+    geoip: values.geoip ?? [],
+    bundledGeoip: !values["no-geoip"],
+    history: historyArgs(values),
+  };
 }
 
 /** The --export* options, checked together (bad URLs are usage errors naming the URL). */
@@ -384,15 +300,6 @@ function flowLimits(values: Record<string, unknown>): Partial<FlowConfig> {
   if (problem) throw new UsageError(problem);
   return limits;
 }
-
-// History options: one block, so this file's other options are not touched by them.
-
-const HISTORY_OPTIONS = {
-  "data-dir": { type: "string" },
-  "no-history": { type: "boolean" },
-  "retention-size": { type: "string" },
-  retention: { type: "string" },
-} as const;
 
 /** The history options of `serve`, checked. */
 function historyArgs(values: Record<string, string | string[] | boolean | undefined>): HistoryArgs {

@@ -81,7 +81,7 @@ History options (serve):
 Report options:
   -f, --filter EXPR      count only packets matching a BPF filter
       --flows            list every flow record (timeouts apply in file time)
-Common options:
+Output options (capture, report, interfaces):
       --format FORMAT    text (default) or json
 
 Capturing needs CAP_NET_RAW. ${netRawHint()}.

@@ -1,50 +1,28 @@
-// The Hono app: routes under /api/v1, /metrics, the stream, auth and errors. Create with createApp().
+// The Hono app: guards, auth, errors, the stream and the UI around the REST routes (api_routes.ts).
 
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context, MiddlewareHandler } from "hono";
-import { CaptureError } from "../capture/capture_error.ts";
 import type { HistoryClient } from "../history/history_client.ts";
 import { requireToken } from "./auth.ts";
-import { flowsCsv } from "./csv.ts";
 import type { ConnectionStats } from "./connection_guard.ts";
 import { ApiError, notFoundOrWrongMethod, onError } from "./errors.ts";
-import { METRICS_CONTENT_TYPE, renderMetrics } from "./metrics.ts";
 import type { InterfaceLister, MonitorLike } from "./monitor_like.ts";
 import { HostPolicy } from "./host_policy.ts";
 import { LoginThrottle } from "./login_throttle.ts";
 import { mountLogin } from "./login_routes.ts";
-import {
-  flowRoute,
-  flowsRoute,
-  healthRoute,
-  hostRoute,
-  interfacesRoute,
-  metricsRoute,
-  protocolsRoute,
-  seriesRoute,
-  statsRoute,
-  streamRoute,
-  talkersRoute,
-} from "./routes.ts";
+import { streamRoute } from "./routes.ts";
 import type { ServerEnv } from "./server_env.ts";
 import { SessionStore } from "./sessions.ts";
 import { siteGuard } from "./site_guard.ts";
 import { StreamHub, type StreamLimits } from "./stream_hub.ts";
 import { streamHandler } from "./stream_route.ts";
 import { mountUi } from "./ui_routes.ts";
+import { acceptedParameters, mountApiRoutes, streamSource } from "./api_routes.ts";
 import type { Credit } from "../ui/components/Page.tsx";
-import { flowsRange, protocolsRange, seriesRange, talkersRange } from "./ranges.ts";
 import { validationHook } from "./validation.ts";
-import {
-  asked,
-  type FlowParams,
-  healthView,
-  interfaceView,
-  type StatsParts,
-  statsView,
-} from "./views.ts";
+import type { StatsParts } from "./views.ts";
 import { HistoryStatsReader } from "./history_stats.ts";
-import type { ExportStatus, HttpStats, WindowName } from "./wire.ts";
+import type { ExportStatus, HttpStats } from "./wire.ts";
 
 /** Process memory figures (Deno.memoryUsage() by default). */
 export type MemoryReader = () => { rss: number; heapUsed: number; heapTotal: number };
@@ -122,28 +100,10 @@ export function createApp(options: AppOptions): NetwatchApp {
     http: httpStats(),
     history: history.read(),
   });
-  const hub: StreamHub = new StreamHub({
-    snapshot(topic, params): Promise<unknown> {
-      switch (topic) {
-        case "flows":
-          return flowsRange(ranges, params as FlowParams);
-        case "talkers":
-          return talkersRange(ranges, params as Parameters<typeof talkersRange>[1]);
-        case "protocols":
-          return protocolsRange(ranges, params as { window?: WindowName });
-        case "stats":
-          return statsView(m, version, statsParts());
-      }
-    },
-    totals() {
-      const c = m.capture;
-      return {
-        packets: c.packets,
-        bytes: c.bytes,
-        dropped: c.stats ? c.stats.droppedByKernel + c.stats.droppedByInterface : 0,
-      };
-    },
-  }, options.streamLimits);
+  const hub: StreamHub = new StreamHub(
+    streamSource(ranges, m, version, statsParts),
+    options.streamLimits,
+  );
   const startedAtSec = Math.round(Date.now() / 1000 - m.uptimeSec);
 
   const accepted = acceptedParameters();
@@ -178,75 +138,14 @@ export function createApp(options: AppOptions): NetwatchApp {
     description: "Only when the server was started with a token",
   });
 
-  app.openapi(healthRoute, (c) => {
-    // 503 while the capture has failed, so a probe that only reads the status code notices.
-    const health = healthView(m, version);
-    return health.status === "error" ? c.json(health, 503) : c.json(health, 200);
+  mountApiRoutes(app, {
+    monitor: m,
+    ranges,
+    version,
+    statsParts,
+    listInterfaces: options.listInterfaces,
+    startedAtSec,
   });
-  app.openapi(
-    statsRoute,
-    async (c) => c.json(await statsView(m, version, statsParts()), 200),
-  );
-  app.openapi(interfacesRoute, (c) => {
-    let list;
-    try {
-      list = options.listInterfaces?.() ?? [];
-    } catch (error) {
-      if (error instanceof CaptureError) throw new ApiError(503, "unavailable", error.message);
-      throw error;
-    }
-    return c.json({
-      interfaces: list.map(interfaceView),
-      capturing: m.source.kind === "interface" ? m.source.device : null,
-    }, 200);
-  });
-  app.openapi(flowsRoute, async (c) => {
-    const { format, ...query } = c.req.valid("query");
-    const page = await flowsRange(ranges, query);
-    const csv = format === "csv" ||
-      (format === undefined && /\btext\/csv\b/i.test(c.req.header("accept") ?? ""));
-    if (csv) {
-      return c.body(flowsCsv(page.flows), 200, {
-        "Content-Type": "text/csv; charset=utf-8",
-        "X-Total-Count": String(page.total),
-        ...(page.next_cursor ? { "X-Next-Cursor": page.next_cursor } : {}),
-      });
-    }
-    return c.json(page, 200);
-  });
-  app.openapi(flowRoute, async (c) => {
-    const { id } = c.req.valid("param");
-    const flow = await asked(m, { op: "flow", id });
-    if (!flow) throw new ApiError(404, "not_found", `No flow with id ${id}`);
-    return c.json(flow, 200);
-  });
-  app.openapi(hostRoute, async (c) => {
-    const { address } = c.req.valid("param");
-    const host = await asked(m, { op: "host", address });
-    if (!host) throw new ApiError(404, "not_found", `No host ${address} in the host table`);
-    return c.json(host, 200);
-  });
-  app.openapi(
-    seriesRoute,
-    async (c) => c.json(await seriesRange(ranges, c.req.valid("query")), 200),
-  );
-  app.openapi(
-    talkersRoute,
-    async (c) => c.json(await talkersRange(ranges, c.req.valid("query")), 200),
-  );
-  app.openapi(
-    protocolsRoute,
-    async (c) => c.json(await protocolsRange(ranges, c.req.valid("query")), 200),
-  );
-  app.openapi(
-    metricsRoute,
-    async (c) =>
-      c.text(
-        renderMetrics(m, await asked(m, { op: "figures" }), statsParts(), startedAtSec),
-        200,
-        { "Content-Type": METRICS_CONTENT_TYPE },
-      ),
-  );
   app.openAPIRegistry.registerPath(streamRoute);
   app.get(streamRoute.path, streamHandler(hub));
   mountUi(app, { version, auth: token !== undefined, credits: options.credits });
@@ -272,26 +171,6 @@ export function createApp(options: AppOptions): NetwatchApp {
       hub.closeAll(1001);
     },
   };
-}
-
-/** Query parameter names of each validated route, by route path as Hono writes it. */
-function acceptedParameters(): Record<string, readonly string[]> {
-  const routes = [
-    healthRoute,
-    hostRoute,
-    statsRoute,
-    interfacesRoute,
-    flowsRoute,
-    flowRoute,
-    seriesRoute,
-    talkersRoute,
-    protocolsRoute,
-    metricsRoute,
-  ];
-  return Object.fromEntries(routes.map((r) => [
-    r.path.replace(/\{(\w+)\}/g, ":$1"),
-    Object.keys(r.request.query.shape),
-  ]));
 }
 
 /** 414 for request URLs longer than MAX_URL. */

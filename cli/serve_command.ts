@@ -89,31 +89,10 @@ export async function serveCommand(args: ServeArgs): Promise<number> {
     );
     return 2;
   }
-  const source: SourceOptions = args.read !== undefined
-    ? {
-      kind: "file",
-      path: args.read,
-      filter: args.filter,
-      speed: args.speed,
-      rebaseTime: true, // the monitor runs timeouts on the wall clock
-    }
-    : {
-      kind: "interface",
-      device: args.interface ?? defaultInterface(),
-      filter: args.filter,
-      snaplen: args.snaplen,
-      bufferBytes: args.bufferBytes,
-      promiscuous: args.promiscuous,
-      immediate: args.immediate,
-    };
+  const source = sourceOf(args);
   let exportArgs;
   try {
     exportArgs = resolvePasswordFiles(args.export);
-  } catch (error) {
-    console.error(`netwatch: ${(error as Error).message}`);
-    return 2;
-  }
-  try {
     // Opened here only to check them: each capture worker opens its own copy.
     if (args.geoip.length > 0) GeoIp.open(args.geoip);
   } catch (error) {
@@ -169,12 +148,7 @@ export async function serveCommand(args: ServeArgs): Promise<number> {
     await history?.close();
     monitor.close();
     app.close();
-    const hint = error instanceof Deno.errors.AddrInUse
-      ? ": another program (another Netwatch?) has it; stop it or pick another --listen HOST:PORT"
-      : error instanceof Deno.errors.AddrNotAvailable
-      ? ": no interface of this machine has that address; see --listen in --help"
-      : `: ${(error as Error).message}`;
-    console.error(`netwatch: cannot listen on ${host}:${port}${hint}`);
+    console.error(`netwatch: cannot listen on ${host}:${port}${listenHint(error)}`);
     return 1;
   }
   const shown = server.hostname.includes(":") ? `[${server.hostname}]` : server.hostname;
@@ -192,22 +166,7 @@ export async function serveCommand(args: ServeArgs): Promise<number> {
   if (wildcard || args.allowedHosts.length) {
     console.error(`netwatch: answering Host names ${hostPolicy.names.join(", ")}`);
   }
-  // A capture that fails later (interface gone) keeps the server up: /health reports it, and
-  // a live one is reopened every 2 s. Each change is said once: stopped, then resumed.
-  let down = false;
-  const watch = setInterval(() => {
-    if (!down && monitor.state === "error" && monitor.error) {
-      down = true;
-      const retry = source.kind === "interface" ? " (retrying every 2 s)" : "";
-      console.error(`netwatch: capture stopped: ${monitor.error.message}${retry}`);
-      if (source.kind !== "interface") clearInterval(watch);
-    } else if (down && monitor.state === "running") {
-      down = false;
-      console.error(
-        `netwatch: capture resumed on ${source.kind === "interface" ? source.device : "the file"}`,
-      );
-    }
-  }, 500);
+  const watch = watchCapture(monitor, source);
 
   let stop = () => {};
   const stopped = new Promise<void>((resolve) => (stop = resolve));
@@ -225,6 +184,62 @@ export async function serveCommand(args: ServeArgs): Promise<number> {
   // npm), and a second one without a listener would kill the process mid-shutdown.
   for (const signal of signals) Deno.removeSignalListener(signal, stop);
   return 0;
+}
+
+/** What serve captures from: --read FILE, or -i IFACE (default: the default route's). */
+function sourceOf(args: ServeArgs): SourceOptions {
+  if (args.read !== undefined) {
+    return {
+      kind: "file",
+      path: args.read,
+      filter: args.filter,
+      speed: args.speed,
+      rebaseTime: true, // the monitor runs timeouts on the wall clock
+    };
+  }
+  return {
+    kind: "interface",
+    device: args.interface ?? defaultInterface(),
+    filter: args.filter,
+    snaplen: args.snaplen,
+    bufferBytes: args.bufferBytes,
+    promiscuous: args.promiscuous,
+    immediate: args.immediate,
+  };
+}
+
+/** Why listening failed, for "cannot listen on HOST:PORT": what to do about it where we know. */
+function listenHint(error: unknown): string {
+  if (error instanceof Deno.errors.AddrInUse) {
+    return ": another program (another Netwatch?) has it; stop it or pick another --listen HOST:PORT";
+  }
+  if (error instanceof Deno.errors.AddrNotAvailable) {
+    return ": no interface of this machine has that address; see --listen in --help";
+  }
+  return `: ${(error as Error).message}`;
+}
+
+/**
+ * Says when the capture stops and resumes. A capture that fails later (interface gone) keeps
+ * the server up: /health reports it, and a live one is reopened every 2 s. Each change is said
+ * once: stopped, then resumed. Returns the timer to clear at shutdown.
+ */
+function watchCapture(monitor: Monitor, source: SourceOptions): ReturnType<typeof setInterval> {
+  let down = false;
+  const watch = setInterval(() => {
+    if (!down && monitor.state === "error" && monitor.error) {
+      down = true;
+      const retry = source.kind === "interface" ? " (retrying every 2 s)" : "";
+      console.error(`netwatch: capture stopped: ${monitor.error.message}${retry}`);
+      if (source.kind !== "interface") clearInterval(watch);
+    } else if (down && monitor.state === "running") {
+      down = false;
+      console.error(
+        `netwatch: capture resumed on ${source.kind === "interface" ? source.device : "the file"}`,
+      );
+    }
+  }, 500);
+  return watch;
 }
 
 /**

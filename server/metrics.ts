@@ -46,34 +46,9 @@ export function renderMetrics(
   parts: StatsParts,
   startedAtSec: number,
 ): string {
-  const { stream, memory, exports = [], http = NO_HTTP, history = HISTORY_OFF } = parts;
-  const c = m.capture;
+  const { exports = [], history = HISTORY_OFF } = parts;
   const out = new Exposition();
-  out.family("netwatch_packets_total", "counter", "Packets captured and decoded.", c.packets);
-  out.family("netwatch_bytes_total", "counter", "Bytes on the wire of those packets.", c.bytes);
-  if (c.stats) {
-    out.family(
-      "netwatch_capture_received_packets_total",
-      "counter",
-      "Packets the kernel saw on the interface.",
-      c.stats.received,
-    );
-  }
-  out.family("netwatch_capture_dropped_packets_total", "counter", "Packets lost before decoding.", [
-    [{ reason: "kernel" }, c.stats?.droppedByKernel ?? 0],
-    [{ reason: "interface" }, c.stats?.droppedByInterface ?? 0],
-    [{ reason: "overrun" }, c.overruns],
-  ]);
-  out.family("netwatch_decode_errors_total", "counter", "Packets with bad or cut-short headers.", [
-    [{ kind: "malformed" }, c.malformed],
-    [{ kind: "truncated" }, c.truncated],
-  ]);
-  out.family(
-    "netwatch_capture_up",
-    "gauge",
-    "1 while the capture runs, 0 after it ended or failed.",
-    m.state === "running" ? 1 : 0,
-  );
+  captureMetrics(out, m);
   const protocols = e.protocols;
   out.family(
     "netwatch_protocol_bytes_total",
@@ -135,6 +110,45 @@ export function renderMetrics(
     "Flows whose payload inspection stopped early because newer flows needed its entry.",
     e.identity.inspections_retired,
   );
+  serverMetrics(out, parts, startedAtSec);
+  exportMetrics(out, exports);
+  historyMetrics(out, history);
+  return out.text();
+}
+
+/** The capture's families: packets and bytes, drops, decode errors, whether it runs. */
+function captureMetrics(out: Exposition, m: MonitorLike): void {
+  const c = m.capture;
+  out.family("netwatch_packets_total", "counter", "Packets captured and decoded.", c.packets);
+  out.family("netwatch_bytes_total", "counter", "Bytes on the wire of those packets.", c.bytes);
+  if (c.stats) {
+    out.family(
+      "netwatch_capture_received_packets_total",
+      "counter",
+      "Packets the kernel saw on the interface.",
+      c.stats.received,
+    );
+  }
+  out.family("netwatch_capture_dropped_packets_total", "counter", "Packets lost before decoding.", [
+    [{ reason: "kernel" }, c.stats?.droppedByKernel ?? 0],
+    [{ reason: "interface" }, c.stats?.droppedByInterface ?? 0],
+    [{ reason: "overrun" }, c.overruns],
+  ]);
+  out.family("netwatch_decode_errors_total", "counter", "Packets with bad or cut-short headers.", [
+    [{ kind: "malformed" }, c.malformed],
+    [{ kind: "truncated" }, c.truncated],
+  ]);
+  out.family(
+    "netwatch_capture_up",
+    "gauge",
+    "1 while the capture runs, 0 after it ended or failed.",
+    m.state === "running" ? 1 : 0,
+  );
+}
+
+/** The server's own families: stream, HTTP connections and refusals, memory, start time. */
+function serverMetrics(out: Exposition, parts: StatsParts, startedAtSec: number): void {
+  const { stream, memory, http = NO_HTTP } = parts;
   out.family("netwatch_stream_connections", "gauge", "Open WebSocket streams.", stream.connections);
   out.family(
     "netwatch_stream_subscriptions",
@@ -196,9 +210,6 @@ export function renderMetrics(
     "Start time of the process since the epoch.",
     startedAtSec,
   );
-  exportMetrics(out, exports);
-  historyMetrics(out, history);
-  return out.text();
 }
 
 /** The history store (nothing with --no-history). */

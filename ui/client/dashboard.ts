@@ -92,8 +92,31 @@ function afterLogin(run: () => void): void {
 
 /** The stream, its subscriptions and the REST loads that follow the view. */
 function startFeeds(): void {
+  const stream = client = openStream();
+  stream.subscribe("stats", "stats", {}, INTERVALS.stats, (data, ts) => {
+    noteServerTime(ts);
+    stats.value = data as StatsResponse;
+  });
+  stream.subscribe("rates", "rates", {}, INTERVALS.rates, (_data, ts) => {
+    noteServerTime(ts);
+    void loadTail();
+    if (++ticks % FLOW_SUM_TICKS === 0 && isLive(view.peek())) void loadFromFlows();
+  });
+  // Each subscription follows only the part of the view it depends on.
+  followTalkers(stream);
+  followFlows(stream);
+  followRange();
+  effect(() => {
+    // After a login, connect at once instead of waiting for the next retry.
+    if (!authRequired.value && connection.peek().status === "auth") stream.connect();
+  });
+  stream.connect();
+}
+
+/** The stream client, its state mirrored in `connection` (not yet connected). */
+function openStream(): StreamClient {
   const scheme = location.protocol === "https:" ? "wss:" : "ws:";
-  const stream = client = new StreamClient(`${scheme}//${location.host}/api/v1/stream`, {
+  return new StreamClient(`${scheme}//${location.host}/api/v1/stream`, {
     onOpen() {
       connection.value = { status: "live", retryAt: null, attempts: 0, lastLive: Date.now() };
       void refreshAll();
@@ -117,18 +140,10 @@ function startFeeds(): void {
       }
     },
   });
+}
 
-  stream.subscribe("stats", "stats", {}, INTERVALS.stats, (data, ts) => {
-    noteServerTime(ts);
-    stats.value = data as StatsResponse;
-  });
-  stream.subscribe("rates", "rates", {}, INTERVALS.rates, (_data, ts) => {
-    noteServerTime(ts);
-    void loadTail();
-    if (++ticks % FLOW_SUM_TICKS === 0 && isLive(view.peek())) void loadFromFlows();
-  });
-
-  // Each subscription follows only the part of the view it depends on.
+/** Talkers and the protocol mix: streamed while the view is live, else loaded for the range. */
+function followTalkers(stream: StreamClient): void {
   const talkersParams = computed(() => {
     const v = view.value;
     return JSON.stringify({
@@ -167,7 +182,10 @@ function startFeeds(): void {
     if (p.mix) talkers.value = { data: null, fromFlows: 0, error: null };
     void loadTalkersAndMix().then(loadFromFlows);
   });
+}
 
+/** The flow table: streamed while live and followed, else loaded once per query. */
+function followFlows(stream: StreamClient): void {
   const flowParams = computed(() => {
     const v = view.value;
     return JSON.stringify({ live: isLive(v), query: currentFlowQuery(v) });
@@ -190,7 +208,10 @@ function startFeeds(): void {
     }
     void loadFlows(query);
   });
+}
 
+/** The chart: loaded for each range, and moved on as a relative past range advances. */
+function followRange(): void {
   const range = computed(() => JSON.stringify([view.value.range, view.value.from, view.value.to]));
   effect(() => {
     range.value;
@@ -203,11 +224,6 @@ function startFeeds(): void {
     if (isLive(v) || v.range === "custom" || connection.peek().status !== "live") return;
     if (rangeBounds(v, serverNow()).to > meta.to) void refreshRange();
   }, 5000);
-  effect(() => {
-    // After a login, connect at once instead of waiting for the next retry.
-    if (!authRequired.value && connection.peek().status === "auth") stream.connect();
-  });
-  stream.connect();
 }
 
 /** Reconnects the stream now (after a login). */

@@ -1,3 +1,5 @@
+// The option table against --help and the parser: all documented, refused where not taken.
+
 import assert from "node:assert/strict";
 import { appliesTo, type Command, COMMANDS, OPTIONS } from "./options.ts";
 import { parseCommandLine, USAGE } from "./args.ts";

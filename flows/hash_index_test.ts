@@ -1,3 +1,5 @@
+// The shared hash index against a reference model: inserts, removals, growth and probe lengths.
+
 import assert from "node:assert/strict";
 import { HashIndex, hashIndexBytesPerRecord, MAX_DIB } from "./hash_index.ts";
 import { mulberry32 } from "../tests/helpers/random.ts";

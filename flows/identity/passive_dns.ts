@@ -165,11 +165,17 @@ export class PassiveDns {
       n = canonical.get(n);
     }
     let learned = 0;
+    // Any LAN host may multicast an answer, and mDNS ranks above SNI: it names only what it
+    // is for (RFC 6762's .local, LLMNR's single labels), never a site's address.
+    const local = source === NameSource.Mdns;
     for (const a of message.answers) {
-      if (!a.address) continue;
+      if (!a.address || (local && !isLocalName(a.name))) continue;
       const v6 = a.type === DnsType.Aaaa;
       let ok = this.learn(a.address, 0, v6, a.name, source, a.ttl, now);
-      if (chain.has(a.name) && message.questionName !== a.name) {
+      if (
+        chain.has(a.name) && message.questionName !== a.name &&
+        (!local || isLocalName(message.questionName))
+      ) {
         ok = this.learn(a.address, 0, v6, message.questionName, source, a.ttl, now) || ok;
       }
       if (ok) learned++;
@@ -307,6 +313,11 @@ export class PassiveDns {
 function better(a: Slot, b: Slot, now?: number): number {
   if (now !== undefined && (a.expires > now) !== (b.expires > now)) return a.expires > now ? -1 : 1;
   return RANK[b.source] - RANK[a.source] || b.seen - a.seen || b.order - a.order;
+}
+
+/** True for a name only a LAN can answer for: under .local (mDNS), or one label (LLMNR). */
+function isLocalName(name: string): boolean {
+  return name.endsWith(".local") || name.endsWith(".local.") || !name.includes(".");
 }
 
 /** The host part of a name ("host:8080" -> "host"); "" for an address literal or junk. */

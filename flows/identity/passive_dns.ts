@@ -9,6 +9,8 @@
 //   2 sni, quic   a client asked this server for the name AND the server answered the
 //              handshake: the engine only calls learn() for these once it saw the reply.
 //   1 http     the same for an HTTP Host: any web server answers any Host, so it ranks last.
+//              A request to a proxy (CONNECT, absolute form) names the site behind it: never
+//              learned (HttpProxy), like an MGCP gateway domain.
 // Why: ntopng named hosting servers after a site (ntopng #6064) because scanners sent them
 // ClientHellos for it and ntopng took the SNI as truth. A client's request is a claim about the
 // SERVER only, never about the client (which is why the engine passes the server's address),
@@ -30,6 +32,8 @@ export const NameSource = {
   Mdns: 7,
   /** An MGCP endpoint's gateway domain: shown on the flow, never learned for an address. */
   Mgcp: 8,
+  /** The Host of a request sent to a proxy: the site behind it, shown on the flow only. */
+  HttpProxy: 9,
 } as const;
 
 /** Source labels by NameSource value, as the API shows them. */

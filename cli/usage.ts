@@ -25,7 +25,7 @@ Capture options:
       --duration SEC     stop after this many seconds (default: until Ctrl-C)
       --count N          stop after N packets
       --snaplen BYTES    bytes kept per packet (default 256: every header Netwatch decodes;
-                         at most 262144)
+                         at most 262144); QUIC and long TLS/HTTP names need 1600 or more
       --buffer-size MIB  kernel capture buffer (default 64, at most 1024)
       --no-promisc       do not put the interface into promiscuous mode
       --immediate        deliver packets at once instead of in kernel blocks (more CPU)

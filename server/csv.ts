@@ -30,7 +30,10 @@ export const FLOW_COLUMNS: readonly (keyof FlowRecord)[] = [
 
 function field(value: unknown): string {
   if (value === null || value === undefined) return "";
-  const text = String(value);
+  let text = String(value);
+  // Server names come from the wire, chosen by any client: a spreadsheet would run one that
+  // starts like a formula, so it gets the leading quote spreadsheets read as "text" (OWASP).
+  if (typeof value === "string" && /^[=+\-@\t\r]/.test(text)) text = `'${text}`;
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 

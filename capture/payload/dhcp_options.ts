@@ -1,4 +1,5 @@
-// Reads the client's host name (option 12) and message type (option 53) from a DHCP message.
+// Reads the client's host name (option 12), message type (option 53) and address (ciaddr or
+// option 50) from a DHCP message.
 // Nothing here throws or reads outside the given range.
 
 import { asciiName } from "./name_text.ts";
@@ -11,6 +12,11 @@ export interface DhcpInfo {
   messageType: number;
   /** Option 12, lower-cased; null when absent or not plain text. */
   hostname: string | null;
+  /**
+   * The address a client message is about, as a 32-bit number: ciaddr when set (a renewal, an
+   * INFORM), else the requested address (option 50); 0 when neither.
+   */
+  clientAddress: number;
 }
 
 const COOKIE_AT = 236;
@@ -27,7 +33,11 @@ export function parseDhcp(bytes: Uint8Array, offset: number, length: number): Dh
   ) {
     return null;
   }
-  const info: DhcpInfo = { op: bytes[offset], messageType: 0, hostname: null };
+  // ciaddr: the client's own address, at 12.
+  const ciaddr = ((bytes[offset + 12] << 24) | (bytes[offset + 13] << 16) |
+    (bytes[offset + 14] << 8) | bytes[offset + 15]) >>> 0;
+  const info: DhcpInfo = { op: bytes[offset], messageType: 0, hostname: null, clientAddress: 0 };
+  let requested = 0;
   let p = c + 4;
   for (let n = 0; n < MAX_OPTIONS && p < end; n++) {
     const code = bytes[p];
@@ -40,7 +50,12 @@ export function parseDhcp(bytes: Uint8Array, offset: number, length: number): Dh
     if (p + 2 + size > end) break;
     if (code === 12) info.hostname = asciiName(bytes, p + 2, size);
     else if (code === 53 && size === 1) info.messageType = bytes[p + 2];
+    else if (code === 50 && size === 4) {
+      requested = ((bytes[p + 2] << 24) | (bytes[p + 3] << 16) | (bytes[p + 4] << 8) |
+        bytes[p + 5]) >>> 0;
+    }
     p += 2 + size;
   }
+  if (info.op === 1) info.clientAddress = ciaddr || requested;
   return info;
 }

@@ -63,6 +63,14 @@ const MAX_TARGET_KEPT = 256;
 const NOT_HTTP: HttpResult = Object.freeze({ status: HttpStatus.NotHttp, request: null });
 const NEED_MORE: HttpResult = Object.freeze({ status: HttpStatus.NeedMore, request: null });
 
+/**
+ * True for a request only a proxy is sent (RFC 9112 3.2.2, 3.2.3): a CONNECT, or a target in
+ * absolute form ("http://site/"). Its Host names the site behind the proxy, not the proxy.
+ */
+export function isProxyRequest(request: HttpRequest): boolean {
+  return request.method === "CONNECT" || /^[a-z][a-z0-9+.-]*:\/\//i.test(request.target);
+}
+
 /** Parses an HTTP/1.x request starting at `bytes[offset]`, within `length` bytes. */
 export function parseHttpRequest(bytes: Uint8Array, offset: number, length: number): HttpResult {
   const end = Math.min(offset + length, bytes.length);

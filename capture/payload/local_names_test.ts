@@ -18,7 +18,12 @@ Deno.test("parseDhcp() reads the host name and message type", () => {
   b.set([0x63, 0x82, 0x53, 0x63], 236);
   // 35 01 03 (REQUEST), 0c 0a "Lucas-iMac", ff
   b.set([53, 1, 3, 12, 10, ...new TextEncoder().encode("Lucas-iMac"), 255], 240);
-  assert.deepEqual(parseDhcp(b, 0, b.length), { op: 1, messageType: 3, hostname: "lucas-imac" });
+  assert.deepEqual(parseDhcp(b, 0, b.length), {
+    op: 1,
+    messageType: 3,
+    hostname: "lucas-imac",
+    clientAddress: 0,
+  });
   assert.equal(parseDhcp(b, 0, 250)?.hostname, null); // options cut off
   b[236] = 0;
   assert.equal(parseDhcp(b, 0, b.length), null);

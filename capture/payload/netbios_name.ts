@@ -38,3 +38,13 @@ export function parseNetbiosDatagramName(
   if (bytes[p] !== 0x20) return null;
   return decodeNetbiosLabel(String.fromCharCode(...bytes.subarray(p + 1, p + 33)).toLowerCase());
 }
+
+/**
+ * The source address of a NetBIOS datagram (UDP 138) header, bytes 4 to 7, as a 32-bit number:
+ * the sender's own address, also when the datagram came through a NetBIOS relay. 0 when short.
+ */
+export function netbiosDatagramSource(bytes: Uint8Array, offset: number, length: number): number {
+  if (Math.min(offset + length, bytes.length) - offset < 8) return 0;
+  const p = offset + 4;
+  return ((bytes[p] << 24) | (bytes[p + 1] << 16) | (bytes[p + 2] << 8) | bytes[p + 3]) >>> 0;
+}

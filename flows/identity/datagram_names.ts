@@ -9,6 +9,7 @@ import { parseHttpRequest } from "../../capture/payload/http_request.ts";
 import { parseMgcpEndpoint } from "../../capture/payload/mgcp_endpoint.ts";
 import {
   decodeNetbiosLabel,
+  netbiosDatagramSource,
   parseNetbiosDatagramName,
 } from "../../capture/payload/netbios_name.ts";
 import { parseDtlsClientHello } from "../../capture/payload/tls_client_hello.ts";
@@ -22,9 +23,23 @@ export interface DatagramResult {
   dns: DnsMessage | null;
   /** True when the sender is the client of the exchange (a query, a DTLS ClientHello). */
   clientSent: boolean;
+  /**
+   * The IPv4 address (a 32-bit number) of the host that announced `found` as its own name (a
+   * DHCP client, a NetBIOS datagram's sender); 0 when the name is not such an announcement.
+   * The packet's addresses do not say it: a DHCP client sends from 0.0.0.0 to broadcast.
+   */
+  owner: number;
 }
 
-const NOTHING: DatagramResult = Object.freeze({ found: null, dns: null, clientSent: false });
+const NOTHING: DatagramResult = Object.freeze({
+  found: null,
+  dns: null,
+  clientSent: false,
+  owner: 0,
+});
+/** DHCP message types whose client address is its own: REQUEST (3) and INFORM (8). */
+const DHCP_REQUEST = 3;
+const DHCP_INFORM = 8;
 const NETBIOS_NAME_PORT = 137;
 const NETBIOS_DATAGRAM_PORT = 138;
 
@@ -50,13 +65,17 @@ export function readDatagramName(
       name = decodeNetbiosLabel(name.split(".")[0]) ?? "";
       source = NameSource.Netbios;
     }
-    return { found: name ? { name, source } : null, dns: m, clientSent: !m.response };
+    return { found: name ? { name, source } : null, dns: m, clientSent: !m.response, owner: 0 };
   }
   let found: Found | null = null;
   let clientSent = false;
+  let owner = 0;
   if (protocol === Protocol.Dhcp) {
-    const name = parseDhcp(bytes, offset, length)?.hostname;
-    if (name) found = { name, source: NameSource.Dhcp };
+    const dhcp = parseDhcp(bytes, offset, length);
+    if (dhcp?.hostname) found = { name: dhcp.hostname, source: NameSource.Dhcp };
+    // A DISCOVER's requested address is a wish; a REQUEST or INFORM claims it.
+    const claims = dhcp?.messageType === DHCP_REQUEST || dhcp?.messageType === DHCP_INFORM;
+    if (claims) owner = dhcp.clientAddress;
   } else if (protocol === Protocol.Ssdp) {
     // nDPI reports an SSDP Host as sent ("239.255.255.250:1900"): it names no server.
     const host = parseHttpRequest(bytes, offset, length).request?.hostHeader;
@@ -70,7 +89,10 @@ export function readDatagramName(
     clientSent = found !== null;
   } else if (datagram) {
     const name = parseNetbiosDatagramName(bytes, offset, length);
-    if (name) found = { name, source: NameSource.Netbios };
+    if (name) {
+      found = { name, source: NameSource.Netbios };
+      owner = netbiosDatagramSource(bytes, offset, length);
+    }
   }
-  return found ? { found, dns: null, clientSent } : NOTHING;
+  return found ? { found, dns: null, clientSent, owner } : NOTHING;
 }

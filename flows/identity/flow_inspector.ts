@@ -61,6 +61,8 @@ const UDP = 17;
 const SYN = 0x02;
 const ACK = 0x10;
 const { HaveBase, NameSet, Confirmed, Reversed, Answered, BaseFixed } = EntryBit;
+/** The address an announced name belongs to, for PassiveDns.learn(); reused, never kept. */
+const ownerWords = new Uint32Array(1);
 
 /** Per-flow payload inspection for names and applications. */
 export class FlowInspector {
@@ -163,7 +165,10 @@ export class FlowInspector {
       }
     }
     if (this.#confirm(entry, fromClient, bytes, offset, length)) out |= Inspect.Confirmed;
-    if (++e.packets[entry] >= this.#budget || this.#complete(entry)) {
+    // Every DHCP client of a LAN broadcasts from 0.0.0.0:68 to 255.255.255.255:67, one flow:
+    // each of its messages may name another host, so the budget does not end it.
+    const budgetSpent = ++e.packets[entry] >= this.#budget && e.protocol[entry] !== Protocol.Dhcp;
+    if (budgetSpent || this.#complete(entry)) {
       return this.#finish(entry, out);
     }
     return out;
@@ -333,6 +338,11 @@ export class FlowInspector {
       this.#learnDns(r.dns, protocol === Protocol.Dns ? NameSource.Dns : NameSource.Mdns);
     }
     if (r.clientSent) this.entries.setRole(entry, fromClient);
+    if (r.owner !== 0 && r.found && this.#passiveDns) {
+      // A host announcing its own name: it names that host, whatever the flow's name is.
+      ownerWords[0] = r.owner;
+      this.#passiveDns.learn(ownerWords, 0, false, r.found.name, r.found.source, 0, this.#now);
+    }
     return r.found;
   }
 

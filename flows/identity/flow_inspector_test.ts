@@ -258,3 +258,52 @@ Deno.test("a pool with no free buffer still reads hellos that fit one segment", 
     tcp(i, 0, toRecords(buildClientHello({ sni: "small.example" })), true, 2) & Inspect.NameFound,
   );
 });
+
+/** A DHCP client message of `type` with host name `host`, ciaddr `ciaddr`, option 50 `want`. */
+function dhcpClient(type: number, host: string, ciaddr: number[], want?: number[]): Uint8Array {
+  const b = new Uint8Array(300);
+  b.set([1, 1, 6]); // BOOTREQUEST, Ethernet, 6-byte MAC
+  b.set(ciaddr, 12);
+  b.set([0x63, 0x82, 0x53, 0x63], 236);
+  const options = [53, 1, type, 12, host.length, ...text(host), ...(want ? [50, 4, ...want] : [])];
+  b.set([...options, 255], 240);
+  return b;
+}
+
+Deno.test("inspect() names each DHCP client's address, though all share one broadcast flow", () => {
+  const names = new NameTable(64);
+  const passive = new PassiveDns(names);
+  const i = new FlowInspector({ entries: 4, names, passiveDns: passive, budget: 3 });
+  const send = (b: Uint8Array, now: number) =>
+    i.inspect(0, UDP, true, 68, 67, 0, 0, b, 0, b.length, now);
+  // 0.0.0.0:68 -> 255.255.255.255:67: a DISCOVER names no address yet, a REQUEST for
+  // 192.168.2.17 (option 50) does, and so does a renewal from its own address (ciaddr).
+  assert.ok(send(dhcpClient(1, "Lucas-iMac", [0, 0, 0, 0]), 10) & Inspect.NameFound);
+  for (let n = 0; n < 4; n++) send(dhcpClient(1, "Other", [0, 0, 0, 0], [10, 0, 0, 9]), 11);
+  send(dhcpClient(3, "Lucas-iPhone", [0, 0, 0, 0], [192, 168, 2, 17]), 12);
+  send(dhcpClient(3, "printer", [10, 0, 0, 5]), 13);
+  assert.equal(i.nameTextOf(0), "lucas-imac", "the flow keeps its first name");
+  assert.equal(passive.lookup([0xc0a80211], 0, false, 14)?.name, "lucas-iphone");
+  assert.equal(passive.lookup([0xc0a80211], 0, false, 14)?.source, "dhcp");
+  assert.equal(passive.lookup([0x0a000005], 0, false, 14)?.name, "printer");
+  assert.equal(passive.lookup([0x0a000009], 0, false, 14), undefined, "a DISCOVER is a wish");
+});
+
+Deno.test("inspect() names the sender of a NetBIOS datagram by the address it carries", () => {
+  const names = new NameTable(64);
+  const passive = new PassiveDns(names);
+  const i = new FlowInspector({ entries: 4, names, passiveDns: passive });
+  const label = [..."MSEDGEWIN10".padEnd(15, " "), "\0"].flatMap((c) => {
+    const v = c.charCodeAt(0);
+    return [0x41 + (v >> 4), 0x41 + (v & 15)];
+  });
+  // Direct group datagram from 10.0.2.15:138: header (14), source name, destination name.
+  const b = new Uint8Array([
+    ...[0x11, 0x02, 0, 1, 10, 0, 2, 15, 0, 138, 0, 100, 0, 0],
+    ...[0x20, ...label, 0],
+    ...[0x20, ...label, 0],
+  ]);
+  assert.ok(i.inspect(0, UDP, true, 138, 138, 0, 0, b, 0, b.length, 20) & Inspect.NameFound);
+  assert.equal(passive.lookup([0x0a00020f], 0, false, 21)?.name, "msedgewin10");
+  assert.equal(passive.lookup([0x0a00020f], 0, false, 21)?.source, "netbios");
+});

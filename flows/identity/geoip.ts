@@ -72,11 +72,14 @@ export class GeoIp {
       : formatIpv4(words[at] >>> 0);
     const place: Place = {};
     for (const db of this.#databases) {
+      // mmdb-lib answers an IPv6 address from an IPv4-only tree by its first 32 bits (a wrong
+      // country that would hide the right one from a later file): skip such files for IPv6.
+      if (v6 && db.reader.metadata.ipVersion === 4) continue;
       let row: Row | null;
       try {
         row = db.reader.get(text);
       } catch {
-        row = null; // an IPv6 address in an IPv4-only file
+        row = null; // an address the reader refuses
       }
       if (row) merge(place, row);
     }

@@ -158,3 +158,22 @@ Deno.test("GeoIp.open() says which file is missing or not a database", async () 
   assert.throws(() => GeoIp.open([path]), /is not a MaxMind-format \(\.mmdb\) database/);
   await Deno.remove(path);
 });
+
+Deno.test("GeoIp asks an IPv4-only file about IPv4 addresses only", async () => {
+  // ip-location-db ships "-ipv4" and "-ipv6" files. mmdb-lib answers an IPv6 address from an
+  // IPv4 tree by its first 32 bits (2a00:1450:: read as 42.0.20.80), which must not count.
+  const v4only = writeMmdb(
+    [
+      { network: "42.0.0.0/8", data: { country_code: "KR" } },
+      { network: "8.8.8.0/24", data: { country_code: "US" } },
+    ],
+    "country ipv4",
+    4,
+  );
+  const both = writeMmdb([
+    { network: "2a00:1450::/32", data: { country: { iso_code: "IE" } } },
+  ], "GeoLite2-Country");
+  const geo = GeoIp.open([await tempFile(v4only), await tempFile(both)]);
+  assert.equal(geo.lookup(v4("8.8.8.8"), 0, false)?.country, "US");
+  assert.equal(geo.lookup(GOOGLE_V6, 0, true)?.country, "IE");
+});

@@ -50,7 +50,7 @@ export interface FlowFacts {
 
 /**
  * True when nothing more can be learned: a named handshake the server answered, a DNS exchange
- * with its response, any other name, or a protocol that carries none.
+ * with its response, any other name but DHCP's, or a protocol that carries none.
  */
 export function nothingMoreToLearn(f: FlowFacts): boolean {
   if (!f.named) return NAMELESS.has(f.protocol);
@@ -58,5 +58,6 @@ export function nothingMoreToLearn(f: FlowFacts): boolean {
     return f.confirmed;
   }
   if (f.source === NameSource.Dns) return f.answered || (f.protocol !== Protocol.Dns && !f.dnsTcp);
-  return true;
+  // A DHCP flow's later messages may come from other clients (see FlowInspector.inspect()).
+  return f.protocol !== Protocol.Dhcp;
 }

@@ -9,6 +9,8 @@
 //   2 sni, quic   a client asked this server for the name AND the server answered the
 //              handshake: the engine only calls learn() for these once it saw the reply.
 //   1 http     the same for an HTTP Host: any web server answers any Host, so it ranks last.
+//              A request to a proxy (CONNECT, absolute form) names the site behind it: never
+//              learned (HttpProxy), like an MGCP gateway domain.
 // Why: ntopng named hosting servers after a site (ntopng #6064) because scanners sent them
 // ClientHellos for it and ntopng took the SNI as truth. A client's request is a claim about the
 // SERVER only, never about the client (which is why the engine passes the server's address),
@@ -30,6 +32,8 @@ export const NameSource = {
   Mdns: 7,
   /** An MGCP endpoint's gateway domain: shown on the flow, never learned for an address. */
   Mgcp: 8,
+  /** The Host of a request sent to a proxy: the site behind it, shown on the flow only. */
+  HttpProxy: 9,
 } as const;
 
 /** Source labels by NameSource value, as the API shows them. */
@@ -165,11 +169,17 @@ export class PassiveDns {
       n = canonical.get(n);
     }
     let learned = 0;
+    // Any LAN host may multicast an answer, and mDNS ranks above SNI: it names only what it
+    // is for (RFC 6762's .local, LLMNR's single labels), never a site's address.
+    const local = source === NameSource.Mdns;
     for (const a of message.answers) {
-      if (!a.address) continue;
+      if (!a.address || (local && !isLocalName(a.name))) continue;
       const v6 = a.type === DnsType.Aaaa;
       let ok = this.learn(a.address, 0, v6, a.name, source, a.ttl, now);
-      if (chain.has(a.name) && message.questionName !== a.name) {
+      if (
+        chain.has(a.name) && message.questionName !== a.name &&
+        (!local || isLocalName(message.questionName))
+      ) {
         ok = this.learn(a.address, 0, v6, message.questionName, source, a.ttl, now) || ok;
       }
       if (ok) learned++;
@@ -307,6 +317,11 @@ export class PassiveDns {
 function better(a: Slot, b: Slot, now?: number): number {
   if (now !== undefined && (a.expires > now) !== (b.expires > now)) return a.expires > now ? -1 : 1;
   return RANK[b.source] - RANK[a.source] || b.seen - a.seen || b.order - a.order;
+}
+
+/** True for a name only a LAN can answer for: under .local (mDNS), or one label (LLMNR). */
+function isLocalName(name: string): boolean {
+  return name.endsWith(".local") || name.endsWith(".local.") || !name.includes(".");
 }
 
 /** The host part of a name ("host:8080" -> "host"); "" for an address literal or junk. */

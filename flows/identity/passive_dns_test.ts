@@ -114,3 +114,23 @@ Deno.test("PassiveDns exports learned names once, with counted drops past its qu
   ]);
   assert.deepEqual(p.drainLearned(), []);
 });
+
+Deno.test("PassiveDns takes only local names from mDNS answers, so a LAN host cannot rename sites", () => {
+  const p = table();
+  // A responder on the LAN multicasts an A record for a public site's name.
+  const spoof = response("", [{ name: "www.bank.example", type: 1, ttl: 120, address: ADDR }]);
+  assert.equal(p.learnDnsAnswers(spoof, 1000, NameSource.Mdns), 0);
+  p.learn(ADDR, 0, false, "real.bank.example", NameSource.Sni, 0, 1000);
+  assert.equal(p.lookup(ADDR, 0, false, 1001)?.name, "real.bank.example");
+  // Its own .local name, and an LLMNR single-label name, still count.
+  const own = response("", [{ name: "printer.local", type: 1, ttl: 120, address: [0x0a000005] }]);
+  assert.equal(p.learnDnsAnswers(own, 1000, NameSource.Mdns), 1);
+  assert.equal(p.lookup([0x0a000005], 0, false, 1001)?.name, "printer.local");
+  const llmnr = response("desktop-7", [{
+    name: "desktop-7",
+    type: 1,
+    ttl: 30,
+    address: [0x0a000006],
+  }]);
+  assert.equal(p.learnDnsAnswers(llmnr, 1000, NameSource.Mdns), 1);
+});

@@ -152,3 +152,29 @@ Deno.test("a long run with many named flows recycles names: none is held after i
   for (const [id] of identity.names.entries()) held += identity.names.refsOf(id);
   assert.equal(held, 0, "every reference went back");
 });
+
+Deno.test("a request to a proxy names the flow, never the proxy's address", () => {
+  const identity = new Identity({ entries: 8 });
+  const engine = new FlowEngine({ identity });
+  const text = (s: string) => new TextEncoder().encode(s);
+  const exchange = (sport: number, request: string, ts: number): PayloadPacket[] => {
+    const up = { src: "10.0.0.1", dst: "10.0.0.8", proto: 6, sport, dport: 3128, tcp: 0x18 };
+    const down = { src: "10.0.0.8", dst: "10.0.0.1", proto: 6, sport: 3128, dport: sport };
+    return [
+      { ts, ...up, tcp: 0x02, seq: 99 },
+      { ts, ...up, seq: 100, payload: text(request) },
+      { ts, ...down, tcp: 0x18, seq: 500, payload: text("HTTP/1.1 200 OK\r\n\r\n") },
+    ];
+  };
+  engine.add(payloadBatch([
+    ...exchange(4001, "CONNECT apache.org:443 HTTP/1.1\r\nHost: apache.org:443\r\n\r\n", 1),
+    ...exchange(4002, "GET http://example.com/ HTTP/1.1\r\nHost: example.com\r\n\r\n", 2),
+  ]));
+  const names = new Map(engine.activeRecords().map((f) => [f.src_port, f.server_name]));
+  assert.equal(names.get(4001), "apache.org");
+  assert.equal(names.get(4002), "example.com");
+  assert.deepEqual(identity.namesOf("10.0.0.8", 3), [], "the proxy is not the sites it relays");
+  // The same server answering an origin-form request for its own site is named by it.
+  engine.add(payloadBatch(exchange(4003, "GET / HTTP/1.1\r\nHost: proxy.lan\r\n\r\n", 3)));
+  assert.equal(identity.hostInfoOf("10.0.0.8", 4).name, "proxy.lan");
+});

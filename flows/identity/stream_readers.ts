@@ -6,6 +6,7 @@ import { findCleartextChlo, gquicNumber, parseChlo } from "../../capture/payload
 import {
   HttpStatus,
   isHttpResponse,
+  isProxyRequest,
   parseHttpRequest,
 } from "../../capture/payload/http_request.ts";
 import { detectProtocol, Protocol } from "../../capture/payload/app_protocol.ts";
@@ -60,11 +61,8 @@ export function parseClientStream(
       return { status: 0, needBytes: length + HTTP_STEP, found: null };
     }
     const host = r.request?.host;
-    return {
-      status: 1,
-      needBytes: 0,
-      found: host ? { name: host, source: NameSource.Http } : null,
-    };
+    const source = r.request && isProxyRequest(r.request) ? NameSource.HttpProxy : NameSource.Http;
+    return { status: 1, needBytes: 0, found: host ? { name: host, source } : null };
   }
   if (kind === StreamKind.DnsTcp) {
     const r = parseDnsTcp(bytes, offset, length);

@@ -13,14 +13,22 @@ interface TrieNode {
   children: [TrieNode | number | undefined, TrieNode | number | undefined];
 }
 
-/** An MMDB file holding `entries` (more specific networks must come after their parents). */
-export function writeMmdb(entries: MmdbEntry[], databaseType = "Test-DB"): Uint8Array {
+/**
+ * An MMDB file holding `entries` (more specific networks must come after their parents). With
+ * `ipVersion` 4, an IPv4-only tree of 32-bit addresses, as ip-location-db's "-ipv4" files are.
+ */
+export function writeMmdb(
+  entries: MmdbEntry[],
+  databaseType = "Test-DB",
+  ipVersion: 4 | 6 = 6,
+): Uint8Array {
   const data: number[] = [];
   const root: TrieNode = { children: [undefined, undefined] };
   for (const entry of entries) {
     const offset = data.length;
     data.push(...encode(entry.data));
-    const [bits, prefix] = networkBits(entry.network);
+    let [bits, prefix] = networkBits(entry.network);
+    if (ipVersion === 4) [bits, prefix] = [bits.slice(96), prefix - 96];
     let node = root;
     for (let i = 0; i < prefix - 1; i++) {
       const b = bits[i];
@@ -56,7 +64,7 @@ export function writeMmdb(entries: MmdbEntry[], databaseType = "Test-DB"): Uint8
   const metadata = encode({
     node_count: count,
     record_size: 24,
-    ip_version: 6,
+    ip_version: ipVersion,
     database_type: databaseType,
     languages: ["en"],
     binary_format_major_version: 2,

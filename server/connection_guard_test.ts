@@ -93,3 +93,40 @@ Deno.test("descriptorReserve() keeps an eighth of the limit free, within bounds"
   assert.equal(descriptorReserve(64), 32);
   assert.equal(descriptorReserve(1 << 20), 256);
 });
+
+Deno.test("ConnectionGuard evicts a request whose body never comes to make room", () => {
+  const { guard, advance, now } = setup({ headerTimeoutMs: 10_000, requestTimeoutMs: 60_000 });
+  const [a, b, c] = [new FakeSocket(), new FakeSocket(), new FakeSocket()];
+  for (const s of [a, b, c]) {
+    guard.admit(s);
+    guard.requestStarted(s);
+  }
+  guard.receiving(a); // declared a body, sent none: waiting on its client, like a missing head
+  guard.receiving(b);
+  guard.received(b); // its body arrived: busy answering, never evicted
+  advance(1500);
+  assert.ok(guard.admit(new FakeSocket()));
+  assert.ok(a.destroyed && !b.destroyed && !c.destroyed);
+});
+
+Deno.test("ConnectionGuard times out a body still not in, and not one drained", () => {
+  const { guard, advance, now } = setup({ maxConnections: 10, headerTimeoutMs: 10_000 });
+  const d = new FakeSocket();
+  guard.admit(d);
+  guard.requestStarted(d);
+  guard.receiving(d);
+  guard.requestEnded(d); // answered before its body (a 413, say): still receiving
+  guard.sweep(now() + 10_001);
+  assert.ok(d.destroyed, "a body still not in after the head timeout");
+  assert.equal(guard.stats().connections_timed_out, 1);
+
+  const e = new FakeSocket();
+  advance(20_000);
+  guard.admit(e);
+  guard.requestStarted(e);
+  guard.receiving(e);
+  guard.requestEnded(e);
+  guard.received(e); // the unread body drained: an idle kept-alive connection again
+  guard.sweep(now() + 4_000);
+  assert.ok(!e.destroyed);
+});

@@ -75,6 +75,16 @@ export function serveApp(
     }
     guard.requestStarted(socket);
     res.once("close", () => guard.requestEnded(socket));
+    if (hasBody(req)) {
+      guard.receiving(socket);
+      req.once("end", () => guard.received(socket));
+      // A body the route never read: drain it once answered, as node's own server does (Deno's
+      // node:http leaves it unread, so "end" never came). The guard's receiving timeout and
+      // eviction bound a client that keeps sending.
+      res.once("close", () => {
+        if (!req.readableEnded) req.resume();
+      });
+    }
     if (hostCount(req) > 1) {
       // RFC 9112 section 3.2: more than one Host is a 400 (node keeps only the first).
       res.writeHead(400, { "Content-Type": "application/json", Connection: "close" });
@@ -304,6 +314,13 @@ class Slot implements UpgradeSlot {
     this.protocol = protocol;
     this.opened = opened;
   }
+}
+
+/** True when the request declares a body (node emits a request once its head is parsed). */
+function hasBody(req: IncomingMessage): boolean {
+  if (req.complete) return false;
+  const length = req.headers["content-length"];
+  return req.headers["transfer-encoding"] !== undefined || (length !== undefined && length !== "0");
 }
 
 /** How many Host fields the request head has. */

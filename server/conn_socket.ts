@@ -16,6 +16,8 @@ export class ConnSocket extends Duplex {
   readonly #conn: Deno.Conn;
   #reading = false;
   #held = false;
+  /** When the write now pending began waiting for the kernel to take bytes (0: none pending). */
+  #stalledSince = 0;
 
   constructor(conn: Deno.Conn) {
     super({ allowHalfOpen: false });
@@ -114,8 +116,23 @@ export class ConnSocket extends Duplex {
     return this;
   }
 
+  /**
+   * Since when (ms) a write has waited for the kernel to take any byte: the peer is not reading
+   * (ConnectionGuard treats it like a peer that is not sending). 0 when no write waits.
+   */
+  get writeStalledSince(): number {
+    return this.#stalledSince;
+  }
+
   async #writeAll(bytes: Uint8Array): Promise<void> {
     let at = 0;
-    while (at < bytes.length) at += await this.#conn.write(bytes.subarray(at));
+    try {
+      while (at < bytes.length) {
+        this.#stalledSince = Date.now();
+        at += await this.#conn.write(bytes.subarray(at));
+      }
+    } finally {
+      this.#stalledSince = 0;
+    }
   }
 }

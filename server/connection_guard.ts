@@ -15,6 +15,8 @@ export interface GuardedSocket {
   end(data: string): void;
   destroy(): void;
   once(event: "close", listener: () => void): unknown;
+  /** Since when (ms) a write has waited for the peer to read (0 or absent: none waits). */
+  readonly writeStalledSince?: number;
 }
 
 /** Limits of the guard. */
@@ -189,7 +191,8 @@ export class ConnectionGuard {
         ? age > (entry.served ? idleTimeoutMs : headerTimeoutMs)
         : entry.state === "receiving"
         ? age > headerTimeoutMs
-        : entry.state === "busy" && age > requestTimeoutMs;
+        : entry.state === "busy" &&
+          (age > requestTimeoutMs || stalledFor(socket, now) > headerTimeoutMs);
       if (!late) continue;
       // An idle keep-alive connection closing is ordinary; a missing head or a stuck request is not.
       if (entry.state !== "waiting" || !entry.served) this.#timedOut++;
@@ -219,16 +222,29 @@ export class ConnectionGuard {
     if (state === "waiting" || state === "receiving") this.#waiting.add(socket);
   }
 
-  /** Closes the longest-waiting connection if it has waited long enough. */
+  /**
+   * Closes the longest-waiting connection if it has waited long enough; else one whose answer
+   * has gone unread as long (a client that asks and never reads would hold a busy slot).
+   */
   #evictOne(now: number): boolean {
+    const { evictAfterMs } = this.limits;
+    let victim: GuardedSocket | undefined;
     for (const socket of this.#waiting) {
-      const entry = this.#entries.get(socket)!;
-      if (now - entry.since < this.limits.evictAfterMs) return false;
-      this.#evicted++;
-      this.#close(socket);
-      return true;
+      if (now - this.#entries.get(socket)!.since >= evictAfterMs) victim = socket;
+      break;
     }
-    return false;
+    if (!victim) {
+      for (const [socket, entry] of this.#entries) {
+        if (entry.state === "busy" && stalledFor(socket, now) >= evictAfterMs) {
+          victim = socket;
+          break;
+        }
+      }
+    }
+    if (!victim) return false;
+    this.#evicted++;
+    this.#close(victim);
+    return true;
   }
 
   #close(socket: GuardedSocket): void {
@@ -240,4 +256,10 @@ export class ConnectionGuard {
     this.#entries.delete(socket);
     this.#waiting.delete(socket);
   }
+}
+
+/** How long (ms) a write to `socket` has waited for its peer to read; 0 when none waits. */
+function stalledFor(socket: GuardedSocket, now: number): number {
+  const since = socket.writeStalledSince ?? 0;
+  return since > 0 ? now - since : 0;
 }

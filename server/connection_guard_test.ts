@@ -5,6 +5,7 @@ import { ConnectionGuard, descriptorReserve, type GuardedSocket } from "./connec
 
 class FakeSocket implements GuardedSocket {
   destroyed = false;
+  writeStalledSince = 0;
   #onClose: (() => void)[] = [];
   end(): void {}
   destroy(): void {
@@ -129,4 +130,29 @@ Deno.test("ConnectionGuard times out a body still not in, and not one drained", 
   guard.received(e); // the unread body drained: an idle kept-alive connection again
   guard.sweep(now() + 4_000);
   assert.ok(!e.destroyed);
+});
+
+Deno.test("ConnectionGuard evicts, then times out, a busy connection whose answer goes unread", () => {
+  const { guard, advance, now } = setup({ maxConnections: 2, headerTimeoutMs: 10_000 });
+  const [reader, stalled] = [new FakeSocket(), new FakeSocket()];
+  for (const s of [reader, stalled]) {
+    guard.admit(s);
+    guard.requestStarted(s);
+  }
+  stalled.writeStalledSince = now(); // its answer waits for a client that does not read
+  advance(500);
+  assert.equal(guard.admit(new FakeSocket()), false, "evicted before it stalled a second");
+  advance(1000);
+  const next = new FakeSocket();
+  assert.ok(guard.admit(next));
+  assert.ok(stalled.destroyed && !reader.destroyed);
+
+  const other = new FakeSocket();
+  guard.requestStarted(next);
+  next.writeStalledSince = now();
+  guard.sweep(now() + 9_000);
+  assert.ok(!next.destroyed, "closed before the head timeout");
+  guard.sweep(now() + 10_001);
+  assert.ok(next.destroyed && !reader.destroyed && !other.destroyed);
+  assert.equal(guard.stats().connections_timed_out, 1);
 });

@@ -86,3 +86,37 @@ Deno.test("a client that pipelines 600 requests and reads gets every answer in o
     assert.equal(await server.stop(), 0);
   }
 });
+
+Deno.test("clients that ask and never read their answers give way to the admin", async () => {
+  const server = await startServer(FILE, ["--max-connections", "4"]);
+  // A fresh connection per request: a kept-alive one would let the admin in through the pool.
+  const client = Deno.createHttpClient({ poolMaxIdlePerHost: 0 });
+  const conns: Deno.Conn[] = [];
+  try {
+    await sleep(1500); // the start-up poll's kept-alive connection is evictable by then
+    // 300 answers of every flow each: more than the kernel's buffers hold, so writes stall.
+    const burst = pipelined(["/api/v1/flows?limit=1000"], 300);
+    for (let i = 0; i < 6; i++) {
+      const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
+      conns.push(conn);
+      writeAll(conn, burst).catch(() => {});
+    }
+    // Before, such connections stayed "busy" until the 60 s request timeout: 503 until then.
+    let http: { connections_evicted: number } | undefined;
+    for (let i = 0; i < 50 && !http; i++) {
+      await sleep(500);
+      const stats = await fetch(`${server.base}/api/v1/stats`, {
+        client,
+        signal: AbortSignal.timeout(10_000),
+      }).catch(() => undefined);
+      if (stats?.status === 200) http = (await stats.json()).http;
+      else await stats?.body?.cancel();
+    }
+    assert.ok(http, "unread answers held every slot for 25 s");
+    assert.ok(http.connections_evicted >= 2, JSON.stringify(http));
+  } finally {
+    client.close();
+    for (const conn of conns) conn.close();
+    assert.equal(await server.stop(), 0);
+  }
+});

@@ -90,8 +90,9 @@ export class ConnSocket extends Duplex {
     super.pause();
   }
 
-  /** Reads again after hold(). */
+  /** Reads again after hold() (nothing when not held: node may have paused it itself). */
   release(): void {
+    if (!this.#held) return;
     this.#held = false;
     super.resume();
   }

@@ -96,7 +96,7 @@ Deno.test("descriptorReserve() keeps an eighth of the limit free, within bounds"
 });
 
 Deno.test("ConnectionGuard evicts a request whose body never comes to make room", () => {
-  const { guard, advance, now } = setup({ headerTimeoutMs: 10_000, requestTimeoutMs: 60_000 });
+  const { guard, advance } = setup({ headerTimeoutMs: 10_000, requestTimeoutMs: 60_000 });
   const [a, b, c] = [new FakeSocket(), new FakeSocket(), new FakeSocket()];
   for (const s of [a, b, c]) {
     guard.admit(s);

@@ -6,10 +6,10 @@
 // for large pages on 4 connections and read nothing had all of them computed and buffered: RSS
 // from 170 MiB to 3.5 GiB, /health 20 s, still growing after it hung up (measured). Answering in
 // turn (as nginx does) means an unread answer stops the next one. Past PAUSE_AT waiting, the
-// connection is not read (TCP pushes back on the client) until they are answered; the requests
+// connection is not read (TCP pushes back on the client) until fewer wait; the requests
 // one read already held still queue, and past MAX_PIPELINED the connection is closed.
 
-/** Waiting requests at which a connection stops being read until all are answered. */
+/** Waiting requests at which a connection stops being read until fewer wait. */
 export const PAUSE_AT = 16;
 /** Requests one connection may have waiting at most (one 16 KiB read holds about 400 tiny ones). */
 export const MAX_PIPELINED = 1024;
@@ -45,14 +45,15 @@ export class Pipelining {
     const waiting = this.#waiting.get(socket) ?? 0;
     if (waiting >= this.#limit) return false;
     this.#waiting.set(socket, waiting + 1);
-    if (waiting + 1 === this.#pauseAt) socket.hold();
+    if (waiting + 1 >= this.#pauseAt) socket.hold();
     const previous = this.#tails.get(socket);
     const done = new Promise<void>((resolve) => answer.once("close", resolve));
     this.#tails.set(socket, done);
     done.then(() => {
       const left = (this.#waiting.get(socket) ?? 1) - 1;
       this.#waiting.set(socket, left);
-      if (left === 0) socket.release();
+      // Below the mark, not at 0: a waiting request may need its body read to finish.
+      if (left < this.#pauseAt) socket.release();
     });
     if (previous) previous.then(handle);
     else handle();

@@ -108,9 +108,39 @@ function filterTerms(
   if (q.address) prefixTerm(where, q.address, ["src", "dst"]);
   if (q.client) prefixTerm(where, q.client, ["src"]);
   if (q.server) prefixTerm(where, q.server, ["dst"]);
+  if (q.name !== undefined) nameTerm(where, q.name);
+  if (q.app !== undefined) appTerm(where, q.app);
   const text = (q.text ?? "").trim().toLowerCase();
   if (text !== "") textTerm(db, where, text);
   return { where, window, timeOnly: where.terms.length === timeTerms };
+}
+
+/**
+ * The server name, as the engine's nameIdsMatching() takes it: exact, or "*.example.com" for
+ * example.com and every name below it (case and a final dot ignored).
+ */
+function nameTerm(where: Where, pattern: string): void {
+  const want = pattern.toLowerCase().replace(/\.$/, "");
+  const names = `sni IN (SELECT id FROM label WHERE kind = ${LabelKind.ServerName} AND `;
+  if (!want.startsWith("*.")) {
+    where.add(`${names}lower(name) = ?)`, want);
+    return;
+  }
+  const suffix = want.slice(1); // ".example.com"
+  where.add(
+    `${names}(lower(name) = ? OR substr(lower(name), -?) = ?))`,
+    suffix.slice(1),
+    suffix.length,
+    suffix,
+  );
+}
+
+/** The app, as appCodesMatching() takes it: the whole label or one of its dotted parts. */
+function appTerm(where: Where, app: string): void {
+  const want = app.toLowerCase();
+  const apps = `app IN (SELECT id FROM label WHERE kind = ${LabelKind.App} AND `;
+  if (want.includes(".")) where.add(`${apps}lower(name) = ?)`, want);
+  else where.add(`${apps}instr('.' || lower(name) || '.', ?) > 0)`, `.${want}.`);
 }
 
 /** Free text, as flows/query_filter.ts matches it, plus the TLS server name and the app. */

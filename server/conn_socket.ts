@@ -15,6 +15,9 @@ export class ConnSocket extends Duplex {
   readonly localPort: number;
   readonly #conn: Deno.Conn;
   #reading = false;
+  #held = false;
+  /** When the write now pending began waiting for the kernel to take bytes (0: none pending). */
+  #stalledSince = 0;
 
   constructor(conn: Deno.Conn) {
     super({ allowHalfOpen: false });
@@ -78,6 +81,26 @@ export class ConnSocket extends Duplex {
     callback(error);
   }
 
+  /**
+   * Stops reading until release(), whatever node:http does meanwhile: its parser resumes the
+   * socket after every request it parses, so pause() alone does not hold (server/pipelining.ts).
+   */
+  hold(): void {
+    this.#held = true;
+    super.pause();
+  }
+
+  /** Reads again after hold() (nothing when not held: node may have paused it itself). */
+  release(): void {
+    if (!this.#held) return;
+    this.#held = false;
+    super.resume();
+  }
+
+  override resume(): this {
+    return this.#held ? this : super.resume();
+  }
+
   // node:http and ws call these on net.Socket; timeouts are ConnectionGuard's job here.
   setTimeout(): this {
     return this;
@@ -94,8 +117,23 @@ export class ConnSocket extends Duplex {
     return this;
   }
 
+  /**
+   * Since when (ms) a write has waited for the kernel to take any byte: the peer is not reading
+   * (ConnectionGuard treats it like a peer that is not sending). 0 when no write waits.
+   */
+  get writeStalledSince(): number {
+    return this.#stalledSince;
+  }
+
   async #writeAll(bytes: Uint8Array): Promise<void> {
     let at = 0;
-    while (at < bytes.length) at += await this.#conn.write(bytes.subarray(at));
+    try {
+      while (at < bytes.length) {
+        this.#stalledSince = Date.now();
+        at += await this.#conn.write(bytes.subarray(at));
+      }
+    } finally {
+      this.#stalledSince = 0;
+    }
   }
 }

@@ -15,13 +15,18 @@ export interface GuardedSocket {
   end(data: string): void;
   destroy(): void;
   once(event: "close", listener: () => void): unknown;
+  /** Since when (ms) a write has waited for the peer to read (0 or absent: none waits). */
+  readonly writeStalledSince?: number;
 }
 
 /** Limits of the guard. */
 export interface ConnectionLimits {
   /** Open TCP connections at most, streams included (default 1024, and below the fd limit). */
   maxConnections: number;
-  /** A new connection must have sent a whole request head within this (default 10 s). */
+  /**
+   * A new connection must have sent a whole request head within this (default 10 s), and a
+   * request's body must have arrived within this of its head.
+   */
   headerTimeoutMs: number;
   /** A kept-alive connection may sit without a request this long (default 5 s). */
   idleTimeoutMs: number;
@@ -54,7 +59,11 @@ export type ConnectionStats = Pick<
   | "connections_timed_out"
 >;
 
-type State = "waiting" | "busy" | "upgraded";
+/**
+ * waiting: for a request head; receiving: for a request's body (the server is waiting on the
+ * client either way, so both time out and may be evicted); busy: answering; upgraded: a stream.
+ */
+type State = "waiting" | "receiving" | "busy" | "upgraded";
 
 interface Entry {
   state: State;
@@ -70,7 +79,7 @@ interface Entry {
 export class ConnectionGuard {
   readonly limits: ConnectionLimits;
   readonly #entries = new Map<GuardedSocket, Entry>();
-  /** Sockets without a request in flight, oldest wait first (re-inserted on each change). */
+  /** Sockets waiting on their client (a head or a body), oldest wait first (re-inserted on each change). */
   readonly #waiting = new Set<GuardedSocket>();
   #refused = 0;
   #evicted = 0;
@@ -141,12 +150,30 @@ export class ConnectionGuard {
     if (entry.state === "waiting") this.#enter(socket, entry, "busy");
   }
 
+  /**
+   * The request just started on `socket` has a body still to come: until received(), the
+   * connection waits on its client like one that has not sent a head (a client that declares a
+   * body and sends it slowly or never would otherwise hold a slot until the request timeout).
+   */
+  receiving(socket: GuardedSocket): void {
+    const entry = this.#entries.get(socket);
+    if (entry?.state === "busy") this.#enter(socket, entry, "receiving");
+  }
+
+  /** The body of the request on `socket` has all arrived. */
+  received(socket: GuardedSocket): void {
+    const entry = this.#entries.get(socket);
+    if (entry?.state !== "receiving") return;
+    this.#enter(socket, entry, entry.inFlight > 0 ? "busy" : "waiting");
+  }
+
   /** A response on `socket` finished (or the request was abandoned). */
   requestEnded(socket: GuardedSocket): void {
     const entry = this.#entries.get(socket);
-    if (!entry || entry.state !== "busy") return;
+    if (!entry || (entry.state !== "busy" && entry.state !== "receiving")) return;
     entry.inFlight = Math.max(0, entry.inFlight - 1);
-    if (entry.inFlight === 0) this.#enter(socket, entry, "waiting");
+    // A body still arriving after the answer (one the route never read) keeps it receiving.
+    if (entry.inFlight === 0 && entry.state === "busy") this.#enter(socket, entry, "waiting");
   }
 
   /** `socket` became a WebSocket: it stays counted, and the stream's own pings watch it. */
@@ -162,10 +189,13 @@ export class ConnectionGuard {
       const age = now - entry.since;
       const late = entry.state === "waiting"
         ? age > (entry.served ? idleTimeoutMs : headerTimeoutMs)
-        : entry.state === "busy" && age > requestTimeoutMs;
+        : entry.state === "receiving"
+        ? age > headerTimeoutMs
+        : entry.state === "busy" &&
+          (age > requestTimeoutMs || stalledFor(socket, now) > headerTimeoutMs);
       if (!late) continue;
       // An idle keep-alive connection closing is ordinary; a missing head or a stuck request is not.
-      if (entry.state === "busy" || !entry.served) this.#timedOut++;
+      if (entry.state !== "waiting" || !entry.served) this.#timedOut++;
       this.#close(socket);
     }
   }
@@ -189,19 +219,32 @@ export class ConnectionGuard {
     entry.state = state;
     entry.since = this.#clock();
     this.#waiting.delete(socket);
-    if (state === "waiting") this.#waiting.add(socket);
+    if (state === "waiting" || state === "receiving") this.#waiting.add(socket);
   }
 
-  /** Closes the longest-waiting connection if it has waited long enough. */
+  /**
+   * Closes the longest-waiting connection if it has waited long enough; else one whose answer
+   * has gone unread as long (a client that asks and never reads would hold a busy slot).
+   */
   #evictOne(now: number): boolean {
+    const { evictAfterMs } = this.limits;
+    let victim: GuardedSocket | undefined;
     for (const socket of this.#waiting) {
-      const entry = this.#entries.get(socket)!;
-      if (now - entry.since < this.limits.evictAfterMs) return false;
-      this.#evicted++;
-      this.#close(socket);
-      return true;
+      if (now - this.#entries.get(socket)!.since >= evictAfterMs) victim = socket;
+      break;
     }
-    return false;
+    if (!victim) {
+      for (const [socket, entry] of this.#entries) {
+        if (entry.state === "busy" && stalledFor(socket, now) >= evictAfterMs) {
+          victim = socket;
+          break;
+        }
+      }
+    }
+    if (!victim) return false;
+    this.#evicted++;
+    this.#close(victim);
+    return true;
   }
 
   #close(socket: GuardedSocket): void {
@@ -213,4 +256,10 @@ export class ConnectionGuard {
     this.#entries.delete(socket);
     this.#waiting.delete(socket);
   }
+}
+
+/** How long (ms) a write to `socket` has waited for its peer to read; 0 when none waits. */
+function stalledFor(socket: GuardedSocket, now: number): number {
+  const since = socket.writeStalledSince ?? 0;
+  return since > 0 ? now - since : 0;
 }

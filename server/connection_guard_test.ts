@@ -5,6 +5,7 @@ import { ConnectionGuard, descriptorReserve, type GuardedSocket } from "./connec
 
 class FakeSocket implements GuardedSocket {
   destroyed = false;
+  writeStalledSince = 0;
   #onClose: (() => void)[] = [];
   end(): void {}
   destroy(): void {
@@ -92,4 +93,66 @@ Deno.test("descriptorReserve() keeps an eighth of the limit free, within bounds"
   assert.equal(descriptorReserve(1024), 128);
   assert.equal(descriptorReserve(64), 32);
   assert.equal(descriptorReserve(1 << 20), 256);
+});
+
+Deno.test("ConnectionGuard evicts a request whose body never comes to make room", () => {
+  const { guard, advance } = setup({ headerTimeoutMs: 10_000, requestTimeoutMs: 60_000 });
+  const [a, b, c] = [new FakeSocket(), new FakeSocket(), new FakeSocket()];
+  for (const s of [a, b, c]) {
+    guard.admit(s);
+    guard.requestStarted(s);
+  }
+  guard.receiving(a); // declared a body, sent none: waiting on its client, like a missing head
+  guard.receiving(b);
+  guard.received(b); // its body arrived: busy answering, never evicted
+  advance(1500);
+  assert.ok(guard.admit(new FakeSocket()));
+  assert.ok(a.destroyed && !b.destroyed && !c.destroyed);
+});
+
+Deno.test("ConnectionGuard times out a body still not in, and not one drained", () => {
+  const { guard, advance, now } = setup({ maxConnections: 10, headerTimeoutMs: 10_000 });
+  const d = new FakeSocket();
+  guard.admit(d);
+  guard.requestStarted(d);
+  guard.receiving(d);
+  guard.requestEnded(d); // answered before its body (a 413, say): still receiving
+  guard.sweep(now() + 10_001);
+  assert.ok(d.destroyed, "a body still not in after the head timeout");
+  assert.equal(guard.stats().connections_timed_out, 1);
+
+  const e = new FakeSocket();
+  advance(20_000);
+  guard.admit(e);
+  guard.requestStarted(e);
+  guard.receiving(e);
+  guard.requestEnded(e);
+  guard.received(e); // the unread body drained: an idle kept-alive connection again
+  guard.sweep(now() + 4_000);
+  assert.ok(!e.destroyed);
+});
+
+Deno.test("ConnectionGuard evicts, then times out, a busy connection whose answer goes unread", () => {
+  const { guard, advance, now } = setup({ maxConnections: 2, headerTimeoutMs: 10_000 });
+  const [reader, stalled] = [new FakeSocket(), new FakeSocket()];
+  for (const s of [reader, stalled]) {
+    guard.admit(s);
+    guard.requestStarted(s);
+  }
+  stalled.writeStalledSince = now(); // its answer waits for a client that does not read
+  advance(500);
+  assert.equal(guard.admit(new FakeSocket()), false, "evicted before it stalled a second");
+  advance(1000);
+  const next = new FakeSocket();
+  assert.ok(guard.admit(next));
+  assert.ok(stalled.destroyed && !reader.destroyed);
+
+  const other = new FakeSocket();
+  guard.requestStarted(next);
+  next.writeStalledSince = now();
+  guard.sweep(now() + 9_000);
+  assert.ok(!next.destroyed, "closed before the head timeout");
+  guard.sweep(now() + 10_001);
+  assert.ok(next.destroyed && !reader.destroyed && !other.destroyed);
+  assert.equal(guard.stats().connections_timed_out, 1);
 });

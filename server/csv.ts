@@ -1,4 +1,9 @@
 // Flow records as CSV (RFC 4180): a header of the JSON field names, one row per flow.
+//
+// Text cells can hold names learnt from traffic (an HTTP Host, a TLS SNI, a DNS name), which
+// anyone on the network chooses. A spreadsheet runs a cell that starts with = + - @ (or a tab or
+// CR before one) as a formula (CSV injection, OWASP): such text cells get a leading ' so
+// spreadsheets show them as text. Numbers are never touched.
 
 import type { FlowRecord } from "./wire.ts";
 
@@ -28,12 +33,12 @@ export const FLOW_COLUMNS: readonly (keyof FlowRecord)[] = [
   "tunnel",
 ];
 
+/** First characters that make a spreadsheet read a cell as a formula. */
+const FORMULA_START = /^[=+\-@\t\r]/;
+
 function field(value: unknown): string {
   if (value === null || value === undefined) return "";
-  let text = String(value);
-  // Server names come from the wire, chosen by any client: a spreadsheet would run one that
-  // starts like a formula, so it gets the leading quote spreadsheets read as "text" (OWASP).
-  if (typeof value === "string" && /^[=+\-@\t\r]/.test(text)) text = `'${text}`;
+  const text = typeof value === "string" && FORMULA_START.test(value) ? `'${value}` : String(value);
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 

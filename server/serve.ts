@@ -20,6 +20,7 @@ import { type WebSocket, WebSocketServer } from "ws";
 import type { NetwatchApp } from "./app.ts";
 import { ConnectionGuard } from "./connection_guard.ts";
 import { ConnSocket } from "./conn_socket.ts";
+import { Pipelining } from "./pipelining.ts";
 import type { ServerEnv, UpgradedSocket, UpgradeSlot } from "./server_env.ts";
 
 /** A running HTTP server. */
@@ -67,6 +68,7 @@ export function serveApp(
     const incoming = (env as { incoming: IncomingMessage }).incoming;
     return app.fetch(request, { remoteAddress: incoming.socket.remoteAddress } as ServerEnv);
   }, { overrideGlobalObjects: false });
+  const pipelining = new Pipelining();
   const server = createServer({ maxHeaderSize: MAX_HEAD }, (req, res) => {
     const socket = req.socket;
     if (!guard.has(socket)) {
@@ -75,13 +77,27 @@ export function serveApp(
     }
     guard.requestStarted(socket);
     res.once("close", () => guard.requestEnded(socket));
+    if (hasBody(req)) {
+      guard.receiving(socket);
+      req.once("end", () => guard.received(socket));
+      // A body the route never read: drain it once answered, as node's own server does (Deno's
+      // node:http leaves it unread, so "end" never came). The guard's receiving timeout and
+      // eviction bound a client that keeps sending.
+      res.once("close", () => {
+        if (!req.readableEnded) req.resume();
+      });
+    }
     if (hostCount(req) > 1) {
       // RFC 9112 section 3.2: more than one Host is a 400 (node keeps only the first).
       res.writeHead(400, { "Content-Type": "application/json", Connection: "close" });
       res.end(JSON.stringify({ error: { code: "bad_request", message: "More than one Host" } }));
       return;
     }
-    listener(req, res);
+    // Every socket here is a ConnSocket: the accept loop below makes them.
+    const conn = socket as unknown as ConnSocket;
+    if (!pipelining.enqueue(conn, res, () => socket.destroyed || listener(req, res))) {
+      socket.destroy(); // too many pipelined requests left unanswered: it is not reading
+    }
   });
   /** The subprotocol the stream route selected, per upgrade request. */
   const selected = new WeakMap<IncomingMessage, string>();
@@ -304,6 +320,13 @@ class Slot implements UpgradeSlot {
     this.protocol = protocol;
     this.opened = opened;
   }
+}
+
+/** True when the request declares a body (node emits a request once its head is parsed). */
+function hasBody(req: IncomingMessage): boolean {
+  if (req.complete) return false;
+  const length = req.headers["content-length"];
+  return req.headers["transfer-encoding"] !== undefined || (length !== undefined && length !== "0");
 }
 
 /** How many Host fields the request head has. */

@@ -198,3 +198,38 @@ Deno.test("a refused stream upgrade frees its connection at once, even if the cl
     await server.stop();
   }
 });
+
+Deno.test("requests whose declared body never comes give way to the admin, then time out", async () => {
+  const server = await startServe({ file: FILE, extra: ["--max-connections", "4"] });
+  const stalled: Deno.Conn[] = [];
+  try {
+    // No token needed: /login reads a form, so its head alone made the connection "busy", never
+    // evicted, for the 60 s request timeout; a few hundred of these locked everyone out.
+    const head = new TextEncoder().encode(
+      "POST /login HTTP/1.1\r\nHost: 127.0.0.1\r\n" +
+        "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 4000\r\n\r\nt",
+    );
+    for (let i = 0; i < 4; i++) {
+      const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
+      await writeAll(conn, head);
+      stalled.push(conn);
+    }
+    await sleep(1500);
+    const health = await fetch(`${server.base}/api/v1/health`, {
+      signal: AbortSignal.timeout(10_000),
+    });
+    await health.body?.cancel();
+    assert.equal(health.status, 200, "a stalled body held the slot the admin needed");
+    const http = await stats(server.base);
+    assert.ok(http.connections_evicted >= 1, JSON.stringify(http));
+
+    // The others are closed once the head timeout has passed without their bodies.
+    const waits = await Promise.all(stalled.slice(1).map((conn) => closedWithin(conn, 25_000)));
+    assert.ok(waits.every((w) => w.closed), "a stalled body kept its connection 25 s");
+    const after = await stats(server.base);
+    assert.ok(after.connections_timed_out >= 1, JSON.stringify(after));
+  } finally {
+    for (const conn of stalled) conn.close();
+    assert.equal(await server.stop(), 0);
+  }
+});

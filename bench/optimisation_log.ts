@@ -426,4 +426,36 @@ each a walk over every record in range (two thirds of the count's time went to e
 
 Tried and dropped: an index on bytes (\`flow (bc + bs)\`). Pages by bytes were as fast, but
 each new flow lands on a random page of it: inserts went from 17.8 to 53.3 µs per flow and
-the bytes written to disk from 2,906 to 13,299 per flow.`;
+the bytes written to disk from 2,906 to 13,299 per flow.
+
+### Live capture at 1 Gbps of full-size frames (after issue 14's snaplen finding)
+
+The live benchmarks above send 64-byte frames. Sending 1,514-byte UDP frames across the veth at
+81,274 pps (1 Gbps) while \`serve -i\` captured (trafgen, 8 to 15 s a run, counters from /stats):
+**45% dropped** (302,611 of 650,192), at any snaplen, where tcpdump (\`-s 2048 -B 65536\`, same
+traffic) dropped none. No filter means the kernel copies whole frames into the TPACKET_V3 ring, so
+64 MiB holds about 41,700 of them, half a second; 40 kpps dropped 1 packet, 20 kpps none.
+
+Traced in the read loop: after the ring was drained, non-blocking reads on the 100 ms clock found
+nothing for about 800 ms, then a full ring, every second. Reading every 20 ms dropped 0 and 22,029
+in two runs. The blocking wait in libpcap as a \`nonblocking\` FFI call settled its promise up
+to 890 ms after libpcap returned (it returned one block, 163 frames, where 890 ms fills hundreds),
+in the engine worker; the same call in a bare worker did not (0 drops, 4 runs), so the cause is in
+how the engine worker's event loop hears the call's end, not in libpcap or the kernel. Reading only
+with that blocking call dropped 0 to 1.6%.
+
+**Now** (capture_loop.ts, pcap_handle.ts): the loop reads without blocking while the ring has
+packets; once a read drains it, it waits on the capture socket with \`poll(2)\` on its own thread
+(at most 20 ms, so an idle interface wakes 50 times a second), then yields to messages, on a timer
+at least every 10 ms so that the worker's timers run too (with message-only yields the API's p99
+during the live flood went from 42 to 282 ms with 1 worker and 1,672 ms with 2).
+
+| 1,514-byte frames, 81,274 pps, 8 s | dropped | CPU % |
+| --- | --- | --- |
+| before: reads on a 100 ms clock | 302,611 and 287,843 of 650,192 | 5.0-5.9 |
+| now: poll(2), then read | 0 and 0 of 650,192 | 6.8-8.2 |
+
+The live flood after the change: 0 dropped with 1 and 2 workers; API p99 41.9 ms (1 worker) and
+73.7 ms (2 workers) against 44.8 and 80.4 before. 100 kpps of 64-byte frames: 0 dropped, 5.0-7.1%
+of a core (4.3-5.5% before; this machine's runs vary that much).
+`;

@@ -10,7 +10,6 @@
 import { CaptureError } from "./capture_error.ts";
 import { type CaptureSink, runSource } from "./capture_loop.ts";
 import { PacketBatch } from "./packet_batch.ts";
-import type { PcapHandle } from "./pcap_handle.ts";
 import type { FromWorker, SourceOptions, ToWorker } from "./source.ts";
 import { Waker } from "./waker.ts";
 
@@ -19,8 +18,6 @@ const free: ArrayBuffer[] = [];
 const waker = new Waker();
 let stopping = false;
 let batchCapacity = 0;
-/** The live handle while a read may be waiting in libpcap (stop breaks that wait). */
-let waiting: PcapHandle | undefined;
 
 function post(message: FromWorker, transfer: Transferable[] = []): void {
   self.postMessage(message, transfer);
@@ -55,9 +52,6 @@ const sink: CaptureSink = {
   },
   sleep(ms) {
     return waker.sleep(ms);
-  },
-  waiting(handle) {
-    waiting = handle;
   },
   yieldEveryMs: 100,
   handEachRead: false,
@@ -99,7 +93,6 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
       break;
     case "stop":
       stopping = true;
-      waiting?.breakLoop();
       waker.wake();
       break;
   }

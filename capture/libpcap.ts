@@ -27,14 +27,6 @@ const PCAP_SYMBOLS = {
   pcap_setfilter: { parameters: ["pointer", "buffer"], result: "i32" },
   pcap_freecode: { parameters: ["buffer"], result: "void" },
   pcap_dispatch: { parameters: ["pointer", "i32", "pointer", "pointer"], result: "i32" },
-  /** pcap_dispatch() on a thread of Deno's: a blocking live read that does not stall JS. */
-  pcap_dispatch_waiting: {
-    name: "pcap_dispatch",
-    parameters: ["pointer", "i32", "pointer", "pointer"],
-    result: "i32",
-    nonblocking: true,
-  },
-  pcap_breakloop: { parameters: ["pointer"], result: "void" },
   pcap_fileno: { parameters: ["pointer"], result: "i32" },
   pcap_setnonblock: { parameters: ["pointer", "i32", "buffer"], result: "i32" },
   pcap_stats: { parameters: ["pointer", "buffer"], result: "i32" },
@@ -53,6 +45,8 @@ const LIBC_SYMBOLS = {
   __fsetlocking: { parameters: ["pointer", "i32"], result: "i32" },
   fclose: { parameters: ["pointer"], result: "i32" },
   setsockopt: { parameters: ["i32", "i32", "i32", "buffer", "u32"], result: "i32" },
+  /** poll(2) on one descriptor: the live loop waits for the kernel's next block here. */
+  poll: { parameters: ["buffer", "u64", "i32"], result: "i32" },
   dlopen: { parameters: ["buffer", "i32"], result: "pointer" },
   dlsym: { parameters: ["pointer", "buffer"], result: "pointer" },
 } as const satisfies Deno.ForeignLibraryInterface;

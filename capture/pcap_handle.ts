@@ -68,12 +68,24 @@ export interface CaptureStats {
   droppedByInterface: number;
 }
 
-/** Default snapshot length: Ethernet, two VLAN tags, IPv6 with extension headers, TCP. */
-export const DEFAULT_SNAPLEN = 256;
+/**
+ * Default snapshot length: a whole Ethernet frame with VLAN tags and tunnel headers. Names come
+ * from payloads that a header-sized snaplen cuts: a QUIC Initial (1,200 bytes at least) is
+ * authenticated whole, and a ClientHello with a post-quantum key share fills a segment.
+ */
+export const DEFAULT_SNAPLEN = 2048;
 export const DEFAULT_BUFFER_BYTES = 64 << 20;
 const DEFAULT_TIMEOUT_MS = 50;
-/** Record memory for a live handle; holds a full batch at the default snaplen. */
-const LIVE_RECORD_BYTES = 2 << 20;
+/**
+ * Packets a live handle's record memory holds at its snaplen: a whole batch (the capture
+ * session's), so a batch read in several dispatches keeps every packet's payload (#room()).
+ */
+const LIVE_RECORD_PACKETS = 4096;
+/** Bounds of a live handle's record memory (64 MiB: a batch at a 16 KiB snaplen). */
+const MIN_LIVE_RECORD_BYTES = 2 << 20;
+const MAX_LIVE_RECORD_BYTES = 64 << 20;
+/** poll(2)'s "data to read" event. */
+const POLLIN = 1;
 /** Record memory for a file, whose snapshot length is often 262144. */
 const OFFLINE_RECORD_BYTES = 64 << 20;
 
@@ -102,6 +114,9 @@ export class PcapHandle {
   /** Bytes of #records holding the records of the batch being filled. */
   #used = 0;
   #stats = new Uint32Array(4);
+  /** One struct pollfd (int fd, short events, short revents) for waitReadable(). */
+  #pollBytes = new Uint8Array(8);
+  #pollFd = new DataView(this.#pollBytes.buffer);
   #nonBlocking = false;
 
   private constructor(
@@ -162,8 +177,9 @@ export class PcapHandle {
   }
 
   /**
-   * Opens an interface for live capture, read with waitAndRead(). Throws CaptureError with kind
-   * "no_device", "permission", "bad_filter" or "failed" and a message that says what to do.
+   * Opens an interface for live capture (read without blocking after waitReadable()). Throws
+   * CaptureError with kind "no_device", "permission", "bad_filter" or "failed" and a message
+   * that says what to do.
    */
   static openLive(options: LiveOptions): PcapHandle {
     const { pcap: lib } = libpcap();
@@ -171,7 +187,8 @@ export class PcapHandle {
     const errbuf = new Uint8Array(PCAP_ERRBUF_SIZE);
     const pcap = lib.pcap_create(cString(device), errbuf);
     if (!pcap) throw new CaptureError("failed", `Cannot open "${device}": ${readCString(errbuf)}`);
-    lib.pcap_set_snaplen(pcap, options.snaplen ?? DEFAULT_SNAPLEN);
+    const snaplen = options.snaplen ?? DEFAULT_SNAPLEN;
+    lib.pcap_set_snaplen(pcap, snaplen);
     lib.pcap_set_promisc(pcap, options.promiscuous === false ? 0 : 1);
     lib.pcap_set_buffer_size(pcap, options.bufferBytes ?? DEFAULT_BUFFER_BYTES);
     lib.pcap_set_timeout(pcap, options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
@@ -183,7 +200,11 @@ export class PcapHandle {
       lib.pcap_close(pcap);
       throw activationError(device, status, detail);
     }
-    const handle = new PcapHandle(pcap, LIVE_RECORD_BYTES, { device });
+    const recordBytes = Math.min(
+      MAX_LIVE_RECORD_BYTES,
+      Math.max(MIN_LIVE_RECORD_BYTES, LIVE_RECORD_PACKETS * (RECORD_HEADER_BYTES + snaplen)),
+    );
+    const handle = new PcapHandle(pcap, recordBytes, { device });
     if (options.filter) handle.#setFilter(options.filter);
     return handle;
   }
@@ -196,8 +217,8 @@ export class PcapHandle {
   /**
    * Reads up to `limit` packets (and no more than fit in `batch`) and decodes them into `batch`,
    * appending. Returns the number of packets read: 0 means the end of the file, or for a live
-   * handle in non-blocking mode that none are waiting (a blocking live handle waits here: use
-   * waitAndRead()). Throws CaptureError("failed") on a read error, after decoding every packet
+   * handle in non-blocking mode that none are waiting (a blocking live handle waits here, on
+   * this thread). Throws CaptureError("failed") on a read error, after decoding every packet
    * read before it. Sets `batch.raw` to the handle's record memory: the payload offsets of the
    * packets from `batch.rawStart` on point into it until the next read.
    */
@@ -212,25 +233,8 @@ export class PcapHandle {
   }
 
   /**
-   * Waits, off the JavaScript thread, until the kernel hands over a block of packets (a block
-   * goes at the latest `timeoutMs` after its first packet; an idle interface waits with no CPU
-   * used), then decodes them into `batch` as read() does. Resolves 0 when breakLoop() ended
-   * the wait. Do not call anything else on the handle until it settles.
-   */
-  async waitAndRead(batch: PacketBatch, limit = this.#perDispatch): Promise<number> {
-    const pcap = this.#pcap;
-    if (!pcap) return 0;
-    const count = this.#room(batch, limit);
-    if (count <= 0) return 0;
-    const { pcap: lib, pcapDump } = libpcap();
-    const before = batch.count;
-    const n = await lib.pcap_dispatch_waiting(pcap, count, pcapDump, this.#dumper);
-    return this.#collect(n, batch, before);
-  }
-
-  /**
    * Live handles: non-blocking (read() returns what is waiting, at once) or blocking (reads
-   * wait for packets). Handles open blocking. Not while a waitAndRead() is pending.
+   * wait for packets). Handles open blocking.
    */
   setNonBlocking(nonBlocking: boolean): void {
     if (!this.#pcap || this.#nonBlocking === nonBlocking) return;
@@ -244,7 +248,6 @@ export class PcapHandle {
     this.#nonBlocking = nonBlocking;
   }
 
-  /** Makes a pending waitAndRead() resolve soon (pcap_breakloop(); safe from this thread). */
   /**
    * Joins PACKET_FANOUT group `group` (1-65535) in hash mode: the kernel splits the interface's
    * packets among the sockets of the group by a symmetric hash of the flow, so both directions
@@ -266,8 +269,18 @@ export class PcapHandle {
     }
   }
 
-  breakLoop(): void {
-    if (this.#pcap) libpcap().pcap.pcap_breakloop(this.#pcap);
+  /**
+   * Waits on this thread, at most `timeoutMs`, until the kernel hands over packets (poll(2) on
+   * the capture socket, as libpcap's own blocking read does); true when some are ready.
+   */
+  waitReadable(timeoutMs: number): boolean {
+    if (!this.#pcap) return false;
+    const { pcap, libc } = libpcap();
+    const fds = this.#pollFd;
+    fds.setInt32(0, pcap.pcap_fileno(this.#pcap), true);
+    fds.setInt16(4, POLLIN, true);
+    fds.setInt16(6, 0, true);
+    return libc.poll(this.#pollBytes, 1n, timeoutMs) > 0;
   }
 
   /**

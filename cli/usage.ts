@@ -24,8 +24,8 @@ Capture options:
   -f, --filter EXPR      BPF filter, as for tcpdump (pcap-filter(7))
       --duration SEC     stop after this many seconds (default: until Ctrl-C)
       --count N          stop after N packets
-      --snaplen BYTES    bytes kept per packet (default 256: every header Netwatch decodes;
-                         at most 262144); QUIC and long TLS/HTTP names need 1600 or more
+      --snaplen BYTES    bytes kept per packet (default 2048: a whole frame, whose payload
+                         QUIC and TLS names need; at most 262144)
       --buffer-size MIB  kernel capture buffer (default 64, at most 1024)
       --no-promisc       do not put the interface into promiscuous mode
       --immediate        deliver packets at once instead of in kernel blocks (more CPU)

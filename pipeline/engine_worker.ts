@@ -45,7 +45,6 @@ let fanoutGroup: number | undefined;
 let stopping = false;
 /** Ends the sleep between live reads or before a retry when stop arrives. */
 const waker = new Waker();
-let waiting: PcapHandle | undefined;
 let started = false;
 let capturing: Promise<void> = Promise.resolve();
 const batch = new PacketBatch(BATCH_CAPACITY);
@@ -83,9 +82,6 @@ const sink: CaptureSink = {
   },
   sleep(ms) {
     return ms <= 0 ? yieldToMessages() : waker.sleep(ms);
-  },
-  waiting(handle) {
-    waiting = handle;
   },
   yieldEveryMs: YIELD_MS,
   handEachRead: true,
@@ -220,7 +216,6 @@ async function capture(): Promise<void> {
  */
 async function shutdown(): Promise<void> {
   stopping = true;
-  waiting?.breakLoop();
   waker.wake();
   await capturing;
   if (status.state === "running") status.state = "stopped";

@@ -45,16 +45,31 @@ export interface LiveResult {
   typical: LiveStep[];
   typicalSeconds: number;
   stepSeconds: number;
+  /**
+   * 1 Gbps of 1,514-byte frames (FULL_SIZE_PPS) for `stepSeconds`, per tool; missing in
+   * results measured before it was added.
+   */
+  fullSize?: LiveStep[];
 }
 
 /** Rates tried, in order, until a tool first loses packets; 0 is trafgen's top speed. */
 const LADDER = [10_000, 25_000, 50_000, 100_000, 250_000, 500_000, 750_000, 1_000_000, 0];
 
-/** trafgen's configuration: 64-byte frames (60 on the wire before FCS), 5,000 UDP flows. */
-function trafgenConfig(link: TestLink): string {
+/**
+ * 1 Gbps of full-size frames: 1,514 bytes each, plus preamble, FCS and gap (24) on the wire.
+ * The ladder's 64-byte frames hide what a full ring of these shows: the kernel copies whole
+ * frames into the ring, so 64 MiB holds half a second of them.
+ */
+export const FULL_SIZE_PPS = Math.round(1e9 / ((1514 + 24) * 8));
+
+/**
+ * trafgen's configuration: UDP in 5,000 flows, 64-byte frames (60 on the wire before FCS; 18
+ * bytes of payload) or, with `payload` 1472, full-size 1,514-byte ones.
+ */
+function trafgenConfig(link: TestLink, payload = 18): string {
   return `{ eth(da=02:00:00:00:00:99, sa=02:00:00:00:00:01), ` +
     `ipv4(saddr=${link.a.ipv4}, daddr=${link.b.ipv4}, ttl=64), ` +
-    `udp(sport=dinc(1024, ${1024 + LIVE_FLOWS - 1}), dport=5001), fill(0x41, 18) }\n`;
+    `udp(sport=dinc(1024, ${1024 + LIVE_FLOWS - 1}), dport=5001), fill(0x41, ${payload}) }\n`;
 }
 
 async function txPackets(link: TestLink): Promise<number> {
@@ -162,6 +177,8 @@ export async function benchLive(options: {
   typicalPps?: number;
   /** Measure trafgen alone at top speed (default true). */
   generator?: boolean;
+  /** Run 1 Gbps of full-size frames through each tool (default true). */
+  fullSize?: boolean;
   log?: (line: string) => void;
 } = {}): Promise<LiveResult> {
   const stepSeconds = options.stepSeconds ?? 10;
@@ -171,11 +188,14 @@ export async function benchLive(options: {
   await requireCommands(["ip", "curl", "trafgen", "darkstat", "softflowd"]);
   const link = await createTestLink();
   const config = await Deno.makeTempFile({ suffix: ".trafgen" });
+  const bigConfig = await Deno.makeTempFile({ suffix: ".trafgen" });
   const steps: LiveStep[] = [];
   const typical: LiveStep[] = [];
+  const fullSize: LiveStep[] = [];
   let generatorPps = 0;
   try {
     await Deno.writeTextFile(config, trafgenConfig(link));
+    await Deno.writeTextFile(bigConfig, trafgenConfig(link, 1472));
     const limits: number[] = [];
     for (let r = 0; r < (options.generator === false ? 0 : 3); r++) {
       const run = await sendTraffic(link, config, 0, 5);
@@ -204,6 +224,16 @@ export async function benchLive(options: {
             }% (median ${t.cpuPercent.toFixed(1)}%)`,
           );
         }
+        if (options.fullSize !== false) {
+          const s = await step(link, bigConfig, tool, FULL_SIZE_PPS, stepSeconds);
+          fullSize.push(s);
+          log(
+            `live: ${name} 1 Gbps of 1,514-byte frames, sent ${Math.round(s.sentPps)} pps: ` +
+              `captured ${s.captured}/${s.sent} dropped ${s.dropped} cpu ${
+                s.cpuPercent.toFixed(1)
+              }%`,
+          );
+        }
         if (options.ladder !== false) {
           for (const pps of options.rates ?? LADDER) {
             const s = await step(link, config, tool, pps, stepSeconds);
@@ -225,8 +255,9 @@ export async function benchLive(options: {
     await killNamespaceProcesses(link);
     await link.destroy();
     await Deno.remove(config).catch(() => {});
+    await Deno.remove(bigConfig).catch(() => {});
   }
-  return { generatorPps, steps, typical, typicalSeconds, stepSeconds };
+  return { generatorPps, steps, typical, typicalSeconds, stepSeconds, fullSize };
 }
 
 /** The highest zero-drop step of `tool`, or undefined when even the first lost packets. */

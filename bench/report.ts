@@ -2,6 +2,7 @@
 
 import type { FlowsBenchFigures } from "./flows_bench.ts";
 import { LIVE_FLOWS, type LiveResult, type LiveStep, zeroDropRate } from "./live.ts";
+import { fullSizeSection } from "./report_full_size.ts";
 import type { ToolName } from "./live_tools.ts";
 import type { OfflineResult } from "./offline.ts";
 import type { ServerBenchFigures } from "./server_bench.ts";
@@ -253,6 +254,7 @@ function liveSection(res: BenchResults, out: string[], summary: string[][], root
       : "-",
     verdict(liveMet),
   ]);
+  fullSizeSection(l, out, summary);
   writePlot(root, "docs/bench_live_cpu.svg", l);
   out.push("![CPU against packet rate](docs/bench_live_cpu.svg)", "");
 

@@ -33,11 +33,17 @@ export function parseAllowedHost(value: string): string {
   return name;
 }
 
+/**
+ * A plain decimal number ("10", "0.5", "1e3"): Number() also takes " 1", "0x10", "0b1" and
+ * "", which an option given by mistake should not turn into a value.
+ */
+const DECIMAL = /^[+]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
 /** --speed: "max" (Infinity, the default) or a factor from MIN_SPEED to MAX_SPEED. */
 export function parseSpeed(value: string | undefined): number {
   if (value === undefined || value === "max") return Infinity;
   const n = Number(value);
-  if (value.trim() === "" || !(n >= MIN_SPEED && n <= MAX_SPEED)) {
+  if (!DECIMAL.test(value) || !(n >= MIN_SPEED && n <= MAX_SPEED)) {
     throw new UsageError(
       `Invalid --speed "${value}": expected max or a number from ${MIN_SPEED} to ${MAX_SPEED} ` +
         "(1 is real time)",
@@ -56,7 +62,7 @@ export function parseFormat(value: string | undefined): Format {
 export function positive(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (value.trim() === "" || !Number.isFinite(n) || n <= 0) {
+  if (!DECIMAL.test(value) || !Number.isFinite(n) || n <= 0) {
     throw new UsageError(`Invalid --${name} "${value}": expected a positive number`);
   }
   return n;

@@ -210,3 +210,22 @@ Deno.test("parseCommandLine() refuses bad history options, naming them", () => {
     assert.throws(() => parseCommandLine([...argv]), message, argv.join(" "));
   }
 });
+
+Deno.test("numeric options take plain decimals only: no hex, binary, spaces or empty values", () => {
+  for (const bad of ["0x10", "0b1", " 1", "1 ", "", "1e", "Infinity", "-2"]) {
+    assert.throws(
+      () => parseCommandLine(["--read", "x.pcap", `--speed=${bad}`]),
+      /Invalid --speed/,
+      JSON.stringify(bad),
+    );
+    assert.throws(
+      () => parseCommandLine(["capture", `--duration=${bad}`]),
+      /Invalid --duration/,
+      JSON.stringify(bad),
+    );
+  }
+  for (const [good, speed] of [["10", 10], ["0.5", 0.5], ["1e3", 1000], [".5", 0.5]] as const) {
+    const args = parseCommandLine(["--read", "x.pcap", "--speed", good]);
+    assert.equal(args.command === "serve" && args.speed, speed);
+  }
+});

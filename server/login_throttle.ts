@@ -4,7 +4,10 @@
 // request from it that presents a token is answered 429 with Retry-After before the token is
 // even compared, so guessing runs at `rate` tries a second whatever the client sends. It is logged
 // once per address per LOG_EVERY_MS. Behind a reverse proxy every client shares the proxy's
-// address: an attack then slows everyone's token checks (not requests that carry none).
+// address: an attack then slows everyone's token checks (not requests that carry none). An IPv6
+// client is one /64: a host holds one (SLAAC), and its 2^64 addresses must not be 2^64 buckets.
+
+import { addressWordsOf } from "../flows/address_parse.ts";
 
 /** Wrong tokens an address may send at once, as a multiple of the rate a second (at least 5). */
 const BURST_SECONDS = 5;
@@ -43,13 +46,14 @@ export class LoginThrottle {
   /** Seconds `address` must wait before its next try, or 0 when it may try now. */
   retryAfter(address: string): number {
     if (this.rate === 0) return 0;
-    const bucket = this.#refill(address);
+    const bucket = this.#refill(clientOf(address));
     return !bucket || bucket.tokens >= 1 ? 0 : Math.ceil((1 - bucket.tokens) / this.rate);
   }
 
   /** Counts a wrong token from `address`; logs the first of each interval once throttled. */
-  failed(address: string): void {
+  failed(peer: string): void {
     if (this.rate === 0) return;
+    const address = clientOf(peer);
     const now = this.#clock();
     let bucket = this.#refill(address);
     if (!bucket) {
@@ -90,4 +94,19 @@ export class LoginThrottle {
     const oldest = this.#buckets.keys().next().value;
     if (oldest !== undefined) this.#buckets.delete(oldest);
   }
+}
+
+/**
+ * The client a bucket is for: an IPv4 address as it is, an IPv6 one as its /64
+ * ("2001:db8:1:2::/64"); an IPv4-mapped IPv6 address is the IPv4 one.
+ */
+export function clientOf(address: string): string {
+  const parsed = addressWordsOf(address.replace(/^\[|\]$/g, ""));
+  if (!parsed || !parsed.v6) return address;
+  const [a, b, c, d] = parsed.words;
+  if (a === 0 && b === 0 && c === 0xffff) {
+    return [d >>> 24, (d >>> 16) & 255, (d >>> 8) & 255, d & 255].join(".");
+  }
+  const hextets = [a >>> 16, a & 0xffff, b >>> 16, b & 0xffff].map((h) => h.toString(16));
+  return `${hextets.join(":")}::/64`;
 }

@@ -456,6 +456,7 @@ during the live flood went from 42 to 282 ms with 1 worker and 1,672 ms with 2).
 | now: poll(2), then read | 0 and 0 of 650,192 | 6.8-8.2 |
 
 The live flood after the change: 0 dropped with 1 and 2 workers; API p99 41.9 ms (1 worker) and
-73.7 ms (2 workers) against 44.8 and 80.4 before. 100 kpps of 64-byte frames: 0 dropped, 5.0-7.1%
-of a core (4.3-5.5% before; this machine's runs vary that much).
+73.7 ms (2 workers) against 44.8 and 80.4 before. The whole live run after it (sections 2 and 3):
+no drop up to trafgen's top speed (1.52 Mpps), 100 kpps of 64-byte frames at 2.9% of a core (4.7%
+before; softflowd 2.2% and 2.1%), and the new full-size step above, 0 of 812,740 dropped at 4.4%.
 `;

@@ -2,7 +2,7 @@
 
 import type { FlowsBenchFigures } from "./flows_bench.ts";
 import { LIVE_FLOWS, type LiveResult, type LiveStep, zeroDropRate } from "./live.ts";
-import { fullSizeSection } from "./report_full_size.ts";
+import { fullSizeSection, stepOutcome } from "./report_full_size.ts";
 import type { ToolName } from "./live_tools.ts";
 import type { OfflineResult } from "./offline.ts";
 import type { ServerBenchFigures } from "./server_bench.ts";
@@ -208,15 +208,7 @@ function liveSection(res: BenchResults, out: string[], summary: string[][], root
     "",
     table(
       ["tool", "asked pps", "sent pps", "captured", "dropped", "CPU %", "zero-drop"],
-      l.steps.map((s) => [
-        s.tool,
-        s.asked ? n(s.asked) : "max",
-        n(s.sentPps),
-        n(s.captured),
-        n(s.dropped),
-        s.cpuPercent.toFixed(1),
-        s.zeroDrop ? "yes" : "no",
-      ]),
+      l.steps.map((s) => [s.tool, s.asked ? n(s.asked) : "max", ...stepOutcome(s)]),
     ),
     "",
   );

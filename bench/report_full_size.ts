@@ -1,6 +1,6 @@
-// BENCHMARKS.md's live run at 1 Gbps of full-size frames: drops and CPU per tool, and the verdict.
+// BENCHMARKS.md's live run at 1 Gbps of full-size frames, and the cells of a live step's outcome.
 
-import { FULL_SIZE_PPS, type LiveResult } from "./live.ts";
+import { FULL_SIZE_PPS, type LiveResult, type LiveStep } from "./live.ts";
 import { n, table, verdict } from "./report_format.ts";
 
 /** 1 Gbps of full-size frames through each tool, and its line in the summary. */
@@ -26,17 +26,21 @@ export function fullSizeSection(l: LiveResult, out: string[], summary: string[][
     "",
     table(
       ["tool", "sent pps", "captured", "dropped", "CPU % of a core", "zero-drop"],
-      steps.map((s) => [
-        s.tool,
-        n(s.sentPps),
-        n(s.captured),
-        n(s.dropped),
-        s.cpuPercent.toFixed(1),
-        s.zeroDrop ? "yes" : "no",
-      ]),
+      steps.map((s) => [s.tool, ...stepOutcome(s)]),
     ),
     "",
     `Target: no drop. ${verdict(nw.zeroDrop)}.`,
     "",
   );
+}
+
+/** A live step's outcome cells: sent pps, captured, dropped, CPU %, zero-drop. */
+export function stepOutcome(s: LiveStep): string[] {
+  return [
+    n(s.sentPps),
+    n(s.captured),
+    n(s.dropped),
+    s.cpuPercent.toFixed(1),
+    s.zeroDrop ? "yes" : "no",
+  ];
 }

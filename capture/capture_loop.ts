@@ -150,8 +150,9 @@ export async function readLive(handle: PcapHandle, sink: CaptureSink): Promise<v
       // then let messages in; now and then on a timer, so that the worker's timers run too.
       handle.waitReadable(WAIT_MS);
       const turn = Date.now();
-      await sink.sleep(turn - timerTurn >= TIMER_TURN_MS ? 1 : 0);
-      if (turn - timerTurn >= TIMER_TURN_MS) timerTurn = turn;
+      const onTimer = turn - timerTurn >= TIMER_TURN_MS;
+      if (onTimer) timerTurn = turn;
+      await sink.sleep(onTimer ? 1 : 0);
       yielded = Date.now();
     }
   } finally {

@@ -1,7 +1,7 @@
 // Main-thread face of a capture: starts the worker, receives batches, returns them, stops it.
 
 import { CaptureError } from "./capture_error.ts";
-import { PacketBatch } from "./packet_batch.ts";
+import { BATCH_CAPACITY, PacketBatch } from "./packet_batch.ts";
 import type { CaptureStats } from "./pcap_handle.ts";
 import type { FromWorker, SourceInfo, SourceOptions, ToWorker } from "./source.ts";
 
@@ -16,7 +16,6 @@ export interface SessionOptions {
 /** Called for each batch, on the main thread. The batch is only valid during the call. */
 export type BatchHandler = (batch: PacketBatch) => void;
 
-const DEFAULT_BATCH_CAPACITY = 4096;
 const DEFAULT_POOL_SIZE = 16;
 
 /** A running capture. Create it with CaptureSession.start(). */
@@ -47,7 +46,7 @@ export class CaptureSession {
     onBatch: BatchHandler,
     options: SessionOptions = {},
   ): Promise<CaptureSession> {
-    const batchCapacity = options.batchCapacity ?? DEFAULT_BATCH_CAPACITY;
+    const batchCapacity = options.batchCapacity ?? BATCH_CAPACITY;
     const worker = new Worker(new URL("./capture_worker.ts", import.meta.url).href, {
       type: "module",
     });

@@ -82,6 +82,12 @@ export function tunnelName(kind: number): string {
   return TUNNEL_NAMES[kind] ?? "";
 }
 
+/**
+ * Packets a batch holds in the read loops (files, live capture, the engine worker): large enough
+ * that per-batch costs vanish, small enough that a batch's columns stay in cache.
+ */
+export const BATCH_CAPACITY = 4096;
+
 /** An empty `raw`: what a batch holds until a reader fills it, and after a transfer. */
 const NO_BYTES = new Uint8Array(0);
 

@@ -10,7 +10,7 @@ import { CaptureError, netRawHint } from "./capture_error.ts";
 import { listInterfaces } from "./interfaces.ts";
 import { cString, libpcap, PCAP_ERRBUF_SIZE, readCString } from "./libpcap.ts";
 import { type LinkType, linkType } from "./link_types.ts";
-import { PacketBatch, pointRaw } from "./packet_batch.ts";
+import { BATCH_CAPACITY, PacketBatch, pointRaw } from "./packet_batch.ts";
 import {
   decodeRecords,
   RECORD_HEADER_BYTES,
@@ -77,10 +77,10 @@ export const DEFAULT_SNAPLEN = 2048;
 export const DEFAULT_BUFFER_BYTES = 64 << 20;
 const DEFAULT_TIMEOUT_MS = 50;
 /**
- * Packets a live handle's record memory holds at its snaplen: a whole batch (the capture
- * session's), so a batch read in several dispatches keeps every packet's payload (#room()).
+ * Packets a live handle's record memory holds at its snaplen: a whole batch, so a batch read in
+ * several dispatches keeps every packet's payload (#room()).
  */
-const LIVE_RECORD_PACKETS = 4096;
+const LIVE_RECORD_PACKETS = BATCH_CAPACITY;
 /** Bounds of a live handle's record memory (64 MiB: a batch at a 16 KiB snaplen). */
 const MIN_LIVE_RECORD_BYTES = 2 << 20;
 const MAX_LIVE_RECORD_BYTES = 64 << 20;
@@ -130,6 +130,9 @@ export class PcapHandle {
     this.path = source.path;
     this.linkType = linkType(lib.pcap_datalink(pcap));
     this.snaplen = lib.pcap_snapshot(pcap);
+    // waitReadable()'s struct pollfd: the capture socket (a file's descriptor for a file), POLLIN.
+    this.#pollFd.setInt32(0, lib.pcap_fileno(pcap), true);
+    this.#pollFd.setInt16(4, POLLIN, true);
     this.#records = new Uint8Array(recordBytes);
     this.#view = new DataView(this.#records.buffer);
     this.#perDispatch = Math.max(1, Math.floor(recordBytes / (RECORD_HEADER_BYTES + this.snaplen)));
@@ -275,12 +278,8 @@ export class PcapHandle {
    */
   waitReadable(timeoutMs: number): boolean {
     if (!this.#pcap) return false;
-    const { pcap, libc } = libpcap();
-    const fds = this.#pollFd;
-    fds.setInt32(0, pcap.pcap_fileno(this.#pcap), true);
-    fds.setInt16(4, POLLIN, true);
-    fds.setInt16(6, 0, true);
-    return libc.poll(this.#pollBytes, 1n, timeoutMs) > 0;
+    this.#pollFd.setInt16(6, 0, true); // revents
+    return libpcap().libc.poll(this.#pollBytes, 1n, timeoutMs) > 0;
   }
 
   /**

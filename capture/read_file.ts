@@ -2,7 +2,7 @@
 
 import { CaptureError } from "./capture_error.ts";
 import type { LinkType } from "./link_types.ts";
-import { PacketBatch } from "./packet_batch.ts";
+import { BATCH_CAPACITY, PacketBatch } from "./packet_batch.ts";
 import { openCaptureFile } from "./pcap_file.ts";
 
 /** What reading a file gave besides the batches. */
@@ -12,8 +12,6 @@ export interface FileReadResult {
   /** Set when libpcap stopped with an error part-way; every packet before it was delivered. */
   error?: CaptureError;
 }
-
-const BATCH_CAPACITY = 4096;
 
 /**
  * Reads `path` (pcap or pcapng) and calls `onBatch` for each batch of decoded packets. Each

@@ -13,7 +13,7 @@
 
 import { CaptureError } from "../capture/capture_error.ts";
 import { type CaptureSink, runSource } from "../capture/capture_loop.ts";
-import { PacketBatch } from "../capture/packet_batch.ts";
+import { BATCH_CAPACITY, PacketBatch } from "../capture/packet_batch.ts";
 import type { CaptureStats, PcapHandle } from "../capture/pcap_handle.ts";
 import type { SourceOptions } from "../capture/source.ts";
 import { Waker } from "../capture/waker.ts";
@@ -35,7 +35,6 @@ const TICK_MS = 1000;
 const YIELD_MS = 5;
 /** How often a failed live interface is reopened. */
 export const RETRY_MS = 2000;
-const BATCH_CAPACITY = 4096;
 
 let shard: Shard;
 let source: SourceOptions;

@@ -7,7 +7,7 @@
 
 import { corpusPath } from "../tests/helpers/corpus.ts";
 import { launchChromium } from "../tests/helpers/dashboard.ts";
-import { freePort, startServe } from "../tests/helpers/serve.ts";
+import { startServe } from "../tests/helpers/serve.ts";
 import { buildUiAssets } from "../ui/build_assets.ts";
 import { median } from "./stats.ts";
 
@@ -32,7 +32,6 @@ export async function uiBench(loads = 7): Promise<UiBenchFigures> {
   const server = await startServe({
     file: corpusPath("real/pcapplusplus_tls2.pcap"),
     speed: 1,
-    port: freePort(),
   });
   const browser = await launchChromium();
   const firstLiveMs: number[] = [];

@@ -7,7 +7,7 @@ import { buildUiAssets } from "../ui/build_assets.ts";
 import { runCli } from "./helpers/cli.ts";
 import { corpusPath } from "./helpers/corpus.ts";
 import { launchChromium } from "./helpers/dashboard.ts";
-import { freePort, startServe } from "./helpers/serve.ts";
+import { startServe } from "./helpers/serve.ts";
 
 /** An iPhone's traffic: DNS queries and answers, then TLS to the names they resolved. */
 const CAPTURE = corpusPath("real/ndpi_iphone.pcap");
@@ -38,7 +38,7 @@ Deno.test({
     await buildUiAssets();
     const server = await namedServer();
     // At full speed: a paced replay (--speed N) loses the payloads names are read from.
-    const serve = await startServe({ file: CAPTURE, port: freePort() });
+    const serve = await startServe({ file: CAPTURE });
     const browser = await launchChromium();
     const errors: string[] = [];
     try {

@@ -8,7 +8,7 @@ import type { FlowRecord, FlowsResponse } from "../server/wire.ts";
 import { formatBitRate } from "../ui/client/format.ts";
 import { buildUiAssets } from "../ui/build_assets.ts";
 import { launchChromium } from "./helpers/dashboard.ts";
-import { freePort, startServe } from "./helpers/serve.ts";
+import { startServe } from "./helpers/serve.ts";
 import { writeSwitchCapture } from "./helpers/switch_capture.ts";
 
 /** The first flow the API lists for `query`, once there is one (polled up to 15 s). */
@@ -36,7 +36,7 @@ Deno.test({
     await buildUiAssets();
     const dir = await Deno.makeTempDir({ prefix: "netwatch-now-" });
     const capture = writeSwitchCapture(`${dir}/switch.pcap`);
-    const server = await startServe({ file: capture.path, speed: 1, port: freePort() });
+    const server = await startServe({ file: capture.path, speed: 1 });
     const browser = await launchChromium();
     const errors: string[] = [];
     try {

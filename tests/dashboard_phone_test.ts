@@ -9,7 +9,7 @@ import { buildUiAssets } from "../ui/build_assets.ts";
 import { corpusPath } from "./helpers/corpus.ts";
 import { launchChromium } from "./helpers/dashboard.ts";
 import { chartLabelProblems, layoutProblems } from "./helpers/layout_check.ts";
-import { freePort, startServe } from "./helpers/serve.ts";
+import { startServe } from "./helpers/serve.ts";
 
 /** An iPhone's traffic: TLS and DNS names up to 30 characters, IPv6 link-local addresses. */
 const CAPTURE = corpusPath("real/ndpi_iphone.pcap");
@@ -22,7 +22,7 @@ Deno.test({
     await buildUiAssets();
     // At full speed: a paced replay (--speed N) loses the payloads names are read from (see the
     // branch notes), so names come only from a full-speed read here.
-    const server = await startServe({ file: CAPTURE, port: freePort() });
+    const server = await startServe({ file: CAPTURE });
     const browser = await launchChromium({ width: 390, height: 844 }, "dark");
     const errors: string[] = [];
     try {

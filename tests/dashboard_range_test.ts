@@ -9,7 +9,7 @@ import { buildUiAssets } from "../ui/build_assets.ts";
 import { corpusPath } from "./helpers/corpus.ts";
 import { launchChromium } from "./helpers/dashboard.ts";
 import { seedHistory } from "./helpers/seed_history.ts";
-import { freePort, startServe } from "./helpers/serve.ts";
+import { startServe } from "./helpers/serve.ts";
 
 /** 146 s of TLS with flows starting and ending throughout. */
 const CAPTURE = corpusPath("real/pcapplusplus_tls2.pcap");
@@ -50,7 +50,7 @@ Deno.test({
     await buildUiAssets();
     const dir = await Deno.makeTempDir({ prefix: "netwatch-range-" });
     await seedHistory(dir, 3);
-    const server = await startServe({ file: CAPTURE, speed: 1, port: freePort(), dataDir: dir });
+    const server = await startServe({ file: CAPTURE, speed: 1, dataDir: dir });
     const browser = await launchChromium();
     const errors: string[] = [];
     try {

@@ -9,7 +9,7 @@ import { buildUiAssets } from "../ui/build_assets.ts";
 import { runCli } from "./helpers/cli.ts";
 import { corpusPath } from "./helpers/corpus.ts";
 import { launchChromium } from "./helpers/dashboard.ts";
-import { freePort, startServe } from "./helpers/serve.ts";
+import { startServe } from "./helpers/serve.ts";
 
 /** 334 flows over 146 s with one host clearly on top from the first seconds on. */
 const CAPTURE = corpusPath("real/pcapplusplus_tls2.pcap");
@@ -71,8 +71,8 @@ Deno.test({
     await buildUiAssets();
     const top = await topTalkerOfCapture();
     assert.ok(top.bytes > top.runnerUp, "the capture must have one clear top talker");
-    const port = freePort();
-    let server = await startServe({ file: CAPTURE, speed: SPEED, port });
+    let server = await startServe({ file: CAPTURE, speed: SPEED });
+    const port = server.port;
     const browser = await launchChromium();
     const errors: string[] = [];
     try {
@@ -287,11 +287,9 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
   async fn() {
-    const port = freePort();
     const server = await startServe({
       file: CAPTURE,
       speed: SPEED,
-      port,
       extra: ["--token", "s3cret-token"],
     });
     const browser = await launchChromium();

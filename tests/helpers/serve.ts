@@ -3,7 +3,10 @@
 
 import { cliCommand } from "./cli.ts";
 
-/** A port nothing listens on right now. */
+/**
+ * A port nothing listens on right now. Another socket may take it before it is used: only for
+ * programs that cannot report the port they were given (launchServe() binds port 0 instead).
+ */
 export function freePort(): number {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (listener.addr as Deno.NetAddr).port;
@@ -16,7 +19,10 @@ export interface ServeOptions {
   file: string;
   /** Replay speed (default "max"). */
   speed?: number | "max";
-  /** Port to listen on (default: a free one). */
+  /**
+   * Port to listen on (default 0: the kernel picks, and the port is read from the "serving"
+   * line, so no other socket can take it between choosing and binding).
+   */
   port?: number;
   /** Address to bind (default 127.0.0.1); the tests always connect to 127.0.0.1. */
   host?: string;
@@ -59,7 +65,7 @@ export type StartResult =
 
 /** Starts serve and waits for its "serving" line or its exit; throws if neither comes in time. */
 export async function launchServe(options: ServeOptions): Promise<StartResult> {
-  const port = options.port ?? freePort();
+  const asked = options.port ?? 0;
   const timeoutMs = options.timeoutMs ?? 30_000;
   const [program, ...lead] = [...(options.prefix ?? []), ...cliCommand()];
   const extra = options.extra ?? [];
@@ -69,7 +75,7 @@ export async function launchServe(options: ServeOptions): Promise<StartResult> {
   const args = [
     ...(options.noCommand ? [] : ["serve"]),
     ...["--read", options.file, "--speed", String(options.speed ?? "max")],
-    ...["--listen", `${options.host ?? "127.0.0.1"}:${port}`, ...extra],
+    ...["--listen", `${options.host ?? "127.0.0.1"}:${asked}`, ...extra],
     ...(dataDir !== undefined ? ["--data-dir", dataDir] : []),
   ];
   const child = new Deno.Command(program, {
@@ -94,7 +100,8 @@ export async function launchServe(options: ServeOptions): Promise<StartResult> {
   let done = false;
   exited.then(() => (done = true));
   const deadline = Date.now() + timeoutMs;
-  while (!/netwatch: serving http:/.test(text.stderr)) {
+  let serving: RegExpExecArray | null;
+  while (!(serving = /netwatch: serving http:\/\/\S*:(\d+)\//.exec(text.stderr))) {
     if (done) return { serving: false, code: await exited, ...text };
     if (Date.now() > deadline) {
       child.kill("SIGKILL");
@@ -105,6 +112,7 @@ export async function launchServe(options: ServeOptions): Promise<StartResult> {
     }
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
+  const port = Number(serving[1]);
   const base = `http://127.0.0.1:${port}`;
   let stopping: Promise<number> | undefined;
   const server: ServeProcess = {

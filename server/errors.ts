@@ -32,10 +32,21 @@ export function badParameter(name: string, value: unknown, expected: string): Ap
   );
 }
 
-/** A value quoted for an error message, cut to 80 characters. */
+/**
+ * Characters JSON.stringify leaves as they are that can still disguise a message where it is shown
+ * (a log line, a terminal, the dashboard): C1 controls, zero-width and bidi controls, line and
+ * paragraph separators, the byte-order mark.
+ */
+const DISGUISING = /[\u0080-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/g;
+
+/**
+ * A value quoted for an error message, cut to 80 characters; controls and invisible characters
+ * are written as \uXXXX escapes, so a message shows the value as sent, not as it would render.
+ */
 export function quote(value: unknown): string {
   const text = typeof value === "string" ? value : JSON.stringify(value) ?? String(value);
-  return JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}...` : text);
+  return JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}...` : text)
+    .replace(DISGUISING, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
 const CODES: Record<number, string> = {

@@ -74,6 +74,7 @@ const NO_CONNECTIONS: ConnectionStats = {
   connections_refused: 0,
   connections_evicted: 0,
   connections_timed_out: 0,
+  connections_overrun: 0,
 };
 
 /** Longest request URL accepted. */

@@ -57,6 +57,7 @@ export type ConnectionStats = Pick<
   | "connections_refused"
   | "connections_evicted"
   | "connections_timed_out"
+  | "connections_overrun"
 >;
 
 /**
@@ -84,6 +85,7 @@ export class ConnectionGuard {
   #refused = 0;
   #evicted = 0;
   #timedOut = 0;
+  #overrun = 0;
   #timer?: ReturnType<typeof setInterval>;
   readonly #clock: () => number;
 
@@ -200,6 +202,12 @@ export class ConnectionGuard {
     }
   }
 
+  /** Closes `socket` for leaving too many pipelined requests unanswered (see pipelining.ts). */
+  overrun(socket: GuardedSocket): void {
+    this.#overrun++;
+    this.#close(socket);
+  }
+
   /** Closes every connection (shutdown). */
   closeAll(): void {
     for (const socket of [...this.#entries.keys()]) this.#close(socket);
@@ -212,6 +220,7 @@ export class ConnectionGuard {
       connections_refused: this.#refused,
       connections_evicted: this.#evicted,
       connections_timed_out: this.#timedOut,
+      connections_overrun: this.#overrun,
     };
   }
 

@@ -156,3 +156,21 @@ Deno.test("ConnectionGuard evicts, then times out, a busy connection whose answe
   assert.ok(next.destroyed && !reader.destroyed && !other.destroyed);
   assert.equal(guard.stats().connections_timed_out, 1);
 });
+
+Deno.test("ConnectionGuard counts a connection closed for pipelining too deep, and frees its slot", () => {
+  const { guard } = setup();
+  const [a, b] = [new FakeSocket(), new FakeSocket()];
+  guard.admit(a);
+  guard.admit(b);
+  guard.requestStarted(a);
+  guard.overrun(a);
+  assert.ok(a.destroyed && !b.destroyed);
+  assert.deepEqual(
+    [
+      guard.stats().connections_overrun,
+      guard.stats().connections,
+      guard.stats().connections_timed_out,
+    ],
+    [1, 1, 0],
+  );
+});

@@ -183,6 +183,7 @@ function serverMetrics(out: Exposition, parts: StatsParts, startedAtSec: number)
       [{ reason: "refused" }, http.connections_refused],
       [{ reason: "evicted" }, http.connections_evicted],
       [{ reason: "timed_out" }, http.connections_timed_out],
+      [{ reason: "pipelining" }, http.connections_overrun],
     ],
   );
   out.family(

@@ -96,7 +96,7 @@ export function serveApp(
     // Every socket here is a ConnSocket: the accept loop below makes them.
     const conn = socket as unknown as ConnSocket;
     if (!pipelining.enqueue(conn, res, () => socket.destroyed || listener(req, res))) {
-      socket.destroy(); // too many pipelined requests left unanswered: it is not reading
+      guard.overrun(socket); // too many pipelined requests left unanswered: it is not reading
     }
   });
   /** The subprotocol the stream route selected, per upgrade request. */

@@ -109,6 +109,7 @@ export const StatsSchema = z.object({
     connections_refused: z.number(),
     connections_evicted: z.number(),
     connections_timed_out: z.number(),
+    connections_overrun: z.number(),
     login_failures: z.number(),
     forbidden: z.number(),
   }),

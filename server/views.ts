@@ -141,6 +141,7 @@ export const NO_HTTP: HttpStats = {
   connections_refused: 0,
   connections_evicted: 0,
   connections_timed_out: 0,
+  connections_overrun: 0,
   login_failures: 0,
   forbidden: 0,
 };

@@ -107,6 +107,8 @@ export interface HttpStats {
   connections_evicted: number;
   /** Connections closed for sending no request head (or not finishing one) in time. */
   connections_timed_out: number;
+  /** Connections closed for leaving too many pipelined requests unanswered (not reading). */
+  connections_overrun: number;
   /** Wrong tokens at the login form or on guarded routes. */
   login_failures: number;
   /** Requests refused 403 for a Host or Origin not allowed (DNS rebinding, cross-site). */

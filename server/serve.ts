@@ -10,7 +10,7 @@
 // that fails anyway (EMFILE from elsewhere in the process) is retried after a pause. Each admitted
 // connection goes to node:http as a Duplex (conn_socket.ts); ws frames the WebSocket upgrades.
 
-import { getRequestListener } from "@hono/node-server";
+import { getRequestListener, RequestError } from "@hono/node-server";
 import { Buffer } from "node:buffer";
 import { createServer, type IncomingMessage, STATUS_CODES } from "node:http";
 import type { Socket } from "node:net";
@@ -18,6 +18,7 @@ import type { Duplex } from "node:stream";
 // @deno-types="@types/ws"
 import { type WebSocket, WebSocketServer } from "ws";
 import type { NetwatchApp } from "./app.ts";
+import { errorBody } from "./errors.ts";
 import { ConnectionGuard } from "./connection_guard.ts";
 import { ConnSocket } from "./conn_socket.ts";
 import { Pipelining } from "./pipelining.ts";
@@ -55,6 +56,19 @@ const ACCEPT_RETRY_MAX_MS = 1000;
 /** A failing accept is reported at most this often. */
 const ACCEPT_REPORT_MS = 60_000;
 
+/**
+ * The answer to a request the adapter cannot turn into a URL (a backslash in the path, a Host
+ * such as `[::ffff:127.0.0.1]`): a 400 in the API's JSON shape instead of the adapter's empty one.
+ * Anything else thrown before the app answered is a 500 (the app's onError catches its own).
+ */
+function unreadableRequest(error: unknown): Response {
+  const request = error instanceof RequestError;
+  const body = request
+    ? errorBody("bad_request", `Unreadable request: ${error.message}`)
+    : errorBody("internal", "Internal error");
+  return Response.json(body, { status: request ? 400 : 500 });
+}
+
 /** Serves `app` on `hostname`:`port`. Rejects when the address cannot be bound. */
 export function serveApp(
   app: NetwatchApp,
@@ -67,7 +81,7 @@ export function serveApp(
   const listener = getRequestListener((request, env) => {
     const incoming = (env as { incoming: IncomingMessage }).incoming;
     return app.fetch(request, { remoteAddress: incoming.socket.remoteAddress } as ServerEnv);
-  }, { overrideGlobalObjects: false });
+  }, { overrideGlobalObjects: false, errorHandler: unreadableRequest });
   const pipelining = new Pipelining();
   const server = createServer({ maxHeaderSize: MAX_HEAD }, (req, res) => {
     const socket = req.socket;

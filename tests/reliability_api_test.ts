@@ -345,6 +345,26 @@ async function send(
 }
 
 /** Sends raw bytes and reads the status line (or null when the server just closes). */
+/** Everything the server writes back to `bytes` until it closes (or 5 s pass). */
+async function rawAnswer(port: number, bytes: Uint8Array): Promise<string> {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  const timer = setTimeout(() => conn.close(), 5000);
+  let text = "";
+  try {
+    await writeAll(conn, bytes);
+    const buffer = new Uint8Array(4096);
+    for (let n = await conn.read(buffer); n !== null; n = await conn.read(buffer)) {
+      text += new TextDecoder().decode(buffer.subarray(0, n));
+    }
+    conn.close();
+  } catch {
+    // closed by the timer
+  } finally {
+    clearTimeout(timer);
+  }
+  return text;
+}
+
 async function rawStatus(port: number, bytes: Uint8Array): Promise<number | null> {
   const conn = await Deno.connect({ hostname: "127.0.0.1", port });
   try {
@@ -425,6 +445,21 @@ Deno.test(`serve answers ${REQUESTS} randomised bad requests with 4xx JSON error
     console.log(`raw protocol errors: ${JSON.stringify(rawStatuses)}`);
     for (const [i, status] of rawStatuses.entries()) {
       assert.ok(status === null || (status >= 400 && status < 500), `raw ${i}: ${status}`);
+    }
+    // Requests the HTTP adapter cannot make a URL of get the API's JSON shape, not an empty 400.
+    for (
+      const [path, host] of [["/api\\v1/health", "127.0.0.1"], [
+        "/api/v1/health",
+        "[::ffff:127.0.0.1]",
+      ]]
+    ) {
+      const request = `GET ${path} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`;
+      const answer = await rawAnswer(server.port, latin1(request));
+      assert.match(
+        answer,
+        /^HTTP\/1\.1 400 [^]*\r\n\r\n\{"error":\{"code":"bad_request","message":"Unreadable/,
+        answer,
+      );
     }
 
     const health = await (await fetch(`${server.base}/api/v1/health`)).json();

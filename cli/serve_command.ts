@@ -45,8 +45,11 @@ export function resolveToken(args: ServeArgs): string | undefined {
   return env === undefined || env === "" ? undefined : checkedToken(env, "NETWATCH_TOKEN");
 }
 
-/** Shortest token accepted: the login throttle slows guessing, it cannot save "a" or "1234". */
-const MIN_TOKEN = 8;
+/**
+ * Shortest token accepted. The login throttle slows guessing per address, not across many
+ * addresses; 16 characters (64 bits as hex) keep guessing hopeless whatever the rate.
+ */
+const MIN_TOKEN = 16;
 
 /** `token` if it can guard the API; a usage error naming `from` otherwise. */
 function checkedToken(token: string, from: string): string {

@@ -164,8 +164,8 @@ Deno.test("a non-loopback --listen without a token is refused in one line, exit 
   // --insecure-no-auth and a token both lift the refusal.
   for (
     const [extra, token] of [[["--insecure-no-auth"], undefined], [
-      ["--token", "t0ken-t0ken"],
-      "t0ken-t0ken",
+      ["--token", "t0ken-t0ken-t0ken"],
+      "t0ken-t0ken-t0ken",
     ]] as const
   ) {
     const server = await startServer(FILE, [...extra], { host: "0.0.0.0", token });

@@ -34,6 +34,7 @@ Deno.test("usage mistakes exit 2 with a hint", async () => {
       ["report", SAMPLE, "--duration", "5"],
       ["--read", SAMPLE, "--token", " "],
       ["--read", SAMPLE, "--token", "abc"],
+      ["--read", SAMPLE, "--token", "fifteen-chars-x"],
       ["--read", SAMPLE, "--token", " padded-token "],
       ["capture", "--buffer-size", "2048"],
     ]

@@ -290,7 +290,7 @@ Deno.test({
     const server = await startServe({
       file: CAPTURE,
       speed: SPEED,
-      extra: ["--token", "s3cret-token"],
+      extra: ["--token", "s3cret-token-for-tests"],
     });
     const browser = await launchChromium();
     try {
@@ -337,7 +337,7 @@ Deno.test({
         });
         await r.body?.cancel();
       }
-      await page.fill("input[name=token]", "s3cret-token");
+      await page.fill("input[name=token]", "s3cret-token-for-tests");
       await page.locator("[data-testid=token-prompt] button[type=submit]").click();
       // A function, not a string: polling a string predicate evals it in the page, which the
       // page's CSP (no 'unsafe-eval') refuses whenever the first check is not yet true.
@@ -366,7 +366,7 @@ Deno.test({
       // page asks for the token again.
       const cookie = (await browser.context.cookies()).find((c) => c.name === "netwatch_session");
       assert.ok(cookie, "the login set the session cookie");
-      assert.notEqual(cookie.value, "s3cret-token", "the cookie is not the token");
+      assert.notEqual(cookie.value, "s3cret-token-for-tests", "the cookie is not the token");
       const withCookie = () =>
         fetch(`${server.base}/api/v1/health`, {
           headers: { cookie: `netwatch_session=${cookie.value}` },

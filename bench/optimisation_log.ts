@@ -462,4 +462,31 @@ before; softflowd 2.2% and 2.1%), and the new full-size step above, 0 of 812,740
 That step runs on a warm server (after the 100 kpps runs). Started cold and sent the same traffic
 1 s later, 8 s runs dropped 13,363 to 20,585 of 650,192 in 6 of 9 starts (JIT warm-up while 5,000
 new flows are inspected at once), and 0 in every later step on the same server (4 of 4).
+
+### Correction: trafgen's rate is one burst a second
+
+Chasing the cold-start loss above, a trace in the read loop found no stall longer than 44 ms, and
+every drop counted within 100 ms of the traffic's start, when the kernel had already received
+81,274 packets. tcpdump (\`-s 64 -B 262144\`) on the receiving veth showed why: \`trafgen -b
+81274pps\` sends each second's packets in one burst, 55,003 in the first 50 ms and 26,271 in the
+next, then nothing for 900 ms: 12 Gbps of full-size frames, where a 1 GbE link carries 1 Gbps.
+\`tcpreplay --pps 81274\` over a pcap of the same 5,000 flows spaced them evenly (4,063 or 4,064 in
+every 50 ms, 984 Mbps reported).
+
+| 1,514-byte frames, 81,274 pps, 8 s after a cold start | starts with drops | dropped |
+| --- | --- | --- |
+| trafgen -b (one burst a second) | 9 of 13 | 6,199 to 20,585 of 650,192 |
+| trafgen -b, V8's \`--always-sparkplug\` | 6 of 20 (two ways of setting it) | 909 to 21,452 |
+| tcpreplay --pps (evenly paced) | 0 of 5 | 0 of 650,000, CPU 6.4-6.6% |
+
+So a cold Netwatch loses part of the first 12 Gbps burst while V8 compiles its packet path, and
+none of a real 1 Gbps. \`--always-sparkplug\` (baseline code from the first call) only narrowed it
+and was not kept. The earlier finding above (45% dropped with reads on a 100 ms clock) was made
+with the same bursts, so "a full ring every second" was trafgen's pattern; the poll(2) loop that
+fixed it reads a burst as it comes, which the old loop was not re-measured against evenly paced
+traffic to compare. The live run now paces the typical load and the full-size step with tcpreplay
+and also sends the full-size step as trafgen's bursts; the zero-drop ladder keeps trafgen (its top
+speed is the flood, and its bursts are the harder test at every lower rate). At 100 kpps of
+64-byte frames, evenly paced cost more than bursts in 8 s cold runs: 4.1 and 4.3% of a core
+against 3.9 and 3.9%.
 `;

@@ -252,7 +252,9 @@ function liveSection(res: BenchResults, out: string[], summary: string[][], root
 
   out.push("## 3. CPU at typical load", "");
   out.push(
-    `Each tool captures 100 kpps (same traffic) for ${l.typicalSeconds} s, ` +
+    `Each tool captures 100 kpps (same traffic${
+      l.paced ? ", evenly paced by tcpreplay" : ", in trafgen's one burst a second"
+    }) for ${l.typicalSeconds} s, ` +
       `${l.typical[0]?.cpuRuns?.length ?? 1} times in a row; CPU is user + system time of the ` +
       "whole process (every thread) from /proc/<pid>/stat, as a share of one core, and the " +
       "figure is the median run's.",

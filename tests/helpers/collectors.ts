@@ -3,14 +3,31 @@
 
 import dgram from "node:dgram";
 import { runProcess } from "./process.ts";
+import { candidatePort } from "./serve.ts";
 
-/** A UDP port nothing is bound to right now (on 127.0.0.1). */
+/**
+ * A UDP port nothing is bound to right now (on 127.0.0.1), below the ephemeral range: an
+ * exporter's own socket (bound to port 0) cannot take it before the collector binds it.
+ */
 export async function freeUdpPort(): Promise<number> {
-  const socket = dgram.createSocket("udp4");
-  await new Promise<void>((resolve) => socket.bind(0, "127.0.0.1", resolve));
-  const port = socket.address().port;
-  await new Promise<void>((resolve) => socket.close(() => resolve()));
-  return port;
+  for (let attempt = 0; attempt < 1000; attempt++) {
+    const port = candidatePort();
+    const socket = dgram.createSocket("udp4");
+    const bound = await new Promise<boolean>((resolve) => {
+      socket.once("error", () => resolve(false));
+      socket.bind(port, "127.0.0.1", () => resolve(true));
+    });
+    if (bound) {
+      await new Promise<void>((resolve) => socket.close(() => resolve()));
+      return port;
+    }
+    try {
+      socket.close();
+    } catch {
+      // a socket that failed to bind may already be closed
+    }
+  }
+  throw new Error("no free UDP port found in 1,000 tries");
 }
 
 /** True when some socket is bound to UDP `port` (read from /proc/net/udp). */

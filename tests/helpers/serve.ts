@@ -4,14 +4,29 @@
 import { cliCommand } from "./cli.ts";
 
 /**
- * A port nothing listens on right now. Another socket may take it before it is used: only for
- * programs that cannot report the port they were given (launchServe() binds port 0 instead).
+ * A TCP port nothing listens on right now, for programs that cannot report the port they were
+ * given (launchServe() binds port 0 instead). It is below the kernel's ephemeral range, so no
+ * outgoing connection (the tests make many) can take it before the program binds it.
  */
 export function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
-  return port;
+  for (let attempt = 0; attempt < 1000; attempt++) {
+    const port = candidatePort();
+    try {
+      Deno.listen({ hostname: "127.0.0.1", port }).close();
+      return port;
+    } catch {
+      // taken: try another
+    }
+  }
+  throw new Error("no free TCP port found in 1,000 tries");
+}
+
+/** A random port from 10000 up to the kernel's first ephemeral one. */
+export function candidatePort(): number {
+  const text = Deno.readTextFileSync("/proc/sys/net/ipv4/ip_local_port_range");
+  const low = Number(text.trim().split(/\s+/)[0]);
+  const below = low > 11000 ? low : 65536;
+  return 10000 + Math.floor(Math.random() * (below - 10000));
 }
 
 /** What to start: `serve --read FILE --speed SPEED --listen HOST:PORT` plus `extra`. */

@@ -6,6 +6,12 @@
 // once per address per LOG_EVERY_MS. Behind a reverse proxy every client shares the proxy's
 // address: an attack then slows everyone's token checks (not requests that carry none). An IPv6
 // client is one /64: a host holds one (SLAAC), and its 2^64 addresses must not be 2^64 buckets.
+//
+// Many addresses would each get a burst, so all wrong tokens also share one bucket, GLOBAL_FACTOR
+// times an address's. Once it is empty, an address that has sent a wrong token in the last
+// SUSPECT_MS is slowed to what it refills (one guess a second in all at the default rate, shared by
+// the addresses that guess); one that has not (the admin) still gets its tries, so guessing from N
+// addresses costs N tries, then the shared rate, instead of N bursts and N tries a second.
 
 import { addressWordsOf } from "../flows/address_parse.ts";
 
@@ -14,6 +20,10 @@ const BURST_SECONDS = 5;
 /** Default rate: wrong tokens a second per address once the burst is spent. */
 export const DEFAULT_LOGIN_RATE = 1;
 const LOG_EVERY_MS = 60_000;
+/** The shared bucket: GLOBAL_FACTOR times an address's burst, refilled at `rate` a second. */
+const GLOBAL_FACTOR = 10;
+/** How long an address that sent a wrong token counts against the shared bucket. */
+const SUSPECT_MS = 10 * 60_000;
 /** Addresses remembered at most (a full bucket is forgotten first; it holds nothing). */
 const MAX_ADDRESSES = 4096;
 
@@ -23,6 +33,8 @@ interface Bucket {
   /** Wrong tokens since the last log line. */
   failures: number;
   loggedAt: number;
+  /** When it last sent a wrong token. */
+  failedAt: number;
 }
 
 /** Failed-login buckets of one server. */
@@ -33,6 +45,8 @@ export class LoginThrottle {
   /** Wrong tokens a second per address after the burst; 0: no throttle (--login-rate 0). */
   readonly rate: number;
   readonly #burst: number;
+  /** Wrong tokens from every address together. */
+  readonly #global: Bucket;
 
   constructor(
     options: { rate?: number; clock?: () => number; log?: (line: string) => void } = {},
@@ -41,13 +55,24 @@ export class LoginThrottle {
     this.#burst = Math.max(5, this.rate * BURST_SECONDS);
     this.#clock = options.clock ?? Date.now;
     this.#log = options.log ?? console.error;
+    this.#global = {
+      tokens: this.#burst * GLOBAL_FACTOR,
+      at: this.#clock(),
+      failures: 0,
+      loggedAt: -Infinity,
+      failedAt: -Infinity,
+    };
   }
 
   /** Seconds `address` must wait before its next try, or 0 when it may try now. */
   retryAfter(address: string): number {
     if (this.rate === 0) return 0;
     const bucket = this.#refill(clientOf(address));
-    return !bucket || bucket.tokens >= 1 ? 0 : Math.ceil((1 - bucket.tokens) / this.rate);
+    if (!bucket) return 0; // no wrong token from it lately
+    if (bucket.tokens < 1) return Math.ceil((1 - bucket.tokens) / this.rate);
+    if (this.#clock() - bucket.failedAt >= SUSPECT_MS) return 0;
+    const global = this.#refillGlobal();
+    return global.tokens >= 1 ? 0 : Math.ceil((1 - global.tokens) / this.rate);
   }
 
   /** Counts a wrong token from `address`; logs the first of each interval once throttled. */
@@ -58,11 +83,12 @@ export class LoginThrottle {
     let bucket = this.#refill(address);
     if (!bucket) {
       if (this.#buckets.size >= MAX_ADDRESSES) this.#forgetOne();
-      bucket = { tokens: this.#burst, at: now, failures: 0, loggedAt: -Infinity };
+      bucket = { tokens: this.#burst, at: now, failures: 0, loggedAt: -Infinity, failedAt: now };
       this.#buckets.set(address, bucket);
     }
     bucket.tokens = Math.max(0, bucket.tokens - 1);
     bucket.failures++;
+    bucket.failedAt = now;
     if (bucket.tokens < 1 && now - bucket.loggedAt >= LOG_EVERY_MS) {
       this.#log(
         `netwatch: ${bucket.failures} wrong tokens from ${address}; slowing it to ` +
@@ -71,6 +97,26 @@ export class LoginThrottle {
       bucket.loggedAt = now;
       bucket.failures = 0;
     }
+    const global = this.#refillGlobal();
+    global.tokens = Math.max(0, global.tokens - 1);
+    global.failures++;
+    if (global.tokens < 1 && now - global.loggedAt >= LOG_EVERY_MS) {
+      this.#log(
+        `netwatch: ${global.failures} wrong tokens from ${this.#buckets.size} addresses; ` +
+          `slowing those that sent one to ${this.rate} a second in all (said at most once a minute)`,
+      );
+      global.loggedAt = now;
+      global.failures = 0;
+    }
+  }
+
+  #refillGlobal(): Bucket {
+    const global = this.#global;
+    const now = this.#clock();
+    const cap = this.#burst * GLOBAL_FACTOR;
+    global.tokens = Math.min(cap, global.tokens + (now - global.at) / 1000 * this.rate);
+    global.at = now;
+    return global;
   }
 
   #refill(address: string): Bucket | undefined {
@@ -82,11 +128,12 @@ export class LoginThrottle {
     return bucket;
   }
 
-  /** Drops the oldest address whose bucket is full again, else the oldest. */
+  /** Drops the oldest address whose bucket is full again and no longer suspect, else the oldest. */
   #forgetOne(): void {
     const now = this.#clock();
     for (const [address, bucket] of this.#buckets) {
-      if (bucket.tokens + (now - bucket.at) / 1000 * this.rate >= this.#burst) {
+      const full = bucket.tokens + (now - bucket.at) / 1000 * this.rate >= this.#burst;
+      if (full && now - bucket.failedAt >= SUSPECT_MS) {
         this.#buckets.delete(address);
         return;
       }

@@ -45,3 +45,42 @@ Deno.test("an IPv6 client is its /64: addresses inside one share a bucket, IPv4-
   assert.equal(t.retryAfter("2001:db8:1:3::1"), 0, "the next /64 is another client");
   assert.match(lines[0], /from 2001:db8:1:2::\/64/);
 });
+
+Deno.test("LoginThrottle: guesses from many addresses share one bucket; a new address still tries", () => {
+  let now = 0;
+  const lines: string[] = [];
+  const throttle = new LoginThrottle({ clock: () => now, log: (l) => lines.push(l) });
+  // 100 addresses, one wrong token each: the shared bucket (10 bursts, 50) runs out at the 50th.
+  let allowed = 0;
+  for (let i = 0; i < 100; i++) {
+    const address = `198.51.100.${i + 1}`;
+    if (throttle.retryAfter(address) === 0) allowed++;
+    throttle.failed(address);
+  }
+  assert.equal(allowed, 100, "each address's first try is its own");
+  // Their second tries wait for the shared bucket, a second from now at the default rate.
+  assert.equal(throttle.retryAfter("198.51.100.1"), 1);
+  assert.equal(throttle.retryAfter("198.51.100.100"), 1);
+  assert.equal(
+    throttle.retryAfter("192.0.2.200"),
+    0,
+    "an address that has not guessed is not slowed",
+  );
+  assert.ok(lines.some((l) => /^netwatch: 50 wrong tokens from 50 addresses; slowing/.test(l)));
+  // One shared guess a second: 60 s later, 60 of the 100 addresses got one more try, not 6,000.
+  let tries = 0;
+  for (let s = 0; s < 60; s++) {
+    now += 1000;
+    for (let i = 0; i < 100; i++) {
+      const address = `198.51.100.${i + 1}`;
+      if (throttle.retryAfter(address) === 0) {
+        tries++;
+        throttle.failed(address);
+      }
+    }
+  }
+  assert.equal(tries, 60);
+  // Ten quiet minutes later they are ordinary addresses again.
+  now += 10 * 60_000;
+  assert.equal(throttle.retryAfter("198.51.100.1"), 0);
+});

@@ -35,8 +35,8 @@ Serve options (and -i, -f, --snaplen, --buffer-size, --no-promisc, --immediate):
       --speed N|max      replay speed: 1 real time, 10 ten times faster, max (default);
                          N from 0.001 to 1000000; silences over 10 s are skipped
       --listen HOST:PORT address to serve on (default 127.0.0.1:7500)
-      --token TOKEN      require this token (also NETWATCH_TOKEN, or --token-file PATH);
-                         clients send Authorization: Bearer TOKEN
+      --token TOKEN      require this token, 16 characters at least (also NETWATCH_TOKEN,
+                         or --token-file PATH); clients send Authorization: Bearer TOKEN
       --token-file PATH  read the token from a file (first line)
       --insecure-no-auth allow a non-loopback --listen without a token
       --max-flows N      active flows kept (default 1000000; then the least recent is evicted)
@@ -53,8 +53,8 @@ Serve options (and -i, -f, --snaplen, --buffer-size, --no-promisc, --immediate):
       --allowed-host NAME
                          also accept this Host (a reverse proxy's name; repeatable)
       --cookie-secure    mark the login cookie Secure (served behind HTTPS)
-      --login-rate N     wrong tokens a second per client address, after a burst of 5,
-                         before 429 (default 1; 0 turns the throttle off)
+      --login-rate N     wrong tokens a second per client address after a burst of 5, and
+                         for all of them together after 50, before 429 (default 1; 0 off)
       --workers N        live capture: split the interface across N capture workers
                          (PACKET_FANOUT; default half the cores, at most 8)
       --export URL       send ended flows to an IPFIX collector or ClickHouse (repeatable):

@@ -229,7 +229,7 @@ export async function killNamespaceProcesses(link: TestLink): Promise<void> {
   }
 }
 
-/** Runs the live benchmarks (needs root, trafgen, darkstat, softflowd, curl). */
+/** Runs the live benchmarks (needs root, trafgen, tcpreplay, darkstat, softflowd, curl). */
 export async function benchLive(options: {
   stepSeconds?: number;
   typicalSeconds?: number;

@@ -531,7 +531,7 @@ export function writeReport(res: BenchResults, root: string): void {
     "runs a subset, the other sections keep their last figures from bench/out/results.json). " +
     "The machine is a shared 2-core VM, so every figure is a median or a ratio measured in " +
     "the same run as its reference, never a single time. Live sections need root (network " +
-    "namespaces), trafgen, darkstat and softflowd.",
+    "namespaces), trafgen, tcpreplay, darkstat and softflowd.",
     "",
     "## Summary",
     "",

@@ -10,6 +10,7 @@ import { versionRules } from "./quic_keys.ts";
 import { gquicNumber } from "./gquic_chlo.ts";
 import { parseMgcpEndpoint } from "./mgcp_endpoint.ts";
 import { parseNetbiosDatagramName } from "./netbios_name.ts";
+import { u32 } from "./bytes.ts";
 
 /** Protocol ids; `PROTOCOL_NAMES[id]` is the label (nDPI's spelling where it has one). */
 export const Protocol = {
@@ -293,8 +294,4 @@ function lineText(bytes: Uint8Array, p: number, end: number): string {
   let e = p;
   while (e < end && e < p + 200 && bytes[e] !== 0x0a) e++;
   return String.fromCharCode(...bytes.subarray(p, e));
-}
-
-function u32(bytes: Uint8Array, p: number): number {
-  return ((bytes[p] << 24) | (bytes[p + 1] << 16) | (bytes[p + 2] << 8) | bytes[p + 3]) >>> 0;
 }

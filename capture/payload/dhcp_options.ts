@@ -3,6 +3,7 @@
 // Nothing here throws or reads outside the given range.
 
 import { asciiName } from "./name_text.ts";
+import { u32 } from "./bytes.ts";
 
 /** What parseDhcp() found. */
 export interface DhcpInfo {
@@ -34,8 +35,7 @@ export function parseDhcp(bytes: Uint8Array, offset: number, length: number): Dh
     return null;
   }
   // ciaddr: the client's own address, at 12.
-  const ciaddr = ((bytes[offset + 12] << 24) | (bytes[offset + 13] << 16) |
-    (bytes[offset + 14] << 8) | bytes[offset + 15]) >>> 0;
+  const ciaddr = u32(bytes, offset + 12);
   const info: DhcpInfo = { op: bytes[offset], messageType: 0, hostname: null, clientAddress: 0 };
   let requested = 0;
   let p = c + 4;
@@ -50,10 +50,7 @@ export function parseDhcp(bytes: Uint8Array, offset: number, length: number): Dh
     if (p + 2 + size > end) break;
     if (code === 12) info.hostname = asciiName(bytes, p + 2, size);
     else if (code === 53 && size === 1) info.messageType = bytes[p + 2];
-    else if (code === 50 && size === 4) {
-      requested = ((bytes[p + 2] << 24) | (bytes[p + 3] << 16) | (bytes[p + 4] << 8) |
-        bytes[p + 5]) >>> 0;
-    }
+    else if (code === 50 && size === 4) requested = u32(bytes, p + 2);
     p += 2 + size;
   }
   if (info.op === 1) info.clientAddress = ciaddr || requested;

@@ -6,6 +6,8 @@
 // a name at most 255 bytes on the wire, reserved label types are rejected, and so is a label
 // holding a control character or a dot. Nothing here throws or reads outside the given range.
 
+import { u32 } from "./bytes.ts";
+
 /** One A, AAAA or CNAME answer. */
 export interface DnsAnswer {
   /** Owner name of the record, lower-cased. */
@@ -109,9 +111,7 @@ export function parseDnsMessage(
     p = cursor.next;
     const type = (bytes[p] << 8) | bytes[p + 1];
     const rrClass = ((bytes[p + 2] << 8) | bytes[p + 3]) & 0x7fff; // mDNS cache-flush bit
-    const ttl =
-      ((bytes[p + 4] << 24) | (bytes[p + 5] << 16) | (bytes[p + 6] << 8) | bytes[p + 7]) >>>
-      0;
+    const ttl = u32(bytes, p + 4);
     const size = (bytes[p + 8] << 8) | bytes[p + 9];
     const data = p + 10;
     if (data + size > end) {
@@ -121,10 +121,10 @@ export function parseDnsMessage(
     p = data + size;
     if (rrClass !== CLASS_IN) continue;
     if (type === DnsType.A && size === 4) {
-      message.answers.push({ name, type, ttl, address: [word(bytes, data)] });
+      message.answers.push({ name, type, ttl, address: [u32(bytes, data)] });
     } else if (type === DnsType.Aaaa && size === 16) {
-      const address = [word(bytes, data), word(bytes, data + 4), word(bytes, data + 8)];
-      address.push(word(bytes, data + 12));
+      const address = [u32(bytes, data), u32(bytes, data + 4), u32(bytes, data + 8)];
+      address.push(u32(bytes, data + 12));
       message.answers.push({ name, type, ttl, address });
     } else if (type === DnsType.Cname) {
       const target = readName(bytes, start, data + size, data);
@@ -204,8 +204,4 @@ function readName(bytes: Uint8Array, start: number, end: number, p: number): str
     }
     p += 1 + size;
   }
-}
-
-function word(bytes: Uint8Array, p: number): number {
-  return ((bytes[p] << 24) | (bytes[p + 1] << 16) | (bytes[p + 2] << 8) | bytes[p + 3]) >>> 0;
 }

@@ -3,6 +3,7 @@
 // Nothing here throws or reads outside the given range.
 
 import { asciiName } from "./name_text.ts";
+import { u32 } from "./bytes.ts";
 
 /** A region of the input holding a CHLO message. */
 export interface ChloRegion {
@@ -103,10 +104,6 @@ export function parseChlo(
     previous = valueEnd;
   }
   return { sni: null };
-}
-
-function u32(bytes: Uint8Array, p: number): number {
-  return ((bytes[p] << 24) | (bytes[p + 1] << 16) | (bytes[p + 2] << 8) | bytes[p + 3]) >>> 0;
 }
 
 function u32le(bytes: Uint8Array, p: number): number {

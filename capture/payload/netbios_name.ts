@@ -1,6 +1,8 @@
 // Decodes NetBIOS names (RFC 1001 14.1 first-level encoding) from name-service and datagram
 // packets, as Windows hosts announce themselves. Nothing here throws or reads out of range.
 
+import { u32 } from "./bytes.ts";
+
 /**
  * The NetBIOS name encoded in the 32-letter DNS label `label` (each byte as two letters
  * 'a'..'p' once lower-cased), trailing spaces and the 16th (type) byte dropped, lower-cased;
@@ -45,6 +47,5 @@ export function parseNetbiosDatagramName(
  */
 export function netbiosDatagramSource(bytes: Uint8Array, offset: number, length: number): number {
   if (Math.min(offset + length, bytes.length) - offset < 8) return 0;
-  const p = offset + 4;
-  return ((bytes[p] << 24) | (bytes[p + 1] << 16) | (bytes[p + 2] << 8) | bytes[p + 3]) >>> 0;
+  return u32(bytes, offset + 4);
 }

@@ -9,6 +9,7 @@
 
 import { createDecipheriv } from "node:crypto";
 import { headerMask, initialKeys, type VersionRules, versionRules } from "./quic_keys.ts";
+import { u32 } from "./bytes.ts";
 
 /** Data of one CRYPTO frame at `offset` in the crypto stream. */
 export interface QuicCryptoChunk {
@@ -38,8 +39,7 @@ const MAX_PACKETS = 8;
 /** The version of a long-header QUIC packet at `offset`, or -1 (short header or too short). */
 export function longHeaderVersion(bytes: Uint8Array, offset: number, length: number): number {
   if (length < 7 || offset + 5 > bytes.length || (bytes[offset] & 0x80) === 0) return -1;
-  return ((bytes[offset + 1] << 24) | (bytes[offset + 2] << 16) | (bytes[offset + 3] << 8) |
-    bytes[offset + 4]) >>> 0;
+  return u32(bytes, offset + 1);
 }
 
 /**
@@ -88,7 +88,7 @@ function openPacket(
 ): number {
   // Long header: flags (1), version (4), DCID length (1), DCID, SCID length (1), SCID.
   const start = p;
-  if (readU32(bytes, p + 1) !== version) return -1;
+  if (u32(bytes, p + 1) !== version) return -1;
   const type = (bytes[p] >> 4) & 0x03;
   p += 5;
   const dcidLength = bytes[p];
@@ -225,10 +225,6 @@ function readVarint(bytes: Uint8Array, p: number, end: number): number {
 
 function skipVarint(bytes: Uint8Array, p: number, end: number): number {
   return readVarint(bytes, p, end) < 0 ? -1 : varintEnd;
-}
-
-function readU32(bytes: Uint8Array, p: number): number {
-  return ((bytes[p] << 24) | (bytes[p + 1] << 16) | (bytes[p + 2] << 8) | bytes[p + 3]) >>> 0;
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {

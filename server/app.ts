@@ -20,7 +20,7 @@ import { mountUi } from "./ui_routes.ts";
 import { acceptedParameters, mountApiRoutes, streamSource } from "./api_routes.ts";
 import type { Credit } from "../ui/components/Page.tsx";
 import { validationHook } from "./validation.ts";
-import type { StatsParts } from "./views.ts";
+import { NO_HTTP, type StatsParts } from "./views.ts";
 import { HistoryStatsReader } from "./history_stats.ts";
 import type { ExportStatus, HttpStats } from "./wire.ts";
 
@@ -67,16 +67,6 @@ export interface NetwatchApp {
   close(): void;
 }
 
-/** Connection counters when no adapter reports any (in process). */
-const NO_CONNECTIONS: ConnectionStats = {
-  connections: 0,
-  max_connections: 0,
-  connections_refused: 0,
-  connections_evicted: 0,
-  connections_timed_out: 0,
-  connections_overrun: 0,
-};
-
 /** Longest request URL accepted. */
 const MAX_URL = 8192;
 
@@ -88,8 +78,9 @@ export function createApp(options: AppOptions): NetwatchApp {
   const exports = options.exportStatus ?? (() => []);
   const ranges = { monitor: m, history: options.history };
   const counts = { loginFailures: 0, forbidden: 0 };
+  // Without an adapter (in process) the connection counters are NO_HTTP's zeros.
   const httpStats = (): HttpStats => ({
-    ...(options.connections?.stats() ?? NO_CONNECTIONS),
+    ...(options.connections?.stats() ?? NO_HTTP),
     login_failures: counts.loginFailures,
     forbidden: counts.forbidden,
   });

@@ -237,11 +237,10 @@ export class ConnectionGuard {
    */
   #evictOne(now: number): boolean {
     const { evictAfterMs } = this.limits;
-    let victim: GuardedSocket | undefined;
-    for (const socket of this.#waiting) {
-      if (now - this.#entries.get(socket)!.since >= evictAfterMs) victim = socket;
-      break;
-    }
+    const oldest = this.#waiting.values().next().value;
+    let victim = oldest && now - this.#entries.get(oldest)!.since >= evictAfterMs
+      ? oldest
+      : undefined;
     if (!victim) {
       for (const [socket, entry] of this.#entries) {
         if (entry.state === "busy" && stalledFor(socket, now) >= evictAfterMs) {

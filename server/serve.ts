@@ -104,7 +104,7 @@ export function serveApp(
     if (hostCount(req) > 1) {
       // RFC 9112 section 3.2: more than one Host is a 400 (node keeps only the first).
       res.writeHead(400, { "Content-Type": "application/json", Connection: "close" });
-      res.end(JSON.stringify({ error: { code: "bad_request", message: "More than one Host" } }));
+      res.end(JSON.stringify(errorBody("bad_request", "More than one Host")));
       return;
     }
     // Every socket here is a ConnSocket: the accept loop below makes them.

@@ -46,8 +46,8 @@ export function resolveToken(args: ServeArgs): string | undefined {
 }
 
 /**
- * Shortest token accepted. The login throttle slows guessing per address, not across many
- * addresses; 16 characters (64 bits as hex) keep guessing hopeless whatever the rate.
+ * Shortest token accepted: the login throttle slows guessing, but 16 characters (64 bits as hex)
+ * keep it hopeless even at the server's whole request rate.
  */
 const MIN_TOKEN = 16;
 

@@ -27,12 +27,17 @@ const SUSPECT_MS = 10 * 60_000;
 /** Addresses remembered at most (a full bucket is forgotten first; it holds nothing). */
 const MAX_ADDRESSES = 4096;
 
-interface Bucket {
+/** Wrong tokens still allowed, refilled at the throttle's rate, and when it last logged. */
+interface Tokens {
   tokens: number;
   at: number;
   /** Wrong tokens since the last log line. */
   failures: number;
   loggedAt: number;
+}
+
+/** One address's tokens. */
+interface Bucket extends Tokens {
   /** When it last sent a wrong token. */
   failedAt: number;
 }
@@ -46,7 +51,7 @@ export class LoginThrottle {
   readonly rate: number;
   readonly #burst: number;
   /** Wrong tokens from every address together. */
-  readonly #global: Bucket;
+  readonly #global: Tokens;
 
   constructor(
     options: { rate?: number; clock?: () => number; log?: (line: string) => void } = {},
@@ -60,7 +65,6 @@ export class LoginThrottle {
       at: this.#clock(),
       failures: 0,
       loggedAt: -Infinity,
-      failedAt: -Infinity,
     };
   }
 
@@ -86,53 +90,55 @@ export class LoginThrottle {
       bucket = { tokens: this.#burst, at: now, failures: 0, loggedAt: -Infinity, failedAt: now };
       this.#buckets.set(address, bucket);
     }
-    bucket.tokens = Math.max(0, bucket.tokens - 1);
-    bucket.failures++;
     bucket.failedAt = now;
-    if (bucket.tokens < 1 && now - bucket.loggedAt >= LOG_EVERY_MS) {
-      this.#log(
-        `netwatch: ${bucket.failures} wrong tokens from ${address}; slowing it to ` +
-          `${this.rate} a second (said at most once a minute per address)`,
-      );
-      bucket.loggedAt = now;
-      bucket.failures = 0;
-    }
-    const global = this.#refillGlobal();
-    global.tokens = Math.max(0, global.tokens - 1);
-    global.failures++;
-    if (global.tokens < 1 && now - global.loggedAt >= LOG_EVERY_MS) {
-      this.#log(
-        `netwatch: ${global.failures} wrong tokens from ${this.#buckets.size} addresses; ` +
-          `slowing those that sent one to ${this.rate} a second in all (said at most once a minute)`,
-      );
-      global.loggedAt = now;
-      global.failures = 0;
+    this.#spend(
+      bucket,
+      now,
+      (failures) =>
+        `netwatch: ${failures} wrong tokens from ${address}; slowing it to ` +
+        `${this.rate} a second (said at most once a minute per address)`,
+    );
+    this.#spend(
+      this.#refillGlobal(),
+      now,
+      (failures) =>
+        `netwatch: ${failures} wrong tokens from ${this.#buckets.size} addresses; ` +
+        `slowing those that sent one to ${this.rate} a second in all (said at most once a minute)`,
+    );
+  }
+
+  /** Takes one token from `tokens`; once none is left, logs `line` at most once a minute. */
+  #spend(tokens: Tokens, now: number, line: (failures: number) => string): void {
+    tokens.tokens = Math.max(0, tokens.tokens - 1);
+    tokens.failures++;
+    if (tokens.tokens < 1 && now - tokens.loggedAt >= LOG_EVERY_MS) {
+      this.#log(line(tokens.failures));
+      tokens.loggedAt = now;
+      tokens.failures = 0;
     }
   }
 
-  #refillGlobal(): Bucket {
-    const global = this.#global;
-    const now = this.#clock();
-    const cap = this.#burst * GLOBAL_FACTOR;
-    global.tokens = Math.min(cap, global.tokens + (now - global.at) / 1000 * this.rate);
-    global.at = now;
-    return global;
+  /** Adds to `tokens` what `rate` refilled since it was last topped up, up to `cap`. */
+  #topUp<T extends Tokens>(tokens: T, cap: number, now = this.#clock()): T {
+    tokens.tokens = Math.min(cap, tokens.tokens + (now - tokens.at) / 1000 * this.rate);
+    tokens.at = now;
+    return tokens;
+  }
+
+  #refillGlobal(): Tokens {
+    return this.#topUp(this.#global, this.#burst * GLOBAL_FACTOR);
   }
 
   #refill(address: string): Bucket | undefined {
     const bucket = this.#buckets.get(address);
-    if (!bucket) return undefined;
-    const now = this.#clock();
-    bucket.tokens = Math.min(this.#burst, bucket.tokens + (now - bucket.at) / 1000 * this.rate);
-    bucket.at = now;
-    return bucket;
+    return bucket && this.#topUp(bucket, this.#burst);
   }
 
   /** Drops the oldest address whose bucket is full again and no longer suspect, else the oldest. */
   #forgetOne(): void {
     const now = this.#clock();
     for (const [address, bucket] of this.#buckets) {
-      const full = bucket.tokens + (now - bucket.at) / 1000 * this.rate >= this.#burst;
+      const full = this.#topUp(bucket, this.#burst, now).tokens >= this.#burst;
       if (full && now - bucket.failedAt >= SUSPECT_MS) {
         this.#buckets.delete(address);
         return;

@@ -123,13 +123,31 @@ export async function replayTraffic(
   seconds: number,
 ): Promise<{ sent: number; seconds: number }> {
   const loops = Math.max(1, Math.round((pps * seconds) / LIVE_FLOWS));
-  const args = ["tcpreplay", "-q", "-i", link.a.dev, `--pps=${pps}`, `--loop=${loops}`, pcap];
+  return await timedSend(link, [
+    "tcpreplay",
+    "-q",
+    "-i",
+    link.a.dev,
+    `--pps=${pps}`,
+    `--loop=${loops}`,
+    pcap,
+  ]);
+}
+
+/**
+ * Runs the sender `args` in the link's first namespace until it exits; packets sent (by the
+ * veth counter) and the seconds it took. Throws with its stderr when it fails.
+ */
+async function timedSend(
+  link: TestLink,
+  args: string[],
+): Promise<{ sent: number; seconds: number }> {
   const before = await txPackets(link);
   const started = performance.now();
   const status = await link.spawn(link.a, args, { stdout: "null", stderr: "piped" }).output();
   const elapsed = (performance.now() - started) / 1000;
   if (!status.success) {
-    throw new Error(`tcpreplay failed: ${new TextDecoder().decode(status.stderr).trim()}`);
+    throw new Error(`${args[0]} failed: ${new TextDecoder().decode(status.stderr).trim()}`);
   }
   return { sent: (await txPackets(link)) - before, seconds: elapsed };
 }
@@ -162,14 +180,7 @@ export async function sendTraffic(
   const args = ["trafgen", "-o", link.a.dev, "-i", config, "-P", "1", "-q"];
   if (pps > 0) args.push("-b", `${pps}pps`);
   args.push("-n", String(packets ?? Math.round((pps || TOP_SPEED_PPS) * seconds)));
-  const before = await txPackets(link);
-  const started = performance.now();
-  const status = await link.spawn(link.a, args, { stdout: "null", stderr: "piped" }).output();
-  const elapsed = (performance.now() - started) / 1000;
-  if (!status.success) {
-    throw new Error(`trafgen failed: ${new TextDecoder().decode(status.stderr).trim()}`);
-  }
-  return { sent: (await txPackets(link)) - before, seconds: elapsed };
+  return await timedSend(link, args);
 }
 
 /** What sends a step's traffic: a trafgen configuration, or a pcap tcpreplay paces. */

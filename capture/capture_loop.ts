@@ -105,10 +105,11 @@ export async function runSource(
  * a block of packets, then take every packet ready, up to a batch; an idle interface costs a
  * wake-up every WAIT_MS (which also lets messages in: queries, stop).
  *
- * Why not the alternatives, measured on Linux 6.18 with 1 Gbps of 1,514-byte frames (the
- * 64 MiB ring then holds about half a second), where tcpdump dropped nothing:
- * - reads on a 100 ms clock without waiting: a ring let fill up came back in bursts (nothing
- *   to read for most of a second, then a full ring), and 45% was dropped;
+ * Why not the alternatives, measured on Linux 6.18 with 1,514-byte frames at 1 Gbps on average,
+ * sent by trafgen as one burst a second (12 Gbps for 80 ms; the 64 MiB ring holds about half a
+ * second of 1 Gbps), where tcpdump dropped nothing:
+ * - reads on a 100 ms clock without waiting: the burst overran the ring between two reads, and
+ *   45% was dropped (not re-measured with evenly paced traffic);
  * - libpcap's blocking read as a nonblocking FFI call (off this thread): in the engine worker
  *   its promise settled up to 0.9 s after libpcap returned (it returned one block, where 0.9 s
  *   would have filled hundreds), and up to 1.6% was dropped.

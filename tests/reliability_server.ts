@@ -1,5 +1,5 @@
-// Helpers of the reliability tests: waiting for a capture state, a seeded PRNG, medians, and a
-// WebSocket handshake over a raw socket. (Servers start through helpers/serve.ts.)
+// Helpers of the reliability tests: waiting for a capture state, a seeded PRNG, medians, and raw
+// HTTP requests and WebSocket handshakes over a socket. (Servers start through helpers/serve.ts.)
 
 import { setTimeout as sleep } from "node:timers/promises";
 
@@ -46,6 +46,42 @@ export { mulberry32 as prng } from "./helpers/random.ts";
 export async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
   let at = 0;
   while (at < bytes.length) at += await conn.write(bytes.subarray(at));
+}
+
+/** One raw HTTP/1.1 request (any Host), read to the end: status, head and body. */
+export async function rawRequest(
+  port: number,
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  body = "",
+): Promise<{ status: number; head: string; body: string }> {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  try {
+    const lines = Object.entries({ ...headers, "Content-Length": String(body.length) })
+      .map(([k, v]) => `${k}: ${v}\r\n`).join("");
+    await writeAll(
+      conn,
+      new TextEncoder().encode(
+        `${method} ${path} HTTP/1.1\r\n${lines}Connection: close\r\n\r\n${body}`,
+      ),
+    );
+    let text = "";
+    const buffer = new Uint8Array(65536);
+    for (;;) {
+      const n = await conn.read(buffer);
+      if (n === null) break;
+      text += new TextDecoder().decode(buffer.subarray(0, n));
+    }
+    const split = text.indexOf("\r\n\r\n");
+    return {
+      status: Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1] ?? 0),
+      head: text.slice(0, split),
+      body: text.slice(split + 4),
+    };
+  } finally {
+    conn.close();
+  }
 }
 
 /**

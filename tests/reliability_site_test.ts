@@ -4,46 +4,10 @@
 import assert from "node:assert/strict";
 import { corpusPath } from "./helpers/corpus.ts";
 import { type ServeProcess, startServe } from "./helpers/serve.ts";
-import { upgrade, writeAll } from "./reliability_server.ts";
+import { rawRequest, upgrade } from "./reliability_server.ts";
 
 const FILE = corpusPath("real/pcapplusplus_tls2.pcap");
 const TOKEN = `tok-${crypto.randomUUID()}`;
-
-/** One raw HTTP/1.1 request (any Host), read to the end: status, head and body. */
-async function raw(
-  port: number,
-  method: string,
-  path: string,
-  headers: Record<string, string>,
-  body = "",
-): Promise<{ status: number; head: string; body: string }> {
-  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
-  try {
-    const lines = Object.entries({ ...headers, "Content-Length": String(body.length) })
-      .map(([k, v]) => `${k}: ${v}\r\n`).join("");
-    await writeAll(
-      conn,
-      new TextEncoder().encode(
-        `${method} ${path} HTTP/1.1\r\n${lines}Connection: close\r\n\r\n${body}`,
-      ),
-    );
-    let text = "";
-    const buffer = new Uint8Array(65536);
-    for (;;) {
-      const n = await conn.read(buffer);
-      if (n === null) break;
-      text += new TextDecoder().decode(buffer.subarray(0, n));
-    }
-    const split = text.indexOf("\r\n\r\n");
-    return {
-      status: Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1] ?? 0),
-      head: text.slice(0, split),
-      body: text.slice(split + 4),
-    };
-  } finally {
-    conn.close();
-  }
-}
 
 /** A WebSocket handshake with `headers`; the status (101 or the refusal) and its body. */
 async function handshake(port: number, headers: Record<string, string>) {
@@ -66,13 +30,13 @@ Deno.test("without a token: a foreign Host or WebSocket Origin gets 403 before a
   try {
     await t.step("a rebinding page (Host: attacker.example) reads nothing", async () => {
       for (const path of ["/api/v1/flows", "/api/v1/talkers", "/metrics", "/"]) {
-        const answer = await raw(port, "GET", path, { Host: `attacker.example:${port}` });
+        const answer = await rawRequest(port, "GET", path, { Host: `attacker.example:${port}` });
         assert.equal(answer.status, 403, path);
         assert.match(answer.body, /^\{"error":\{"code":"forbidden_host","message":"[^"]+"\}\}$/);
       }
-      const ok = await raw(port, "GET", "/api/v1/flows", { Host: own });
+      const ok = await rawRequest(port, "GET", "/api/v1/flows", { Host: own });
       assert.equal(ok.status, 200);
-      const local = await raw(port, "GET", "/api/v1/health", { Host: "localhost:9999" });
+      const local = await rawRequest(port, "GET", "/api/v1/health", { Host: "localhost:9999" });
       assert.equal(local.status, 200, "an SSH tunnel's local port");
     });
 
@@ -115,7 +79,7 @@ Deno.test("with a token: the cookie holds a session, logout ends it, guessing is
   let session = "";
   try {
     await t.step("login sets an HttpOnly session cookie that is not the token", async () => {
-      const answer = await raw(port, "POST", "/login", { Host: own, ...formType }, form);
+      const answer = await rawRequest(port, "POST", "/login", { Host: own, ...formType }, form);
       assert.equal(answer.status, 303);
       const cookie = /^set-cookie: (.*)$/im.exec(answer.head)?.[1] ?? "";
       assert.match(
@@ -125,9 +89,12 @@ Deno.test("with a token: the cookie holds a session, logout ends it, guessing is
       assert.doesNotMatch(cookie, /Secure/);
       assert.ok(!cookie.includes(TOKEN) && !cookie.includes(encodeURIComponent(TOKEN)));
       session = cookie.split(";")[0];
-      const health = await raw(port, "GET", "/api/v1/health", { Host: own, Cookie: session });
+      const health = await rawRequest(port, "GET", "/api/v1/health", {
+        Host: own,
+        Cookie: session,
+      });
       assert.equal(health.status, 200);
-      const tokenCookie = await raw(port, "GET", "/api/v1/health", {
+      const tokenCookie = await rawRequest(port, "GET", "/api/v1/health", {
         Host: own,
         Cookie: `netwatch_token=${TOKEN}`,
       });
@@ -144,7 +111,7 @@ Deno.test("with a token: the cookie holds a session, logout ends it, guessing is
     await t.step(
       "behind an HTTPS proxy that is an --allowed-host, the cookie is Secure",
       async () => {
-        const answer = await raw(port, "POST", "/login", {
+        const answer = await rawRequest(port, "POST", "/login", {
           Host: "nw.example.org",
           "X-Forwarded-Proto": "https",
           Origin: "https://nw.example.org",
@@ -152,7 +119,7 @@ Deno.test("with a token: the cookie holds a session, logout ends it, guessing is
         }, form);
         assert.equal(answer.status, 303);
         assert.match(answer.head, /^set-cookie: netwatch_session=[^;]+;.*; Secure$/im);
-        const spoofed = await raw(port, "POST", "/login", {
+        const spoofed = await rawRequest(port, "POST", "/login", {
           Host: own,
           "X-Forwarded-Proto": "https",
           ...formType,
@@ -162,15 +129,15 @@ Deno.test("with a token: the cookie holds a session, logout ends it, guessing is
     );
 
     await t.step("logout clears the cookie and ends the session", async () => {
-      const answer = await raw(port, "POST", "/logout", { Host: own, Cookie: session });
+      const answer = await rawRequest(port, "POST", "/logout", { Host: own, Cookie: session });
       assert.equal(answer.status, 303);
       assert.match(
         answer.head,
         /^set-cookie: netwatch_session=; Path=\/; HttpOnly; SameSite=Strict; Max-Age=0$/im,
       );
-      const after = await raw(port, "GET", "/api/v1/health", { Host: own, Cookie: session });
+      const after = await rawRequest(port, "GET", "/api/v1/health", { Host: own, Cookie: session });
       assert.equal(after.status, 401);
-      const foreign = await raw(port, "POST", "/logout", {
+      const foreign = await rawRequest(port, "POST", "/logout", {
         Host: own,
         Origin: "https://evil.example",
       });
@@ -183,7 +150,7 @@ Deno.test("with a token: the cookie holds a session, logout ends it, guessing is
         const statuses: number[] = [];
         let retryAfter = "";
         for (let i = 0; i < 40; i++) {
-          const answer = await raw(
+          const answer = await rawRequest(
             port,
             "POST",
             "/login",
@@ -201,13 +168,13 @@ Deno.test("with a token: the cookie holds a session, logout ends it, guessing is
         assert.equal(wrong + slowed, 40);
         assert.ok(Number(retryAfter) >= 1, `Retry-After ${retryAfter}`);
         // Bearer guesses on the API share the same bucket.
-        const bearer = await raw(port, "GET", "/api/v1/flows", {
+        const bearer = await rawRequest(port, "GET", "/api/v1/flows", {
           Host: own,
           Authorization: "Bearer x",
         });
         assert.equal(bearer.status, 429);
         // The right token from a throttled address waits too (documented): read the counter later.
-        const blocked = await raw(port, "GET", "/api/v1/stats", {
+        const blocked = await rawRequest(port, "GET", "/api/v1/stats", {
           Host: own,
           Authorization: `Bearer ${TOKEN}`,
         });

@@ -21,6 +21,14 @@ import { parseDhcp } from "./dhcp_options.ts";
 import { parseNetbiosDatagramName } from "./netbios_name.ts";
 import { parseMgcpEndpoint } from "./mgcp_endpoint.ts";
 import { proxyHeaderLength } from "./proxy_protocol.ts";
+import { parseMuninGreeting, parseSmtpGreeting, parseStunRealm } from "./server_greeting.ts";
+import {
+  parseCollectdHost,
+  parseSdRtnName,
+  parseWhoisQuery,
+  parseXiaomiDomain,
+} from "./client_names.ts";
+import { collectd, sdRtn, stunWithRealm, xiaomi } from "../../tests/helpers/name_messages.ts";
 import { FlowInspector } from "../../flows/identity/flow_inspector.ts";
 
 const ITERATIONS = Number(Deno.env.get("NETWATCH_FUZZ_ITERATIONS") ?? 1500);
@@ -48,6 +56,13 @@ const PARSERS: Record<string, Parser> = {
   netbios: parseNetbiosDatagramName,
   mgcp: parseMgcpEndpoint,
   proxy: proxyHeaderLength,
+  smtpGreeting: parseSmtpGreeting,
+  muninGreeting: parseMuninGreeting,
+  stunRealm: parseStunRealm,
+  sdRtn: parseSdRtnName,
+  collectd: parseCollectdHost,
+  xiaomi: parseXiaomiDomain,
+  whois: parseWhoisQuery,
 };
 
 /** Seeds: well-formed messages of each kind, which mutations then damage. */
@@ -138,6 +153,13 @@ function seeds(): Uint8Array[] {
     text("RQNT 1 *@gw.example MGCP 1.0\r\n"),
     text("PROXY TCP4 1.1.1.1 2.2.2.2 1 2\r\n"),
     dhcp,
+    text("220 mx.fuzz.example ESMTP\r\n"),
+    text("# munin node at node.fuzz.example\n"),
+    text("fuzz.example\r\n"),
+    stunWithRealm("fuzz.example"),
+    sdRtn("edge.fuzz.example"),
+    collectd("host.fuzz.example", 1),
+    xiaomi("push.fuzz.example:5222"),
   ];
 }
 
@@ -192,6 +214,9 @@ Deno.test(`payload parsers survive mutated input and stay in range (seed ${SEED}
   assert.equal(runs, ITERATIONS * Object.keys(PARSERS).length);
 });
 
+/** Server ports whose readers differ: TLS, mail, Munin, Xiaomi push, WHOIS, STUN, collectd. */
+const SERVER_PORTS = [443, 25, 4949, 5222, 43, 3478, 25826];
+
 Deno.test(`FlowInspector survives mutated packets on reused entries (seed ${SEED})`, () => {
   const random = mulberry32(SEED + 1);
   const inputs = seeds();
@@ -203,12 +228,14 @@ Deno.test(`FlowInspector survives mutated packets on reused entries (seed ${SEED
     const input = mutate(inputs[Math.floor(random() * inputs.length)], random);
     const proto = random() < 0.5 ? 6 : 17;
     const seq = Math.floor(random() * 4) * 500;
+    const port = SERVER_PORTS[Math.floor(random() * SERVER_PORTS.length)];
+    const toServer = random() < 0.5;
     inspector.inspect(
       entry,
       proto,
       random() < 0.7,
-      40000,
-      443,
+      toServer ? 40000 : port,
+      toServer ? port : 40000,
       seq,
       0x18,
       input,

@@ -1,5 +1,6 @@
 // The name readers FlowInspector runs on single datagrams: DNS (and mDNS, LLMNR, NetBIOS name
-// service), DHCP, SSDP, MGCP, DTLS and NetBIOS datagrams. QUIC, which spans datagrams, is in
+// service), DHCP, SSDP, MGCP, DTLS, STUN and NetBIOS datagrams, and in datagrams of no protocol
+// Netwatch names, Agora SD-RTN and collectd. QUIC, which spans datagrams, is in
 // stream_readers.ts.
 
 import { Protocol } from "../../capture/payload/app_protocol.ts";
@@ -12,6 +13,8 @@ import {
   netbiosDatagramSource,
   parseNetbiosDatagramName,
 } from "../../capture/payload/netbios_name.ts";
+import { parseStunRealm } from "../../capture/payload/server_greeting.ts";
+import { parseCollectdHost, parseSdRtnName } from "../../capture/payload/client_names.ts";
 import { parseDtlsClientHello } from "../../capture/payload/tls_client_hello.ts";
 import { NameSource } from "./passive_dns.ts";
 import type { Found } from "./stream_readers.ts";
@@ -83,6 +86,9 @@ export function readDatagramName(
   } else if (protocol === Protocol.Mgcp) {
     const name = parseMgcpEndpoint(bytes, offset, length);
     if (name) found = { name, source: NameSource.Mgcp };
+  } else if (protocol === Protocol.Stun) {
+    const name = parseStunRealm(bytes, offset, length);
+    if (name) found = { name, source: NameSource.StunRealm };
   } else if (protocol === Protocol.Dtls) {
     const name = parseDtlsClientHello(bytes, offset, length)?.sni;
     if (name) found = { name, source: NameSource.Sni };
@@ -93,6 +99,9 @@ export function readDatagramName(
       found = { name, source: NameSource.Netbios };
       owner = netbiosDatagramSource(bytes, offset, length);
     }
+  } else if (protocol === Protocol.Unknown) {
+    const name = parseSdRtnName(bytes, offset, length) ?? parseCollectdHost(bytes, offset, length);
+    if (name) found = { name, source: NameSource.ClientMessage };
   }
   return found ? { found, dns: null, clientSent, owner } : NOTHING;
 }

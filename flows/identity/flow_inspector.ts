@@ -7,10 +7,10 @@
 // each packet while wantsMore(entry), and release() once the flow is done or ends. A done flow,
 // and a packet without payload, cost a few array reads and allocate nothing.
 
-import { detectProtocol, Protocol, PROTOCOL_NAMES } from "../../capture/payload/app_protocol.ts";
+import { detectProtocol, Protocol } from "../../capture/payload/app_protocol.ts";
 import { parseDnsMessage, parseDnsTcp } from "../../capture/payload/dns_message.ts";
 import { proxyHeaderLength } from "../../capture/payload/proxy_protocol.ts";
-import { appLabel, AppMatcher } from "./app_rules.ts";
+import { AppMatcher } from "./app_rules.ts";
 import { NameTable, NO_NAME } from "./name_table.ts";
 import { NameSource, type PassiveDns } from "./passive_dns.ts";
 import { ReassemblyPool } from "./reassembly_pool.ts";
@@ -18,18 +18,19 @@ import { EntryBit, EntryState, InspectionEntries, MAX_ENTRIES } from "./inspecti
 import {
   type Found,
   parseClientStream,
+  readFirstWords,
   readQuicDatagram,
   startKind,
   StreamKind,
 } from "./stream_readers.ts";
 import { readDatagramName } from "./datagram_names.ts";
-import { nothingMoreToLearn, serverConfirms } from "./inspection_rules.ts";
+import { nothingMoreToLearn, selfGiven, serverConfirms, takesName } from "./inspection_rules.ts";
 
 /** Bits of inspect()'s answer. */
 export const Inspect = {
   /** The flow's name was found by this call: read nameOf()/nameTextOf(). */
   NameFound: 1,
-  /** The protocol or application label changed in this call: read appLabelOf(). */
+  /** The protocol or application changed in this call: read protocolOf() and appOf(). */
   AppFound: 2,
   /**
    * The server answered the handshake that carried the name, in this call: the name may now
@@ -73,7 +74,6 @@ export class FlowInspector {
   readonly entries: InspectionEntries;
   #budget: number;
   #passiveDns?: PassiveDns;
-  #labels = new Map<number, string>();
   /** The time of the packet being inspected, for what is learned from it. */
   #now = 0;
 
@@ -152,9 +152,10 @@ export class FlowInspector {
     const found = proto === TCP
       ? this.#tcp(entry, fromClient, srcPort, dstPort, tcpSeq, bytes, offset, length)
       : this.#udp(entry, fromClient, srcPort, dstPort, bytes, offset, length);
-    if (found && (e.bits[entry] & NameSet) === 0) {
+    if (found && takesName((e.bits[entry] & NameSet) !== 0, e.source[entry], found.source)) {
       const id = this.names.intern(found.name);
       if (id !== NO_NAME) {
+        this.names.release(e.name[entry]); // a name the server gave itself, replaced
         e.name[entry] = id;
         e.source[entry] = found.source;
         e.bits[entry] |= NameSet;
@@ -207,19 +208,6 @@ export class FlowInspector {
     return this.entries.protocol[entry];
   }
 
-  /** "TLS.YouTube", "DNS", "QUIC.Google", or "" when nothing is known; one string per pair. */
-  appLabelOf(entry: number): string {
-    const protocol = this.protocolOf(entry);
-    const app = this.appOf(entry);
-    const key = protocol * 65536 + app;
-    let label = this.#labels.get(key);
-    if (label === undefined) {
-      label = appLabel(PROTOCOL_NAMES[protocol] ?? "", this.matcher.appName(app));
-      this.#labels.set(key, label);
-    }
-    return label;
-  }
-
   /**
    * True when the name belongs to the engine's client side (the flow's first sender turned out
    * to be the server): learn the name for the other address.
@@ -241,6 +229,10 @@ export class FlowInspector {
   ): Found | null {
     const e = this.entries;
     let kind = e.kind[entry];
+    if (kind === StreamKind.None && (e.bits[entry] & NameSet) === 0) {
+      const words = readFirstWords(e.protocol[entry], bytes, offset, length, srcPort, dstPort);
+      if (words) return words;
+    }
     if (kind === StreamKind.None) {
       // A load balancer's PROXY header may come before the client's own first bytes.
       const skip = proxyHeaderLength(bytes, offset, length);
@@ -263,7 +255,7 @@ export class FlowInspector {
         e.bits[entry] |= HaveBase | (skip > 0 ? BaseFixed : 0);
       }
     }
-    if (!this.entries.isClient(entry, fromClient) || (e.bits[entry] & NameSet) !== 0) {
+    if (!this.entries.isClient(entry, fromClient) || this.#settled(entry)) {
       if (kind === StreamKind.DnsTcp && !this.entries.isClient(entry, fromClient)) {
         const answer = parseDnsTcp(bytes, offset, length).message;
         if (answer?.response) e.bits[entry] |= Answered;
@@ -358,6 +350,11 @@ export class FlowInspector {
     const ok = serverConfirms(e.source[entry], bytes, offset, length);
     if (ok) e.bits[entry] |= Confirmed;
     return ok;
+  }
+
+  /** Named by something better than a server's word about itself: no name replaces it. */
+  #settled(entry: number): boolean {
+    return (this.entries.bits[entry] & NameSet) !== 0 && !selfGiven(this.entries.source[entry]);
   }
 
   #complete(entry: number): boolean {

@@ -7,6 +7,8 @@ import { NameSource, PassiveDns } from "./passive_dns.ts";
 import { NameTable } from "./name_table.ts";
 import { buildClientHello, toRecords } from "../../tests/helpers/tls_hello.ts";
 import { buildInitial, cryptoFrame } from "../../tests/helpers/quic_packet.ts";
+import { sdRtn, stunWithRealm, xiaomi } from "../../tests/helpers/name_messages.ts";
+import { appLabelOf } from "../../tests/helpers/payload_flows.ts";
 
 const TCP = 6;
 const UDP = 17;
@@ -52,7 +54,7 @@ Deno.test("inspect() reads an SNI split across three segments that arrive out of
   assert.ok(r & Inspect.NameFound);
   assert.equal(i.nameTextOf(1), "www.youtube.com");
   assert.equal(i.sourceOf(1), NameSource.Sni);
-  assert.equal(i.appLabelOf(1), "TLS.YouTube");
+  assert.equal(appLabelOf(i, 1), "TLS.YouTube");
   assert.equal(i.pool.used, 0, "the buffer goes back once the hello is read");
   assert.ok(i.wantsMore(1), "still waiting for the server's answer");
   const answer = tcp(i, 5000, new Uint8Array([22, 3, 3, 0, 10, 2]), false);
@@ -78,11 +80,11 @@ Deno.test("inspect() finds a ClientHello after STARTTLS and an HTTP Host", () =>
   tcp(i, 22, text("STARTTLS\r\n"));
   assert.ok(tcp(i, 32, toRecords(buildClientHello({ sni: "mx.example" }))) & Inspect.NameFound);
   assert.equal(i.nameTextOf(1), "mx.example");
-  assert.equal(i.appLabelOf(1), "SMTP");
+  assert.equal(appLabelOf(i, 1), "SMTP");
   const r = tcp(i, 0, text("GET / HTTP/1.1\r\nHost: www.netflix.com:8080\r\n\r\n"), true, 2);
   assert.ok(r & Inspect.NameFound);
   assert.equal(i.nameTextOf(2), "www.netflix.com");
-  assert.equal(i.appLabelOf(2), "HTTP.Netflix");
+  assert.equal(appLabelOf(i, 2), "HTTP.Netflix");
   assert.ok(tcp(i, 0, text("HTTP/1.1 200 OK\r\n\r\n"), false, 2) & Inspect.Confirmed);
 });
 
@@ -105,7 +107,7 @@ Deno.test("inspect() gathers a QUIC ClientHello over two Initial datagrams", () 
     i.inspect(3, UDP, fromClient, 50000, 443, 0, 0, d, 0, d.length, 100);
   assert.equal(udp(one) & Inspect.NameFound, 0);
   assert.ok(udp(two) & Inspect.NameFound);
-  assert.equal(i.appLabelOf(3), "QUIC.Google");
+  assert.equal(appLabelOf(i, 3), "QUIC.Google");
   assert.equal(i.sourceOf(3), NameSource.Quic);
   const serverInitial = new Uint8Array(1200);
   serverInitial[0] = 0xc0;
@@ -178,7 +180,7 @@ Deno.test("inspect() names a DNS flow by its query and teaches passive DNS the a
   assert.ok(i.wantsMore(0));
   assert.ok(i.inspect(0, UDP, false, 53, 5000, 0, 0, answer, 0, answer.length, 51) & Inspect.Done);
   assert.equal(i.nameTextOf(0), "www.abc");
-  assert.equal(i.appLabelOf(0), "DNS");
+  assert.equal(appLabelOf(i, 0), "DNS");
   assert.deepEqual(passive.lookup([0xc0000207], 0, false, 52), {
     name: "www.abc",
     source: "dns",
@@ -195,7 +197,7 @@ Deno.test("inspect() stops after its budget and on protocols without names", () 
   assert.equal(i.nameOf(1), 0);
   const ssh = text("SSH-2.0-OpenSSH_9.2\r\n");
   assert.ok(tcp(i, 1, ssh, true, 2) & Inspect.Done);
-  assert.equal(i.appLabelOf(2), "SSH");
+  assert.equal(appLabelOf(i, 2), "SSH");
 });
 
 Deno.test("release() frees the entry's name and buffer for the next flow", () => {
@@ -306,4 +308,56 @@ Deno.test("inspect() names the sender of a NetBIOS datagram by the address it ca
   assert.ok(i.inspect(0, UDP, true, 138, 138, 0, 0, b, 0, b.length, 20) & Inspect.NameFound);
   assert.equal(passive.lookup([0x0a00020f], 0, false, 21)?.name, "msedgewin10");
   assert.equal(passive.lookup([0x0a00020f], 0, false, 21)?.source, "netbios");
+});
+
+Deno.test("a mail server's greeting names the flow until the client's SNI after STARTTLS", () => {
+  const names = new NameTable(64);
+  const i = new FlowInspector({ entries: 4, names });
+  let seen = 0;
+  const mail = (seq: number, s: string, fromClient: boolean) => {
+    const [sp, dp] = fromClient ? [40000, 25] : [25, 40000];
+    const b = text(s);
+    const r = i.inspect(1, TCP, fromClient, sp, dp, seq, PSH_ACK, b, 0, b.length, 100);
+    seen |= r;
+    return r;
+  };
+  assert.ok(mail(1, "220 mx.example.com ESMTP Postfix\r\n", false) & Inspect.NameFound);
+  assert.equal(i.nameTextOf(1), "mx.example.com");
+  assert.equal(i.sourceOf(1), NameSource.Greeting);
+  assert.equal(mail(1, "EHLO client.example\r\n", true) & Inspect.NameFound, 0);
+  mail(36, "250 mx.example.com\r\n", false);
+  mail(22, "STARTTLS\r\n", true);
+  assert.equal(mail(56, "220 2.0.0 Ready to start TLS\r\n", false) & Inspect.NameFound, 0);
+  assert.ok(i.wantsMore(1), "a ClientHello may still come");
+  assert.equal(seen & Inspect.Confirmed, 0, "a greeting is never learned for an address");
+  const hello = toRecords(buildClientHello({ sni: "smtp.example.com" }));
+  const r = i.inspect(1, TCP, true, 40000, 25, 32, PSH_ACK, hello, 0, hello.length, 100);
+  assert.ok(r & Inspect.NameFound);
+  assert.equal(i.nameTextOf(1), "smtp.example.com");
+  assert.equal(names.refsOf(names.find("mx.example.com")), 0, "the greeting's name let go");
+});
+
+Deno.test("a STUN realm, an SD-RTN server and a Xiaomi domain name their flows only", () => {
+  const names = new NameTable(64);
+  const passive = new PassiveDns(names);
+  const i = new FlowInspector({ entries: 4, names, passiveDns: passive });
+  const udp = (entry: number, b: Uint8Array, sp: number, dp: number) =>
+    i.inspect(entry, UDP, true, sp, dp, 0, 0, b, 0, b.length, 100);
+  // A Binding request names nothing; the Allocate error response's REALM does.
+  const binding = stunWithRealm("x", 0x0001).subarray(0, 20);
+  new DataView(binding.buffer, binding.byteOffset).setUint16(2, 0);
+  assert.equal(udp(0, binding, 40000, 3478) & Inspect.NameFound, 0);
+  assert.ok(i.wantsMore(0), "an unnamed STUN flow is still read");
+  assert.ok(udp(0, stunWithRealm("telegram.org"), 3478, 40000) & Inspect.NameFound);
+  assert.equal(i.nameTextOf(0), "telegram.org");
+  assert.equal(i.sourceOf(0), NameSource.StunRealm);
+  assert.ok(udp(1, sdRtn("1-2-3-4.edge.agora.io"), 40001, 8130) & Inspect.NameFound);
+  assert.equal(i.nameTextOf(1), "1-2-3-4.edge.agora.io");
+  assert.equal(i.sourceOf(1), NameSource.ClientMessage);
+  const m = xiaomi("push.example.com:5222");
+  const r = i.inspect(2, TCP, true, 40002, 5222, 1, PSH_ACK, m, 0, m.length, 100);
+  assert.ok(r & Inspect.NameFound && r & Inspect.Done);
+  assert.equal(i.nameTextOf(2), "push.example.com");
+  for (const entry of [0, 1, 2]) assert.equal(i.nameOwnerIsInitiator(entry), false);
+  assert.equal([...names.entries()].length, 3);
 });

@@ -30,10 +30,22 @@ const NAMELESS = new Set<number>([
   Protocol.BitTorrent,
   Protocol.WireGuard,
   Protocol.Ntp,
-  Protocol.Stun,
   Protocol.Postgres,
   Protocol.Mysql,
 ]);
+
+/**
+ * True for a name a server gave itself (a mail greeting, a STUN realm): a name the client asks
+ * for later in the flow (the SNI of a ClientHello after STARTTLS) replaces it, as in nDPI.
+ */
+export function selfGiven(source: number): boolean {
+  return source === NameSource.Greeting || source === NameSource.StunRealm;
+}
+
+/** True when a flow named (`named`) from `current` takes a name found from `incoming`. */
+export function takesName(named: boolean, current: number, incoming: number): boolean {
+  return !named || (selfGiven(current) && !selfGiven(incoming));
+}
 
 /** What the inspector knows of a flow, for nothingMoreToLearn(). */
 export interface FlowFacts {
@@ -50,7 +62,8 @@ export interface FlowFacts {
 
 /**
  * True when nothing more can be learned: a named handshake the server answered, a DNS exchange
- * with its response, any other name but DHCP's, or a protocol that carries none.
+ * with its response, any other name but DHCP's and a mail greeting's, or a protocol that carries
+ * none.
  */
 export function nothingMoreToLearn(f: FlowFacts): boolean {
   if (!f.named) return NAMELESS.has(f.protocol);
@@ -58,6 +71,8 @@ export function nothingMoreToLearn(f: FlowFacts): boolean {
     return f.confirmed;
   }
   if (f.source === NameSource.Dns) return f.answered || (f.protocol !== Protocol.Dns && !f.dnsTcp);
+  // A mail session may STARTTLS and send a ClientHello with the name the client wants.
+  if (f.source === NameSource.Greeting) return false;
   // A DHCP flow's later messages may come from other clients (see FlowInspector.inspect()).
   return f.protocol !== Protocol.Dhcp;
 }

@@ -34,6 +34,17 @@ export const NameSource = {
   Mgcp: 8,
   /** The Host of a request sent to a proxy: the site behind it, shown on the flow only. */
   HttpProxy: 9,
+  /**
+   * Names a server gives itself, shown on the flow only and only until the client asks for one
+   * (SNI after STARTTLS): a STUN/TURN server's realm, a mail or Munin server's greeting.
+   */
+  StunRealm: 10,
+  Greeting: 11,
+  /**
+   * A name in a client's first message in protocols whose server never confirms it (SD-RTN,
+   * collectd, Xiaomi push, WHOIS): shown on the flow only.
+   */
+  ClientMessage: 12,
 } as const;
 
 /** Source labels by NameSource value, as the API shows them. */

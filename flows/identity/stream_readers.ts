@@ -11,6 +11,8 @@ import {
 } from "../../capture/payload/http_request.ts";
 import { detectProtocol, Protocol } from "../../capture/payload/app_protocol.ts";
 import { longHeaderVersion, readQuicInitials } from "../../capture/payload/quic_initial.ts";
+import { parseMuninGreeting, parseSmtpGreeting } from "../../capture/payload/server_greeting.ts";
+import { parseWhoisQuery, parseXiaomiDomain } from "../../capture/payload/client_names.ts";
 import {
   parseClientHelloMessage,
   parseTlsStream,
@@ -143,6 +145,37 @@ function readCrypto(
 
 function quicName(sni: string | null | undefined): Found | null {
   return sni ? { name: sni, source: NameSource.Quic } : null;
+}
+
+/** TCP ports of mail submission and relay, whose greeting may not say "SMTP". */
+const MAIL_PORTS = new Set([25, 587, 2525]);
+const MUNIN_PORT = 4949;
+const WHOIS_PORTS = new Set([43, 4343]);
+const XIAOMI_PORT = 5222;
+
+/**
+ * A name in the first words of a TCP flow that starts no stream Netwatch reassembles: a mail or
+ * Munin server's greeting (the server names itself), a Xiaomi push client's first message or a
+ * WHOIS query (server_greeting.ts, client_names.ts).
+ */
+export function readFirstWords(
+  protocol: number,
+  bytes: Uint8Array,
+  offset: number,
+  length: number,
+  srcPort: number,
+  dstPort: number,
+): Found | null {
+  let name: string | null = null;
+  if (protocol === Protocol.Smtp || MAIL_PORTS.has(srcPort)) {
+    name = parseSmtpGreeting(bytes, offset, length);
+  } else if (srcPort === MUNIN_PORT) {
+    name = parseMuninGreeting(bytes, offset, length);
+  }
+  if (name) return { name, source: NameSource.Greeting };
+  if (dstPort === XIAOMI_PORT) name = parseXiaomiDomain(bytes, offset, length);
+  else if (WHOIS_PORTS.has(dstPort)) name = parseWhoisQuery(bytes, offset, length);
+  return name ? { name, source: NameSource.ClientMessage } : null;
 }
 
 /** The kind of client stream a TCP segment starts, or StreamKind.None. */

@@ -2,6 +2,8 @@
 // addresses, ports, TCP sequence and L4 payload (until the decoders carry payload offsets),
 // plus its own names (SNI, QUIC SNI, HTTP Host, DNS query) as the truth to compare with.
 
+import { PROTOCOL_NAMES } from "../../capture/payload/app_protocol.ts";
+import { appLabel } from "../../flows/identity/app_rules.ts";
 import { FlowInspector } from "../../flows/identity/flow_inspector.ts";
 import { ENDPOINT_FIELDS, tsharkFields } from "../../scripts/tshark_fields.ts";
 import { canonicalIp } from "./canonical_ip.ts";
@@ -104,7 +106,7 @@ export async function inspectCapture(path: string): Promise<Map<string, HarnessF
       Math.floor(Number(get("frame.time_epoch"))),
     );
     flow.name = inspector.nameTextOf(flow.entry);
-    flow.app = inspector.appLabelOf(flow.entry);
+    flow.app = appLabelOf(inspector, flow.entry);
   }
   return new Map(
     [...flows].map(([k, v]) => [k, { key: v.key, name: v.name, app: v.app, tshark: v.tshark }]),
@@ -133,4 +135,10 @@ function collectTruth(
   ) {
     for (const name of all("dns.qry.name")) add(flow.tshark.dns, name);
   }
+}
+
+/** The app label of inspector entry `entry`, as Identity makes it: "TLS.YouTube", "DNS", "". */
+export function appLabelOf(inspector: FlowInspector, entry: number): string {
+  const protocol = PROTOCOL_NAMES[inspector.protocolOf(entry)] ?? "";
+  return appLabel(protocol, inspector.matcher.appName(inspector.appOf(entry)));
 }

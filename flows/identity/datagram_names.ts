@@ -63,7 +63,8 @@ export function readDatagramName(
     const m = parseDnsMessage(bytes, offset, length);
     if (!m) return NOTHING;
     let name = m.questionName || m.firstAnswerName;
-    let source: number = NameSource.Dns;
+    // An answer without its question (an mDNS announcement) names a flow nothing has named.
+    let source: number = m.questionName ? NameSource.Dns : NameSource.DnsAnswer;
     if (srcPort === NETBIOS_NAME_PORT || dstPort === NETBIOS_NAME_PORT) {
       name = decodeNetbiosLabel(name.split(".")[0]) ?? "";
       source = NameSource.Netbios;

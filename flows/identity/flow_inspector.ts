@@ -154,8 +154,9 @@ export class FlowInspector {
       : this.#udp(entry, fromClient, srcPort, dstPort, bytes, offset, length);
     if (found && takesName((e.bits[entry] & NameSet) !== 0, e.source[entry], found.source)) {
       const id = this.names.intern(found.name);
-      if (id !== NO_NAME) {
-        this.names.release(e.name[entry]); // a name the server gave itself, replaced
+      if (id === e.name[entry]) this.names.release(id); // the same name again
+      else if (id !== NO_NAME) {
+        this.names.release(e.name[entry]); // the name it replaces, if any
         e.name[entry] = id;
         e.source[entry] = found.source;
         e.bits[entry] |= NameSet;
@@ -366,7 +367,6 @@ export class FlowInspector {
       answered: (bits & Answered) !== 0,
       source: e.source[entry],
       protocol: e.protocol[entry],
-      dnsTcp: e.kind[entry] === StreamKind.DnsTcp,
     });
   }
 

@@ -361,3 +361,35 @@ Deno.test("a STUN realm, an SD-RTN server and a Xiaomi domain name their flows o
   for (const entry of [0, 1, 2]) assert.equal(i.nameOwnerIsInitiator(entry), false);
   assert.equal([...names.entries()].length, 3);
 });
+
+/** A DNS message: `response` with question `qname` (none when "") and one A answer `aname`. */
+function dnsMessage(response: boolean, qname: string, aname = ""): Uint8Array {
+  const labels = (name: string) =>
+    name ? [...name.split(".").flatMap((l) => [l.length, ...text(l)]), 0] : [];
+  const question = qname ? [...labels(qname), 0, 1, 0, 1] : [];
+  const answer = aname ? [...labels(aname), 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 10, 0, 0, 2] : [];
+  const header = [0, 7, response ? 0x84 : 0x01, 0, 0, qname ? 1 : 0, 0, aname ? 1 : 0, 0, 0, 0, 0];
+  return new Uint8Array([...header, ...question, ...answer]);
+}
+
+Deno.test("a DNS flow takes its last question until an answer, not an answer's own name", () => {
+  const i = new FlowInspector({ entries: 4 });
+  const send = (b: Uint8Array, fromClient: boolean) =>
+    i.inspect(0, UDP, fromClient, 5353, 5353, 0, 0, b, 0, b.length, 10);
+  // A tunnel's retried queries: the flow is named by the one the server answers.
+  assert.ok(send(dnsMessage(false, "a1.tunnel.example"), true) & Inspect.NameFound);
+  assert.ok(send(dnsMessage(false, "b2.tunnel.example"), true) & Inspect.NameFound);
+  assert.equal(send(dnsMessage(false, "b2.tunnel.example"), true) & Inspect.NameFound, 0);
+  assert.equal(i.nameTextOf(0), "b2.tunnel.example");
+  // An answer that carries no question (mDNS) names nothing over a question, and ends it.
+  const r = send(dnsMessage(true, "", "2.0.0.10.in-addr.arpa"), false);
+  assert.equal(r & Inspect.NameFound, 0);
+  assert.ok(r & Inspect.Done);
+  assert.equal(i.nameTextOf(0), "b2.tunnel.example");
+  // Alone, such an answer names its flow.
+  const alone = dnsMessage(true, "", "printer.local");
+  assert.ok(
+    i.inspect(1, UDP, true, 5353, 5353, 0, 0, alone, 0, alone.length, 10) & Inspect.NameFound,
+  );
+  assert.equal(i.nameTextOf(1), "printer.local");
+});

@@ -42,9 +42,16 @@ export function selfGiven(source: number): boolean {
   return source === NameSource.Greeting || source === NameSource.StunRealm;
 }
 
-/** True when a flow named (`named`) from `current` takes a name found from `incoming`. */
+/**
+ * True when a flow named (`named`) from `current` takes a name found from `incoming`: a first
+ * name; a name the client asks for over one the server gave itself; a later DNS question over an
+ * earlier one (nDPI keeps the last it reads; inspection ends at the first answer, so the name is
+ * the question answered: a DNS tunnel's retried queries name the flow by the one that got through).
+ */
 export function takesName(named: boolean, current: number, incoming: number): boolean {
-  return !named || (selfGiven(current) && !selfGiven(incoming));
+  return !named || (selfGiven(current) && !selfGiven(incoming)) ||
+    (incoming === NameSource.Dns &&
+      (current === NameSource.Dns || current === NameSource.DnsAnswer));
 }
 
 /** What the inspector knows of a flow, for nothingMoreToLearn(). */
@@ -56,8 +63,6 @@ export interface FlowFacts {
   answered: boolean;
   source: number;
   protocol: number;
-  /** A DNS-over-TCP stream. */
-  dnsTcp: boolean;
 }
 
 /**
@@ -70,7 +75,8 @@ export function nothingMoreToLearn(f: FlowFacts): boolean {
   if (f.source === NameSource.Sni || f.source === NameSource.Quic || f.source === NameSource.Http) {
     return f.confirmed;
   }
-  if (f.source === NameSource.Dns) return f.answered || (f.protocol !== Protocol.Dns && !f.dnsTcp);
+  // DNS, mDNS and LLMNR: a later question may replace the name (takesName()) until an answer.
+  if (f.source === NameSource.Dns || f.source === NameSource.DnsAnswer) return f.answered;
   // A mail session may STARTTLS and send a ClientHello with the name the client wants.
   if (f.source === NameSource.Greeting) return false;
   // A DHCP flow's later messages may come from other clients (see FlowInspector.inspect()).

@@ -45,6 +45,8 @@ export const NameSource = {
    * collectd, Xiaomi push, WHOIS): shown on the flow only.
    */
   ClientMessage: 12,
+  /** The first answer's name of a DNS response that carries no question (mDNS): flow only. */
+  DnsAnswer: 13,
 } as const;
 
 /** Source labels by NameSource value, as the API shows them. */

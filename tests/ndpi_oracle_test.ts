@@ -13,7 +13,7 @@
 // Why some differ. Netwatch takes tunnels off as nDPI does, but leaves a tunnel on when its
 // inside is not IP (a CAPWAP frame carrying ARP): nDPI takes those off and drops them. nDPI
 // counts captured bytes where Netwatch counts the frame's length on the wire (frames whose FCS
-// the capture left out), decodes link types Netwatch does not (PPI), and fuzzed captures are
+// the capture left out), may decode link types Netwatch does not, and fuzzed captures are
 // cut differently by each tool. Each miss is put down to one of these causes where it can be
 // told (see cause()).
 

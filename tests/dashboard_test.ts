@@ -191,6 +191,16 @@ Deno.test({
         document.querySelector("[data-testid=page]")?.textContent?.startsWith("Page 2 of") &&
         document.querySelector("[data-testid=flow-count]")?.textContent?.startsWith("26–50 of")
       );
+      // The pager's text changes with the request, the rows when its answer comes: wait for them
+      // (a page that never shows other rows times out here).
+      await page.waitForFunction(
+        (before) =>
+          [...document.querySelectorAll("[data-testid=flows] tbody tr")].some((r) =>
+            !before.includes((r as HTMLElement).dataset.flowId)
+          ),
+        firstPage,
+        { timeout: 10_000, polling: 100 },
+      );
       const secondPage = await page.$$eval(
         "[data-testid=flows] tbody tr",
         (rows) => rows.map((r) => (r as HTMLElement).dataset.flowId),

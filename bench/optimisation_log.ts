@@ -489,4 +489,13 @@ and also sends the full-size step as trafgen's bursts; the zero-drop ladder keep
 speed is the flood, and its bursts are the harder test at every lower rate). At 100 kpps of
 64-byte frames, evenly paced cost more than bursts in 8 s cold runs: 4.1 and 4.3% of a core
 against 3.9 and 3.9%.
+
+### The usual mix, once more (1 December)
+
+Tried: \`packetKey()\` building IPv4 keys without its four-word compare and copy loops (the
+function was 9.8% of the 5,000-flow profile, and IPv4 is 80% of that mix): 4.15 against 4.16 M
+packets per CPU second (\`deno task bench:ab --files usual5k\`, 7 alternated rounds), so V8 had
+already made those loops cheap; dropped. The same day's A/B against the round's start (5 rounds)
+gave 0.92x at 5,000 flows, 1.12x at 500,000 and 2.38x on the flood: since the heap-number fix, the
+5,000-flow mix has stayed 3 to 8% behind 83ecdbf (0.92 to 0.97), for the reasons above.
 `;

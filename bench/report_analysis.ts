@@ -84,9 +84,8 @@ fix 1.16x (see the optimisation section); the rest would need the packet path ou
 export const USUAL_MIX_MISS =
   `**Why the usual mix is behind.** The A/B is the measure (one engine per process over 8M
 packets, the commits alternated; the ratio to softflowd moves with softflowd's own rate). Over
-the day's A/B runs the 5,000-flow mix is 3 to 7% slower than at the round's start (0.93 to 0.97),
-after the heap-number fix that won 7% (optimisation section), and the 500,000-flow mix 3 to 14%
-faster; names and applications cost 4% at 5,000 flows and 2 to 7% at 500,000. At 5,000 flows
+the A/B runs since the heap-number fix that won 7% (optimisation section), the 5,000-flow mix is 3
+to 8% slower than at the round's start (0.92 to 0.97) and the 500,000-flow mix 3 to 14% faster; names and applications cost 4% at 5,000 flows and 2 to 7% at 500,000. At 5,000 flows
 the profile is flat. Split, each tree in its own process, two runs each: reading + decoding alone
 12.1-12.4 against 12.8-12.9 M packets/s (tunnels, more link types, four more fields cleared per
 packet), the engine alone over batches held in memory 3.64-3.86 against 3.83-4.08 (one index for

@@ -10,7 +10,7 @@ import { versionRules } from "./quic_keys.ts";
 import { gquicNumber } from "./gquic_chlo.ts";
 import { parseMgcpEndpoint } from "./mgcp_endpoint.ts";
 import { parseNetbiosDatagramName } from "./netbios_name.ts";
-import { u32 } from "./bytes.ts";
+import { startsWithText, u32 } from "./bytes.ts";
 
 /** Protocol ids; `PROTOCOL_NAMES[id]` is the label (nDPI's spelling where it has one). */
 export const Protocol = {
@@ -103,16 +103,19 @@ export function detectProtocol(
     if (n >= 5 && b0 === 22 && bytes[offset + 1] === 3 && bytes[offset + 2] <= 4) {
       return Protocol.Tls;
     }
-    if (text(bytes, offset, end, "SSH-") && n >= 8) return Protocol.Ssh;
+    if (startsWithText(bytes, offset, end, "SSH-") && n >= 8) return Protocol.Ssh;
     const http = parseHttpRequest(bytes, offset, n).status;
     if (http !== HttpStatus.NotHttp && n >= 16) {
-      if (text(bytes, offset, end, "OPTIONS rtsp://") || text(bytes, offset, end, "DESCRIBE ")) {
+      if (
+        startsWithText(bytes, offset, end, "OPTIONS rtsp://") ||
+        startsWithText(bytes, offset, end, "DESCRIBE ")
+      ) {
         return Protocol.Rtsp;
       }
       return Protocol.Http;
     }
     if (isHttpResponse(bytes, offset, n)) return Protocol.Http;
-    if (text(bytes, offset, end, "RTSP/1.0 ")) return Protocol.Rtsp;
+    if (startsWithText(bytes, offset, end, "RTSP/1.0 ")) return Protocol.Rtsp;
     if (isSip(bytes, offset, end)) return Protocol.Sip;
     return tcpBinary(bytes, offset, end) || tcpBanner(bytes, offset, end);
   }
@@ -126,11 +129,14 @@ export function detectProtocol(
   if (isSip(bytes, offset, end)) return Protocol.Sip;
   if (parseMgcpEndpoint(bytes, offset, n) !== null) return Protocol.Mgcp;
   if (
-    text(bytes, offset, end, "M-SEARCH * HTTP/1.") || text(bytes, offset, end, "NOTIFY * HTTP/1.")
+    startsWithText(bytes, offset, end, "M-SEARCH * HTTP/1.") ||
+    startsWithText(bytes, offset, end, "NOTIFY * HTTP/1.")
   ) {
     return Protocol.Ssdp;
   }
-  if (text(bytes, offset, end, "HTTP/1.1 200 OK") && (srcPort === 1900 || dstPort === 1900)) {
+  if (
+    startsWithText(bytes, offset, end, "HTTP/1.1 200 OK") && (srcPort === 1900 || dstPort === 1900)
+  ) {
     return Protocol.Ssdp; // an SSDP search answer
   }
   // WireGuard handshake initiation: type 1, three zero bytes, 148 bytes in all.
@@ -169,11 +175,11 @@ function tcpBinary(bytes: Uint8Array, p: number, end: number): number {
   // SMB over TCP: NetBIOS session message (00, 24-bit length) then 0xff/0xfe "SMB".
   if (
     n >= 8 && bytes[p] === 0 && (bytes[p + 4] === 0xff || bytes[p + 4] === 0xfe) &&
-    text(bytes, p + 5, end, "SMB")
+    startsWithText(bytes, p + 5, end, "SMB")
   ) {
     return Protocol.Smb;
   }
-  if (n >= 20 && bytes[p] === 19 && text(bytes, p + 1, end, "BitTorrent protocol")) {
+  if (n >= 20 && bytes[p] === 19 && startsWithText(bytes, p + 1, end, "BitTorrent protocol")) {
     return Protocol.BitTorrent;
   }
   // MQTT CONNECT: 0x10, remaining length (1-4 bytes), then "\0\4MQTT" or "\0\6MQIsdp".
@@ -181,7 +187,9 @@ function tcpBinary(bytes: Uint8Array, p: number, end: number): number {
     let q = p + 1;
     while (q < end && q < p + 4 && (bytes[q] & 0x80) !== 0) q++;
     q++;
-    if (text(bytes, q, end, "\0\x04MQTT") || text(bytes, q, end, "\0\x06MQIsdp")) {
+    if (
+      startsWithText(bytes, q, end, "\0\x04MQTT") || startsWithText(bytes, q, end, "\0\x06MQIsdp")
+    ) {
       return Protocol.Mqtt;
     }
   }
@@ -208,18 +216,24 @@ function tcpBinary(bytes: Uint8Array, p: number, end: number): number {
 
 /** Text greetings and commands of mail and file protocols. */
 function tcpBanner(bytes: Uint8Array, p: number, end: number): number {
-  if (text(bytes, p, end, "220 ") || text(bytes, p, end, "220-")) {
+  if (startsWithText(bytes, p, end, "220 ") || startsWithText(bytes, p, end, "220-")) {
     const line = lineText(bytes, p, end).toUpperCase();
     if (line.includes("SMTP")) return Protocol.Smtp;
     if (line.includes("FTP")) return Protocol.Ftp;
     return Protocol.Unknown;
   }
-  if (text(bytes, p, end, "EHLO ") || text(bytes, p, end, "HELO ")) return Protocol.Smtp;
-  if (text(bytes, p, end, "* OK ") && lineText(bytes, p, end).toUpperCase().includes("IMAP")) {
+  if (startsWithText(bytes, p, end, "EHLO ") || startsWithText(bytes, p, end, "HELO ")) {
+    return Protocol.Smtp;
+  }
+  if (
+    startsWithText(bytes, p, end, "* OK ") && lineText(bytes, p, end).toUpperCase().includes("IMAP")
+  ) {
     return Protocol.Imap;
   }
-  if (text(bytes, p, end, "* OK [CAPABILITY ")) return Protocol.Imap;
-  if (text(bytes, p, end, "+OK ") && lineText(bytes, p, end).toUpperCase().includes("POP")) {
+  if (startsWithText(bytes, p, end, "* OK [CAPABILITY ")) return Protocol.Imap;
+  if (
+    startsWithText(bytes, p, end, "+OK ") && lineText(bytes, p, end).toUpperCase().includes("POP")
+  ) {
     return Protocol.Pop3;
   }
   return Protocol.Unknown;
@@ -244,7 +258,7 @@ function isDhcp(bytes: Uint8Array, p: number, end: number): boolean {
 }
 
 /** STUN (RFC 5389): type with the top two bits clear, length = rest, magic cookie 0x2112a442. */
-function isStun(bytes: Uint8Array, p: number, end: number): boolean {
+export function isStun(bytes: Uint8Array, p: number, end: number): boolean {
   const n = end - p;
   if (n < 20 || (bytes[p] & 0xc0) !== 0) return false;
   const size = (bytes[p + 2] << 8) | bytes[p + 3];
@@ -269,8 +283,8 @@ const SIP_REQUESTS = [
 function isSip(bytes: Uint8Array, p: number, end: number): boolean {
   // Every start is a capital letter: most payloads are rejected by their first byte.
   if (end - p < 8 || bytes[p] < 0x41 || bytes[p] > 0x5a) return false;
-  if (text(bytes, p, end, "SIP/2.0 ")) return true;
-  for (const start of SIP_REQUESTS) if (text(bytes, p, end, start)) return true;
+  if (startsWithText(bytes, p, end, "SIP/2.0 ")) return true;
+  for (const start of SIP_REQUESTS) if (startsWithText(bytes, p, end, start)) return true;
   return false;
 }
 
@@ -281,12 +295,6 @@ function isNtp(bytes: Uint8Array, p: number, end: number): boolean {
   const version = (bytes[p] >> 3) & 0x07;
   const mode = bytes[p] & 0x07;
   return version >= 1 && version <= 4 && mode >= 1 && mode <= 5 && bytes[p + 1] <= 16;
-}
-
-function text(bytes: Uint8Array, p: number, end: number, s: string): boolean {
-  if (end - p < s.length) return false;
-  for (let i = 0; i < s.length; i++) if (bytes[p + i] !== s.charCodeAt(i)) return false;
-  return true;
 }
 
 /** The first line (at most 200 bytes) as text. */

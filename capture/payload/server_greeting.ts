@@ -1,17 +1,15 @@
 // Names servers give themselves in their first words: a mail server's greeting ("220
 // mx.example.com ESMTP"), a Munin node's ("# munin node at host.example") and a STUN/TURN
-// server's realm ("telegram.org"). nDPI takes both as a
-// flow's name when the client sent none; so does Netwatch, for the flow only (FlowInspector).
+// server's realm ("telegram.org"). nDPI takes these as a flow's name when the client sent none;
+// so does Netwatch, for the flow only (FlowInspector).
 // Nothing here throws or reads outside the given range.
 
-import { u32 } from "./bytes.ts";
+import { isStun } from "./app_protocol.ts";
+import { startsWithText } from "./bytes.ts";
 import { asciiName } from "./name_text.ts";
 
 const STUN_HEADER = 20;
-const STUN_COOKIE = 0x2112a442;
 const ATTR_REALM = 0x0014;
-/** Longest realm read (RFC 8489 15.7: fewer than 128 characters). */
-const MAX_REALM = 763;
 /** Longest greeting line looked at. */
 const MAX_LINE = 512;
 
@@ -21,10 +19,7 @@ const MAX_LINE = 512;
  */
 export function parseStunRealm(bytes: Uint8Array, offset: number, length: number): string | null {
   const end = Math.min(offset + length, bytes.length);
-  if (offset < 0 || end - offset < STUN_HEADER || (bytes[offset] & 0xc0) !== 0) return null;
-  if (u32(bytes, offset + 4) !== STUN_COOKIE) return null;
-  const size = (bytes[offset + 2] << 8) | bytes[offset + 3];
-  if (STUN_HEADER + size !== end - offset) return null;
+  if (offset < 0 || !isStun(bytes, offset, end)) return null;
   for (let p = offset + STUN_HEADER; p + 4 <= end;) {
     const type = (bytes[p] << 8) | bytes[p + 1];
     const len = (bytes[p + 2] << 8) | bytes[p + 3];
@@ -37,7 +32,7 @@ export function parseStunRealm(bytes: Uint8Array, offset: number, length: number
         start++;
         n -= 2;
       }
-      return n <= MAX_REALM ? asciiName(bytes, start, n) : null;
+      return asciiName(bytes, start, n); // null past MAX_NAME_LENGTH, as any name
     }
     p += 4 + ((len + 3) & ~3);
   }
@@ -56,10 +51,9 @@ export function parseSmtpGreeting(
 ): string | null {
   const end = Math.min(offset + length, bytes.length, offset + MAX_LINE);
   if (offset < 0 || end - offset < 6) return null;
-  if (bytes[offset] !== 0x32 || bytes[offset + 1] !== 0x32 || bytes[offset + 2] !== 0x30) {
-    return null;
-  }
-  if (bytes[offset + 3] !== 0x20 && bytes[offset + 3] !== 0x2d) return null; // "220 " or "220-"
+  if (
+    !startsWithText(bytes, offset, end, "220 ") && !startsWithText(bytes, offset, end, "220-")
+  ) return null;
   const start = offset + 4;
   let e = start;
   let letters = 0;
@@ -87,9 +81,7 @@ export function parseMuninGreeting(
   const end = Math.min(offset + length, bytes.length, offset + MAX_LINE);
   const start = offset + MUNIN_PREFIX.length;
   if (offset < 0 || end - start < 2 || bytes[end - 1] !== 0x0a) return null;
-  for (let i = 0; i < MUNIN_PREFIX.length; i++) {
-    if (bytes[offset + i] !== MUNIN_PREFIX.charCodeAt(i)) return null;
-  }
+  if (!startsWithText(bytes, offset, end, MUNIN_PREFIX)) return null;
   const stop = bytes[end - 2] === 0x0d ? end - 2 : end - 1;
   return asciiName(bytes, start, stop - start);
 }

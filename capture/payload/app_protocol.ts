@@ -10,7 +10,7 @@ import { versionRules } from "./quic_keys.ts";
 import { gquicNumber } from "./gquic_chlo.ts";
 import { parseMgcpEndpoint } from "./mgcp_endpoint.ts";
 import { parseNetbiosDatagramName } from "./netbios_name.ts";
-import { startsWithText, u32 } from "./bytes.ts";
+import { startsWithText, u16, u32 } from "./bytes.ts";
 
 /** Protocol ids; `PROTOCOL_NAMES[id]` is the label (nDPI's spelling where it has one). */
 export const Protocol = {
@@ -168,7 +168,7 @@ function tcpBinary(bytes: Uint8Array, p: number, end: number): number {
   const n = end - p;
   // RDP: TPKT (03 00 length) then an X.224 Connection Request (0xe0).
   if (
-    n >= 11 && bytes[p] === 3 && bytes[p + 1] === 0 && ((bytes[p + 2] << 8) | bytes[p + 3]) === n
+    n >= 11 && bytes[p] === 3 && bytes[p + 1] === 0 && u16(bytes, p + 2) === n
   ) {
     if ((bytes[p + 5] & 0xf0) === 0xe0) return Protocol.Rdp;
   }
@@ -261,7 +261,7 @@ function isDhcp(bytes: Uint8Array, p: number, end: number): boolean {
 export function isStun(bytes: Uint8Array, p: number, end: number): boolean {
   const n = end - p;
   if (n < 20 || (bytes[p] & 0xc0) !== 0) return false;
-  const size = (bytes[p + 2] << 8) | bytes[p + 3];
+  const size = u16(bytes, p + 2);
   return u32(bytes, p + 4) === 0x2112a442 && size + 20 === n && (size & 3) === 0;
 }
 

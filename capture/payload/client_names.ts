@@ -3,7 +3,7 @@
 // service (the server's domain) and WHOIS (the name asked about). Nothing here throws or reads
 // outside the given range.
 
-import { u32 } from "./bytes.ts";
+import { u16, u32 } from "./bytes.ts";
 import { asciiName } from "./name_text.ts";
 
 /** "\x04SNI": the tag before an SD-RTN datagram's server name. */
@@ -14,7 +14,7 @@ export function parseSdRtnName(bytes: Uint8Array, offset: number, length: number
   const end = Math.min(offset + length, bytes.length);
   if (offset < 0 || end - offset < 20 || bytes[offset + 6] !== 0x21) return null;
   if (u32(bytes, offset + 12) !== SD_RTN_TAG || bytes[offset + 18] !== 0) return null;
-  const n = (bytes[offset + 16] << 8) | bytes[offset + 17];
+  const n = u16(bytes, offset + 16);
   return offset + 19 + n <= end ? asciiName(bytes, offset + 19, n) : null;
 }
 
@@ -54,8 +54,8 @@ export function parseCollectdHost(
   let parts = 0;
   let p = offset;
   for (; parts < COLLECTD_MAX_PARTS && p + 4 <= end; parts++) {
-    const type = (bytes[p] << 8) | bytes[p + 1];
-    const size = (bytes[p + 2] << 8) | bytes[p + 3];
+    const type = u16(bytes, p);
+    const size = u16(bytes, p + 2);
     if (!COLLECTD_PARTS.has(type) || size < 4 || p + size > end) break;
     if (type === COLLECTD_HOST && host === null) {
       let n = 0;

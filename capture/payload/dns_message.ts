@@ -6,7 +6,7 @@
 // a name at most 255 bytes on the wire, reserved label types are rejected, and so is a label
 // holding a control character or a dot. Nothing here throws or reads outside the given range.
 
-import { u32 } from "./bytes.ts";
+import { u16, u32 } from "./bytes.ts";
 
 /** One A, AAAA or CNAME answer. */
 export interface DnsAnswer {
@@ -70,15 +70,15 @@ export function parseDnsMessage(
   const end = Math.min(offset + length, bytes.length);
   if (offset < 0 || end - start < HEADER + 5) return null;
   // Header: id (2), flags (2), qdcount, ancount, nscount, arcount (2 each).
-  const flags = (bytes[start + 2] << 8) | bytes[start + 3];
-  const questions = (bytes[start + 4] << 8) | bytes[start + 5];
-  const answers = (bytes[start + 6] << 8) | bytes[start + 7];
+  const flags = u16(bytes, start + 2);
+  const questions = u16(bytes, start + 4);
+  const answers = u16(bytes, start + 6);
   const opcode = (flags >> 11) & 0x0f;
   const response = (flags & 0x8000) !== 0;
   if (questions > MAX_QUESTIONS || opcode > 6) return null;
   if (questions === 0 && (!response || answers === 0)) return null;
   const message: DnsMessage = {
-    id: (bytes[start] << 8) | bytes[start + 1],
+    id: u16(bytes, start),
     response,
     opcode,
     rcode: flags & 0x0f,
@@ -95,7 +95,7 @@ export function parseDnsMessage(
     p = cursor.next;
     if (q === 0) {
       message.questionName = name;
-      message.questionType = (bytes[p] << 8) | bytes[p + 1];
+      message.questionType = u16(bytes, p);
     }
     p += 4; // type, class
   }
@@ -109,10 +109,10 @@ export function parseDnsMessage(
     }
     if (a === 0) message.firstAnswerName = name;
     p = cursor.next;
-    const type = (bytes[p] << 8) | bytes[p + 1];
-    const rrClass = ((bytes[p + 2] << 8) | bytes[p + 3]) & 0x7fff; // mDNS cache-flush bit
+    const type = u16(bytes, p);
+    const rrClass = u16(bytes, p + 2) & 0x7fff; // mDNS cache-flush bit
     const ttl = u32(bytes, p + 4);
-    const size = (bytes[p + 8] << 8) | bytes[p + 9];
+    const size = u16(bytes, p + 8);
     const data = p + 10;
     if (data + size > end) {
       message.complete = false;
@@ -155,7 +155,7 @@ export interface DnsTcpResult {
 export function parseDnsTcp(bytes: Uint8Array, offset: number, length: number): DnsTcpResult {
   const end = Math.min(offset + length, bytes.length);
   if (end - offset < 2) return { needBytes: 2, message: null };
-  const size = (bytes[offset] << 8) | bytes[offset + 1];
+  const size = u16(bytes, offset);
   if (size < HEADER + 5) return { needBytes: 0, message: null };
   if (end - offset < 2 + size) return { needBytes: 2 + size, message: null };
   return { needBytes: 0, message: parseDnsMessage(bytes, offset + 2, size) };

@@ -3,7 +3,7 @@
 // Nothing here throws or reads outside the given range.
 
 import { asciiName } from "./name_text.ts";
-import { u32 } from "./bytes.ts";
+import { u16, u32 } from "./bytes.ts";
 
 /** A region of the input holding a CHLO message. */
 export interface ChloRegion {
@@ -66,7 +66,7 @@ export function findCleartextChlo(
   if (p + idLength + offsetLength + 2 > end) return null;
   if (idLength !== 1 || bytes[p] !== 1) return null; // stream 1 carries the handshake
   p += idLength + offsetLength;
-  const size = bigEndian ? (bytes[p] << 8) | bytes[p + 1] : bytes[p] | (bytes[p + 1] << 8);
+  const size = bigEndian ? u16(bytes, p) : bytes[p] | (bytes[p + 1] << 8);
   p += 2;
   return { version, start: p, end: Math.min(p + size, end) };
 }

@@ -1,6 +1,8 @@
 // Measures a HAProxy PROXY protocol header (v1 text or v2 binary) at the start of a TCP stream,
 // which load balancers put before the client's own first bytes (a ClientHello, a request).
 
+import { u16 } from "./bytes.ts";
+
 /** v2 signature: \r\n\r\n\0\r\nQUIT\n. */
 const V2_SIGNATURE = [0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d, 0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a];
 /** v1 signature: "PROXY ". */
@@ -17,7 +19,7 @@ export function proxyHeaderLength(bytes: Uint8Array, offset: number, length: num
   // Called on the first bytes of every TCP stream: compares bytes, allocates nothing.
   if (end - offset >= 16 && startsWith(bytes, offset, V2_SIGNATURE)) {
     if ((bytes[offset + 12] & 0xf0) !== 0x20) return 0; // version 2
-    const size = 16 + ((bytes[offset + 14] << 8) | bytes[offset + 15]);
+    const size = 16 + u16(bytes, offset + 14);
     return offset + size <= end ? size : 0;
   }
   // "PROXY " then addresses and ports, ended by CRLF.

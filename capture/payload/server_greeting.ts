@@ -5,7 +5,7 @@
 // Nothing here throws or reads outside the given range.
 
 import { isStun } from "./app_protocol.ts";
-import { startsWithText } from "./bytes.ts";
+import { startsWithText, u16 } from "./bytes.ts";
 import { asciiName } from "./name_text.ts";
 
 const STUN_HEADER = 20;
@@ -21,8 +21,8 @@ export function parseStunRealm(bytes: Uint8Array, offset: number, length: number
   const end = Math.min(offset + length, bytes.length);
   if (offset < 0 || !isStun(bytes, offset, end)) return null;
   for (let p = offset + STUN_HEADER; p + 4 <= end;) {
-    const type = (bytes[p] << 8) | bytes[p + 1];
-    const len = (bytes[p + 2] << 8) | bytes[p + 3];
+    const type = u16(bytes, p);
+    const len = u16(bytes, p + 2);
     if (p + 4 + len > end) return null;
     if (type === ATTR_REALM) {
       // A realm is a quoted string in the RFC's grammar; servers send it bare or quoted.

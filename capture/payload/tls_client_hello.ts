@@ -8,6 +8,7 @@
 // no read leaves [offset, offset + length).
 
 import { asciiName } from "./name_text.ts";
+import { u16, u24 } from "./bytes.ts";
 
 /** What parseTlsStream() concluded. */
 export const TlsStatus = {
@@ -75,7 +76,7 @@ export function parseTlsStream(bytes: Uint8Array, offset: number, length: number
       if (p === offset && !plausibleRecordStart(bytes, p, end)) return NOT_TLS;
       return needMore(p + 5 - offset);
     }
-    const recordLength = (bytes[p + 3] << 8) | bytes[p + 4];
+    const recordLength = u16(bytes, p + 3);
     if (
       bytes[p] !== CONTENT_HANDSHAKE || bytes[p + 1] !== 3 || bytes[p + 2] > 4 ||
       recordLength === 0 || recordLength > MAX_RECORD
@@ -89,7 +90,7 @@ export function parseTlsStream(bytes: Uint8Array, offset: number, length: number
     if (gathered === -1) return NOT_TLS;
     if (gathered >= 1 && scratch[0] !== HANDSHAKE_CLIENT_HELLO) return NOT_TLS;
     if (messageLength < 0 && gathered >= 4) {
-      messageLength = 4 + ((scratch[1] << 16) | (scratch[2] << 8) | scratch[3]);
+      messageLength = 4 + u24(scratch, 1);
       if (messageLength > MAX_CLIENT_HELLO || messageLength < 4 + 38) return NOT_TLS;
     }
     if (messageLength >= 0 && gathered >= messageLength) {
@@ -117,7 +118,7 @@ export function parseClientHelloMessage(
 ): ClientHello | null {
   const end = Math.min(offset + length, bytes.length);
   if (end - offset < 4 + 38 || bytes[offset] !== HANDSHAKE_CLIENT_HELLO) return null;
-  const declared = (bytes[offset + 1] << 16) | (bytes[offset + 2] << 8) | bytes[offset + 3];
+  const declared = u24(bytes, offset + 1);
   return parseClientHelloBody(bytes, offset + 4, Math.min(offset + 4 + declared, end), false);
 }
 
@@ -135,13 +136,13 @@ export function parseDtlsClientHello(
   if (end - offset < 13 + 12 + 38) return null;
   if (bytes[offset] !== CONTENT_HANDSHAKE || bytes[offset + 1] !== 0xfe) return null;
   if (bytes[offset + 2] < 0xfc) return null;
-  const recordLength = (bytes[offset + 11] << 8) | bytes[offset + 12];
+  const recordLength = u16(bytes, offset + 11);
   const recordEnd = Math.min(offset + 13 + recordLength, end);
   // Handshake: type (1), length (3), message_seq (2), fragment_offset (3), fragment_length (3).
   const h = offset + 13;
   if (bytes[h] !== HANDSHAKE_CLIENT_HELLO) return null;
-  const fragmentOffset = (bytes[h + 6] << 16) | (bytes[h + 7] << 8) | bytes[h + 8];
-  const fragmentLength = (bytes[h + 9] << 16) | (bytes[h + 10] << 8) | bytes[h + 11];
+  const fragmentOffset = u24(bytes, h + 6);
+  const fragmentLength = u24(bytes, h + 9);
   if (fragmentOffset !== 0) return null;
   return parseClientHelloBody(bytes, h + 12, Math.min(h + 12 + fragmentLength, recordEnd), true);
 }
@@ -160,7 +161,7 @@ function parseClientHelloBody(
   const hello: ClientHello = {
     sni: null,
     alpn: [],
-    version: (bytes[start] << 8) | bytes[start + 1],
+    version: u16(bytes, start),
     complete: false,
     dtls,
   };
@@ -174,7 +175,7 @@ function parseClientHelloBody(
     p += 1 + bytes[p];
   }
   if (p + 2 > end) return hello;
-  const suitesLength = (bytes[p] << 8) | bytes[p + 1];
+  const suitesLength = u16(bytes, p);
   if (suitesLength === 0 || (suitesLength & 1) !== 0) return null;
   p += 2 + suitesLength;
   if (p >= end) return hello;
@@ -184,12 +185,12 @@ function parseClientHelloBody(
     return hello;
   }
   if (p + 2 > end) return hello;
-  const extensionsEnd = p + 2 + ((bytes[p] << 8) | bytes[p + 1]);
+  const extensionsEnd = p + 2 + u16(bytes, p);
   p += 2;
   const stop = Math.min(extensionsEnd, end);
   while (p + 4 <= stop) {
-    const type = (bytes[p] << 8) | bytes[p + 1];
-    const size = (bytes[p + 2] << 8) | bytes[p + 3];
+    const type = u16(bytes, p);
+    const size = u16(bytes, p + 2);
     p += 4;
     if (p + size > stop) return hello;
     if (type === EXT_SERVER_NAME) hello.sni = readServerName(bytes, p, p + size);
@@ -206,10 +207,10 @@ function parseClientHelloBody(
 /** server_name extension: list length (2), then entries of type (1), length (2), name. */
 function readServerName(bytes: Uint8Array, p: number, end: number): string | null {
   if (p + 2 > end) return null;
-  const listEnd = Math.min(p + 2 + ((bytes[p] << 8) | bytes[p + 1]), end);
+  const listEnd = Math.min(p + 2 + u16(bytes, p), end);
   p += 2;
   while (p + 3 <= listEnd) {
-    const size = (bytes[p + 1] << 8) | bytes[p + 2];
+    const size = u16(bytes, p + 1);
     if (p + 3 + size > listEnd) return null;
     if (bytes[p] === 0) return asciiName(bytes, p + 3, size); // host_name
     p += 3 + size;
@@ -220,7 +221,7 @@ function readServerName(bytes: Uint8Array, p: number, end: number): string | nul
 /** ALPN extension: list length (2), then protocol names each with a one-byte length. */
 function readAlpn(bytes: Uint8Array, p: number, end: number, out: string[]): void {
   if (p + 2 > end) return;
-  const listEnd = Math.min(p + 2 + ((bytes[p] << 8) | bytes[p + 1]), end);
+  const listEnd = Math.min(p + 2 + u16(bytes, p), end);
   p += 2;
   while (p < listEnd && out.length < 8) {
     const size = bytes[p];
@@ -237,7 +238,7 @@ function highestVersion(bytes: Uint8Array, p: number, end: number): number {
   const listEnd = Math.min(p + 1 + bytes[p], end);
   let best = 0;
   for (p += 1; p + 2 <= listEnd; p += 2) {
-    const version = (bytes[p] << 8) | bytes[p + 1];
+    const version = u16(bytes, p);
     if ((version & 0x0f0f) === 0x0a0a) continue; // GREASE (RFC 8701)
     if (version > best && version <= 0x0304) best = version;
   }

@@ -18,23 +18,15 @@ export function parseSdRtnName(bytes: Uint8Array, offset: number, length: number
   return offset + 19 + n <= end ? asciiName(bytes, offset + 19, n) : null;
 }
 
-/** Part types of collectd's binary protocol (host, time, plugin, values, ..., signed, encrypted). */
-const COLLECTD_PARTS = new Set([
-  0x0000,
-  0x0001,
-  0x0002,
-  0x0003,
-  0x0004,
-  0x0005,
-  0x0006,
-  0x0007,
-  0x0008,
-  0x0009,
-  0x0100,
-  0x0101,
-  0x0200,
-  0x0210,
-]);
+/**
+ * A part type of collectd's binary protocol: host to high-resolution interval (0-9), message,
+ * severity, signature, encryption.
+ */
+function isCollectdPart(type: number): boolean {
+  return type <= 0x0009 || type === 0x0100 || type === 0x0101 || type === 0x0200 ||
+    type === 0x0210;
+}
+
 const COLLECTD_HOST = 0x0000;
 /** Parts walked, and parts needed before the datagram counts as collectd. */
 const COLLECTD_MAX_PARTS = 5;
@@ -56,7 +48,7 @@ export function parseCollectdHost(
   for (; parts < COLLECTD_MAX_PARTS && p + 4 <= end; parts++) {
     const type = u16(bytes, p);
     const size = u16(bytes, p + 2);
-    if (!COLLECTD_PARTS.has(type) || size < 4 || p + size > end) break;
+    if (!isCollectdPart(type) || size < 4 || p + size > end) break;
     if (type === COLLECTD_HOST && host === null) {
       let n = 0;
       while (n < size - 4 && bytes[p + 4 + n] !== 0) n++;
